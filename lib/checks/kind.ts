@@ -1,0 +1,44 @@
+import type { CheckSpec, Spec } from '../types.js';
+import type { Course } from '../course.js';
+import type { Identity } from '../usercfg.js';
+import type { AssignmentFiles } from '../fsio.js';
+
+/** What a check may use. Tests hand in fakes; nothing here prints or exits. */
+export interface CheckContext {
+  spec: Spec;
+  check: CheckSpec;
+  course: Course;
+  /** The student, when user.cfg was valid. Checks that need it declare `needsIdentity`. */
+  identity?: Identity;
+  /** Reads inside the assignment folder with size caps and symlink rules. */
+  files: AssignmentFiles;
+  /** The python3 to run (`HARNESS_PYTHON` or `python3` on PATH). */
+  python: string;
+  /** Aborted when the check's timeout passes. */
+  signal: AbortSignal;
+  /** The time "now" for checks that care (tests pin it). */
+  now: () => Date;
+}
+
+/**
+ * One kind of check: a small module with a stable id, the sentence the student reads, a params
+ * schema and `run`. `run` passes by returning and fails by throwing `Failure` (or `Advice`, `Skip`).
+ * Copy lib/checks/_template.ts to add one.
+ */
+export interface CheckKind<P = Record<string, unknown>> {
+  /** Stable id used in specs and JSON, e.g. `file.text`. */
+  kind: string;
+  /** The student-facing title for a check of this kind with these params. */
+  title(params: P): string;
+  /** JSON Schema (draft-07) of the kind's own parameters; compiled at build time. */
+  params: Record<string, unknown>;
+  /** Needs a valid user.cfg (for example the git author check). */
+  needsIdentity?: boolean;
+  /** Files (relative to the assignment folder) this check reads; used for --files and docs. */
+  files?(params: P): string[];
+  run(ctx: CheckContext, params: P): Promise<void>;
+}
+
+export function defineKind<P>(kind: CheckKind<P>): CheckKind<P> {
+  return kind;
+}

@@ -1,0 +1,63 @@
+import type { Finding } from './types.js';
+
+/**
+ * The user's setup or input is wrong (bad spec, bad user.cfg, bad arguments).
+ * The CLI prints `message` and `fix` on one line each and exits 2; no stack unless --debug.
+ */
+export class UserError extends Error {
+  override name = 'UserError';
+  constructor(
+    message: string,
+    readonly fix?: string,
+    /** Further lines (for example every problem in a spec), printed after the message. */
+    readonly details: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown by a check: the student's work is wrong. `partial` in [0, 1] is the share of points kept. */
+export class Failure extends Error implements Finding {
+  override name = 'Failure';
+  readonly rationale: string;
+  readonly hint?: string;
+  readonly expected?: string;
+  readonly actual?: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly partial: number;
+  constructor(finding: Finding & { partial?: number }) {
+    super(finding.rationale);
+    this.rationale = finding.rationale;
+    this.hint = finding.hint;
+    this.expected = finding.expected;
+    this.actual = finding.actual;
+    this.file = finding.file;
+    this.line = finding.line;
+    this.partial = Math.min(1, Math.max(0, finding.partial ?? 0));
+  }
+}
+
+/** Thrown by a check: advice the student should read; no points are lost. */
+export class Advice extends Error implements Finding {
+  override name = 'Advice';
+  readonly rationale: string;
+  readonly hint?: string;
+  readonly file?: string;
+  readonly line?: number;
+  constructor(finding: Finding) {
+    super(finding.rationale);
+    this.rationale = finding.rationale;
+    this.hint = finding.hint;
+    this.file = finding.file;
+    this.line = finding.line;
+  }
+}
+
+/** Thrown by a check that cannot judge here (python3 missing, no credentials): never a pass. */
+export class Skip extends Error {
+  override name = 'Skip';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}

@@ -1,0 +1,68 @@
+// Validators for schemas that specs give inline (YAML answer files, JSON evidence).
+// `npm run build` compiles every such schema found in assignments/ to standalone code
+// (dist/answer-schemas.mjs), so a student's `check` compiles nothing. A schema added after the
+// build is compiled here with ajv, loaded only then.
+import { createHash } from 'node:crypto';
+
+export interface SchemaError {
+  /** JSON pointer of the offending value ('' for the root). */
+  path: string;
+  message: string;
+  /** The offending key, for additionalProperties/required errors. */
+  key?: string;
+}
+
+export type AnswerValidator = (data: unknown) => SchemaError[];
+
+type CompiledFn = ((data: unknown) => boolean) & { errors?: AjvLikeError[] | null };
+interface AjvLikeError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+let precompiled: Record<string, CompiledFn> | undefined;
+
+/** Stable hash of a schema: keys sorted, so formatting in the spec does not matter. */
+export function schemaHash(schema: unknown): string {
+  return createHash('sha256').update(canonical(schema)).digest('hex').slice(0, 16);
+}
+
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Set by the CLI entry from the bundled module; tests may leave it unset. */
+export function registerPrecompiled(map: Record<string, CompiledFn>): void {
+  precompiled = map;
+}
+
+export async function answerValidator(schema: object): Promise<AnswerValidator> {
+  const key = schemaHash(schema);
+  let fn = precompiled?.[key];
+  if (!fn) {
+    const { default: Ajv } = await import('ajv');
+    const ajv = new (Ajv as unknown as typeof import('ajv').default)({ allErrors: true, strict: false });
+    fn = ajv.compile(schema) as CompiledFn;
+  }
+  const compiled = fn;
+  return (data) => (compiled(data) ? [] : (compiled.errors ?? []).map(toSchemaError));
+}
+
+function toSchemaError(e: AjvLikeError): SchemaError {
+  const key =
+    (e.params.additionalProperty as string | undefined) ??
+    (e.params.missingProperty as string | undefined) ??
+    (e.instancePath ? e.instancePath.split('/').pop() : undefined);
+  let message = e.message ?? e.keyword;
+  if (e.keyword === 'additionalProperties') message = `unexpected key "${e.params.additionalProperty}"`;
+  if (e.keyword === 'required') message = `missing key "${e.params.missingProperty}"`;
+  if (e.keyword === 'enum') message = `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  return { path: e.instancePath, message, key: key?.replace(/~1/g, '/').replace(/~0/g, '~') };
+}

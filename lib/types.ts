@@ -1,0 +1,107 @@
+// Core records shared by the engine, the check kinds and the reporters.
+// Everything here is plain data: no printing, no exiting (see docs/architecture.md).
+
+/** The five outcomes of a check, kept apart on purpose (check50 merges skip and crash). */
+export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'error';
+
+export type Severity = 'error' | 'warn';
+
+/** Parameters common to every check in an assignment spec; the rest belong to the kind. */
+export interface CheckSpec {
+  id: string;
+  kind: string;
+  /** Overrides the kind's default student-facing title. */
+  title?: string;
+  points: number;
+  dependsOn: string[];
+  severity: Severity;
+  /** Seconds. */
+  timeout: number;
+  /** Counts towards the score but not towards the spec's total points. */
+  extraCredit: boolean;
+  /** Everything else in the check's mapping: the kind's own parameters. */
+  params: Record<string, unknown>;
+  /** Where the check sits in its spec file, for error messages. */
+  where?: SourcePos;
+}
+
+export interface SourcePos {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface FileList {
+  required: string[];
+  optional: string[];
+}
+
+export interface Spec {
+  id: string;
+  title: string;
+  /** ISO instants in UTC, resolved with the spec's or the course's time zone. */
+  release?: string;
+  due?: string;
+  timezone: string;
+  points: number;
+  files: FileList;
+  checks: CheckSpec[];
+  /** Absolute path of the assignment folder. */
+  dir: string;
+  /** Absolute path of assignment.yaml. */
+  file: string;
+  /** SHA-256 of the spec file's bytes. */
+  hash: string;
+}
+
+/** What a student reads when a check does not pass. */
+export interface Finding {
+  /** One sentence: what is wrong. */
+  rationale: string;
+  /** How to fix it. */
+  hint?: string;
+  expected?: string;
+  actual?: string;
+  /** File (relative to the assignment folder) and line the finding is about. */
+  file?: string;
+  line?: number;
+}
+
+export interface CheckResult extends Partial<Finding> {
+  id: string;
+  kind: string;
+  title: string;
+  status: Status;
+  /** Points awarded. */
+  points: number;
+  /** Points at stake (0 for warn-severity checks). */
+  maxPoints: number;
+  extraCredit: boolean;
+  /** Why the check was skipped, or what crashed. */
+  reason?: string;
+  /** Stack of a crashed check (shown under --debug and in JSON). */
+  stack?: string;
+  /** Relative link to the kind's documentation page. */
+  doc: string;
+  durationMs: number;
+}
+
+export interface Summary {
+  pass: number;
+  fail: number;
+  warn: number;
+  skip: number;
+  error: number;
+  points: number;
+  maxPoints: number;
+  extraCreditPoints: number;
+}
+
+export interface RunReport {
+  harness: { version: string };
+  assignment: { id: string; title: string; specHash: string; due?: string };
+  student?: { netid: string; name?: string; email: string };
+  results: CheckResult[];
+  summary: Summary;
+  durationMs: number;
+}
