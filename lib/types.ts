@@ -103,5 +103,7 @@ export interface RunReport {
   student?: { netid: string; name?: string; email: string };
   results: CheckResult[];
   summary: Summary;
+  /** ISO instant the run started; reporters that need a time (JUnit) use it, so output is repeatable. */
+  startedAt?: string;
   durationMs: number;
 }
