@@ -36,6 +36,8 @@ export interface CheckKind<P = Record<string, unknown>> {
   needsIdentity?: boolean;
   /** Files (relative to the assignment folder) this check reads; used for --files and docs. */
   files?(params: P): string[];
+  /** Semantic problems with params the schema cannot see (a bad regex); run by `harness lint`. */
+  validate?(params: P): string[];
   run(ctx: CheckContext, params: P): Promise<void>;
 }
 

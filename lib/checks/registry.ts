@@ -1,0 +1,29 @@
+// Every check kind, by its stable id. Adding a kind: copy _template.ts, then list it here.
+import type { CheckKind } from './kind.js';
+import filePresent from './file-present.js';
+import fileText from './file-text.js';
+import fileLines from './file-lines.js';
+import fileYaml from './file-yaml.js';
+import fileJson from './file-json.js';
+import pythonSyntax from './python-syntax.js';
+import gitRepo from './git-repo.js';
+import gitCommitted from './git-committed.js';
+import gitClean from './git-clean.js';
+import gitPushed from './git-pushed.js';
+import gitAuthor from './git-author.js';
+import secrets from './secrets.js';
+
+// Kinds are typed by their own params; the registry hands them untyped params already
+// validated against each kind's schema.
+type AnyKind = CheckKind<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const all: AnyKind[] = [
+  filePresent, fileText, fileLines, fileYaml, fileJson, pythonSyntax,
+  gitRepo, gitCommitted, gitClean, gitPushed, gitAuthor, secrets,
+];
+
+export const registry: ReadonlyMap<string, AnyKind> = new Map(all.map((k) => [k.kind, k]));
+
+export function kindNames(): string[] {
+  return [...registry.keys()].sort();
+}

@@ -1,0 +1,68 @@
+// What `check` and `submit` share: find the repository, load the course, the student and the
+// spec, run the checks, and hand the report to the reporters.
+import path from 'node:path';
+import { findRoot, resolveAssignment } from './repo.js';
+import { loadCourse, type Course } from '../course.js';
+import { loadIdentity, type Identity } from '../usercfg.js';
+import { loadSpec } from '../spec/load.js';
+import { runChecks, summarize } from '../engine.js';
+import { getReporter, shouldColor } from '../report/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { UserError } from '../errors.js';
+import { VERSION, type GlobalOptions } from './main.js';
+import type { RunReport, Spec } from '../types.js';
+
+export interface Prepared {
+  root: string;
+  course: Course;
+  spec: Spec;
+  identity: Identity;
+}
+
+export async function prepare(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<Prepared> {
+  if (positionals.length > 1) throw new UserError(`expected one assignment id, got ${positionals.length}: ${positionals.join(' ')}`, 'e.g. `harness check A1`');
+  const root = findRoot(g.cwd);
+  const course = await loadCourse(root);
+  const ref = await resolveAssignment(root, positionals[0], g.cwd);
+  const spec = await loadSpec(ref.spec, course);
+  const identity = await loadIdentity(course, { file: values.user as string | undefined, cwd: g.cwd });
+  return { root, course, spec, identity };
+}
+
+export async function runAndReport(p: Prepared, values: Record<string, unknown>, g: GlobalOptions): Promise<RunReport> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const results = await runChecks(p.spec, {
+    course: p.course,
+    identity: p.identity,
+    only: values.only as string[] | undefined,
+  });
+  const report: RunReport = {
+    harness: { version: VERSION },
+    startedAt,
+    assignment: { id: p.spec.id, title: p.spec.title, specHash: p.spec.hash, due: p.spec.due },
+    student: { netid: p.identity.netid, name: p.identity.name, email: p.identity.email },
+    results,
+    summary: summarize(results),
+    durationMs: Math.round(performance.now() - t0),
+  };
+  const color = g.color ?? shouldColor(process.stdout, process.env);
+  const name = (values.reporter as string | undefined) ?? 'pretty';
+  const reporter = await getReporter(name, g.cwd);
+  const opts = { color, debug: g.debug, cwd: g.cwd, timeZone: p.spec.timezone };
+  for (const w of p.identity.warnings) process.stderr.write(`warning: ${w}\n`);
+  if (values.output) {
+    const out = path.resolve(g.cwd, values.output as string);
+    await writeFileAtomic(out, reporter(report, { ...opts, color: false }));
+    if (name !== 'pretty') process.stdout.write((await getReporter('pretty', g.cwd))(report, opts));
+    process.stderr.write(`wrote ${path.relative(g.cwd, out) || out}\n`);
+  } else {
+    process.stdout.write(reporter(report, opts));
+  }
+  return report;
+}
+
+/** 0 when nothing failed or crashed; warnings and skips do not fail a run. */
+export function exitCodeFor(report: RunReport): number {
+  return report.summary.fail + report.summary.error > 0 ? 1 : 0;
+}

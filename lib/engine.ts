@@ -1,0 +1,178 @@
+// Runs a spec's checks: dependencies first, independent checks concurrently, each under its
+// timeout, and scores them. A check's outcome is data; nothing here prints.
+import { Advice, Failure, Skip } from './errors.js';
+import { registry } from './checks/registry.js';
+import type { CheckContext, CheckKind } from './checks/kind.js';
+import type { CheckResult, CheckSpec, Spec, Status, Summary } from './types.js';
+import type { Course } from './course.js';
+import type { Identity } from './usercfg.js';
+import { AssignmentFiles } from './fsio.js';
+
+export interface RunOptions {
+  course: Course;
+  identity?: Identity;
+  /** Why there is no identity (user.cfg problem), for the checks that need one. */
+  identityProblem?: string;
+  /** Run only these ids (and, to judge them, their dependencies). */
+  only?: string[];
+  concurrency?: number;
+  python?: string;
+  now?: () => Date;
+  /** The kinds to use (tests pass fakes); defaults to the registry. */
+  kinds?: ReadonlyMap<string, CheckKind<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Called as each check finishes (progress). */
+  onResult?: (r: CheckResult) => void;
+}
+
+export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResult[]> {
+  const files = new AssignmentFiles(spec.dir);
+  const byId = new Map(spec.checks.map((c) => [c.id, c]));
+  const wanted = selectWithDeps(spec.checks, opts.only);
+  const limit = new Semaphore(opts.concurrency ?? 8);
+  const started = new Map<string, Promise<CheckResult>>();
+
+  const start = (check: CheckSpec): Promise<CheckResult> => {
+    let p = started.get(check.id);
+    if (!p) {
+      p = (async () => {
+        const deps = await Promise.all(check.dependsOn.map((d) => start(byId.get(d)!)));
+        const blocked = deps.find((d) => d.status !== 'pass' && d.status !== 'warn');
+        if (blocked) {
+          // A skip propagates its root cause ("optional file not handed in"), not a chain of skips.
+          if (blocked.status === 'skip') return skipped(check, opts, blocked.reason ?? `needs ${blocked.id}, which was skipped`);
+          return skipped(check, opts, `needs "${blocked.title}" (${blocked.id}), which ${blocked.status === 'error' ? 'could not run' : 'did not pass'}`);
+        }
+        const kind = (opts.kinds ?? registry).get(check.kind);
+        if (kind?.needsIdentity && !opts.identity) {
+          return skipped(check, opts, `needs a valid user.cfg${opts.identityProblem ? ` (${opts.identityProblem})` : ''}`);
+        }
+        return limit.run(() => runOne(spec, check, { ...opts, files }));
+      })();
+      p.then((r) => opts.onResult?.(r));
+      started.set(check.id, p);
+    }
+    return p;
+  };
+  const results = await Promise.all(wanted.map(start));
+  return results;
+}
+
+function selectWithDeps(checks: CheckSpec[], only?: string[]): CheckSpec[] {
+  if (!only?.length) return checks;
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  const keep = new Set<string>();
+  const add = (id: string) => {
+    if (keep.has(id) || !byId.has(id)) return;
+    keep.add(id);
+    byId.get(id)!.dependsOn.forEach(add);
+  };
+  only.forEach(add);
+  return checks.filter((c) => keep.has(c.id));
+}
+
+async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: AssignmentFiles }): Promise<CheckResult> {
+  const kind = (opts.kinds ?? registry).get(check.kind)!;
+  const base = baseResult(check, kind.title(check.params));
+  const ac = new AbortController();
+  const ctx: CheckContext = {
+    spec, check, course: opts.course, identity: opts.identity, files: opts.files,
+    python: opts.python ?? process.env.HARNESS_PYTHON ?? 'python3',
+    signal: ac.signal, now: opts.now ?? (() => new Date()),
+  };
+  const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      reject(new TimeoutError(check.timeout));
+    }, check.timeout * 1000);
+  });
+  let out: CheckResult;
+  try {
+    await Promise.race([kind.run(ctx, check.params), timeout]);
+    out = { ...base, status: 'pass', points: base.maxPoints };
+  } catch (e) {
+    out = classify(base, check, e);
+  } finally {
+    clearTimeout(timer);
+  }
+  out.durationMs = Math.round(performance.now() - t0);
+  return out;
+}
+
+class TimeoutError extends Error {
+  constructor(seconds: number) {
+    super(`did not finish within its ${seconds}s time limit`);
+  }
+}
+
+function classify(base: CheckResult, check: CheckSpec, e: unknown): CheckResult {
+  if (e instanceof Failure) {
+    const finding = { rationale: e.rationale, hint: e.hint, expected: e.expected, actual: e.actual, file: e.file, line: e.line };
+    if (check.severity === 'warn') return { ...base, ...finding, status: 'warn', points: 0 };
+    return { ...base, ...finding, status: 'fail', points: round2(base.maxPoints * e.partial) };
+  }
+  if (e instanceof Advice) {
+    return { ...base, rationale: e.rationale, hint: e.hint, file: e.file, line: e.line, status: 'warn', points: base.maxPoints };
+  }
+  if (e instanceof Skip) return { ...base, status: 'skip', reason: e.reason, points: 0 };
+  if (e instanceof TimeoutError) return { ...base, status: 'error', reason: e.message, points: 0 };
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { ...base, status: 'error', reason: `the check crashed: ${err.message}`, stack: err.stack, points: 0 };
+}
+
+function baseResult(check: CheckSpec, defaultTitle: string): CheckResult {
+  return {
+    id: check.id,
+    kind: check.kind,
+    title: check.title ?? defaultTitle,
+    status: 'skip',
+    points: 0,
+    maxPoints: check.severity === 'warn' ? 0 : check.points,
+    extraCredit: check.extraCredit,
+    doc: `docs/checks/${check.kind}.md`,
+    durationMs: 0,
+  };
+}
+
+function skipped(check: CheckSpec, opts: RunOptions, reason: string): CheckResult {
+  const kind = (opts.kinds ?? registry).get(check.kind);
+  return { ...baseResult(check, kind ? kind.title(check.params) : check.kind), status: 'skip', reason };
+}
+
+export function summarize(results: CheckResult[]): Summary {
+  const s: Summary = { pass: 0, fail: 0, warn: 0, skip: 0, error: 0, points: 0, maxPoints: 0, extraCreditPoints: 0 };
+  for (const r of results) {
+    s[r.status as Status]++;
+    if (r.extraCredit) s.extraCreditPoints += r.points;
+    else {
+      s.points += r.points;
+      s.maxPoints += r.maxPoints;
+    }
+  }
+  s.points = round2(s.points);
+  s.maxPoints = round2(s.maxPoints);
+  s.extraCreditPoints = round2(s.extraCreditPoints);
+  return s;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** A tiny counting semaphore; the run queue is FIFO so spec order is kept under the limit. */
+export class Semaphore {
+  private queue: (() => void)[] = [];
+  private active = 0;
+  constructor(private readonly max: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}

@@ -1,0 +1,121 @@
+// Semantic rules over a spec that already has the right shape (changesets' two-step habit:
+// schema first, then small rules that collect every problem).
+import path from 'node:path';
+import { registry, kindNames } from '../checks/registry.js';
+import type { Spec } from '../types.js';
+import type { Locator, SpecProblem } from './load.js';
+
+/** Extensions of files that are never text, so text-format checks do not apply to them. */
+export const BINARY_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.webp', '.pdf', '.zip', '.gz', '.tgz', '.bz2', '.xz', '.parquet', '.xlsx', '.docx', '.pptx']);
+const TEXT_KINDS = new Set(['file.text', 'file.lines', 'file.yaml', 'file.json', 'python.syntax']);
+
+export function semanticProblems(spec: Spec, loc: Locator, raw: Record<string, unknown>[]): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const add = (parts: (string | number)[], message: string, key = false) => problems.push({ ...loc.at(parts, key), message });
+
+  const folder = path.basename(spec.dir);
+  if (spec.id !== folder) add(['id'], `id "${spec.id}" does not match its folder "${folder}"; rename one of them`);
+
+  const required = new Set(spec.files.required);
+  spec.files.optional.forEach((f, i) => {
+    if (required.has(f)) add(['files', 'optional', i], `${f} is listed as both required and optional`);
+  });
+  const listed = new Set([...spec.files.required, ...spec.files.optional]);
+
+  const ids = new Map<string, number>();
+  spec.checks.forEach((c, i) => {
+    if (ids.has(c.id)) add(['checks', i, 'id'], `duplicate check id "${c.id}" (first used by check ${ids.get(c.id)! + 1})`);
+    else ids.set(c.id, i);
+  });
+
+  spec.checks.forEach((c, i) => {
+    const kind = registry.get(c.kind);
+    if (!kind) {
+      const near = nearest(c.kind, kindNames());
+      add(['checks', i, 'kind'], `unknown check kind "${c.kind}"${near ? ` (did you mean "${near}"?)` : ''}; known kinds: ${kindNames().join(', ')}`);
+    } else {
+      for (const msg of kind.validate?.(c.params) ?? []) add(['checks', i], `${c.id}: ${msg}`);
+    }
+    c.dependsOn.forEach((d, j) => {
+      if (!ids.has(d)) add(['checks', i, 'dependsOn', j], `${c.id} depends on "${d}", which is not a check in this spec`);
+      if (d === c.id) add(['checks', i, 'dependsOn', j], `${c.id} depends on itself`);
+    });
+    if (c.severity === 'warn' && c.points > 0) add(['checks', i, 'points'], `${c.id} has severity warn, so it cannot carry points (a failing warn check costs nothing)`);
+    for (const f of filesOf(c.params)) {
+      if (!listed.has(f)) add(['checks', i], `${c.id} reads ${f}, which is not listed under files.required or files.optional`);
+      if (TEXT_KINDS.has(c.kind) && BINARY_EXTENSIONS.has(path.extname(f).toLowerCase())) {
+        add(['checks', i], `${c.id} puts ${f} through a text check, but ${path.extname(f)} files are binary`);
+      }
+    }
+  });
+
+  for (const cycle of findCycles(spec)) {
+    const first = spec.checks.findIndex((c) => c.id === cycle[0]);
+    add(['checks', first, 'dependsOn'], `dependency cycle: ${[...cycle, cycle[0]].join(' → ')}`);
+  }
+
+  const total = spec.checks.filter((c) => !c.extraCredit).reduce((s, c) => s + c.points, 0);
+  if (Math.abs(total - spec.points) > 1e-9) {
+    add(['points'], `points is ${spec.points}, but the checks (not counting extra credit) add up to ${round(total)}`);
+  }
+  void raw;
+  return problems;
+}
+
+function filesOf(params: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  if (typeof params.file === 'string') out.push(params.file);
+  if (Array.isArray(params.files)) out.push(...params.files.filter((f): f is string => typeof f === 'string'));
+  return out;
+}
+
+/** Each elementary cycle reported once, by depth-first search with colours. */
+export function findCycles(spec: Spec): string[][] {
+  const deps = new Map<string, string[]>();
+  for (const c of spec.checks) if (!deps.has(c.id)) deps.set(c.id, c.dependsOn); // duplicates are reported apart
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (id: string) => {
+    state.set(id, 1);
+    stack.push(id);
+    for (const d of deps.get(id) ?? []) {
+      if (!deps.has(d) || d === id) continue;
+      if (state.get(d) === 1) cycles.push(stack.slice(stack.indexOf(d)));
+      else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(id, 2);
+  };
+  for (const id of deps.keys()) if (!state.has(id)) visit(id);
+  return cycles;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** The closest known name by edit distance, if it is close enough to be a typo. */
+export function nearest(word: string, options: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const o of options) {
+    const d = editDistance(word.toLowerCase(), o.toLowerCase());
+    if (d < bestD) [best, bestD] = [o, d];
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}

@@ -1,0 +1,79 @@
+// Build: generate the spec schema and compile it, with every inline answer schema, to standalone
+// validators (so `check` compiles nothing at run time), then bundle the CLI into dist/harness.mjs.
+// The AWS SDK stays external: it is imported only when a live check runs.
+import { build } from 'esbuild';
+import { readFile, writeFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+const t0 = Date.now();
+
+// 1. Load the schema builder and the registry from source (bundled to a temp module).
+const tmp = path.join(root, 'dist', '.build');
+await mkdir(tmp, { recursive: true });
+await build({
+  stdin: {
+    contents: `export { buildSpecSchema } from './lib/spec/schema.ts'; export { schemaHash } from './lib/spec/answer-schema.ts'; export { registry } from './lib/checks/registry.ts';`,
+    resolveDir: root,
+    loader: 'ts',
+  },
+  bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: path.join(tmp, 'schema.mjs'),
+  external: ['@aws-sdk/*', 'ajv', 'yaml', 'simple-git'], logLevel: 'error',
+});
+const { buildSpecSchema, schemaHash, registry } = await import(pathToFileURL(path.join(tmp, 'schema.mjs')).href + `?t=${t0}`);
+const specSchema = buildSpecSchema();
+const schemaFile = path.join(root, 'schemas', 'assignment.schema.json');
+const schemaText = JSON.stringify(specSchema, null, 2) + '\n';
+await mkdir(path.dirname(schemaFile), { recursive: true });
+if (!existsSync(schemaFile) || (await readFile(schemaFile, 'utf8')) !== schemaText) {
+  await writeFile(schemaFile, schemaText);
+  console.error('build: schemas/assignment.schema.json changed; commit it');
+}
+
+// 2. Inline answer schemas in the repository's specs (file.yaml / file.json checks).
+const { parse } = await import('yaml');
+const answer = new Map();
+const assignments = path.join(root, 'assignments');
+for (const d of existsSync(assignments) ? await readdir(assignments, { withFileTypes: true }) : []) {
+  const f = path.join(assignments, d.name, 'assignment.yaml');
+  if (!d.isDirectory() || !existsSync(f)) continue;
+  let doc;
+  try {
+    doc = parse(await readFile(f, 'utf8'));
+  } catch {
+    continue; // `harness lint` reports it
+  }
+  for (const c of Array.isArray(doc?.checks) ? doc.checks : []) {
+    if (c && typeof c.schema === 'object' && c.schema && registry.has(c.kind)) answer.set(schemaHash(c.schema), c.schema);
+  }
+}
+
+// 3. Standalone validators.
+const { default: Ajv } = await import('ajv');
+const { default: standaloneCode } = await import('ajv/dist/standalone/index.js');
+const ajv = new Ajv({ code: { source: true, esm: true }, allErrors: true, strict: false, validateFormats: false });
+ajv.addSchema(specSchema, 'spec');
+const exportsMap = { validateSpec: 'spec' };
+for (const [hash, schema] of answer) {
+  ajv.addSchema(schema, `answer_${hash}`);
+  exportsMap[`answer_${hash}`] = `answer_${hash}`;
+}
+let code = standaloneCode(ajv, exportsMap);
+code += `\nexport const answerSchemas = {${[...answer.keys()].map((h) => `${JSON.stringify(h)}: answer_${h}`).join(', ')}};\n`;
+await writeFile(path.join(root, 'lib', 'spec', 'generated', 'validators.js'), code);
+
+// 4. The CLI bundle.
+await build({
+  entryPoints: [path.join(root, 'lib', 'cli', 'entry.ts')],
+  bundle: true, platform: 'node', format: 'esm', target: 'node20',
+  outfile: path.join(root, 'dist', 'harness.mjs'),
+  external: ['@aws-sdk/*', '@smithy/*'],
+  define: { __HARNESS_VERSION__: JSON.stringify(pkg.version) },
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  minifyWhitespace: true, minifySyntax: true, legalComments: 'none', sourcemap: 'linked', logLevel: 'error',
+});
+await rm(tmp, { recursive: true, force: true });
+console.error(`build: dist/harness.mjs (${answer.size} answer schemas precompiled) in ${Date.now() - t0} ms`);

@@ -1,0 +1,245 @@
+// The built CLI, run as a child process over complete and broken A1 answer sets in real git forks.
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, symlink, writeFile, truncate } from 'node:fs/promises';
+import path from 'node:path';
+import { studentRepo, harness, REPO } from './helpers/student.js';
+import { tempDir } from './helpers/fixture.js';
+
+interface JsonReport { results: { id: string; status: string; points: number }[]; summary: { points: number; maxPoints: number } }
+const json = (stdout: string) => JSON.parse(stdout) as JsonReport;
+const statusOf = (r: JsonReport) => Object.fromEntries(r.results.map((x) => [x.id, x.status]));
+const oneLineError = (stderr: string) => stderr.trim().split('\n')[0];
+
+describe('harness check (CLI, end to end)', () => {
+  it('passes a complete A1 answer set: exit 0, every check pass', async () => {
+    const s = await studentRepo();
+    const r = harness(s.root, ['check', 'A1', '--reporter', 'json']);
+    expect(r.stderr).toBe('');
+    const rep = json(r.stdout);
+    const bad = rep.results.filter((x) => x.status !== 'pass');
+    expect(bad).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(rep.summary).toMatchObject({ points: 20, maxPoints: 20 });
+  });
+
+  it('pretty output: a line per check and a summary; no colour under NO_COLOR', async () => {
+    const s = await studentRepo();
+    const r = harness(s.root, ['check', 'A1']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('q1.txt');
+    expect(r.stdout).toMatch(/20\/20/);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('fails a broken answer set for the intended reasons: exit 1', async () => {
+    const s = await studentRepo({
+      edit: {
+        'q1.txt': 'https://bitbucket.org/ex123/anly502.git\r\n',
+        'q3.txt': 'source: s3://example-course-data/x.txt\ndate: 2017-01-14\nmode: download\ndownload: 1.5\nsearch: 2\n',
+        'q7.txt': 's3: s3://ex123-example-a1/q6-malfunctions.txt\n',
+        'streaming-time.py': 'def f(:\n    pass\n',
+      },
+      remove: ['q2.txt'],
+    });
+    const r = harness(s.root, ['check', 'A1', '--reporter', 'json']);
+    expect(r.status).toBe(1);
+    const st = statusOf(json(r.stdout));
+    expect(st).toMatchObject({
+      'q1-present': 'pass', 'q1-text': 'fail', 'q1-url': 'skip',
+      'q2-present': 'fail', 'q2-text': 'skip', 'q2-traceroute': 'skip',
+      'q3-report': 'fail', 'q4-report': 'pass', 'q7-urls': 'fail', 'streaming-time-syntax': 'fail',
+      'git-committed': 'fail',
+    });
+  });
+
+  it('skips the optional extra-credit file when it is absent', async () => {
+    const s = await studentRepo({ remove: ['streaming-time.py'] });
+    const r = harness(s.root, ['check', 'A1', '--reporter', 'json']);
+    const st = statusOf(json(r.stdout));
+    expect(st['streaming-time-present']).toBe('skip');
+    expect(st['streaming-time-syntax']).toBe('skip');
+    expect(r.status).toBe(0);
+  });
+
+  it('infers the assignment from where npm was run (INIT_CWD)', async () => {
+    const s = await studentRepo();
+    const r = harness(s.root, ['check', '--reporter', 'json'], { INIT_CWD: s.a1, npm_lifecycle_event: 'check' });
+    expect(r.status).toBe(0);
+    expect(json(r.stdout).results.length).toBeGreaterThan(10);
+  });
+
+  it('with no id and nothing to infer it from, lists the assignments and exits 2', async () => {
+    const s = await studentRepo();
+    const r = harness(s.root, ['check']);
+    expect(r.status).toBe(2);
+    expect(oneLineError(r.stderr)).toMatch(/^error: which assignment\?/);
+    expect(r.stderr).toMatch(/assignments: A1/);
+  });
+
+  it('make check in the assignment folder runs the same command', async () => {
+    const s = await studentRepo();
+    // The Makefile points at ../../bin/harness.mjs; give the fork the real entry point.
+    await mkdir(path.join(s.root, 'bin'), { recursive: true });
+    await writeFile(path.join(s.root, 'bin', 'harness.mjs'), `await import(${JSON.stringify(path.join(REPO, 'dist', 'harness.mjs'))});\n`);
+    const r = spawnSync('make', ['-s', 'check'], { cwd: s.a1, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/20\/20/);
+  });
+
+  it('writes a JUnit report that the XSD accepts', async () => {
+    const s = await studentRepo({ edit: { 'q7.txt': 'nope\n' } });
+    const out = path.join(s.root, 'test-results', 'harness.xml');
+    const r = harness(s.root, ['check', 'A1', '--reporter', 'junit', '--output', out]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/q7/); // the pretty report still reaches the screen
+    const xsd = path.resolve(REPO, '..', 'shared', 'schemas', 'JUnit.xsd');
+    const v = spawnSync('xmllint', ['--noout', '--schema', xsd, out], { encoding: 'utf8' });
+    expect(v.stderr).toMatch(/validates/);
+    expect(v.status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/<failure/);
+  });
+});
+
+describe('bad input: one line, the right exit code', () => {
+  it('the untouched user.cfg template', async () => {
+    const s = await studentRepo();
+    writeFileSync(path.join(s.root, 'user.cfg'), '[USER]\nname: Pat Student\nemail: pat@georgetown.edu\n');
+    const r = harness(s.root, ['check', 'A1']);
+    expect(r.status).toBe(2);
+    expect(oneLineError(r.stderr)).toMatch(/^error: .*user\.cfg/);
+    expect(r.stderr).toMatch(/fix: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack without --debug
+  });
+
+  it('a malformed spec reports file:line:col', async () => {
+    const s = await studentRepo();
+    const spec = path.join(s.a1, 'assignment.yaml');
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('kind: file.lines', 'kind: file.line'));
+    const r = harness(s.root, ['check', 'A1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/assignment\.yaml:\d+:\d+: unknown check kind "file.line" \(did you mean "file.lines"\?\)/);
+  });
+
+  it('an unknown command or option', async () => {
+    const s = await studentRepo();
+    expect(harness(s.root, ['chek']).status).toBe(2);
+    const r = harness(s.root, ['check', 'A1', '--frobnicate']);
+    expect(r.status).toBe(2);
+    expect(oneLineError(r.stderr)).toMatch(/^error: Unknown option '--frobnicate'/);
+  });
+
+  it('an unknown assignment', async () => {
+    const s = await studentRepo();
+    const r = harness(s.root, ['check', 'A9']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no assignment "A9"/);
+  });
+
+  it('outside any course repository', async () => {
+    const dir = await tempDir();
+    const r = harness(dir, ['check', 'A1']);
+    expect(r.status).toBe(2);
+    expect(oneLineError(r.stderr)).toMatch(/no course repository found/);
+  });
+
+  it('--help and --version', async () => {
+    const s = await studentRepo();
+    expect(harness(s.root, ['--help']).stdout).toMatch(/Usage: harness/);
+    expect(harness(s.root, ['check', '--help']).stdout).toMatch(/Usage: harness check/);
+    expect(harness(s.root, ['--version']).stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('non-UTF-8, a folder instead of a file, a huge file, names with spaces: results, not crashes', async () => {
+    const s = await studentRepo({ edit: { 'q4.txt': Buffer.from([0x6d, 0x6f, 0x64, 0x65, 0x3a, 0x20, 0xe9, 0x0a]) } });
+    await execFileSync('rm', [path.join(s.a1, 'q5.txt')]);
+    await mkdir(path.join(s.a1, 'q5.txt'));
+    await writeFile(path.join(s.a1, 'q6-malfunctions.txt'), '');
+    await truncate(path.join(s.a1, 'q6-malfunctions.txt'), 100 * 1024 * 1024);
+    const r = harness(s.root, ['check', 'A1', '--reporter', 'json']);
+    expect(r.status).toBe(1);
+    const rep = json(r.stdout);
+    const st = statusOf(rep);
+    expect(st['q4-text']).toBe('fail');
+    expect(st['q5-present']).toBe('fail');
+    expect(st['q6-text']).toBe('fail');
+    expect(rep.results.every((x) => x.status !== 'error')).toBe(true);
+  });
+});
+
+describe('harness submit', () => {
+  it('writes <NetID>-A1.zip that unzip and python accept, deterministically', async () => {
+    const s = await studentRepo();
+    const r1 = harness(s.root, ['submit', 'A1']);
+    expect(r1.status).toBe(0);
+    const zip = path.join(s.a1, 'ex123-A1.zip');
+    expect(r1.stdout).toMatch(/sha256\s+[0-9a-f]{64}/);
+    expect(r1.stdout).toContain('ex123-A1/q1.txt');
+    const bytes1 = readFileSync(zip);
+    expect(spawnSync('unzip', ['-t', '-q', zip]).status).toBe(0);
+    const py = spawnSync('python3', ['-c', `import zipfile,sys,json
+z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None
+print(json.dumps(z.namelist())); print(z.read('ex123-A1/submission.json').decode())`, zip], { encoding: 'utf8' });
+    expect(py.status).toBe(0);
+    const [names, ...rest] = py.stdout.split('\n');
+    expect(JSON.parse(names)).toEqual([...JSON.parse(names)].sort());
+    expect(JSON.parse(names)).toEqual(expect.arrayContaining(['ex123-A1/q1.txt', 'ex123-A1/q7.txt', 'ex123-A1/streaming-time.py', 'ex123-A1/submission.json']));
+    expect(JSON.parse(names).every((n: string) => n.startsWith('ex123-A1/'))).toBe(true);
+    const record = JSON.parse(rest.join('\n'));
+    expect(record).toMatchObject({ assignment: 'A1', student: { netid: 'ex123' }, git: { dirty: false } });
+    expect(record.files.find((f: { path: string }) => f.path === 'q1.txt').sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Same inputs, same bytes.
+    const r2 = harness(s.root, ['submit', 'A1']);
+    expect(r2.status).toBe(0);
+    expect(readFileSync(zip).equals(bytes1)).toBe(true);
+  });
+
+  it('packs partial work, lists the missing files loudly, exits 1', async () => {
+    const s = await studentRepo({ remove: ['q5.txt', 'q2.txt'] });
+    const r = harness(s.root, ['submit', 'A1']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/REQUIRED FILES MISSING \(2\)[^\n]*\n\s+q2\.txt\n\s+q5\.txt/);
+    expect(existsSync(path.join(s.a1, 'ex123-A1.zip'))).toBe(true);
+  });
+
+  it('refuses to pack a secret, masking it, and writes no zip', async () => {
+    const key = 'AKIA' + 'QWERTYUIOPASDFGH';
+    const s = await studentRepo({ after: { 'q4.txt': `# ${key}\ndate: 2017-01-14\nmode: streaming\nstreaming: 1\nmalfunctions: 3\n` } });
+    const r = harness(s.root, ['submit', 'A1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/q4\.txt:1/);
+    expect(r.stdout + r.stderr).not.toContain(key);
+    expect(existsSync(path.join(s.a1, 'ex123-A1.zip'))).toBe(false);
+  });
+
+  it('refuses a link leading outside the folder', async () => {
+    const s = await studentRepo({ remove: ['q2.txt'] });
+    const outside = path.join(s.root, '..', 'elsewhere.txt');
+    writeFileSync(outside, 'traceroute to x\n');
+    await symlink(outside, path.join(s.a1, 'q2.txt'));
+    const r = harness(s.root, ['submit', 'A1']);
+    expect(r.status).toBe(2);
+    expect(oneLineError(r.stderr)).toMatch(/q2\.txt is a link to a file outside the assignment folder/);
+    expect(existsSync(path.join(s.a1, 'ex123-A1.zip'))).toBe(false);
+  });
+
+  it('never packs junk, and an invalid user.cfg means no zip', async () => {
+    const s = await studentRepo({ after: { '.DS_Store': 'x', 'q1.txt~': 'x', '__pycache__/a.pyc': 'x' } });
+    harness(s.root, ['submit', 'A1']);
+    const list = execFileSync('unzip', ['-Z1', path.join(s.a1, 'ex123-A1.zip')], { encoding: 'utf8' });
+    expect(list).not.toMatch(/DS_Store|~|pycache/);
+    writeFileSync(path.join(s.root, 'user.cfg'), '[USER]\nemail: 123abc@georgetown.edu\n');
+    const r = harness(s.root, ['submit', 'A1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/must begin with a letter/);
+  });
+});
+
+describe('harness lint', () => {
+  it('every spec in the repository is valid', () => {
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'harness.mjs'), 'lint'], { cwd: REPO, encoding: 'utf8' });
+    expect(r.stdout).toMatch(/all \d+ specs valid/);
+    expect(r.status).toBe(0);
+  });
+});
