@@ -7,7 +7,7 @@ import { AssignmentFiles } from '../fsio.js';
 import { UserError } from '../errors.js';
 import { writeZip } from './zip.js';
 import { isJunk } from './junk.js';
-import { scanBuffer, scanName, type SecretHit } from '../secrets.js';
+import { scanBuffer, scanName, describeSecret as describe, type SecretHit } from '../secrets.js';
 import type { Identity } from '../usercfg.js';
 import type { CheckResult, Spec, Summary } from '../types.js';
 
@@ -100,15 +100,6 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
   ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const z = await writeZip(zipPath, entries);
   return { zipPath, bytes: z.bytes, sha256: z.sha256, entries: entries.map((e) => e.name), missing, files };
-}
-
-function describe(type: SecretHit['type']): string {
-  switch (type) {
-    case 'aws-access-key-id': return 'an AWS access key id';
-    case 'aws-secret-key': return 'an AWS secret access key';
-    case 'private-key': return 'a private key';
-    default: return 'a credentials file';
-  }
 }
 
 /** The commit the files came from, and whether the packed files differ from it; null outside git. */

@@ -1,0 +1,307 @@
+// A thin, fast wrapper over simple-git for the git checks and the secrets scan.
+//
+// Speed: simple-git 4 sleeps 50 ms after every git process that printed nothing, and its
+// `completion` option cannot turn that off (the sleep sits after the completion race; see
+// docs/checks/git.repo.md, "Speed"). So every command here is chosen to always print something
+// (porcelain v2 with --branch, cat-file --batch-check, ls-files --error-unmatch, ...).
+// `completion: { onClose: true, onExit: false }` makes the end of a process the `close` event only,
+// which comes after all output was read (onExit: 0 could cut a long ls-files short).
+//
+// Cost of importing: simple-git is loaded with a dynamic import the first time git runs, so commands
+// that never touch git never load it.
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { Failure, Skip } from './errors.js';
+import type { CheckContext } from './checks/kind.js';
+
+export interface GitOutput {
+  stdout: string;
+  stderr: string;
+  /** Process exit code; negative when git could not be started. */
+  code: number;
+}
+
+/** `git` is not installed (or not on PATH): checks skip rather than fail. */
+export class GitMissing extends Skip {
+  constructor() {
+    super('git is not installed or not on PATH, so the git checks cannot run here.');
+  }
+}
+
+/** Every git process: never prompt, never take optional locks, C-locale messages (and --no-pager). */
+const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
+/**
+ * `core.fsmonitor=false`: a repository's own config could name a program to run on `git status`;
+ * the grader runs these checks on students' forks. `core.quotePath=false`: readable names in any
+ * output that is not `-z`.
+ */
+const GIT_CONFIG = ['core.quotePath=false', 'core.fsmonitor=false', 'color.ui=false'];
+
+/**
+ * process.env without what simple-git's environment guard refuses when handed in explicitly: every
+ * GIT_* variable (GIT_DIR from a hook would point git at the wrong repository anyway) and the pager,
+ * editor and askpass programs. simple-git strips the same ones from an inherited environment.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    const key = k.toLowerCase();
+    if (!key.startsWith('git_') && !GUARDED.has(key)) env[k] = v;
+  }
+  return { ...env, ...GIT_ENV };
+}
+const GUARDED = new Set(['pager', 'prefix', 'ssh_askpass', 'visual', 'editor']);
+
+type SimpleGitModule = typeof import('simple-git');
+let loaded: Promise<SimpleGitModule> | undefined;
+
+/**
+ * Runs `git args` in `cwd` and returns its output whatever the exit code. Throws GitMissing when git
+ * cannot be started, and rethrows an abort. `input` is written to git's standard input.
+ */
+export async function runGit(cwd: string, args: string[], opts: { input?: string; signal?: AbortSignal } = {}): Promise<GitOutput> {
+  const { simpleGit } = await (loaded ??= import('simple-git'));
+  let out: GitOutput | undefined;
+  let spawnError: Error | undefined;
+  // One instance per call: it is cheap, and lets `errors` and `input` be closures over this call.
+  const git = simpleGit({
+    baseDir: cwd,
+    config: GIT_CONFIG,
+    completion: { onClose: true, onExit: false },
+    allowEnvironment: Object.keys(GIT_ENV),
+    // Only so that we may set core.fsmonitor to false (the guard refuses any value).
+    unsafe: { allowUnsafeFsMonitor: true },
+    abort: opts.signal,
+    input: opts.input === undefined ? undefined : () => opts.input,
+    // Called after every process (even a failed spawn): keep the raw result, never turn an exit
+    // code into an error; callers read `code` and `stderr` themselves.
+    errors(_error, result) {
+      out = {
+        stdout: Buffer.concat(result.stdOut).toString('utf8'),
+        stderr: Buffer.concat(result.stdErr).toString('utf8'),
+        code: result.exitCode,
+      };
+      return undefined;
+    },
+  });
+  git.env(childEnv());
+  try {
+    await git.raw(['--no-pager', ...args]);
+  } catch (e) {
+    spawnError = e as Error;
+  }
+  opts.signal?.throwIfAborted();
+  if (spawnError || !out) throw spawnError ?? new Error(`git ${args[0]} gave no result`);
+  // A process that could not start: node's spawn error lands in stderr, with a negative exit code.
+  if (out.code < 0 && /\bENOENT\b/.test(out.stderr)) throw new GitMissing();
+  if (out.code < 0) throw new Error(`git could not be started: ${firstLine(out.stderr)}`);
+  return out;
+}
+
+/** Like runGit, but a non-zero exit is an Error carrying git's message. */
+export async function gitText(cwd: string, args: string[], opts: { input?: string; signal?: AbortSignal } = {}): Promise<string> {
+  const out = await runGit(cwd, args, opts);
+  if (out.code !== 0) throw new Error(firstLine(out.stderr) || `git ${args[0]} exited with ${out.code}`);
+  return out.stdout;
+}
+
+export function firstLine(s: string): string {
+  return s.trim().split('\n')[0]?.trim() ?? '';
+}
+
+// ---- Facts, cached per process (several checks in one run ask for the same ones) ----
+
+const cache = new Map<string, Promise<unknown>>();
+
+function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
+  let p = cache.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = make();
+    cache.set(key, p);
+    p.catch(() => cache.delete(key)); // an abort or a crash should not stick
+  }
+  return p;
+}
+
+/** Forgets every cached fact (tests change repositories between checks). */
+export function clearGitCache(): void {
+  cache.clear();
+}
+
+export type RepoInfo =
+  | { ok: true; root: string; /** The folder relative to the root, '' or ending in '/'. */ prefix: string }
+  | { ok: false; reason: 'not-repo' | 'bare' | 'not-work-tree' | 'dubious'; message: string };
+
+/** Where `dir` sits in git: the work tree's root and the folder's prefix, or why there is none. */
+export function repoInfo(dir: string, signal?: AbortSignal): Promise<RepoInfo> {
+  return cached(`repo:${dir}`, async (): Promise<RepoInfo> => {
+    // The first two always print when in a repository; --show-toplevel fails outside a work tree.
+    const out = await runGit(dir, ['rev-parse', '--is-bare-repository', '--is-inside-work-tree', '--show-toplevel', '--show-prefix'], { signal });
+    const lines = out.stdout.split('\n');
+    const message = firstLine(out.stderr);
+    if (out.code === 0 && lines[1] === 'true') return { ok: true, root: lines[2], prefix: lines[3] ?? '' };
+    if (/dubious ownership/.test(out.stderr)) return { ok: false, reason: 'dubious', message };
+    if (lines[0] === 'true') return { ok: false, reason: 'bare', message };
+    if (lines[1] === 'false') return { ok: false, reason: 'not-work-tree', message };
+    return { ok: false, reason: 'not-repo', message };
+  });
+}
+
+/** The URL of remote `name`, or undefined when there is no such remote. */
+export function remoteUrl(root: string, name: string, signal?: AbortSignal): Promise<string | undefined> {
+  return cached(`remote:${root}:${name}`, async () => {
+    // `git remote get-url` prints the URL, or an error on stderr: never silent.
+    const out = await runGit(root, ['remote', 'get-url', '--', name], { signal });
+    return out.code === 0 ? out.stdout.trim() || undefined : undefined;
+  });
+}
+
+export interface StatusEntry {
+  /** Path relative to the repository root. */
+  path: string;
+  /** Staged change letter ('.' when none). */
+  index: string;
+  /** Unstaged change letter ('.' when none). */
+  worktree: string;
+  conflict: boolean;
+}
+
+export interface RepoStatus {
+  /** undefined before the first commit. */
+  oid?: string;
+  /** undefined when HEAD is detached. */
+  branch?: string;
+  upstream?: string;
+  /** undefined when the upstream is configured but its ref is gone (or was never fetched). */
+  ahead?: number;
+  behind?: number;
+  /** Changes to tracked files, staged or not (untracked files are left out). */
+  changes: StatusEntry[];
+}
+
+/** `git status` of the whole repository, porcelain v2 with -z (no quoting of odd names). */
+export function repoStatus(root: string, signal?: AbortSignal): Promise<RepoStatus> {
+  return cached(`status:${root}`, async () => {
+    // --branch makes status always print, so simple-git never adds its 50 ms.
+    const text = await gitText(root, ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=no', '--ignore-submodules=none'], { signal });
+    return parseStatus(text);
+  });
+}
+
+export function parseStatus(text: string): RepoStatus {
+  const st: RepoStatus = { changes: [] };
+  const items = text.split('\0');
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item.startsWith('# ')) {
+      const [, key, ...rest] = item.split(' ');
+      const value = rest.join(' ');
+      if (key === 'branch.oid' && value !== '(initial)') st.oid = value;
+      else if (key === 'branch.head' && value !== '(detached)') st.branch = value;
+      else if (key === 'branch.upstream') st.upstream = value;
+      else if (key === 'branch.ab') {
+        const m = /^\+(\d+) -(\d+)$/.exec(value);
+        if (m) [st.ahead, st.behind] = [Number(m[1]), Number(m[2])];
+      }
+      continue;
+    }
+    // Fields before the path: 8 for ordinary, 9 for renames (then the old path follows), 10 for conflicts.
+    const fields = item[0] === '1' ? 8 : item[0] === '2' ? 9 : item[0] === 'u' ? 10 : 0;
+    if (!fields) continue;
+    const parts = item.split(' ');
+    const xy = parts[1];
+    st.changes.push({ path: parts.slice(fields).join(' '), index: xy[0], worktree: xy[1], conflict: item[0] === 'u' });
+    if (item[0] === '2') i++; // skip the old path of a rename
+  }
+  return st;
+}
+
+/** Author emails of every commit in HEAD's history, newest first, as git stored them. */
+export function authorEmails(root: string, signal?: AbortSignal): Promise<string[]> {
+  return cached(`authors:${root}`, async () => {
+    const out = await runGit(root, ['log', '--format=%ae', 'HEAD', '--'], { signal });
+    if (out.code !== 0) return []; // no commits yet: git printed why on stderr
+    return out.stdout.split('\n').filter(Boolean);
+  });
+}
+
+/** Every file tracked by git in the repository (paths relative to the root). */
+export function trackedFiles(root: string, signal?: AbortSignal): Promise<string[]> {
+  return cached(`ls-files:${root}`, async () => {
+    // --error-unmatch makes an empty index print an error instead of nothing.
+    const out = await runGit(root, ['ls-files', '-z', '--error-unmatch', '--', ':/'], { signal });
+    if (out.code !== 0) return [];
+    return out.stdout.split('\0').filter(Boolean);
+  });
+}
+
+export type ObjectState = 'committed' | 'staged' | 'untracked';
+
+/**
+ * Whether each file (relative to `dir`) is in HEAD, only in the index, or neither. One
+ * `cat-file --batch-check` process answers them all, and always prints a line per question.
+ */
+export async function objectStates(dir: string, files: string[], signal?: AbortSignal): Promise<Map<string, ObjectState>> {
+  const states = new Map<string, ObjectState>();
+  const asks = files.filter((f) => !/[\n\r]/.test(f));
+  if (asks.length > 0) {
+    const input = asks.map((f) => `HEAD:./${f}\n:./${f}\n`).join('');
+    const lines = (await gitText(dir, ['cat-file', '--batch-check'], { input, signal })).split('\n');
+    asks.forEach((f, i) => {
+      const inHead = /^[0-9a-f]+ blob \d+$/.test(lines[2 * i] ?? '');
+      const inIndex = /^[0-9a-f]+ blob \d+$/.test(lines[2 * i + 1] ?? '');
+      states.set(f, inHead ? 'committed' : inIndex ? 'staged' : 'untracked');
+    });
+  }
+  for (const f of files) if (!states.has(f)) states.set(f, 'untracked');
+  return states;
+}
+
+// ---- Shared by the git checks ----
+
+/**
+ * The repository holding the assignment folder, or a Failure saying why there is none.
+ * Checks other than git.repo call this so each fails clearly on its own.
+ */
+export async function requireRepo(ctx: CheckContext): Promise<{ root: string; prefix: string }> {
+  const info = await repoInfo(ctx.spec.dir, ctx.signal);
+  if (info.ok) return info;
+  throw notARepo(info);
+}
+
+export function notARepo(info: Exclude<RepoInfo, { ok: true }>): Failure {
+  switch (info.reason) {
+    case 'dubious':
+      return new Failure({
+        rationale: 'git refuses to read this repository because it belongs to another user account.',
+        hint: 'Work in a clone that belongs to you, or mark it safe: git config --global --add safe.directory "$(git rev-parse --show-toplevel 2>/dev/null || pwd)"',
+        actual: info.message,
+      });
+    case 'bare':
+    case 'not-work-tree':
+      return new Failure({
+        rationale: 'The assignment folder is inside a git folder (.git or a bare repository), not in a working copy.',
+        hint: "Clone your fork (git clone <your fork's URL>) and work inside the clone.",
+      });
+    default:
+      return new Failure({
+        rationale: 'The assignment folder is not inside a git repository.',
+        hint: "Fork the class repository and clone your fork (git clone <your fork's URL>), then work in the clone; or run git init at the top of your course folder.",
+      });
+  }
+}
+
+/** The files a git check looks at by default: the required ones, and the optional ones that exist. */
+export function defaultFiles(ctx: CheckContext): string[] {
+  const { required, optional } = ctx.spec.files;
+  const present = optional.filter((f) => existsSync(path.join(ctx.spec.dir, f)));
+  return [...new Set([...required, ...present])];
+}
+
+/** `a`, `a and b`, `a, b and c`: names in a sentence. */
+export function listNames(names: string[], max = 10): string {
+  const shown = names.slice(0, max);
+  const more = names.length - shown.length;
+  if (more > 0) return `${shown.join(', ')} and ${more} more`;
+  return shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
+}
