@@ -4,7 +4,14 @@
 // it at startup; every problem is collected and reported at once with its line and column.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { loadYaml, yaml } from './util/yaml.js';
+import { memoJson } from './util/memo.js';
+
+// Type guards of the lazily loaded yaml module (see lib/util/yaml.ts).
+const isMap = (n: unknown): n is import('yaml').YAMLMap => yaml().isMap(n);
+const isSeq = (n: unknown): n is import('yaml').YAMLSeq => yaml().isSeq(n);
+const isScalar = (n: unknown): n is import('yaml').Scalar => yaml().isScalar(n);
 import { UserError } from './errors.js';
 import { checkTimeZone } from './util/time.js';
 
@@ -94,13 +101,17 @@ export async function loadCourse(startDir: string): Promise<Course> {
   const { root, file } = await findCourseRoot(startDir);
   if (!file) return defaultCourse(root);
   const shown = path.relative(path.resolve(startDir), file) || COURSE_FILE;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     throw new UserError(`Cannot read ${shown}: ${(err as Error).message}.`, 'Check the file exists and is readable.');
   }
-  return { ...parseCourse(text, shown), file, root };
+  const course = await memoJson(['course', bytes], async () => {
+    await loadYaml();
+    return parseCourse(bytes.toString('utf8'), shown);
+  });
+  return { ...course, file, root };
 }
 
 const TOP_KEYS = ['name', 'institution', 'studentId', 'emailDomains', 'timezone', 'late'];
@@ -111,6 +122,7 @@ const DOMAIN_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-
 
 /** Validates course.yaml's text (`shown` names it in messages); `file` and `root` are left ''. */
 export function parseCourse(text: string, shown = COURSE_FILE): Course {
+  const { LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const problems: { offset: number; msg: string }[] = [];

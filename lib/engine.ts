@@ -28,7 +28,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   const files = new AssignmentFiles(spec.dir);
   const byId = new Map(spec.checks.map((c) => [c.id, c]));
   const wanted = selectWithDeps(spec.checks, opts.only);
-  const limit = new Semaphore(opts.concurrency ?? 8);
+  const limit = new Semaphore(opts.concurrency ?? 32);
   const started = new Map<string, Promise<CheckResult>>();
 
   const start = (check: CheckSpec): Promise<CheckResult> => {

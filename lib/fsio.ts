@@ -111,14 +111,16 @@ async function readCapped(abs: string, rel: string, cap: number, partialOk = fal
     throw e;
   }
   try {
-    const buf = Buffer.allocUnsafe(cap);
+    // Size the buffer to the file (plus one byte, to notice growth), not to the cap.
+    const { size } = await fh.stat();
+    const buf = Buffer.allocUnsafe(Math.min(cap, size + 1));
     let n = 0;
-    while (n < cap) {
-      const { bytesRead } = await fh.read(buf, n, cap - n, n);
+    while (n < buf.length) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
       if (bytesRead === 0) break;
       n += bytesRead;
     }
-    if (!partialOk && n === cap) {
+    if (!partialOk && n === buf.length && n >= cap) {
       const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, n);
       if (bytesRead > 0) {
         throw new Failure({ rationale: `${rel} grew past the ${formatBytes(cap)} limit while being read.`, file: rel });

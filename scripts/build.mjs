@@ -22,6 +22,8 @@ await build({
   },
   bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: path.join(tmp, 'schema.mjs'),
   external: ['@aws-sdk/*', 'ajv', 'yaml', 'simple-git'], logLevel: 'error',
+  // The generated validators are what this step produces; the schema does not need them.
+  plugins: [{ name: 'no-generated', setup: (b) => b.onResolve({ filter: /\/generated\// }, (a) => ({ path: a.path, external: true })) }],
 });
 const { buildSpecSchema, schemaHash, registry } = await import(pathToFileURL(path.join(tmp, 'schema.mjs')).href + `?t=${t0}`);
 const specSchema = buildSpecSchema();
@@ -51,27 +53,53 @@ for (const d of existsSync(assignments) ? await readdir(assignments, { withFileT
   }
 }
 
-// 3. Standalone validators.
+// 3. Standalone validators: one module for the spec, one for answers (loaded only when needed).
 const { default: Ajv } = await import('ajv');
 const { default: standaloneCode } = await import('ajv/dist/standalone/index.js');
-const ajv = new Ajv({ code: { source: true, esm: true }, allErrors: true, strict: false, validateFormats: false });
-ajv.addSchema(specSchema, 'spec');
-const exportsMap = { validateSpec: 'spec' };
+const newAjv = () => new Ajv({ code: { source: true, esm: true }, allErrors: true, strict: false, validateFormats: false });
+const gen = path.join(root, 'lib', 'spec', 'generated');
+const specAjv = newAjv();
+specAjv.addSchema(specSchema, 'spec');
+await writeFile(path.join(gen, 'spec-validator.js'), standaloneCode(specAjv, { validateSpec: 'spec' }));
+const answerAjv = newAjv();
+const exportsMap = {};
 for (const [hash, schema] of answer) {
-  ajv.addSchema(schema, `answer_${hash}`);
+  answerAjv.addSchema(schema, `answer_${hash}`);
   exportsMap[`answer_${hash}`] = `answer_${hash}`;
 }
-let code = standaloneCode(ajv, exportsMap);
-code += `\nexport const answerSchemas = {${[...answer.keys()].map((h) => `${JSON.stringify(h)}: answer_${h}`).join(', ')}};\n`;
-await writeFile(path.join(root, 'lib', 'spec', 'generated', 'validators.js'), code);
+let answerCode = answer.size ? standaloneCode(answerAjv, exportsMap) : '';
+answerCode += `\nexport const answerSchemas = {${[...answer.keys()].map((h) => `${JSON.stringify(h)}: answer_${h}`).join(', ')}};\n`;
+await writeFile(path.join(gen, 'answer-validators.js'), answerCode);
 
-// 4. The CLI bundle.
+// 4. The CLI bundle. The build id (a hash of every source file and generated validator) keys the
+// parse cache, so a rebuilt harness never trusts an entry written by another build.
+const { createHash } = await import('node:crypto');
+const hash = createHash('sha256').update(pkg.version);
+const walk = async (dir) => {
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await walk(p);
+    else if (/\.(ts|js|json)$/.test(e.name)) hash.update(p.slice(root.length)).update(await readFile(p));
+  }
+};
+await walk(path.join(root, 'lib'));
+const buildId = hash.digest('hex').slice(0, 16);
+// ajv itself is needed only to compile a schema that was not precompiled (a spec edited after the
+// build): keep it out of the bundle, so it costs nothing unless used. Its runtime helpers
+// (ajv/dist/runtime/*), which the standalone code imports, are bundled.
+const lazyAjv = {
+  name: 'lazy-ajv',
+  setup(b) {
+    b.onResolve({ filter: /^ajv$/ }, () => ({ path: 'ajv', external: true }));
+  },
+};
 await build({
   entryPoints: [path.join(root, 'lib', 'cli', 'entry.ts')],
   bundle: true, platform: 'node', format: 'esm', target: 'node20',
   outfile: path.join(root, 'dist', 'harness.mjs'),
   external: ['@aws-sdk/*', '@smithy/*'],
-  define: { __HARNESS_VERSION__: JSON.stringify(pkg.version) },
+  plugins: [lazyAjv],
+  define: { __HARNESS_VERSION__: JSON.stringify(pkg.version), __HARNESS_BUILD__: JSON.stringify(buildId) },
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   minifyWhitespace: true, minifySyntax: true, legalComments: 'none', sourcemap: 'linked', logLevel: 'error',
 });

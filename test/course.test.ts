@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../lib/errors.js';
 import { DEFAULT_LATE, findCourseRoot, loadCourse, parseCourse } from '../lib/course.js';
 import { tempDir } from './helpers/fixture.js';
+import { loadYaml } from '../lib/util/yaml.js';
+
+await loadYaml(); // parseCourse parses synchronously with the lazily loaded parser
 
 const REPO = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '');
 

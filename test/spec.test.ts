@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseSpec, SpecError } from '../lib/spec/load.js';
+import { parseSpec, SpecError, loadSpecDeps } from '../lib/spec/load.js';
 import { buildSpecSchema } from '../lib/spec/schema.js';
 import { registry } from '../lib/checks/registry.js';
 import { testCourse } from './helpers/fixture.js';
+
+await loadSpecDeps(); // parseSpec parses synchronously with the lazily loaded parser and validator
 
 const repo = path.resolve(__dirname, '..');
 const file = '/course/assignments/A1/assignment.yaml';

@@ -38,14 +38,16 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Set by the CLI entry from the bundled module; tests may leave it unset. */
-export function registerPrecompiled(map: Record<string, CompiledFn>): void {
-  precompiled = map;
+/** Whether build-time code exists for this schema (so nothing needs compiling at run time). */
+export async function isPrecompiled(schema: object): Promise<boolean> {
+  precompiled ??= (await import('./generated/answer-validators.js')).answerSchemas;
+  return Boolean(precompiled[schemaHash(schema)]);
 }
 
 export async function answerValidator(schema: object): Promise<AnswerValidator> {
   const key = schemaHash(schema);
-  let fn = precompiled?.[key];
+  precompiled ??= (await import('./generated/answer-validators.js')).answerSchemas;
+  let fn = precompiled[key];
   if (!fn) {
     const { default: Ajv } = await import('ajv');
     const ajv = new (Ajv as unknown as typeof import('ajv').default)({ allErrors: true, strict: false });

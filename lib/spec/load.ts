@@ -3,9 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, isNode, type Document, type Node } from 'yaml';
-import { validateSpec, answerSchemas } from './generated/validators.js';
-import { registerPrecompiled } from './answer-schema.js';
+import type { Document, LineCounter, Node } from 'yaml';
+import type { GeneratedValidator } from './generated/spec-validator.js';
+import { loadYaml, yaml } from '../util/yaml.js';
+import { memoJson } from '../util/memo.js';
 import { registry, kindNames } from '../checks/registry.js';
 import { COMMON_KEYS } from './schema.js';
 import { UserError } from '../errors.js';
@@ -14,7 +15,13 @@ import type { Course } from '../course.js';
 import type { CheckSpec, Spec, SourcePos } from '../types.js';
 import { semanticProblems } from './rules.js';
 
-registerPrecompiled(answerSchemas);
+let validateSpec: GeneratedValidator | undefined;
+
+/** Loads what parsing needs (the YAML parser, the precompiled spec validator); only on a cache miss. */
+export async function loadSpecDeps(): Promise<void> {
+  await loadYaml();
+  validateSpec ??= (await import('./generated/spec-validator.js')).validateSpec;
+}
 
 export interface SpecProblem extends SourcePos {
   message: string;
@@ -37,8 +44,9 @@ export class Locator {
 
   at(pathParts: (string | number)[], key = false): SourcePos {
     let node: unknown = this.doc.contents;
-    let best: Node | undefined = isNode(node) ? node : undefined;
+    let best: Node | undefined = yaml().isNode(node) ? (node as Node) : undefined;
     let keyNode: Node | undefined;
+    const { isMap, isSeq, isNode } = yaml();
     for (const part of pathParts) {
       if (isMap(node)) {
         const pair = node.items.find((p) => (isNode(p.key) ? (p.key as { value?: unknown }).value : p.key) === part);
@@ -70,11 +78,18 @@ export async function loadSpec(file: string, course: Course): Promise<Spec> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read ${path.relative(process.cwd(), abs) || abs}: ${code ?? String(e)}`, 'check that the assignment folder holds assignment.yaml');
   }
-  return parseSpec(bytes, abs, course);
+  // Parsing and validating cost more than the rest of a `check`; a warm cache skips both.
+  const cached = await memoJson(['spec', abs, course.timezone, bytes], async () => {
+    await loadSpecDeps();
+    return parseSpec(bytes, abs, course);
+  });
+  return { ...cached, dir: path.dirname(abs), file: abs };
 }
 
 export function parseSpec(bytes: Buffer, file: string, course: Course): Spec {
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const { LineCounter, parseDocument } = yaml();
+  if (!validateSpec) throw new Error('internal: loadSpecDeps() must be awaited before parseSpec()');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const loc = new Locator(file, doc, lc);

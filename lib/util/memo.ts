@@ -1,0 +1,43 @@
+// A small on-disk cache of parsed, validated inputs (course.yaml, assignment specs), so repeated
+// `check` runs skip YAML parsing and validation. Entries are keyed by a hash of the input bytes,
+// everything else the result depends on, and the harness build; a stale entry can never match.
+// Only successes are cached. The cache is best-effort: any problem reading or writing it is ignored.
+import { createHash, randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+declare const __HARNESS_BUILD__: string;
+/** Identifies the exact harness code; undefined when running from source (tests), which disables the cache. */
+const BUILD = typeof __HARNESS_BUILD__ === 'string' ? __HARNESS_BUILD__ : undefined;
+
+/** `$HARNESS_CACHE_DIR`, else `$XDG_CACHE_HOME/course-harness`, else `~/.cache/course-harness`. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.HARNESS_NO_CACHE) return undefined;
+  if (env.HARNESS_CACHE_DIR) return env.HARNESS_CACHE_DIR;
+  const base = env.XDG_CACHE_HOME || (homedir() ? path.join(homedir(), '.cache') : '');
+  return base ? path.join(base, 'course-harness') : undefined;
+}
+
+export async function memoJson<T>(parts: (string | Buffer)[], compute: () => Promise<T>): Promise<T> {
+  const dir = BUILD ? cacheDir() : undefined;
+  if (!dir) return compute();
+  const h = createHash('sha256').update(BUILD!);
+  for (const p of parts) h.update('\0').update(p);
+  const file = path.join(dir, `${h.digest('hex').slice(0, 32)}.json`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    /* miss */
+  }
+  const value = await compute();
+  try {
+    await mkdir(dir, { recursive: true });
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, JSON.stringify(value));
+    await rename(tmp, file).catch(() => rm(tmp, { force: true }));
+  } catch {
+    /* a read-only checkout still works, only slower */
+  }
+  return value;
+}
