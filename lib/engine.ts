@@ -7,6 +7,7 @@ import type { CheckResult, CheckSpec, Spec, Status, Summary } from './types.js';
 import type { Course } from './course.js';
 import type { Identity } from './usercfg.js';
 import { AssignmentFiles } from './fsio.js';
+import { resolvePython } from './util/python.js';
 
 export interface RunOptions {
   course: Course;
@@ -26,6 +27,7 @@ export interface RunOptions {
 
 export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResult[]> {
   const files = new AssignmentFiles(spec.dir);
+  const python = opts.python ?? resolvePython(process.env, spec.dir);
   const byId = new Map(spec.checks.map((c) => [c.id, c]));
   const wanted = selectWithDeps(spec.checks, opts.only);
   const limit = new Semaphore(opts.concurrency ?? 32);
@@ -46,7 +48,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
         if (kind?.needsIdentity && !opts.identity) {
           return skipped(check, opts, `needs a valid user.cfg${opts.identityProblem ? ` (${opts.identityProblem})` : ''}`);
         }
-        return limit.run(() => runOne(spec, check, { ...opts, files }));
+        return limit.run(() => runOne(spec, check, { ...opts, files, python }));
       })();
       p.then((r) => opts.onResult?.(r));
       started.set(check.id, p);
@@ -76,7 +78,7 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
   const ac = new AbortController();
   const ctx: CheckContext = {
     spec, check, course: opts.course, identity: opts.identity, files: opts.files,
-    python: opts.python ?? process.env.HARNESS_PYTHON ?? 'python3',
+    python: opts.python ?? 'python3',
     signal: ac.signal, now: opts.now ?? (() => new Date()),
   };
   const t0 = performance.now();

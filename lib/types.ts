@@ -42,6 +42,8 @@ export interface Spec {
   /** ISO instants in UTC, resolved with the spec's or the course's time zone. */
   release?: string;
   due?: string;
+  /** `due` as people read it in `timezone` ("2017-01-20 23:59 EST"), computed once with the spec. */
+  dueText?: string;
   timezone: string;
   points: number;
   files: FileList;
@@ -99,7 +101,7 @@ export interface Summary {
 
 export interface RunReport {
   harness: { version: string };
-  assignment: { id: string; title: string; specHash: string; due?: string };
+  assignment: { id: string; title: string; specHash: string; due?: string; dueText?: string };
   student?: { netid: string; name?: string; email: string };
   results: CheckResult[];
   summary: Summary;

@@ -78,10 +78,12 @@ async function scanFile(abs: string, name: string): Promise<SecretHit[]> {
 /** The first MAX_SCAN_BYTES of a regular file; undefined for links, folders, missing or unreadable files. */
 async function readHead(abs: string): Promise<Buffer | undefined> {
   try {
-    if (!(await lstat(abs)).isFile()) return undefined;
+    const st = await lstat(abs);
+    if (!st.isFile()) return undefined;
     const fh = await open(abs, 'r');
     try {
-      const buf = Buffer.allocUnsafe(MAX_SCAN_BYTES);
+      // Sized to the file: a 4 MB buffer per small file costs more in GC than the scan itself.
+      const buf = Buffer.allocUnsafe(Math.min(MAX_SCAN_BYTES, st.size));
       let n = 0;
       while (n < buf.length) {
         const { bytesRead } = await fh.read(buf, n, buf.length - n, n);

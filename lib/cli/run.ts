@@ -40,7 +40,7 @@ export async function runAndReport(p: Prepared, values: Record<string, unknown>,
   const report: RunReport = {
     harness: { version: VERSION },
     startedAt,
-    assignment: { id: p.spec.id, title: p.spec.title, specHash: p.spec.hash, due: p.spec.due },
+    assignment: { id: p.spec.id, title: p.spec.title, specHash: p.spec.hash, due: p.spec.due, dueText: p.spec.dueText },
     student: { netid: p.identity.netid, name: p.identity.name, email: p.identity.email },
     results,
     summary: summarize(results),

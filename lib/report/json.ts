@@ -10,7 +10,7 @@ export const SCHEMA_VERSION = 1;
 const ORDER = {
   top: ['schemaVersion', 'harness', 'assignment', 'student', 'startedAt', 'durationMs', 'summary', 'results'],
   harness: ['version'],
-  assignment: ['id', 'title', 'due', 'specHash'],
+  assignment: ['id', 'title', 'due', 'dueText', 'specHash'],
   student: ['netid', 'name', 'email'],
   summary: ['pass', 'fail', 'warn', 'skip', 'error', 'points', 'maxPoints', 'extraCreditPoints'],
   result: [

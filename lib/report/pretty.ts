@@ -4,6 +4,7 @@
 // as well as a symbol, so the output reads the same without colour (NO_COLOR, CI logs).
 // Prose (rationale, hint, reason) is word-wrapped to 80 columns; literal values (expected,
 // actual, stacks) are never wrapped, because a wrapped value would look like a different value.
+import { formatInZone } from '../util/time.js';
 import path from 'node:path';
 import type { CheckResult, RunReport, Status } from '../types.js';
 import { palette, type Palette } from './color.js';
@@ -49,19 +50,13 @@ export function wrap(text: string, max: number): string[] {
   return out;
 }
 
-function formatDue(iso: string, timeZone = 'UTC'): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
+/** The due date for people: precomputed with the spec when available (no Intl at run time). */
+function formatDue(a: RunReport['assignment'], timeZone = 'UTC'): string {
+  if (a.dueText) return a.dueText;
   try {
-    const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', {
-        timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
-        hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
-      }).formatToParts(d).map((p) => [p.type, p.value]),
-    );
-    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+    return formatInZone(new Date(a.due!), timeZone);
   } catch {
-    return iso; // an unknown time zone: show the instant rather than fail the whole report
+    return a.due!; // an unknown time zone or a bad date: show the instant rather than fail the report
   }
 }
 
@@ -146,7 +141,7 @@ export function pretty(report: RunReport, opts: ReporterOptions): string {
   const { assignment: a, student: s, summary: sum } = report;
   const lines: string[] = [c.bold(`${a.id} · ${a.title}`)];
   const who = s ? (s.name ? `${s.netid} (${s.name})` : s.netid) : undefined;
-  const due = a.due ? `due ${formatDue(a.due, opts.timeZone)}` : undefined;
+  const due = a.due ? `due ${formatDue(a, opts.timeZone)}` : undefined;
   const sub = [who, due].filter(Boolean).join(' · ');
   if (sub) lines.push(c.dim(sub));
   lines.push('');

@@ -50,7 +50,7 @@ export async function answerValidator(schema: object): Promise<AnswerValidator> 
   let fn = precompiled[key];
   if (!fn) {
     const { default: Ajv } = await import('ajv');
-    const ajv = new (Ajv as unknown as typeof import('ajv').default)({ allErrors: true, strict: false });
+    const ajv = new (Ajv as unknown as typeof import('ajv').default)({ allErrors: true, strict: false, logger: false });
     fn = ajv.compile(schema) as CompiledFn;
   }
   const compiled = fn;

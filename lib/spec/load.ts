@@ -10,7 +10,7 @@ import { memoJson } from '../util/memo.js';
 import { registry, kindNames } from '../checks/registry.js';
 import { COMMON_KEYS } from './schema.js';
 import { UserError } from '../errors.js';
-import { zonedToUtc, parseDuration } from '../util/time.js';
+import { zonedToUtc, parseDuration, formatInZone } from '../util/time.js';
 import type { Course } from '../course.js';
 import type { CheckSpec, Spec, SourcePos } from '../types.js';
 import { semanticProblems } from './rules.js';
@@ -146,6 +146,7 @@ export function parseSpec(bytes: Buffer, file: string, course: Course): Spec {
     if (typeof v !== 'string') continue;
     try {
       spec[field] = zonedToUtc(v, timezone).toISOString();
+      if (field === 'due') spec.dueText = formatInZone(new Date(spec.due!), timezone);
     } catch (e) {
       problems.push({ ...loc.at([field]), message: `${field}: ${(e as Error).message}` });
     }

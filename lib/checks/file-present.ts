@@ -1,0 +1,111 @@
+// file.present: the answer file is there, is an ordinary file, and can be read.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { defineKind } from './kind.js';
+import { assertReadable } from '../fsio.js';
+import { Failure, Skip } from '../errors.js';
+import { shellQuote } from '../util/text.js';
+import type { CheckContext } from './kind.js';
+
+export interface FilePresentParams {
+  file: string;
+}
+
+export default defineKind<FilePresentParams>({
+  kind: 'file.present',
+  title: (p) => `${p.file} is handed in`,
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['file'],
+    properties: {
+      file: { type: 'string', minLength: 1, description: 'The file, relative to the assignment folder.' },
+    },
+  },
+  files: (p) => [p.file],
+  async run(ctx, { file }) {
+    const info = await ctx.files.info(file);
+    if (info.type === 'missing') {
+      if (info.symlink) {
+        throw new Failure({
+          rationale: `${file} is a symbolic link to a file that does not exist.`,
+          hint: `Replace the link with the file itself: rm ${shellQuote(file)}, then copy or write your answer there.`,
+          file,
+        });
+      }
+      const near = await nearNames(info.abs);
+      if (near.length > 0) {
+        // Whether or not the file is optional, a near miss is almost surely a misnamed answer.
+        throw new Failure({
+          rationale: `${file} is missing, but there is ${near.map((n) => `"${n}"`).join(' and ')} in the same folder.`,
+          hint: `Rename it: git mv ${shellQuote(path.join(path.dirname(file), near[0]))} ${shellQuote(file)}`,
+          expected: file,
+          actual: near.join(', '),
+          file,
+        });
+      }
+      if (ctx.spec.files.optional.includes(file)) throw new Skip('optional file not handed in');
+    }
+    assertReadable(info);
+    const actual = await wrongCase(info.abs);
+    if (actual) {
+      throw new Failure({
+        rationale: `${file} is named "${actual}"; the name must match exactly, including upper and lower case.`,
+        hint: `Rename it: git mv ${shellQuote(path.join(path.dirname(file), actual))} ${shellQuote(file)}`,
+        expected: file,
+        actual,
+        file,
+      });
+    }
+    await ctx.files.head(file, 1); // opens it: a permission problem fails here, with a hint
+  },
+});
+
+/**
+ * Optional files are checked only when handed in: every file kind calls this first, so a spec
+ * that forgets `dependsOn` still skips (rather than fails) an absent optional file.
+ */
+export async function skipIfOptionalAbsent(ctx: CheckContext, file: string): Promise<void> {
+  if (!ctx.spec.files.optional.includes(file)) return;
+  const info = await ctx.files.info(file);
+  if (info.type === 'missing' && !info.symlink) throw new Skip('optional file not handed in');
+}
+
+/**
+ * Names in the same folder that the student probably meant: another case (fine on macOS, wrong on
+ * the Linux grader), another Unicode normalisation, a doubled or missing extension (Windows hides
+ * extensions, so "q1.txt" becomes "q1.txt.txt"), stray spaces.
+ */
+async function nearNames(abs: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(path.dirname(abs));
+  } catch {
+    return [];
+  }
+  const want = path.basename(abs);
+  const norm = (s: string) => s.normalize('NFC').toLowerCase().replace(/\s+/g, '');
+  const w = norm(want);
+  const stem = w.replace(/\.[^.]*$/, '');
+  return names
+    .filter((n) => n !== want)
+    .filter((n) => {
+      const m = norm(n);
+      return m === w || m.startsWith(`${w}.`) || (m === stem && stem !== w);
+    })
+    .sort()
+    .slice(0, 2);
+}
+
+/** On a case-insensitive disk (macOS, Windows) "Q1.TXT" opens as "q1.txt"; the Linux grader's does not. */
+async function wrongCase(abs: string): Promise<string | undefined> {
+  const want = path.basename(abs).normalize('NFC');
+  let names: string[];
+  try {
+    names = (await readdir(path.dirname(abs))).map((n) => n.normalize('NFC'));
+  } catch {
+    return undefined;
+  }
+  if (names.includes(want)) return undefined;
+  return names.find((n) => n.toLowerCase() === want.toLowerCase());
+}

@@ -1,0 +1,164 @@
+// python.syntax: Python files compile with the student's own python3. The sources are copied to a
+// temp folder and compiled there with -I -B, so nothing (no __pycache__) lands in the student's
+// folder and nothing of the student's environment (PYTHONPATH, AWS keys) reaches the process.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { defineKind } from './kind.js';
+import type { CheckContext } from './kind.js';
+import { skipIfOptionalAbsent } from './file-present.js';
+import { Failure, Skip } from '../errors.js';
+import { plural, quoteLine, shellQuote } from '../util/text.js';
+
+export interface PythonSyntaxParams {
+  file?: string;
+  files?: string[];
+}
+
+/** One result per source: null when it compiled. Kept Python 2 parsable so it can say "Python 2". */
+const SCRIPT = `
+import sys, json
+if sys.version_info[0] < 3:
+    sys.stdout.write(json.dumps({"python2": sys.version.split()[0]}))
+    sys.exit(0)
+out = []
+for item in json.load(open(sys.argv[1])):
+    with open(item["path"], "rb") as f:
+        src = f.read()
+    try:
+        compile(src, item["name"], "exec", dont_inherit=True)
+        out.append(None)
+    except SyntaxError as e:
+        out.append({"type": type(e).__name__, "msg": str(e.msg), "line": e.lineno, "col": e.offset, "text": e.text})
+    except Exception as e:
+        out.append({"type": type(e).__name__, "msg": str(e), "line": None, "col": None, "text": None})
+sys.stdout.write(json.dumps(out))
+`;
+
+/** More than this on stdout means something is badly wrong; stop reading and kill. */
+const MAX_OUTPUT = 1024 * 1024;
+
+interface PyResult { type: string; msg: string; line: number | null; col: number | null; text: string | null }
+
+const filesOf = (p: PythonSyntaxParams) => p.files ?? (p.file !== undefined ? [p.file] : []);
+
+export default defineKind<PythonSyntaxParams>({
+  kind: 'python.syntax',
+  title: (p) => `${filesOf(p).join(', ')} ${filesOf(p).length === 1 ? 'is' : 'are'} valid Python 3`,
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      file: { type: 'string', minLength: 1, description: 'The Python file, relative to the assignment folder.' },
+      files: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 }, description: 'Several Python files, compiled in one run; give `file` or `files`, not both.' },
+    },
+  },
+  files: filesOf,
+  validate: (p) => ((p.file === undefined) === (p.files === undefined) ? ['give either `file` or `files` (exactly one of them)'] : []),
+  async run(ctx, p) {
+    const sources: { name: string; body: Buffer }[] = [];
+    for (const name of filesOf(p)) {
+      try {
+        await skipIfOptionalAbsent(ctx, name);
+      } catch (e) {
+        if (e instanceof Skip) continue;
+        throw e;
+      }
+      sources.push({ name, body: await ctx.files.read(name) });
+    }
+    if (sources.length === 0) throw new Skip('optional file not handed in');
+    const results = await compileAll(ctx, sources);
+    const bad = results.map((r, i) => ({ r, name: sources[i].name })).filter((x): x is { r: PyResult; name: string } => x.r !== null);
+    if (bad.length === 0) return;
+    const { r, name } = bad[0];
+    const also = bad.length > 1 ? ` ${bad.slice(1).map((b) => b.name).join(', ')} ${bad.length > 2 ? 'have' : 'has'} errors too.` : '';
+    throw new Failure({
+      rationale: r.line
+        ? `${name} has ${r.type === 'SyntaxError' ? 'a syntax' : 'an indentation'} error on line ${r.line}${r.col ? `, column ${r.col}` : ''}: ${sentence(r.msg)}`
+        : `${name} cannot be compiled: ${sentence(r.msg)}`,
+      hint: hintFor(r, name) + also,
+      actual: r.text ? quoteLine(r.text.replace(/\r?\n$/, '')) : undefined,
+      file: name,
+      line: r.line ?? undefined,
+      partial: sources.length > 1 ? (sources.length - bad.length) / sources.length : 0,
+    });
+  },
+});
+
+const sentence = (s: string) => (/[.?!]$/.test(s) ? s : `${s}.`);
+
+function hintFor(r: PyResult, name: string): string {
+  const q = shellQuote(name);
+  if (r.type === 'TabError' || r.type === 'IndentationError') {
+    return `Indent with spaces only (4 per level) and line each block up with the lines around it; python3 -m tabnanny ${q} shows where tabs and spaces mix.`;
+  }
+  if (/Missing parentheses in call to 'print'/.test(r.msg)) return 'This is Python 2 code; in Python 3 print is a function: print(...).';
+  if (/unicode error|codec can't decode|encoding/i.test(r.msg)) return `Save ${name} as UTF-8 (or declare its encoding in a "# -*- coding: ... -*-" first line).`;
+  if (/null bytes/.test(r.msg)) return `${name} contains NUL bytes, so it is not a plain source file; write it again with a code editor.`;
+  const before = (r.line ?? 0) > 1 ? ', or at the end of the line before' : '';
+  return `Run python3 ${q} to see the error, then fix line ${r.line ?? '?'}; look for a missing ), ] or : there${before}.`;
+}
+
+async function compileAll(ctx: CheckContext, sources: { name: string; body: Buffer }[]): Promise<(PyResult | null)[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'harness-py-'));
+  try {
+    const manifest = await Promise.all(sources.map(async (s, i) => {
+      const p = path.join(dir, `src${i}.py`);
+      await writeFile(p, s.body);
+      return { path: p, name: s.name };
+    }));
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const out = await runPython(ctx, dir, sources.map((s) => s.name));
+    if (!Array.isArray(out) && out && typeof out === 'object' && 'python2' in out) {
+      throw new Skip(`${ctx.python} is Python ${(out as { python2: string }).python2}; install Python 3 (or set HARNESS_PYTHON to a python3) to check ${sources.map((s) => s.name).join(', ')}`);
+    }
+    if (!Array.isArray(out) || out.length !== sources.length) throw new Error(`unexpected output from ${ctx.python}: ${JSON.stringify(out).slice(0, 200)}`);
+    return out as (PyResult | null)[];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function runPython(ctx: CheckContext, dir: string, names: string[]): Promise<unknown> {
+  // AWS_* could carry the student's keys; PYTHON* would change what -I already ignores.
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|PYTHON)/.test(k)) env[k] = v;
+  env.PYTHONDONTWRITEBYTECODE = '1';
+  // A pyenv shim picks its version from .python-version files above its cwd; cwd is a temp folder,
+  // so point pyenv at the assignment folder instead.
+  env.PYENV_DIR ??= ctx.spec.dir;
+  return new Promise((resolve, reject) => {
+    const child = spawn(ctx.python, ['-I', '-B', '-c', SCRIPT, path.join(dir, 'manifest.json')], {
+      cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal, windowsHide: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (stdout.length > MAX_OUTPUT) child.kill('SIGKILL');
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < 64 * 1024) stderr += d;
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.name === 'AbortError') return reject(ctx.signal.reason ?? e);
+      const what = names.join(', ');
+      if (e.code === 'ENOENT') {
+        const where = ctx.python.includes('/') || ctx.python.includes('\\') ? '' : ' on PATH';
+        return reject(new Skip(`${ctx.python} was not found${where}; install Python 3 (or set HARNESS_PYTHON) to check ${what}`));
+      }
+      if (e.code === 'EACCES') return reject(new Skip(`${ctx.python} cannot be run (permission denied); fix it or set HARNESS_PYTHON to check ${what}`));
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      if (ctx.signal.aborted) return reject(ctx.signal.reason);
+      if (code !== 0) return reject(new Error(`${ctx.python} failed (${signal ?? `exit ${code}`}): ${stderr.trim().slice(-500)}`));
+      try {
+        resolve(JSON.parse(stdout));
+      } catch {
+        reject(new Error(`${ctx.python} printed something unexpected: ${stdout.slice(0, 200)}`));
+      }
+    });
+  });
+}
