@@ -3,7 +3,7 @@
 // Also proves the offline path loads no package at run time (no AWS SDK, no schema compiler): the
 // bundle is copied to a folder with no node_modules and must still pass.
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { cp, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeExampleFork, REPO } from '../scripts/lib/fork.mjs';
@@ -24,8 +24,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // Self-contained: the bundle alone, beside no node_modules, runs the whole offline check.
 const lonely = path.join(work, 'lonely');
-await import('node:fs/promises').then((fs) => fs.mkdir(lonely));
-await copyFile(path.join(REPO, 'dist', 'harness.mjs'), path.join(lonely, 'harness.mjs'));
+await cp(path.join(REPO, 'dist'), lonely, { recursive: true });
 const alone = spawnSync(process.execPath, [path.join(lonely, 'harness.mjs'), 'check', 'A1'], { cwd: fork, env, encoding: 'utf8' });
 const selfContained = alone.status === 0;
 

@@ -8,6 +8,7 @@ import type { Course } from './course.js';
 import type { Identity } from './usercfg.js';
 import { AssignmentFiles } from './fsio.js';
 import { resolvePython } from './util/python.js';
+import { trace } from './util/trace.js';
 
 export interface RunOptions {
   course: Course;
@@ -50,13 +51,19 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
         }
         return limit.run(() => runOne(spec, check, { ...opts, files, python }));
       })();
-      p.then((r) => opts.onResult?.(r));
+      p.then((r) => {
+        trace(`${r.id} ${r.status}`);
+        opts.onResult?.(r);
+      });
       started.set(check.id, p);
     }
     return p;
   };
-  const results = await Promise.all(wanted.map(start));
-  return results;
+  // Start the checks that run processes (and what they depend on) first: a process's start-up is
+  // the longest wait in a run, and it overlaps everything else only if it begins early.
+  const kindsMap = opts.kinds ?? registry;
+  for (const c of wanted) if (kindsMap.get(c.kind)?.spawns) start(c);
+  return Promise.all(wanted.map(start));
 }
 
 function selectWithDeps(checks: CheckSpec[], only?: string[]): CheckSpec[] {
@@ -82,6 +89,7 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
     signal: ac.signal, now: opts.now ?? (() => new Date()),
   };
   const t0 = performance.now();
+  trace(`${check.id} starts`);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -1,4 +1,4 @@
-import { open, lstat, realpath, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Failure } from './errors.js';
 
@@ -22,33 +22,45 @@ export interface FileInfo {
 /** Reads inside one assignment folder: size caps, symlink rules, clear failures. */
 export class AssignmentFiles {
   private realDir: Promise<string>;
+  // One run reads the same few files from many checks; files do not change during a run, so each
+  // is looked at and read once. Buffers are shared: checks must not modify them.
+  private infos = new Map<string, Promise<FileInfo>>();
+  private reads = new Map<string, Promise<Buffer>>();
+  private listings = new Map<string, Promise<string[]>>();
   constructor(readonly dir: string) {
-    this.realDir = realpath(dir).catch(() => path.resolve(dir));
+    this.realDir = Promise.resolve().then(() => realpathSync(dir)).catch(() => path.resolve(dir));
   }
 
   abs(rel: string): string {
     return path.resolve(this.dir, rel);
   }
 
-  async info(rel: string): Promise<FileInfo> {
+  info(rel: string): Promise<FileInfo> {
+    let p = this.infos.get(rel);
+    if (!p) this.infos.set(rel, (p = this.realDir.then((root) => this.lookup(rel, root))));
+    return p;
+  }
+
+  // Synchronous calls on purpose: answer files are a few local files, and a stat through the thread
+  // pool costs more in round trips (and waits behind spawned processes) than the call itself.
+  private lookup(rel: string, root: string): FileInfo {
     const abs = this.abs(rel);
     const base: FileInfo = { rel, abs, type: 'missing', size: 0, symlink: false, outside: false };
     let l;
     try {
-      l = await lstat(abs);
+      l = lstatSync(abs);
     } catch {
       return base;
     }
     base.symlink = l.isSymbolicLink();
-    const root = await this.realDir;
     let target = abs;
     try {
-      target = await realpath(abs);
+      target = realpathSync(abs);
     } catch {
       return { ...base, type: 'missing' }; // dangling link
     }
     base.outside = target !== root && !target.startsWith(root + path.sep);
-    const s = base.symlink ? await stat(abs) : l;
+    const s = base.symlink ? statSync(abs) : l;
     base.type = s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other';
     base.size = s.size;
     return base;
@@ -58,7 +70,14 @@ export class AssignmentFiles {
    * Reads a regular file, refusing directories, links out of the folder and files over the cap,
    * each as a Failure the student can act on. Never loads more than `maxBytes` into memory.
    */
-  async read(rel: string, maxBytes = DEFAULT_MAX_BYTES): Promise<Buffer> {
+  read(rel: string, maxBytes = DEFAULT_MAX_BYTES): Promise<Buffer> {
+    const key = `${rel}\0${maxBytes}`;
+    let p = this.reads.get(key);
+    if (!p) this.reads.set(key, (p = this.load(rel, maxBytes)));
+    return p;
+  }
+
+  private async load(rel: string, maxBytes: number): Promise<Buffer> {
     const info = await this.info(rel);
     assertReadable(info);
     if (info.size > maxBytes) {
@@ -69,6 +88,22 @@ export class AssignmentFiles {
       });
     }
     return readCapped(info.abs, rel, maxBytes);
+  }
+
+  /** Names in a folder (absolute path), read once per run; [] when it cannot be read. */
+  names(absDir: string): Promise<string[]> {
+    let p = this.listings.get(absDir);
+    if (!p) {
+      p = Promise.resolve().then(() => {
+        try {
+          return readdirSync(absDir);
+        } catch {
+          return [];
+        }
+      });
+      this.listings.set(absDir, p);
+    }
+    return p;
   }
 
   /** The first `n` bytes (for magic-number tests) without reading the rest. */
@@ -99,10 +134,10 @@ export function assertReadable(info: FileInfo): void {
   }
 }
 
-async function readCapped(abs: string, rel: string, cap: number, partialOk = false): Promise<Buffer> {
-  let fh;
+function readCapped(abs: string, rel: string, cap: number, partialOk = false): Buffer {
+  let fd: number;
   try {
-    fh = await open(abs, 'r');
+    fd = openSync(abs, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {
@@ -112,17 +147,16 @@ async function readCapped(abs: string, rel: string, cap: number, partialOk = fal
   }
   try {
     // Size the buffer to the file (plus one byte, to notice growth), not to the cap.
-    const { size } = await fh.stat();
+    const { size } = fstatSync(fd);
     const buf = Buffer.allocUnsafe(Math.min(cap, size + 1));
     let n = 0;
     while (n < buf.length) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+      const bytesRead = readSync(fd, buf, n, buf.length - n, n);
       if (bytesRead === 0) break;
       n += bytesRead;
     }
     if (!partialOk && n === buf.length && n >= cap) {
-      const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, n);
-      if (bytesRead > 0) {
+      if (readSync(fd, Buffer.alloc(1), 0, 1, n) > 0) {
         throw new Failure({ rationale: `${rel} grew past the ${formatBytes(cap)} limit while being read.`, file: rel });
       }
     }
@@ -132,7 +166,7 @@ async function readCapped(abs: string, rel: string, cap: number, partialOk = fal
     if (code === 'EISDIR') throw new Failure({ rationale: `${rel} is a folder, but a file is expected here.`, file: rel });
     throw e;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 

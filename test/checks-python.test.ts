@@ -97,7 +97,7 @@ describe('python.syntax with the real python3', () => {
 });
 
 describe('python.syntax process handling', () => {
-  it('runs in a temp folder, without AWS_* variables, with bytecode writing off', async () => {
+  it('runs in the assignment folder (for pyenv), without AWS_* variables, with bytecode writing off', async () => {
     const dump = path.join(await tempDir(), 'env.txt');
     const py = await fakePython(`{ pwd; env; echo "ARGS $*"; } > '${dump}'\necho '[null]'`);
     const secret = 'AKIA' + 'Q'.repeat(16);
@@ -108,9 +108,8 @@ describe('python.syntax process handling', () => {
       const seen = await readFile(dump, 'utf8');
       expect(seen).not.toContain(secret);
       expect(seen).toContain('PYTHONDONTWRITEBYTECODE=1');
-      expect(seen).toMatch(/ARGS -I -B -c /);
-      expect(seen).toContain(`PYENV_DIR=${dir}\n`); // a pyenv shim still finds the student's .python-version
-      expect(seen.split('\n')[0]).not.toBe(dir);
+      expect(seen).toMatch(/ARGS -I -B -S -c /);
+      expect(seen.split('\n')[0]).toBe(dir); // a pyenv shim finds the student's .python-version
     } finally {
       delete process.env.AWS_ACCESS_KEY_ID;
     }

@@ -1,6 +1,6 @@
 // file.json: a JSON answer or piece of evidence (the EC2 instance identity document) parses, and
 // fits an inline JSON Schema. Reporting is shared with file.yaml.
-import { LineCounter, parseDocument } from 'yaml';
+import { loadYaml, yaml } from '../util/yaml.js';
 import { defineKind } from './kind.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { nodeAt, schemaFinding, schemaParam, validateSchema } from './file-yaml.js';
@@ -31,6 +31,7 @@ export default defineKind<FileJsonParams>({
   files: (p) => [p.file],
   validate: (p) => validateSchema(p.schema),
   async run(ctx, p) {
+    await loadYaml(); // loaded on demand (lib/util/yaml.ts)
     const { file } = p;
     await skipIfOptionalAbsent(ctx, file);
     const text = decodeText(await ctx.files.read(file, p.maxBytes ?? DEFAULT_MAX_BYTES), file);
@@ -54,8 +55,8 @@ export default defineKind<FileJsonParams>({
     if (errors.length === 0) return;
     // Locations come from parsing the same text as YAML (JSON is YAML's flow style); should that
     // fail on some corner, findings simply carry no line.
-    const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false });
+    const lc = new (yaml().LineCounter)();
+    const doc = yaml().parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false });
     const locate = (pointer: string) => {
       const node = nodeAt(doc.contents, pointer, true);
       return node?.range ? lc.linePos(node.range[0]).line : undefined;

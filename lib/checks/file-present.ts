@@ -1,8 +1,7 @@
 // file.present: the answer file is there, is an ordinary file, and can be read.
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { defineKind } from './kind.js';
-import { assertReadable } from '../fsio.js';
+import { assertReadable, type AssignmentFiles } from '../fsio.js';
 import { Failure, Skip } from '../errors.js';
 import { shellQuote } from '../util/text.js';
 import type { CheckContext } from './kind.js';
@@ -33,7 +32,7 @@ export default defineKind<FilePresentParams>({
           file,
         });
       }
-      const near = await nearNames(info.abs);
+      const near = await nearNames(ctx.files, info.abs);
       if (near.length > 0) {
         // Whether or not the file is optional, a near miss is almost surely a misnamed answer.
         throw new Failure({
@@ -47,7 +46,7 @@ export default defineKind<FilePresentParams>({
       if (ctx.spec.files.optional.includes(file)) throw new Skip('optional file not handed in');
     }
     assertReadable(info);
-    const actual = await wrongCase(info.abs);
+    const actual = await wrongCase(ctx.files, info.abs);
     if (actual) {
       throw new Failure({
         rationale: `${file} is named "${actual}"; the name must match exactly, including upper and lower case.`,
@@ -76,13 +75,8 @@ export async function skipIfOptionalAbsent(ctx: CheckContext, file: string): Pro
  * the Linux grader), another Unicode normalisation, a doubled or missing extension (Windows hides
  * extensions, so "q1.txt" becomes "q1.txt.txt"), stray spaces.
  */
-async function nearNames(abs: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(path.dirname(abs));
-  } catch {
-    return [];
-  }
+async function nearNames(files: AssignmentFiles, abs: string): Promise<string[]> {
+  const names = await files.names(path.dirname(abs));
   const want = path.basename(abs);
   const norm = (s: string) => s.normalize('NFC').toLowerCase().replace(/\s+/g, '');
   const w = norm(want);
@@ -98,14 +92,9 @@ async function nearNames(abs: string): Promise<string[]> {
 }
 
 /** On a case-insensitive disk (macOS, Windows) "Q1.TXT" opens as "q1.txt"; the Linux grader's does not. */
-async function wrongCase(abs: string): Promise<string | undefined> {
+async function wrongCase(files: AssignmentFiles, abs: string): Promise<string | undefined> {
   const want = path.basename(abs).normalize('NFC');
-  let names: string[];
-  try {
-    names = (await readdir(path.dirname(abs))).map((n) => n.normalize('NFC'));
-  } catch {
-    return undefined;
-  }
+  const names = (await files.names(path.dirname(abs))).map((n) => n.normalize('NFC'));
   if (names.includes(want)) return undefined;
   return names.find((n) => n.toLowerCase() === want.toLowerCase());
 }

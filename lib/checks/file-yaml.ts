@@ -1,14 +1,14 @@
 // file.yaml: a YAML answer (A1's q3.txt) parses, and its values fit an inline JSON Schema.
 // Problems are reported at the key's line, with the schema's own `description` as the hint.
 import { createRequire } from 'node:module';
-import { LineCounter, Parser, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { loadYaml, yaml } from '../util/yaml.js';
 import type { Node as YamlNode } from 'yaml';
 import { defineKind } from './kind.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { DEFAULT_MAX_BYTES } from '../fsio.js';
 import { Failure } from '../errors.js';
 import type { Finding } from '../types.js';
-import { answerValidator } from '../spec/answer-schema.js';
+import { answerValidator, isPrecompiled } from '../spec/answer-schema.js';
 import type { SchemaError } from '../spec/answer-schema.js';
 import { decodeText, plural, quoteLine } from '../util/text.js';
 
@@ -41,12 +41,13 @@ export default defineKind<FileYamlParams>({
   files: (p) => [p.file],
   validate: (p) => validateSchema(p.schema),
   async run(ctx, p) {
+    await loadYaml(); // loaded on demand (lib/util/yaml.ts)
     const { file } = p;
     await skipIfOptionalAbsent(ctx, file);
     const text = decodeText(await ctx.files.read(file, p.maxBytes ?? DEFAULT_MAX_BYTES), file);
     if (text.trim() === '') throw new Failure({ rationale: `${file} is empty.`, hint: `Write your answer into ${file} as "key: value" lines.`, file });
-    const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    const lc = new (yaml().LineCounter)();
+    const doc = yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length === 0 && doc.contents === null) {
       throw new Failure({ rationale: `${file} holds no answer, only comments or blank lines.`, hint: `Write your answer into ${file} as "key: value" lines.`, file });
     }
@@ -86,13 +87,13 @@ export function nodeAt(root: unknown, pointer: string, lastWins = false): YamlNo
   let node = root as YamlNode | undefined;
   const parts = pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   for (const [i, part] of parts.entries()) {
-    if (isMap(node)) {
-      const same = node.items.filter((it) => isPair(it) && String(isScalar(it.key) ? it.key.value : it.key) === part);
+    if (yaml().isMap(node)) {
+      const same = node.items.filter((it) => yaml().isPair(it) && String(yaml().isScalar(it.key) ? it.key.value : it.key) === part);
       const pair = lastWins ? same[same.length - 1] : same[0]; // JSON.parse keeps the last duplicate
       if (!pair) return undefined;
       if (i === parts.length - 1) return (pair.key ?? pair.value) as YamlNode | undefined;
       node = pair.value as YamlNode | undefined;
-    } else if (isSeq(node)) {
+    } else if (yaml().isSeq(node)) {
       node = node.items[Number(part)] as YamlNode | undefined;
     } else return undefined;
   }
@@ -108,7 +109,7 @@ function firstComment(text: string): number | undefined {
     if (o.type === 'comment' && typeof o.offset === 'number') found = o.offset;
     else Object.values(o).forEach(walk);
   };
-  for (const tok of new Parser().parse(text)) walk(tok);
+  for (const tok of new (yaml().Parser)().parse(text)) walk(tok);
   return found;
 }
 
@@ -252,11 +253,14 @@ export function validateSchema(schema: unknown): string[] {
     }
   };
   walk(schema);
-  try {
-    const Ajv = createRequire(import.meta.url)('ajv').default as typeof import('ajv').default;
-    new Ajv({ strict: false, logger: false }).compile(schema);
-  } catch (e) {
-    out.push(`schema does not compile: ${(e as Error).message}`);
+  // A schema compiled at build time is known to compile; only one added since needs ajv here.
+  if (!isPrecompiled(schema)) {
+    try {
+      const Ajv = createRequire(import.meta.url)('ajv').default as typeof import('ajv').default;
+      new Ajv({ strict: false, logger: false }).compile(schema);
+    } catch (e) {
+      out.push(`schema does not compile: ${(e as Error).message}`);
+    }
   }
   return out;
 }

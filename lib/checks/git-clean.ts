@@ -10,6 +10,7 @@ interface Params {
 
 export default defineKind<Params>({
   kind: 'git.clean',
+  spawns: true,
   title: () => 'Your answer files have no uncommitted changes',
   params: {
     type: 'object',

@@ -10,6 +10,7 @@ interface Params {
 
 export default defineKind<Params>({
   kind: 'git.committed',
+  spawns: true,
   title: () => 'Your answer files are committed to git',
   params: {
     type: 'object',

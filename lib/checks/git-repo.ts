@@ -9,6 +9,7 @@ interface Params {
 
 export default defineKind<Params>({
   kind: 'git.repo',
+  spawns: true,
   title: (p) => `The assignment is in a git repository with an ${p.remote ?? 'origin'} remote`,
   params: {
     type: 'object',
@@ -25,9 +26,9 @@ export default defineKind<Params>({
   },
   async run(ctx, params) {
     const remote = params.remote ?? 'origin';
-    const info = await repoInfo(ctx.spec.dir, ctx.signal);
+    // Both questions at once: git answers `remote get-url` from any folder inside the work tree.
+    const [info, url] = await Promise.all([repoInfo(ctx.spec.dir, ctx.signal), remoteUrl(ctx.spec.dir, remote, ctx.signal)]);
     if (!info.ok) throw notARepo(info);
-    const url = await remoteUrl(info.root, remote, ctx.signal);
     if (url === undefined) {
       throw new Failure({
         rationale: `The repository has no remote called ${remote}, so your work cannot be pushed to your fork.`,

@@ -32,6 +32,8 @@ export interface CheckKind<P = Record<string, unknown>> {
   title(params: P): string;
   /** JSON Schema (draft-07) of the kind's own parameters; compiled at build time. */
   params: Record<string, unknown>;
+  /** Runs a process (git, python3): the engine starts these first, so they overlap the rest. */
+  spawns?: boolean;
   /** Needs a valid user.cfg (for example the git author check). */
   needsIdentity?: boolean;
   /** Files (relative to the assignment folder) this check reads; used for --files and docs. */

@@ -18,6 +18,7 @@ const PARALLEL = 16;
 
 export default defineKind<Params>({
   kind: 'secrets.scan',
+  spawns: true,
   title: (p) =>
     p.scope === 'submission'
       ? 'No AWS keys or private keys in the files you hand in'

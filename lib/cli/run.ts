@@ -9,6 +9,7 @@ import { runChecks, summarize } from '../engine.js';
 import { getReporter, shouldColor } from '../report/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { UserError } from '../errors.js';
+import { trace } from '../util/trace.js';
 import { VERSION, type GlobalOptions } from './main.js';
 import type { RunReport, Spec } from '../types.js';
 
@@ -21,11 +22,15 @@ export interface Prepared {
 
 export async function prepare(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<Prepared> {
   if (positionals.length > 1) throw new UserError(`expected one assignment id, got ${positionals.length}: ${positionals.join(' ')}`, 'e.g. `harness check A1`');
+  trace('start');
   const root = findRoot(g.cwd);
   const course = await loadCourse(root);
+  trace('course loaded');
   const ref = await resolveAssignment(root, positionals[0], g.cwd);
   const spec = await loadSpec(ref.spec, course);
+  trace('spec loaded');
   const identity = await loadIdentity(course, { file: values.user as string | undefined, cwd: g.cwd });
+  trace('user.cfg loaded');
   return { root, course, spec, identity };
 }
 
@@ -37,6 +42,7 @@ export async function runAndReport(p: Prepared, values: Record<string, unknown>,
     identity: p.identity,
     only: values.only as string[] | undefined,
   });
+  trace('checks done');
   const report: RunReport = {
     harness: { version: VERSION },
     startedAt,
@@ -59,6 +65,7 @@ export async function runAndReport(p: Prepared, values: Record<string, unknown>,
   } else {
     process.stdout.write(reporter(report, opts));
   }
+  trace('report written');
   return report;
 }
 

@@ -38,16 +38,20 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Whether build-time code exists for this schema (so nothing needs compiling at run time). */
-export async function isPrecompiled(schema: object): Promise<boolean> {
+/** Loads the build-time validators (lib/spec/generated/answer-validators.js). */
+export async function loadPrecompiled(): Promise<Record<string, CompiledFn>> {
   precompiled ??= (await import('./generated/answer-validators.js')).answerSchemas;
-  return Boolean(precompiled[schemaHash(schema)]);
+  return precompiled;
+}
+
+/** Whether build-time code exists for this schema, so it needs no compiling (false before loadPrecompiled). */
+export function isPrecompiled(schema: object): boolean {
+  return Boolean(precompiled?.[schemaHash(schema)]);
 }
 
 export async function answerValidator(schema: object): Promise<AnswerValidator> {
   const key = schemaHash(schema);
-  precompiled ??= (await import('./generated/answer-validators.js')).answerSchemas;
-  let fn = precompiled[key];
+  let fn = (await loadPrecompiled())[key];
   if (!fn) {
     const { default: Ajv } = await import('ajv');
     const ajv = new (Ajv as unknown as typeof import('ajv').default)({ allErrors: true, strict: false, logger: false });

@@ -7,6 +7,7 @@ import type { Document, LineCounter, Node } from 'yaml';
 import type { GeneratedValidator } from './generated/spec-validator.js';
 import { loadYaml, yaml } from '../util/yaml.js';
 import { memoJson } from '../util/memo.js';
+import { loadPrecompiled } from './answer-schema.js';
 import { registry, kindNames } from '../checks/registry.js';
 import { COMMON_KEYS } from './schema.js';
 import { UserError } from '../errors.js';
@@ -19,7 +20,7 @@ let validateSpec: GeneratedValidator | undefined;
 
 /** Loads what parsing needs (the YAML parser, the precompiled spec validator); only on a cache miss. */
 export async function loadSpecDeps(): Promise<void> {
-  await loadYaml();
+  await Promise.all([loadYaml(), loadPrecompiled()]);
   validateSpec ??= (await import('./generated/spec-validator.js')).validateSpec;
 }
 

@@ -5,7 +5,11 @@ type YamlModule = typeof import('yaml');
 let mod: YamlModule | undefined;
 
 export async function loadYaml(): Promise<YamlModule> {
-  mod ??= await import('yaml');
+  if (!mod) {
+    // yaml is CommonJS; a split bundle hands it over as the namespace's default export only.
+    const m = (await import('yaml')) as YamlModule & { default?: YamlModule };
+    mod = typeof m.LineCounter === 'function' ? m : m.default!;
+  }
   return mod;
 }
 
