@@ -1,6 +1,7 @@
 // Runs a spec's checks: dependencies first, independent checks concurrently, each under its
 // timeout, and scores them. A check's outcome is data; nothing here prints.
-import { Advice, Failure, Skip } from './errors.js';
+import { Advice, Failure, Skip, Unavailable } from './errors.js';
+import type { AwsAccess } from './aws/access.js';
 import { registry } from './checks/registry.js';
 import type { CheckContext, CheckKind } from './checks/kind.js';
 import type { CheckResult, CheckSpec, Spec, Status, Summary } from './types.js';
@@ -20,6 +21,10 @@ export interface RunOptions {
   concurrency?: number;
   python?: string;
   now?: () => Date;
+  /** Skip every check that needs the network. */
+  offline?: boolean;
+  /** AWS access for live checks; one per run. */
+  aws?: AwsAccess;
   /** The kinds to use (tests pass fakes); defaults to the registry. */
   kinds?: ReadonlyMap<string, CheckKind<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Called as each check finishes (progress). */
@@ -46,6 +51,9 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
           return skipped(check, opts, `needs "${blocked.title}" (${blocked.id}), which ${blocked.status === 'error' ? 'could not run' : 'did not pass'}`);
         }
         const kind = (opts.kinds ?? registry).get(check.kind);
+        if (kind?.live && (opts.offline || !opts.aws)) {
+          return skipped(check, opts, 'offline: this check needs the network (run without --offline to include it)');
+        }
         if (kind?.needsIdentity && !opts.identity) {
           return skipped(check, opts, `needs a valid user.cfg${opts.identityProblem ? ` (${opts.identityProblem})` : ''}`);
         }
@@ -84,7 +92,7 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
   const base = baseResult(check, kind.title(check.params));
   const ac = new AbortController();
   const ctx: CheckContext = {
-    spec, check, course: opts.course, identity: opts.identity, files: opts.files,
+    spec, check, course: opts.course, identity: opts.identity, files: opts.files, aws: opts.aws,
     python: opts.python ?? 'python3',
     signal: ac.signal, now: opts.now ?? (() => new Date()),
   };
@@ -99,7 +107,9 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
   });
   let out: CheckResult;
   try {
-    await Promise.race([kind.run(ctx, check.params), timeout]);
+    // A check that needs credentials is skipped, with one line on how to set them up, when there are none.
+    const work = kind.live === 'credentials' && opts.aws ? opts.aws.credentials().then(() => kind.run(ctx, check.params)) : kind.run(ctx, check.params);
+    await Promise.race([work, timeout]);
     out = { ...base, status: 'pass', points: base.maxPoints };
   } catch (e) {
     out = classify(base, check, e);
@@ -126,6 +136,7 @@ function classify(base: CheckResult, check: CheckSpec, e: unknown): CheckResult 
     return { ...base, rationale: e.rationale, hint: e.hint, file: e.file, line: e.line, status: 'warn', points: base.maxPoints };
   }
   if (e instanceof Skip) return { ...base, status: 'skip', reason: e.reason, points: 0 };
+  if (e instanceof Unavailable) return { ...base, status: 'error', reason: e.reason, hint: e.hint, points: 0 };
   if (e instanceof TimeoutError) return { ...base, status: 'error', reason: e.message, points: 0 };
   const err = e instanceof Error ? e : new Error(String(e));
   return { ...base, status: 'error', reason: `the check crashed: ${err.message}`, stack: err.stack, points: 0 };

@@ -61,3 +61,15 @@ export class Skip extends Error {
     super(reason);
   }
 }
+
+/**
+ * Thrown by a check that could not reach a verdict for a reason outside the student's files: AWS
+ * unreachable, credentials rejected or expired, a permission missing. Reported as `error`, with a
+ * clear reason and hint and no stack (it is not a bug).
+ */
+export class Unavailable extends Error {
+  override name = 'Unavailable';
+  constructor(readonly reason: string, readonly hint?: string) {
+    super(reason);
+  }
+}

@@ -2,6 +2,7 @@ import type { CheckSpec, Spec } from '../types.js';
 import type { Course } from '../course.js';
 import type { Identity } from '../usercfg.js';
 import type { AssignmentFiles } from '../fsio.js';
+import type { AwsAccess } from '../aws/access.js';
 
 /** What a check may use. Tests hand in fakes; nothing here prints or exits. */
 export interface CheckContext {
@@ -14,6 +15,8 @@ export interface CheckContext {
   files: AssignmentFiles;
   /** The python3 to run (`HARNESS_PYTHON` or `python3` on PATH). */
   python: string;
+  /** AWS access for live checks (SDK loaded on first use); undefined with --offline. */
+  aws?: AwsAccess;
   /** Aborted when the check's timeout passes. */
   signal: AbortSignal;
   /** The time "now" for checks that care (tests pin it). */
@@ -32,6 +35,12 @@ export interface CheckKind<P = Record<string, unknown>> {
   title(params: P): string;
   /** JSON Schema (draft-07) of the kind's own parameters; compiled at build time. */
   params: Record<string, unknown>;
+  /**
+   * Needs the network: `credentials` — the student's AWS credentials (skipped without them);
+   * `anonymous` — verifiable with no credentials at all (the grader re-runs only these).
+   * Every live check is skipped under --offline.
+   */
+  live?: 'credentials' | 'anonymous';
   /** Runs a process (git, python3): the engine starts these first, so they overlap the rest. */
   spawns?: boolean;
   /** Needs a valid user.cfg (for example the git author check). */

@@ -18,6 +18,8 @@ Options
   -o, --output FILE    write the report to FILE (the pretty report still goes to the screen)
   --only ID            run only this check (and what it depends on); repeatable
   --offline            skip every check that needs the network
+  --profile NAME       AWS profile for live checks (default: the SDK's chain: env, AWS_PROFILE, SSO, ...)
+  --region NAME        AWS region for live checks (default: the spec's, then your AWS configuration)
   --no-color           plain output (also: NO_COLOR=1)
   --debug              show stacks for errors
   -h, --help           help for a command: harness help check

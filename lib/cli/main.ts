@@ -31,6 +31,8 @@ const RUN_OPTIONS: ParseArgsConfig['options'] = {
   output: { type: 'string', short: 'o' },
   only: { type: 'string', multiple: true },
   offline: { type: 'boolean' },
+  profile: { type: 'string' },
+  region: { type: 'string' },
 };
 
 const COMMANDS: Record<string, { options: ParseArgsConfig['options']; load: () => Promise<Command> }> = {

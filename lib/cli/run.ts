@@ -10,6 +10,7 @@ import { getReporter, shouldColor } from '../report/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { UserError } from '../errors.js';
 import { trace } from '../util/trace.js';
+import { AwsAccess } from '../aws/access.js';
 import { VERSION, type GlobalOptions } from './main.js';
 import type { RunReport, Spec } from '../types.js';
 
@@ -37,11 +38,20 @@ export async function prepare(positionals: string[], values: Record<string, unkn
 export async function runAndReport(p: Prepared, values: Record<string, unknown>, g: GlobalOptions): Promise<RunReport> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
-  const results = await runChecks(p.spec, {
-    course: p.course,
-    identity: p.identity,
-    only: values.only as string[] | undefined,
-  });
+  const offline = Boolean(values.offline);
+  const aws = offline ? undefined : new AwsAccess({ profile: values.profile as string | undefined, region: values.region as string | undefined });
+  let results;
+  try {
+    results = await runChecks(p.spec, {
+      course: p.course,
+      identity: p.identity,
+      only: values.only as string[] | undefined,
+      offline,
+      aws,
+    });
+  } finally {
+    aws?.destroy();
+  }
   trace('checks done');
   const report: RunReport = {
     harness: { version: VERSION },
