@@ -243,3 +243,30 @@ describe('harness lint', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('names with spaces and non-ASCII letters', () => {
+  it('are checked and packed intact', async () => {
+    const dir = await tempDir({
+      'course.yaml': readFileSync(path.join(REPO, 'course.yaml')),
+      'user.cfg': '[USER]\nname: Zoë Ñúñez\nemail: zn42@georgetown.edu\n',
+      'assignments/T1/assignment.yaml': `id: T1
+title: Names
+points: 2
+files:
+  required: [my answer.txt, réponse.txt]
+checks:
+  - { id: a, kind: file.text, file: my answer.txt, points: 1 }
+  - { id: b, kind: file.lines, file: réponse.txt, count: 1, each: { pattern: '^\\p{Lu}', flags: u }, points: 1 }
+`,
+      'assignments/T1/my answer.txt': 'forty-two\n',
+      'assignments/T1/réponse.txt': 'Ça va\n',
+    });
+    const r = harness(dir, ['submit', 'T1', '--offline']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const zip = path.join(dir, 'assignments/T1/zn42-T1.zip');
+    const py = spawnSync('python3', ['-c', 'import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps([[i.filename, z.read(i).decode()] for i in z.infolist() if not i.filename.endswith(".json")]))', zip], { encoding: 'utf8' });
+    expect(JSON.parse(py.stdout)).toEqual([['zn42-T1/my answer.txt', 'forty-two\n'], ['zn42-T1/réponse.txt', 'Ça va\n']]);
+    expect(spawnSync('unzip', ['-t', '-q', zip]).status).toBe(0);
+  });
+});
