@@ -1,0 +1,51 @@
+// Every Bitbucket Pipelines file the project ships is valid against Atlassian's own schema.
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import { parse } from 'yaml';
+
+const repo = path.resolve(__dirname, '..');
+const schema = JSON.parse(readFileSync(path.resolve(repo, '..', 'shared', 'schemas', 'bitbucket-pipelines.schema.json'), 'utf8'));
+const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+
+const files = ['bitbucket-pipelines.yml', ...readdirSync(path.join(repo, 'templates')).filter((f) => f.startsWith('bitbucket-pipelines')).map((f) => `templates/${f}`)];
+
+describe('Bitbucket Pipelines files', () => {
+  it('there is one for the repository and one for students at least', () => {
+    expect(files).toContain('bitbucket-pipelines.yml');
+    expect(files).toContain('templates/bitbucket-pipelines.student.yml');
+  });
+
+  it.each(files)('%s is valid against the pipelines schema', (f) => {
+    const doc = parse(readFileSync(path.join(repo, f), 'utf8'));
+    const ok = validate(doc);
+    expect(validate.errors ?? [], f).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('the schema is strict enough to catch a mistake', () => {
+    expect(validate({ pipelines: { default: [{ step: { script: 'not a list', 'max-time': 'soon' } }] } })).toBe(false);
+  });
+});
+
+describe('the student pipeline, run for real', () => {
+  it('writes JUnit reports the XSD accepts, and fails the step when a check fails', async () => {
+    const { studentRepo } = await import('./helpers/student.js');
+    const { spawnSync } = await import('node:child_process');
+    const { mkdirSync, writeFileSync, readdirSync: ls } = await import('node:fs');
+    const s = await studentRepo({ edit: { 'q7.txt': 'not the answer\n' } });
+    mkdirSync(path.join(s.root, 'bin'), { recursive: true });
+    writeFileSync(path.join(s.root, 'bin', 'harness.mjs'), `await import(${JSON.stringify(path.join(repo, 'dist', 'harness.mjs'))});\n`);
+    const doc = parse(readFileSync(path.join(repo, 'templates/bitbucket-pipelines.student.yml'), 'utf8'));
+    const script: string[] = doc.pipelines.default[0].step.script.filter((l: string) => !l.startsWith('npm ci'));
+    const r = spawnSync('bash', ['-c', script.join('\n')], { cwd: s.root, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', INIT_CWD: '' } });
+    expect(r.status).not.toBe(0); // q7 fails, so the step fails
+    const reports = ls(path.join(s.root, 'test-results')).filter((f) => f.endsWith('.xml'));
+    expect(reports).toEqual(['harness-A1.xml']);
+    const xsd = path.resolve(repo, '..', 'shared', 'schemas', 'JUnit.xsd');
+    const v = spawnSync('xmllint', ['--noout', '--schema', xsd, path.join(s.root, 'test-results', reports[0])], { encoding: 'utf8' });
+    expect(v.stderr).toMatch(/validates/);
+    expect(readFileSync(path.join(s.root, 'test-results', reports[0]), 'utf8')).toMatch(/<testcase[^>]*name="[^"]*q7/);
+  });
+});
