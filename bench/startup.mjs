@@ -25,13 +25,13 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // Self-contained: the bundle alone, beside no node_modules, runs the whole offline check.
 const lonely = path.join(work, 'lonely');
 await cp(path.join(REPO, 'dist'), lonely, { recursive: true });
-const alone = spawnSync(process.execPath, [path.join(lonely, 'harness.mjs'), 'check', 'A1'], { cwd: fork, env, encoding: 'utf8' });
+const alone = spawnSync(process.execPath, [path.join(lonely, 'harness.mjs'), 'check', 'A1', '--offline'], { cwd: fork, env, encoding: 'utf8' });
 const selfContained = alone.status === 0;
 
 const cases = {
   'node -e ""': ['-e', ''],
-  'check A1 (dist bundle)': [path.join(REPO, 'dist', 'harness.mjs'), 'check', 'A1'],
-  'check A1 (bin shim, as npm runs it)': [path.join(REPO, 'bin', 'harness.mjs'), 'check', 'A1'],
+  'check A1 (dist bundle)': [path.join(REPO, 'dist', 'harness.mjs'), 'check', 'A1', '--offline'],
+  'check A1 (bin shim, as npm runs it)': [path.join(REPO, 'bin', 'harness.mjs'), 'check', 'A1', '--offline'],
 };
 const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let i = 0; i < 3; i++) for (const args of Object.values(cases)) time(args); // warm the page cache

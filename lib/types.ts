@@ -23,6 +23,8 @@ export interface CheckSpec {
   params: Record<string, unknown>;
   /** Where the check sits in its spec file, for error messages. */
   where?: SourcePos;
+  /** From the instructor's hidden-checks file: students see its points, not what it tests. */
+  hidden?: boolean;
 }
 
 export interface SourcePos {
@@ -81,10 +83,14 @@ export interface CheckResult extends Partial<Finding> {
   extraCredit: boolean;
   /** Why the check was skipped, or what crashed. */
   reason?: string;
+  /** What a passing check found, for the student to confirm ("account 1234…, IAM user lw641"). */
+  note?: string;
   /** Stack of a crashed check (shown under --debug and in JSON). */
   stack?: string;
   /** Relative link to the kind's documentation page. */
   doc: string;
+  /** A hidden check (see CheckSpec.hidden): exporters show its status and points only. */
+  hidden?: boolean;
   durationMs: number;
 }
 

@@ -159,6 +159,9 @@ export class AwsAccess {
           requestHandler: new NodeHttpHandler({
             connectionTimeout: (this.opts.connectTimeout ?? 3) * 1000,
             requestTimeout: (this.opts.requestTimeout ?? 10) * 1000,
+            // Without this, @smithy/node-http-handler 4.x only prints a warning when requestTimeout passes
+            // and keeps waiting: a hung endpoint would hold the check until its own time limit.
+            throwOnRequestTimeout: true,
           }),
           // The stand-in and other local peers serve path-style buckets only.
           ...(service === 's3' ? { forcePathStyle: Boolean(endpoint), requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', followRegionRedirects: true } : {}),

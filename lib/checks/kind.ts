@@ -21,6 +21,11 @@ export interface CheckContext {
   signal: AbortSignal;
   /** The time "now" for checks that care (tests pin it). */
   now: () => Date;
+  /**
+   * A long-lived compiler for python.syntax, shared by a batch (the grader) so each student costs
+   * no python start-up: takes the same stdin python.syntax would send, returns the parsed output.
+   */
+  compilePython?: (input: Buffer, signal: AbortSignal) => Promise<unknown>;
 }
 
 /**
@@ -49,7 +54,8 @@ export interface CheckKind<P = Record<string, unknown>> {
   files?(params: P): string[];
   /** Semantic problems with params the schema cannot see (a bad regex); run by `harness lint`. */
   validate?(params: P): string[];
-  run(ctx: CheckContext, params: P): Promise<void>;
+  /** May return a `note` (what it found) shown under the passing check; key ids in it are masked. */
+  run(ctx: CheckContext, params: P): Promise<void | { note?: string }>;
 }
 
 export function defineKind<P>(kind: CheckKind<P>): CheckKind<P> {

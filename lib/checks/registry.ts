@@ -12,6 +12,18 @@ import gitClean from './git-clean.js';
 import gitPushed from './git-pushed.js';
 import gitAuthor from './git-author.js';
 import secrets from './secrets.js';
+import awsS3Object from './aws-s3-object.js';
+import awsS3Public from './aws-s3-public.js';
+import awsS3Website from './aws-s3-website.js';
+import gitPrivate from './git-private.js';
+import awsCostGuard from './aws-cost-guard.js';
+import awsBillingAlarm from './aws-billing-alarm.js';
+import awsDynamoTable from './aws-dynamodb-table.js';
+import awsIdentity from './aws-identity.js';
+import awsKeyPair from './aws-keypair.js';
+import awsInstance from './aws-instance.js';
+import awsEvidence from './aws-evidence.js';
+import awsEvidenceExists from './aws-evidence-exists.js';
 
 // Kinds are typed by their own params; the registry hands them untyped params already
 // validated against each kind's schema.
@@ -20,6 +32,8 @@ type AnyKind = CheckKind<any>; // eslint-disable-line @typescript-eslint/no-expl
 const all: AnyKind[] = [
   filePresent, fileText, fileLines, fileYaml, fileJson, pythonSyntax,
   gitRepo, gitCommitted, gitClean, gitPushed, gitAuthor, secrets,
+  awsS3Object, awsS3Public, awsS3Website, gitPrivate, awsCostGuard, awsBillingAlarm, awsDynamoTable,
+  awsIdentity, awsKeyPair, awsInstance, awsEvidence, awsEvidenceExists,
 ];
 
 export const registry: ReadonlyMap<string, AnyKind> = new Map(all.map((k) => [k.kind, k]));

@@ -15,7 +15,7 @@ const ORDER = {
   summary: ['pass', 'fail', 'warn', 'skip', 'error', 'points', 'maxPoints', 'extraCreditPoints'],
   result: [
     'id', 'kind', 'title', 'status', 'points', 'maxPoints', 'extraCredit',
-    'rationale', 'file', 'line', 'expected', 'actual', 'hint', 'reason', 'stack', 'doc', 'durationMs',
+    'rationale', 'file', 'line', 'expected', 'actual', 'hint', 'reason', 'note', 'stack', 'doc', 'durationMs',
   ],
 } as const;
 

@@ -107,6 +107,8 @@ function checkLines(r: CheckResult, pointsWidth: number, opts: ReporterOptions, 
     if (r.actual !== undefined) details.push(...labelled('actual', r.actual));
     if (r.hint) details.push(...prose(r.hint, 'hint: ').map((l) => c.bold(l)));
     if (r.status === 'fail' && r.doc) details.push(c.dim(`see ${r.doc}`));
+  } else if (r.status === 'pass') {
+    if (r.note) details.push(...prose(r.note).map((l) => c.dim(l)));
   } else if (r.status === 'skip') {
     if (r.reason) details.push(...prose(r.reason).map((l) => c.dim(l)));
   } else if (r.status === 'error') {

@@ -1,7 +1,7 @@
 // A student's fork of the course repository for CLI end-to-end tests: the real course.yaml and A1
 // spec, the example answers, a user.cfg, and a real git history pushed to a bare origin.
 import { rm } from 'node:fs/promises';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { tempDir, writeFiles, type FileMap } from './fixture.js';
 import { makeExampleFork, REPO } from '../../scripts/lib/fork.mjs';
@@ -45,4 +45,23 @@ export function harness(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Like `harness`, but without blocking this process: needed when a server in this process (the stand-in) must answer the child. */
+export function harnessAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', INIT_CWD: '', npm_lifecycle_event: '', GIT_CONFIG_GLOBAL: '/dev/null', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
