@@ -108,7 +108,7 @@ function hintFor(r: PyResult, name: string): string {
 async function compileAll(ctx: CheckContext, sources: { name: string; body: Buffer }[]): Promise<(PyResult | null)[]> {
   const head = JSON.stringify(sources.map((s) => ({ name: s.name, size: s.body.length })));
   const input = Buffer.concat([Buffer.from(head + '\n'), ...sources.map((s) => s.body)]);
-  const out = await runPython(ctx, input, sources.map((s) => s.name));
+  const out = ctx.compilePython ? await ctx.compilePython(input, ctx.signal) : await runPython(ctx, input, sources.map((s) => s.name));
   if (!Array.isArray(out) && out && typeof out === 'object' && 'python2' in out) {
     throw new Skip(`${ctx.python} is Python ${(out as { python2: string }).python2}; install Python 3 (or set HARNESS_PYTHON to a python3) to check ${sources.map((s) => s.name).join(', ')}`);
   }

@@ -6,9 +6,14 @@ Students
   check [A1]     run the assignment's checks and say what is missing or wrong
   submit [A1]    run the checks, then build <NetID>-A1.zip to upload
   list           list the assignments and their due dates
+  guard          list what is running (and billing) in your AWS account, in every region
+  evidence [A1]  on your EC2 instance: save its identity document for the assignment's checks
 
 Instructors
   lint           validate every assignment spec in the repository
+  collect A1     fetch every fork on the roster and pin each student's commit (run at the deadline)
+  grade A1       grade every fork (--roster) or a Canvas download (--zips); write grades and feedback
+  merge DIR...   combine the outputs of \`grade --shard K/N\` runs into one set
 
 With npm: npm run check -- A1, npm run submit -- A1. Inside assignments/A1/ the id may be left out.
 
@@ -55,6 +60,59 @@ Exit codes: 0 zip written, all checks passed · 1 zip written, some check failed
 Validates every assignments/*/assignment.yaml (or the files given) against the spec schema and the
 semantic rules (unknown kinds, duplicate ids, missing dependencies, cycles, point totals), and
 reports every problem with file, line and column. Field reference: docs/spec.md.
+`,
+  guard: `Usage: harness guard [--profile NAME] [--region NAME] [--json]
+
+Lists, region by region, the EC2 instances (pending or running) and EMR clusters (starting, running
+or waiting) in your AWS account, so nothing keeps billing after you are done. Every enabled region
+is scanned at once; a region that cannot be scanned is reported and the others still are.
+
+Exit codes: 0 nothing running · 1 something running · 2 could not scan (no credentials, a region failed)
+`,
+  evidence: `Usage: harness evidence [ASSIGNMENT] [--output FILE]
+
+Run it on your EC2 instance, inside your clone of the repository. It asks the instance metadata
+service (IMDSv2) for the instance's identity document (account, instance id, type, region, launch
+time) and saves it, as pretty JSON, in the assignment folder: as the file the assignment's evidence
+check names, else instance-identity.json (--output FILE: elsewhere). Commit and push it; \`harness
+check\` then checks it. Off EC2 it stops with "not on an EC2 instance" after about 2 seconds.
+
+Exit codes: 0 written · 2 not on an EC2 instance, metadata refused, or no such assignment
+`,
+  collect: `Usage: harness collect A1 --roster FILE [--out DIR] [--jobs N]
+
+Fetches every fork on the roster (4 at a time by default) into bare mirrors under DIR/.mirrors and
+appends, per student, the commit at the tip of the fork's default branch and when it was fetched
+to DIR/ledger.jsonl. Run at the deadline (a scheduled CI job), it pins "the commit at the deadline"
+on your clock, whatever dates the commits claim. A missing or private fork is recorded as that
+student's problem. DIR defaults to grades/A1.
+
+Exit codes: 0 the roster was processed (even if some forks failed) · 2 could not run
+`,
+  grade: `Usage: harness grade A1 (--roster FILE | --zips PATH) [--out DIR] [--hidden FILE] [--shard K/N]
+                     [--jobs N] [--canvas-id ID] [--offline] [--quiet]
+
+For each student: the commit collected by \`harness collect\`, else the last commit at or before the
+due date plus the student's extension (and, when the course accepts late work, the later tip with
+its penalty if it scores more); checked out in a work tree of its own; the spec's offline checks
+and the live checks that need no credentials; the course's late policy. Writes, in DIR (default
+grades/A1): grades.csv, canvas.csv (--canvas-id: Canvas's assignment id), gradescope/<NetID>/
+results.json, feedback/<NetID>.md, report.html and batch.json. Results are cached in DIR/.cache:
+a re-run with nothing changed does no checking work, and a killed run picks up where it stopped.
+
+  --roster FILE   NetID,name,email,repo[,canvas id,SIS user id,SIS login id,section,extension]
+  --zips PATH     a Canvas "Download Submissions" zip, or the folder it unpacked to
+  --hidden FILE   extra checks (spec format, under checks:) kept outside the repository
+  --shard K/N     grade part K of N (stable by NetID); combine with \`harness merge\`
+  --jobs N        students graded at once (default 4)
+
+Exit codes: 0 the batch finished (even if some students could not be graded) · 2 could not run
+`,
+  merge: `Usage: harness merge DIR... [--out DIR] [--canvas-id ID]
+
+Reads the shard-K-of-N.json files that \`harness grade --shard K/N\` wrote in each DIR, checks
+every shard is there once and was graded with the same spec, and writes one output set, the same
+bytes as grading the whole roster in one run.
 `,
   list: `Usage: harness list [--json]
 

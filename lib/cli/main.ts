@@ -35,11 +35,30 @@ const RUN_OPTIONS: ParseArgsConfig['options'] = {
   region: { type: 'string' },
 };
 
+/** The instructor's batch commands (grader/cli.ts). */
+const GRADER_OPTIONS: ParseArgsConfig['options'] = {
+  ...COMMON,
+  roster: { type: 'string' },
+  zips: { type: 'string' },
+  out: { type: 'string' },
+  hidden: { type: 'string' },
+  shard: { type: 'string' },
+  jobs: { type: 'string' },
+  'canvas-id': { type: 'string' },
+  offline: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+};
+
 const COMMANDS: Record<string, { options: ParseArgsConfig['options']; load: () => Promise<Command> }> = {
   check: { options: RUN_OPTIONS, load: async () => (await import('./check.js')).check },
   submit: { options: RUN_OPTIONS, load: async () => (await import('./submit.js')).submit },
   lint: { options: { ...COMMON }, load: async () => (await import('./lint.js')).lint },
   list: { options: { ...COMMON, json: { type: 'boolean' } }, load: async () => (await import('./list.js')).list },
+  guard: { options: { ...COMMON, json: { type: 'boolean' }, profile: { type: 'string' }, region: { type: 'string' } }, load: async () => (await import('./guard.js')).guard },
+  evidence: { options: { ...COMMON, output: { type: 'string', short: 'o' } }, load: async () => (await import('./evidence.js')).evidence },
+  collect: { options: GRADER_OPTIONS, load: async () => (await import('../../grader/cli.js')).collectCommand },
+  grade: { options: GRADER_OPTIONS, load: async () => (await import('../../grader/cli.js')).gradeCommand },
+  merge: { options: GRADER_OPTIONS, load: async () => (await import('../../grader/cli.js')).mergeCommand },
 };
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -1,0 +1,95 @@
+// Batch grading speed, as ratios measured in the same run (the machine's speed cancels out):
+//   floor  = plain `git clone` of the same 200 synthetic forks, best of 2, 4 and 8 in parallel;
+//   cold   = `harness grade A1 --offline` over the 200 forks (clone, pick, checkout, checks, exports) ≤ 1.5 × floor;
+//   warm   = the same again with nothing changed ≤ 10% of cold;
+//   1000   = cold over 1000 forks ≤ 5.5 × the 200-fork time, peak memory ≤ 300 MB.
+// Run: npm run build && node bench/grade.mjs   (BENCH_SKIP_1000=1 skips the 1000-fork part, about a minute)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile, readFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { writeForks } from '../scripts/lib/synth-forks.mjs';
+import { REPO } from '../scripts/lib/fork.mjs';
+
+const CLI = path.join(REPO, 'bin', 'harness.mjs');
+const work = await mkdtemp(path.join(tmpdir(), 'harness-bench-grade-'));
+const env = { ...process.env, CI: '1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null' };
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+async function forks(n) {
+  const dir = path.join(work, `forks${n}`);
+  const roster = path.join(work, `roster${n}.csv`);
+  await writeFile(roster, await writeForks(dir, n, { par: 4 }));
+  return { dir, roster };
+}
+
+/** Plain `git clone` of every fork, `par` at a time: the floor nothing that fetches can beat. */
+async function cloneAll(dir, par) {
+  const dest = path.join(work, `clones-${par}`);
+  const names = (await readdir(dir)).sort();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: par }, async () => {
+    while (next < names.length) {
+      const n = names[next++];
+      await new Promise((resolve, reject) => {
+        const c = spawn('git', ['clone', '-q', path.join(dir, n), path.join(dest, n)], { env, stdio: 'ignore' });
+        c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`clone ${n} failed`))));
+      });
+    }
+  }));
+  const s = (performance.now() - t0) / 1000;
+  await rm(dest, { recursive: true, force: true });
+  return s;
+}
+
+/** One `harness grade` run: wall seconds, peak memory (MB, when /usr/bin/time exists), and its summary line. */
+function grade(roster, out) {
+  const memFile = path.join(work, 'mem.txt');
+  const args = [CLI, 'grade', 'A1', '--roster', roster, '--out', out, '--offline', '--quiet'];
+  const t0 = performance.now();
+  const r = TIME
+    ? spawnSync(TIME, ['-f', '%M', '-o', memFile, process.execPath, ...args], { cwd: REPO, env, encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { cwd: REPO, env, encoding: 'utf8' });
+  const s = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`grade failed: ${r.stderr}`);
+  return { s, summary: r.stderr.trim().split('\n').pop(), memFile };
+}
+const peakMb = async (f) => (TIME ? Number((await readFile(f, 'utf8')).trim().split('\n').pop()) / 1024 : NaN);
+
+const f200 = await forks(200);
+const floors = {};
+for (const par of [2, 4, 8]) floors[par] = await cloneAll(f200.dir, par);
+const floor = Math.min(...Object.values(floors));
+const cold = grade(f200.roster, path.join(work, 'out200'));
+const coldMem = await peakMb(cold.memFile);
+const warm = grade(f200.roster, path.join(work, 'out200'));
+
+const rows = [
+  ['git clone ×200, 2 / 4 / 8 in parallel', `${floors[2].toFixed(2)} / ${floors[4].toFixed(2)} / ${floors[8].toFixed(2)} s`, ''],
+  ['cold grade ×200', `${cold.s.toFixed(2)} s`, `${(cold.s / floor).toFixed(2)}× floor (target ≤ 1.5)`],
+  ['re-run, nothing changed', `${warm.s.toFixed(2)} s`, `${((100 * warm.s) / cold.s).toFixed(1)}% of cold (target ≤ 10%)`],
+];
+const result = { floor, floors, cold: cold.s, coldPeakMb: coldMem, warm: warm.s, coldRatio: cold.s / floor, warmPercent: (100 * warm.s) / cold.s };
+const missed = [];
+if (result.coldRatio > 1.5) missed.push('cold ≤ 1.5× floor');
+if (result.warmPercent > 10) missed.push('warm ≤ 10% of cold');
+if (!/\(0 checked, 200 from cache\)/.test(warm.summary)) missed.push('warm run did checking work');
+
+if (!process.env.BENCH_SKIP_1000) {
+  const f1000 = await forks(1000);
+  const big = grade(f1000.roster, path.join(work, 'out1000'));
+  const mem = await peakMb(big.memFile);
+  Object.assign(result, { cold1000: big.s, ratio1000: big.s / cold.s, peakMb1000: mem });
+  rows.push(['cold grade ×1000', `${big.s.toFixed(2)} s`, `${(big.s / cold.s).toFixed(2)}× the 200 (target ≤ 5.5)`]);
+  rows.push(['peak memory ×1000', `${mem.toFixed(0)} MB`, 'target ≤ 300 MB']);
+  if (big.s / cold.s > 5.5) missed.push('1000 ≤ 5.5× 200');
+  if (mem > 300) missed.push('peak memory ≤ 300 MB');
+}
+await rm(work, { recursive: true, force: true });
+
+const w = Math.max(...rows.map((r) => r[0].length));
+console.log(rows.map(([a, b, c]) => `${a.padEnd(w)}  ${b.padStart(22)}  ${c}`).join('\n'));
+console.log(JSON.stringify({ bench: 'grade', ...result, missed }));
+process.exit(missed.length ? 1 : 0);

@@ -1,0 +1,244 @@
+// Reads Canvas's "Download Submissions" zip (or its unpacked folder): one file per upload, named
+// `<lastfirst>[_LATE]_<user id>_<attachment id>_<original>` or `[LATE_]anon_<id>_<attachment id>_<original>`
+// (see ../shared/reference/FORMATS.md). Each file is mapped to a student, the latest upload wins,
+// and each student's zip is unpacked safely into `workDir/<netid>/`.
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isJunk } from '../lib/pack/junk.js';
+import { safeFileName } from './export/index.js';
+import type { RosterEntry } from './types.js';
+import { safeUnzip, type UnzipLimits } from './unzip.js';
+
+export interface CanvasName {
+  /** The file name as Canvas wrote it. */
+  file: string;
+  /** Sortable name, lower-cased ("obriensmithjosé"); absent under anonymous grading. */
+  lastfirst?: string;
+  /** Canvas user id, or `anon_<id>` under anonymous grading. */
+  userId: string;
+  anonymous: boolean;
+  late: boolean;
+  /** Absent for text and URL entries. */
+  attachmentId?: number;
+  /** The student's own file name, or `text.html` / `link.html`. */
+  original: string;
+  kind: 'file' | 'text' | 'link';
+  /** The original name without a re-upload suffix (`lw641-A1-1.zip` → `lw641-A1.zip`). */
+  logical: string;
+  /** The re-upload number (`-1` → 1), 0 when there is none. */
+  reupload: number;
+}
+
+const FILE = /^(.+?)(_LATE)?_(\d+)_(\d+)_(.+)$/su;
+const ENTRY = /^(.+?)(_LATE)?_(\d+)_(text|link)\.html$/su;
+const ANON_FILE = /^(LATE_)?anon_([^_]+)_(\d+)_(.+)$/su;
+const ANON_ENTRY = /^(LATE_)?anon_([^_]+)_(text|link)\.html$/su;
+const REUPLOAD = /^(.+?)-(\d{1,3})(\.[^.]*)?$/su;
+
+function splitReupload(original: string): { logical: string; reupload: number } {
+  const m = REUPLOAD.exec(original);
+  return m ? { logical: m[1] + (m[3] ?? ''), reupload: Number(m[2]) } : { logical: original, reupload: 0 };
+}
+
+/** Parses one Canvas file name; fixed tokens are taken from the left and the rest kept whole. */
+export function parseCanvasName(file: string): CanvasName | undefined {
+  const name = file.normalize('NFC');
+  let m: RegExpExecArray | null;
+  const entry = (kind: 'text' | 'link') => ({ original: `${kind}.html`, kind, logical: `${kind}.html`, reupload: 0 });
+  if ((m = ANON_ENTRY.exec(name))) return { file, userId: `anon_${m[2]}`, anonymous: true, late: !!m[1], ...entry(m[3] as 'text') };
+  if ((m = ANON_FILE.exec(name)))
+    return { file, userId: `anon_${m[2]}`, anonymous: true, late: !!m[1], attachmentId: Number(m[3]), original: m[4], kind: 'file', ...splitReupload(m[4]) };
+  if ((m = ENTRY.exec(name))) return { file, lastfirst: m[1], userId: m[3], anonymous: false, late: !!m[2], ...entry(m[4] as 'text') };
+  if ((m = FILE.exec(name)))
+    return { file, lastfirst: m[1], userId: m[3], anonymous: false, late: !!m[2], attachmentId: Number(m[4]), original: m[5], kind: 'file', ...splitReupload(m[5]) };
+  return undefined;
+}
+
+/** Canvas's sortable-name key: "O'Brien-Smith, José" → `obriensmithjosé`. */
+export function lastfirstKey(sortable: string): string {
+  return sortable.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}_]/gu, '');
+}
+
+/** Keys a roster name may have in Canvas: "Last, First" as is; "First Last" turned around. */
+function nameKeys(name: string): string[] {
+  if (name.includes(',')) return [lastfirstKey(name)];
+  const words = name.trim().split(/\s+/);
+  const keys = [lastfirstKey(words.slice(-1).concat(words.slice(0, -1)).join(' '))];
+  if (words.length > 2) keys.push(lastfirstKey(words.slice(-2).concat(words.slice(0, -2)).join(' ')));
+  return keys;
+}
+
+export interface CanvasStudent {
+  entry: RosterEntry;
+  /** `workDir/<netid>`: the student's files, laid out as the assignment expects. */
+  dir?: string;
+  /** Files in `dir`, relative, sorted. */
+  files: string[];
+  /** The original name of the upload that was graded (the latest zip, else the latest file). */
+  uploadedName: string;
+  late: boolean;
+  /** Why the upload could not be used as is (one or more sentences); grading may still go on. */
+  problem?: string;
+  canvasUserId: string;
+  attachmentId?: number;
+}
+
+export interface IngestOptions {
+  workDir: string;
+  limits?: Partial<UnzipLimits>;
+  /** The spec's file names: files found elsewhere in a zip are moved here by base name. */
+  expected?: string[];
+}
+
+async function walk(dir: string, base = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(path.join(dir, base), { withFileTypes: true })) {
+    const rel = base ? `${base}/${d.name}` : d.name;
+    if (d.isDirectory()) out.push(...(await walk(dir, rel)));
+    else if (d.isFile()) out.push(rel);
+  }
+  return out;
+}
+
+/** Where each extracted file should go: expected names by base name, else the zip's single top folder stripped. */
+export function arrange(files: string[], expected: string[] = []): Map<string, string> {
+  const out = new Map<string, string>();
+  const tops = new Set(files.map((f) => (f.includes('/') ? f.split('/')[0] : '')));
+  const strip = tops.size === 1 && !tops.has('') ? [...tops][0].length + 1 : 0;
+  const taken = new Set<string>();
+  const wanted = new Set(expected);
+  // Exact paths first (after the top folder), then base names, shallowest first.
+  const order = [...files].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : a > b ? 1 : 0));
+  for (const f of order) if (wanted.has(f.slice(strip))) (out.set(f, f.slice(strip)), taken.add(f.slice(strip)));
+  for (const f of order) {
+    if (out.has(f)) continue;
+    const hit = expected.find((e) => !taken.has(e) && path.posix.basename(e) === path.posix.basename(f));
+    const to = hit ?? f.slice(strip);
+    if (taken.has(to)) continue;
+    out.set(f, to);
+    taken.add(to);
+  }
+  return out;
+}
+
+function matchStudent(p: CanvasName, roster: RosterEntry[]): RosterEntry | undefined {
+  const byId = roster.find((r) => r.canvasId && r.canvasId === p.userId);
+  if (byId) return byId;
+  const tokens = new Set(p.original.toLowerCase().split(/[^\p{L}\p{N}]+/u));
+  const byNetid = roster.filter((r) => tokens.has(r.netid.toLowerCase()));
+  if (byNetid.length === 1) return byNetid[0];
+  if (!p.lastfirst) return undefined;
+  const byName = roster.filter((r) => nameKeys(r.name).includes(p.lastfirst!));
+  return byName.length === 1 ? byName[0] : undefined;
+}
+
+/** Without a roster: the NetID from a `harness submit` zip name (`lw641-A1.zip`), else the Canvas id. */
+function guessEntry(uploads: CanvasName[]): RosterEntry {
+  const p = uploads[0];
+  const netids = uploads.map((u) => /^([a-z]{1,8}\d{1,6})-[^.]*\.zip$/i.exec(u.original)?.[1]).filter(Boolean);
+  return {
+    netid: netids.length ? netids[netids.length - 1]!.toLowerCase() : p.anonymous ? p.userId : `canvas-${p.userId}`,
+    name: p.lastfirst ?? p.userId,
+    canvasId: p.anonymous ? undefined : p.userId,
+    extensionMinutes: 0,
+  };
+}
+
+const newer = (a: CanvasName, b: CanvasName) => (a.attachmentId ?? 0) - (b.attachmentId ?? 0) || a.reupload - b.reupload;
+const isZip = (p: CanvasName) => /\.zip$/i.test(p.original);
+
+export async function ingestCanvasDownload(
+  pathToZipOrFolder: string,
+  roster: RosterEntry[] | undefined,
+  opts: IngestOptions,
+): Promise<{ students: CanvasStudent[]; unmatched: string[] }> {
+  const work = path.resolve(opts.workDir);
+  let folder = path.resolve(pathToZipOrFolder);
+  const unmatched: string[] = [];
+  if ((await stat(folder)).isFile()) {
+    // The whole class's download: room for every upload, but still bounded.
+    const dl = path.join(work, '.canvas-download');
+    await rm(dl, { recursive: true, force: true });
+    const r = await safeUnzip(folder, dl, { maxEntries: 20000, maxTotalBytes: 4 * 1024 ** 3, maxRatio: 1000 });
+    unmatched.push(...r.problems.map((p) => `${path.basename(folder)}: ${p}`));
+    folder = dl;
+  }
+  // With a roster, uploads group by student; without one, by Canvas user id, named afterwards.
+  const groups = new Map<string, { entry?: RosterEntry; uploads: CanvasName[] }>();
+  for (const rel of (await walk(folder)).sort()) {
+    if (isJunk(rel)) continue;
+    const p = parseCanvasName(path.posix.basename(rel));
+    const entry = p && roster ? matchStudent(p, roster) : undefined;
+    if (!p || (roster && !entry)) {
+      unmatched.push(rel);
+      continue;
+    }
+    p.file = rel;
+    const key = entry ? entry.netid : p.userId;
+    const g = groups.get(key) ?? { entry, uploads: [] };
+    g.uploads.push(p);
+    groups.set(key, g);
+  }
+  const used = new Set<string>();
+  const named = [...groups.values()].map((g) => {
+    const entry = g.entry ?? guessEntry(g.uploads.sort(newer));
+    // Two Canvas users handing in the same `<netid>-A1.zip` must not share (and overwrite) one folder.
+    if (used.has(entry.netid)) entry.netid = `${entry.netid}-${g.uploads[0].userId}`;
+    used.add(entry.netid);
+    return { entry, uploads: g.uploads };
+  });
+
+  const students: CanvasStudent[] = [];
+  for (const { entry, uploads } of named.sort((a, b) => (a.entry.netid < b.entry.netid ? -1 : a.entry.netid > b.entry.netid ? 1 : 0))) {
+    // The latest zip wins outright; otherwise the latest copy of each loose file.
+    const zips = uploads.filter(isZip).sort(newer);
+    const chosen: CanvasName[] = zips.length
+      ? [zips[zips.length - 1]]
+      : [...new Map(uploads.sort(newer).map((u) => [u.logical, u] as const)).values()];
+    const latest = [...chosen].sort(newer).at(-1)!;
+    const dir = path.join(work, safeFileName(entry.netid));
+    const stage = path.join(work, '.stage', safeFileName(entry.netid));
+    const problems: string[] = [];
+    const files: string[] = [];
+    try {
+      await rm(dir, { recursive: true, force: true });
+      await rm(stage, { recursive: true, force: true });
+      let extracted: string[] = [];
+      if (zips.length) {
+        const r = await safeUnzip(path.join(folder, latest.file), stage, opts.limits);
+        extracted = r.files;
+        problems.push(...r.problems.map((m) => `${latest.logical}: ${m}`));
+      } else {
+        await mkdir(stage, { recursive: true });
+        for (const u of chosen) {
+          if (u.logical === '.' || u.logical === '..' || isJunk(u.logical)) continue;
+          await copyFile(path.join(folder, u.file), path.join(stage, u.logical));
+          extracted.push(u.logical);
+        }
+      }
+      for (const [from, to] of arrange(extracted, opts.expected)) {
+        await mkdir(path.dirname(path.join(dir, to)), { recursive: true });
+        await rename(path.join(stage, from), path.join(dir, to));
+        files.push(to);
+      }
+      await mkdir(dir, { recursive: true });
+      await rm(stage, { recursive: true, force: true });
+    } catch (e) {
+      // A disk or permission problem with one upload is that student's problem, not the batch's.
+      problems.push(`${latest.original}: could not be unpacked (${e instanceof Error ? e.message : String(e)})`);
+    }
+    students.push({
+      entry,
+      dir,
+      files: files.sort(),
+      uploadedName: latest.original,
+      late: latest.late,
+      problem: problems.length ? problems.join('; ') : undefined,
+      canvasUserId: latest.userId,
+      attachmentId: latest.attachmentId,
+    });
+  }
+  await rm(path.join(work, '.stage'), { recursive: true, force: true });
+  await rm(path.join(work, '.canvas-download'), { recursive: true, force: true });
+  return { students, unmatched };
+}

@@ -1,0 +1,177 @@
+// The instructor's commands: `harness collect`, `harness grade`, `harness merge`. Thin: parse the
+// options, load the course, spec and roster, call grader/*, write the outputs, say where they are.
+// Exit 0 when the batch finished (even with students who could not be graded); 2 when the tool
+// itself could not run (a UserError, reported by the command table).
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../lib/errors.js';
+import { loadCourse, type Course } from '../lib/course.js';
+import { loadSpec } from '../lib/spec/load.js';
+import { findRoot, resolveAssignment } from '../lib/cli/repo.js';
+import { resolvePython } from '../lib/util/python.js';
+import { writeFileAtomic } from '../lib/util/atomic.js';
+import { registry } from '../lib/checks/registry.js';
+import type { Spec } from '../lib/types.js';
+import type { GlobalOptions } from '../lib/cli/main.js';
+import { VERSION } from '../lib/cli/main.js';
+import { loadRoster } from './roster.js';
+import { collect } from './collect.js';
+import { latestByStudent, LEDGER_FILE, readLedger } from './ledger.js';
+import { batchHeader, gradeBatch, shardOf, stats, type Candidate } from './grade.js';
+import { mergeHidden } from './hidden.js';
+import { anonymousAwsEnv, scrubEnvironment } from './sandbox.js';
+import { closeGit } from './gitops.js';
+import type { BatchResult, StudentResult } from './types.js';
+
+declare const __HARNESS_BUILD__: string;
+const BUILD = typeof __HARNESS_BUILD__ === 'string' ? __HARNESS_BUILD__ : 'dev';
+
+async function setup(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<{ course: Course; spec: Spec; out: string }> {
+  if (positionals.length !== 1) throw new UserError('give one assignment id', 'e.g. `harness grade A1 --roster roster.csv`');
+  const root = findRoot(g.cwd);
+  const course = await loadCourse(root);
+  const ref = await resolveAssignment(root, positionals[0], g.cwd);
+  const spec = await loadSpec(ref.spec, course);
+  const out = path.resolve(g.cwd, (values.out as string | undefined) ?? path.join('grades', spec.id));
+  return { course, spec, out };
+}
+
+const jobsOf = (v: unknown): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`--jobs ${String(v)} is not a whole number from 1 to 64`, 'e.g. --jobs 4 (more than 4 rarely helps)');
+  return n;
+};
+
+export async function collectCommand(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
+  try {
+    return await collectCommandInner(positionals, values, g);
+  } finally {
+    closeGit();
+  }
+}
+
+async function collectCommandInner(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
+  const { spec, out } = await setup(positionals, values, g);
+  if (!values.roster) throw new UserError('collect needs --roster FILE', 'e.g. `harness collect A1 --roster roster.csv`');
+  const roster = await loadRoster(path.resolve(g.cwd, values.roster as string), values.roster as string);
+  const entries = await collect(roster, { assignment: spec.id, out, jobs: jobsOf(values.jobs), quiet: values.quiet === true });
+  const bad = entries.filter((e) => e.problem).length;
+  process.stderr.write(`collect: ${entries.length - bad} forks pinned, ${bad} could not be fetched; ledger: ${path.join(out, LEDGER_FILE)}\n`);
+  return 0;
+}
+
+export async function gradeCommand(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
+  try {
+    return await gradeCommandInner(positionals, values, g);
+  } finally {
+    closeGit();
+  }
+}
+
+async function gradeCommandInner(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
+  const { course, spec: base, out } = await setup(positionals, values, g);
+  if (!values.roster && !values.zips) throw new UserError('grade needs --roster FILE or --zips PATH', 'e.g. `harness grade A1 --roster roster.csv` or `harness grade A1 --zips submissions.zip`');
+  const shard = parseShard(values.shard as string | undefined);
+  let spec = base;
+  let hiddenHash: string | undefined;
+  if (values.hidden) ({ spec, hash: hiddenHash } = await mergeHidden(base, path.resolve(g.cwd, values.hidden as string), course));
+  const roster = values.roster ? await loadRoster(path.resolve(g.cwd, values.roster as string), values.roster as string) : undefined;
+  const python = resolvePython(process.env, course.root);
+  const { instructor } = await scrubEnvironment(path.join(out, '.work'));
+  const offline = values.offline === true;
+  const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.live === 'anonymous');
+  const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;
+
+  let candidates: Candidate[];
+  if (values.zips) {
+    const { ingestCanvasDownload } = await import('./canvas.js');
+    const ing = await ingestCanvasDownload(path.resolve(g.cwd, values.zips as string), roster, {
+      workDir: path.join(out, '.work', 'uploads'), expected: [...spec.files.required, ...spec.files.optional],
+    });
+    for (const u of ing.unmatched) process.stderr.write(`grade: not matched to a student: ${u}\n`);
+    candidates = ing.students.map((s) => ({ entry: s.entry, upload: s }));
+    const seen = new Set(candidates.map((c) => c.entry.netid.toLowerCase()));
+    for (const r of roster ?? []) if (!seen.has(r.netid.toLowerCase())) candidates.push({ entry: r, upload: { entry: r, files: [], uploadedName: '', late: false, canvasUserId: r.canvasId ?? '', problem: 'no upload in the Canvas download' } });
+  } else {
+    candidates = roster!.map((entry) => ({ entry }));
+  }
+  if (shard) candidates = candidates.filter((c) => shardOf(c.entry.netid, shard.n) === shard.k - 1);
+  const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
+  const students = await gradeBatch(candidates, {
+    spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, quiet: values.quiet === true,
+  });
+  const assignment = batchHeader(spec, hiddenHash);
+  const graded = students.filter((s) => s.status === 'graded').length;
+  let where: string;
+  if (shard) {
+    where = path.join(out, shardName(shard.k, shard.n));
+    await writeFileAtomic(where, JSON.stringify({ assignment, shard, students }) + '\n');
+  } else {
+    await writeAll({ assignment, students }, out, values);
+    where = out;
+  }
+  process.stderr.write(`grade: ${students.length} students, ${graded} graded, ${students.length - graded} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`);
+  return 0;
+}
+
+export async function mergeCommand(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
+  if (!positionals.length) throw new UserError('merge needs the shard folders (or shard files)', 'e.g. `harness merge shard1/ shard2/ --out grades/A1`');
+  const files: string[] = [];
+  for (const p of positionals.map((x) => path.resolve(g.cwd, x))) {
+    if (!existsSync(p)) throw new UserError(`${p} does not exist`, 'give the folders the shard runs wrote to');
+    if (statSync(p).isFile()) files.push(p);
+    else files.push(...(await readdir(p)).filter((f) => /^shard-\d+-of-\d+\.json$/.test(f)).map((f) => path.join(p, f)));
+  }
+  let head: BatchResult['assignment'] | undefined;
+  let n: number | undefined;
+  const got = new Map<number, string>();
+  const students: StudentResult[] = [];
+  for (const f of [...new Set(files)].sort()) {
+    const s = JSON.parse(await readFile(f, 'utf8')) as { assignment: BatchResult['assignment']; shard: { k: number; n: number }; students: StudentResult[] };
+    head ??= s.assignment;
+    n ??= s.shard.n;
+    if (JSON.stringify(s.assignment) !== JSON.stringify(head) || s.shard.n !== n) {
+      throw new UserError(`${f} was graded with another spec, hidden checks or shard count than ${[...got.values()][0]}`, 'grade every shard with the same spec, --hidden file and --shard K/N');
+    }
+    if (got.has(s.shard.k)) throw new UserError(`shard ${s.shard.k}/${n} appears twice: ${got.get(s.shard.k)} and ${f}`, 'give each shard once');
+    got.set(s.shard.k, f);
+    students.push(...s.students);
+  }
+  if (!head || !n) throw new UserError('no shard files (shard-K-of-N.json) found', 'give the folders the `harness grade --shard K/N` runs wrote to');
+  const missing = Array.from({ length: n }, (_, i) => i + 1).filter((k) => !got.has(k));
+  if (missing.length) throw new UserError(`shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${n} missing`, 'grade every shard before merging');
+  students.sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
+  const out = path.resolve(g.cwd, (values.out as string | undefined) ?? path.join('grades', head.id));
+  await writeAll({ assignment: head, students }, out, values);
+  process.stderr.write(`merge: ${n} shards, ${students.length} students; outputs: ${out}\n`);
+  return 0;
+}
+
+/**
+ * batch.json is written last and means "every output beside it is complete for this batch": a
+ * re-run whose batch is byte-identical (and the same export options) rewrites nothing. A run that
+ * changes the batch removes it first, so a kill while exporting can never leave a stale match.
+ */
+async function writeAll(batch: BatchResult, out: string, values: Record<string, unknown>): Promise<void> {
+  const opts = { canvasAssignmentId: values['canvas-id'] as string | undefined };
+  const text = JSON.stringify({ ...batch, exportOptions: opts }, null, 1) + '\n';
+  const file = path.join(out, 'batch.json');
+  if ((await readFile(file, 'utf8').catch(() => undefined)) === text) return;
+  await rm(file, { force: true });
+  const { writeOutputs } = await import('./export/index.js');
+  await writeOutputs(batch, out, opts);
+  await writeFileAtomic(file, text);
+}
+
+const shardName = (k: number, n: number) => `shard-${k}-of-${n}.json`;
+
+function parseShard(v: string | undefined): { k: number; n: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const k = m ? Number(m[1]) : 0;
+  const n = m ? Number(m[2]) : 0;
+  if (!m || n < 1 || k < 1 || k > n) throw new UserError(`--shard ${v} is not K/N with 1 ≤ K ≤ N`, 'e.g. --shard 2/4 grades the second of four parts');
+  return { k, n };
+}

@@ -1,0 +1,78 @@
+// Shared by the exporters: the batch's checks in order, stable sorting, number formatting and
+// wording. Exporters are pure functions of the batch, so the same batch gives the same bytes.
+import type { CheckResult } from '../../lib/types.js';
+import type { BatchCheck, BatchResult, StudentResult } from '../types.js';
+
+export { fmtNum } from '../../lib/report/pretty.js';
+
+/** Code-unit order: the same on every machine and locale (localeCompare is not). */
+export const byNetid = (a: StudentResult, b: StudentResult) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0);
+
+export function sortedStudents(batch: BatchResult): StudentResult[] {
+  return [...batch.students].sort(byNetid);
+}
+
+export interface ExportCheck extends BatchCheck {
+  /** 1-based position among hidden checks ("Hidden check 2"); 0 for visible checks. */
+  hiddenNo: number;
+}
+
+/** The checks in spec order; without `assignment.checks`, in the order results first appear. */
+export function batchChecks(batch: BatchResult): ExportCheck[] {
+  // Hidden by the header, by the id list, or by any student's result: one mark is enough to hide.
+  const hiddenIds = new Set(batch.assignment.hiddenChecks ?? []);
+  for (const s of batch.students) for (const r of s.results) if (r.hidden) hiddenIds.add(r.id);
+  let list: BatchCheck[] = batch.assignment.checks ?? [];
+  if (!batch.assignment.checks) {
+    const seen = new Map<string, BatchCheck>();
+    for (const s of sortedStudents(batch))
+      for (const r of s.results)
+        if (!seen.has(r.id)) seen.set(r.id, { id: r.id, title: r.title, maxPoints: r.maxPoints, extraCredit: r.extraCredit });
+    list = [...seen.values()];
+  }
+  let n = 0;
+  return list.map((c) => {
+    const hidden = c.hidden || hiddenIds.has(c.id);
+    return { ...c, hidden, hiddenNo: hidden ? ++n : 0 };
+  });
+}
+
+export const hiddenTitle = (c: ExportCheck) => `Hidden check ${c.hiddenNo}`;
+
+/** Two decimals at most, so float noise (0.1 + 0.2) never reaches a file. */
+export const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export function resultFor(s: StudentResult, id: string): CheckResult | undefined {
+  return s.results.find((r) => r.id === id);
+}
+
+/** A check counts as missed by a student when it failed or could not run. */
+export const missed = (r: CheckResult | undefined) => !!r && (r.status === 'fail' || r.status === 'error');
+
+/** The status column: `error: why` spells out the reason, as the grades.csv contract asks. */
+export function statusText(s: StudentResult): string {
+  return s.status === 'error' ? `error: ${s.reason ?? 'unknown'}` : s.status;
+}
+
+/** What a student reads when we could not grade them: one sentence and what to do. */
+export function statusExplanation(s: StudentResult, esc: (t: string) => string = (t) => t): string | undefined {
+  const why = s.reason ? `: ${esc(s.reason.replace(/\.$/, ''))}.` : '.';
+  switch (s.status) {
+    case 'graded':
+      return undefined;
+    case 'missing fork':
+      return `We could not find your fork${why} Check that it exists, is named as the assignment says, and that the course account can read it.`;
+    case 'clone failed':
+      return `We could not clone your fork${why} Check that the course account has read access, then contact the instructor.`;
+    case 'timed out':
+      return `Grading your work took too long and was stopped${why} Contact the instructor; running \`npm run check\` yourself shows which check hangs.`;
+    default:
+      return `Something went wrong while grading your work${why} Contact the instructor with this message.`;
+  }
+}
+
+export const CHOICE: Record<string, string> = {
+  collected: 'collected at the deadline',
+  'date-based': 'by commit date (no collected commit)',
+  zip: 'uploaded zip',
+};

@@ -1,0 +1,67 @@
+// grades.csv (the instructor's full table) and canvas.csv (Canvas's gradebook-import layout).
+// RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line break.
+import { stringify } from 'csv-stringify/sync';
+import type { BatchResult, StudentResult } from '../types.js';
+import { batchChecks, CHOICE, fmtNum, resultFor, round2, sortedStudents, statusText } from './common.js';
+
+const OPTS = { record_delimiter: '\r\n', quoted_string: false } as const;
+
+/** Spreadsheets run text that starts with = + - @ as a formula; a leading ' keeps it text. */
+export function cell(s: string | undefined): string {
+  if (!s) return '';
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
+const num = (n: number | undefined) => (n === undefined ? '' : fmtNum(round2(n)));
+
+export function gradesCsv(batch: BatchResult): string {
+  const checks = batchChecks(batch);
+  const head = [
+    'NetID', 'Name', 'Commit', 'Chosen by', 'Commit time', 'Late', 'Minutes late', 'Penalty %',
+    ...checks.map((c) => `${c.id} (${fmtNum(c.maxPoints)})`),
+    'Total', 'Status', 'Reason',
+  ];
+  const rows = sortedStudents(batch).map((s) => [
+    cell(s.netid),
+    cell(s.name),
+    s.commit ?? '',
+    s.choice ? CHOICE[s.choice] ?? s.choice : '',
+    s.commitTime ?? '',
+    s.late ? (s.late.late ? 'yes' : 'no') : '',
+    s.late ? String(s.late.minutesLate) : '',
+    s.late ? num(s.late.penaltyPercent) : '',
+    ...checks.map((c) => num(resultFor(s, c.id)?.points)),
+    num(s.total),
+    cell(statusText(s)),
+    cell(s.status === 'graded' || s.status === 'error' ? '' : s.reason),
+  ]);
+  return stringify([head, ...rows], OPTS);
+}
+
+/**
+ * The score Canvas gets: graded students their total, a missing fork 0 (nothing was handed in),
+ * and blank for students we failed to grade, so a broken clone never silently becomes a zero.
+ */
+function canvasScore(s: StudentResult): string {
+  if (s.status === 'graded') return num(s.total);
+  if (s.status === 'missing fork') return '0';
+  return '';
+}
+
+export function canvasCsv(batch: BatchResult, opts: { canvasAssignmentId?: string; title?: string }): string {
+  const title = opts.title ?? batch.assignment.title;
+  // With an id Canvas updates that assignment; without one it would create a new column.
+  const column = opts.canvasAssignmentId ? `${title} (${opts.canvasAssignmentId})` : title;
+  const head = ['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', column];
+  const points = ['Points Possible', '', '', '', '', fmtNum(batch.assignment.points)];
+  const rows = sortedStudents(batch).map((s) => [
+    cell(s.name),
+    s.canvasId ?? '',
+    cell(s.sisUserId),
+    // Canvas matches on ID, then SIS User ID, then SIS Login ID: the NetID is the usual login.
+    cell(s.sisLoginId ?? s.netid),
+    cell(s.section),
+    canvasScore(s),
+  ]);
+  return stringify([head, points, ...rows], OPTS);
+}

@@ -1,0 +1,70 @@
+// feedback/<NetID>.md: the student's own report. Failures first, each with what is wrong, how to
+// fix it and the points; hidden checks show only their outcome and points.
+import type { CheckResult } from '../../lib/types.js';
+import type { BatchResult, StudentResult } from '../types.js';
+import { batchChecks, CHOICE, fmtNum, hiddenTitle, resultFor, round2, statusExplanation, type ExportCheck } from './common.js';
+
+/** Prose from checks may quote the student's files: keep it from turning into HTML or markup. */
+export function mdText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([\\`*_[\]#|])/g, '\\$1');
+}
+
+/** A literal value in a fence longer than any run of backticks inside it. */
+function fence(label: string, value: string): string[] {
+  const longest = Math.max(2, ...(value.match(/`+/g) ?? []).map((m) => m.length));
+  const f = '`'.repeat(longest + 1);
+  return [`${label}:`, '', f, value === '' ? '(empty)' : value, f, ''];
+}
+
+const pts = (r: CheckResult | undefined, c: ExportCheck) =>
+  c.maxPoints ? ` (${fmtNum(round2(r?.points ?? 0))}/${fmtNum(c.maxPoints)} points)` : '';
+
+function failed(c: ExportCheck, r: CheckResult): string[] {
+  if (c.hidden)
+    return [`### ${hiddenTitle(c)}${pts(r, c)}`, '', r.status === 'error' ? 'This hidden check could not run.' : 'This hidden check failed. What it tests is not shown.', ''];
+  const out = [`### ${mdText(r.title)}${pts(r, c)}`, ''];
+  if (r.status === 'error') out.push(mdText(r.reason ?? r.rationale ?? 'The check crashed without a message.'), '');
+  if (r.rationale && r.status !== 'error') out.push(mdText(r.rationale), '');
+  if (r.file) out.push(`In \`${r.file.replace(/`/g, "'")}\`${r.line ? `, line ${r.line}` : ''}.`, '');
+  if (r.expected !== undefined) out.push(...fence('Expected', r.expected));
+  if (r.actual !== undefined) out.push(...fence('Found', r.actual));
+  if (r.hint) out.push(`**How to fix it:** ${mdText(r.hint)}`, '');
+  return out;
+}
+
+function other(c: ExportCheck, r: CheckResult | undefined): string {
+  const title = c.hidden ? hiddenTitle(c) : mdText(r?.title ?? c.title);
+  if (!r) return `- ${title}: not run${pts(r, c)}`;
+  const why = c.hidden ? '' : r.status === 'skip' ? ` — ${mdText(r.reason ?? '')}` : r.status === 'warn' ? ` — ${mdText(r.rationale ?? '')}` : '';
+  const word = { pass: 'passed', warn: 'passed with a warning', skip: 'skipped', fail: 'failed', error: 'could not run' }[r.status];
+  return `- ${title}: ${word}${pts(r, c)}${why}`;
+}
+
+export function feedbackMd(batch: BatchResult, s: StudentResult): string {
+  const a = batch.assignment;
+  const out = [`# ${mdText(a.id)} · ${mdText(a.title)}`, '', `Feedback for ${mdText(s.name)} (${mdText(s.netid)}).`, ''];
+  const problem = statusExplanation(s, mdText);
+  if (problem) out.push('## We could not grade your work', '', problem, '');
+  if (s.commit) out.push(`Graded commit \`${s.commit.slice(0, 12)}\`${s.choice ? ` (${CHOICE[s.choice] ?? s.choice})` : ''}${s.commitTime ? `, ${s.commitTime}` : ''}.`, '');
+
+  const checks = batchChecks(batch);
+  const pairs = checks.map((c) => [c, resultFor(s, c.id)] as const);
+  const bad = pairs.filter(([, r]) => r && (r.status === 'fail' || r.status === 'error'));
+  const rest = pairs.filter(([, r]) => !r || (r.status !== 'fail' && r.status !== 'error'));
+  if (s.status === 'graded') {
+    if (bad.length) {
+      out.push(`## What to fix (${bad.length})`, '');
+      for (const [c, r] of bad) out.push(...failed(c, r!));
+    }
+    if (rest.length) out.push('## The other checks', '', ...rest.map(([c, r]) => other(c, r)), '');
+  }
+
+  out.push('## Score', '');
+  const raw = round2(s.results.reduce((n, r) => n + r.points, 0));
+  if (s.late?.late) {
+    out.push(`- Checks: ${fmtNum(raw)}/${fmtNum(a.points)} points`);
+    out.push(`- Late by ${s.late.minutesLate} minutes: ${fmtNum(round2(s.late.penaltyPercent))}% off`);
+  }
+  out.push(`- **Total: ${fmtNum(round2(s.total))}/${fmtNum(a.points)}**`, '');
+  return out.join('\n');
+}

@@ -1,0 +1,344 @@
+// `harness grade`: for each student choose the commit (or the Canvas upload) to grade, check it out
+// into a work tree of its own, run the spec's checks there, apply the late policy, and hand the
+// records to the exporters. One student's problem is that student's status; the batch goes on.
+// Results are cached per (student, commit, spec + hidden checks, harness build), so a re-run, or a
+// run restarted after a kill, does only the work not yet done, and ends with the same bytes.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runChecks, Semaphore, summarize } from '../lib/engine.js';
+import { registry } from '../lib/checks/registry.js';
+import type { CheckKind } from '../lib/checks/kind.js';
+import { Skip } from '../lib/errors.js';
+import type { AwsAccess } from '../lib/aws/access.js';
+import type { Course } from '../lib/course.js';
+import type { Identity } from '../lib/usercfg.js';
+import type { CheckResult, Spec } from '../lib/types.js';
+import { authorsOf, checkout, defaultBranch, history, lastBefore, syncMirror, type Commit } from './gitops.js';
+import { forgetRepo, primeRepo } from '../lib/git.js';
+import { mirrorDir, DEFAULT_JOBS } from './collect.js';
+import { applyPenalty, latePenalty } from './late.js';
+import { progress } from './progress.js';
+import { PythonWorker } from './pyworker.js';
+import type { BatchResult, CommitChoice, LatePenalty, LedgerEntry, RosterEntry, StudentResult } from './types.js';
+import type { CanvasStudent } from './canvas.js';
+
+export interface GradeOptions {
+  /** The spec, hidden checks merged in. */
+  spec: Spec;
+  hiddenHash?: string;
+  course: Course;
+  out: string;
+  /** Harness version and build: part of every cache key. */
+  version: string;
+  jobs?: number;
+  python?: string;
+  aws?: AwsAccess;
+  offline?: boolean;
+  /** Latest ledger entry per lower-cased NetID. */
+  ledger?: Map<string, LedgerEntry>;
+  quiet?: boolean;
+  /** Shared python compiler (set by gradeBatch). */
+  compilePython?: (input: Buffer, signal: AbortSignal) => Promise<unknown>;
+  /** Stops one student's grading (clone, checkout and checks) after this long; default: every check's timeout plus 10 minutes. */
+  studentTimeoutMs?: number;
+}
+
+/** Counters for tests and the summary line: `checked` is real checking work, `cached` reused results. */
+export const stats = { checked: 0, cached: 0 };
+
+export type Candidate = { entry: RosterEntry; upload?: CanvasStudent };
+
+export async function gradeBatch(students: Candidate[], opts: GradeOptions): Promise<StudentResult[]> {
+  const pool = new Semaphore(opts.jobs ?? DEFAULT_JOBS);
+  const bar = progress(students.length, 'grade', process.stderr, opts.quiet);
+  const worker = new PythonWorker(opts.python ?? 'python3');
+  opts = { ...opts, compilePython: worker.compile };
+  const limit = opts.studentTimeoutMs ?? opts.spec.checks.reduce((s, c) => s + c.timeout, 0) * 1000 + 600_000;
+  const out = await Promise.all(
+    students.map((c) =>
+      pool.run(async () => {
+        const r = await withTimeout(gradeOne(c, opts), limit, () => ({
+          ...identityOf(c.entry), status: 'timed out' as const, reason: `grading took longer than ${Math.round(limit / 1000)}s and was stopped`, results: [], total: 0,
+        }));
+        bar.done(c.entry.netid, r.status === 'graded', r.status === 'graded' ? `${r.total}/${opts.spec.points}${r.late?.late ? ' (late)' : ''}` : `${r.status}: ${r.reason ?? ''}`);
+        return r;
+      }),
+    ),
+  );
+  bar.end();
+  worker.close();
+  return out.sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
+}
+
+function identityOf(e: RosterEntry): Pick<StudentResult, 'netid' | 'name' | 'canvasId' | 'sisUserId' | 'sisLoginId' | 'section'> {
+  const r: ReturnType<typeof identityOf> = { netid: e.netid, name: e.name };
+  for (const k of ['canvasId', 'sisUserId', 'sisLoginId', 'section'] as const) if (e[k]) r[k] = e[k];
+  return r;
+}
+
+async function gradeOne(c: Candidate, opts: GradeOptions): Promise<StudentResult> {
+  const base = { ...identityOf(c.entry), results: [], total: 0 };
+  try {
+    return c.upload ? await gradeUpload(c.entry, c.upload, opts) : await gradeFork(c.entry, opts);
+  } catch (e) {
+    return { ...base, status: 'error', reason: clean((e as Error).message ?? String(e), opts) };
+  }
+}
+
+/** Late work is worth grading only when the course has a late policy that still leaves points. */
+const acceptsLate = (course: Course) => course.late.penaltyPercentPerDay > 0 && course.late.maxPenaltyPercent < 100;
+
+async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<StudentResult> {
+  const base = { ...identityOf(entry), results: [], total: 0 };
+  if (!entry.repo) return { ...base, status: 'missing fork', reason: 'the roster gives no repository URL for this student' };
+  const mirror = mirrorDir(opts.out, entry.netid);
+  // A mirror made by `collect` is used as is: refresh it with collect, so a re-run fetches nothing.
+  const bad = await syncMirror(entry.repo, mirror, false);
+  if (bad) return { ...base, status: bad.status, reason: bad.reason };
+  const branch = await defaultBranch(mirror);
+  const due = opts.spec.due ? new Date(opts.spec.due) : undefined;
+  const deadline = due && new Date(due.getTime() + entry.extensionMinutes * 60_000);
+  const led = opts.ledger?.get(entry.netid.toLowerCase());
+  const hist = await cachedHistory(mirror, led ? led.commit : branch, opts);
+  if ('error' in hist) {
+    return { ...base, status: 'error', reason: led ? `the collected commit ${led.commit.slice(0, 12)} is not in the fork: ${hist.error}` : hist.error };
+  }
+  const tries: { pick: Commit; choice: CommitChoice; lateAt: Date }[] = [];
+  if (led) {
+    // The commit surely existed when it was fetched, whatever date it claims.
+    const at = new Date(Math.min(Date.parse(hist[0].time), Date.parse(led.fetchedAt)));
+    tries.push({ pick: hist[0], choice: 'collected', lateAt: at });
+  } else {
+    const onTime = deadline ? lastBefore(hist, deadline) : hist[0];
+    if (onTime) tries.push({ pick: onTime, choice: 'date-based', lateAt: new Date(onTime.time) });
+    if (deadline && acceptsLate(opts.course) && hist[0] !== onTime) tries.push({ pick: hist[0], choice: 'date-based', lateAt: new Date(hist[0].time) });
+    if (!tries.length) return { ...base, status: 'error', reason: `no commit on ${branch} at or before the deadline, ${deadline!.toISOString()}` };
+  }
+  // With a later commit too, the student gets whichever scores more after its penalty.
+  let best: StudentResult | undefined;
+  for (const t of tries) {
+    const late = latePenalty(t.lateAt, due, entry.extensionMinutes, opts.course.late);
+    const r = await evaluate(entry, { kind: 'fork', mirror, branch, commit: t.pick.hash, authors: authorsOf(hist, t.pick.hash) }, opts);
+    const s: StudentResult = 'error' in r
+      ? { ...base, status: 'error', reason: r.error, commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time }
+      : finish(base, r, opts, late, { commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time });
+    if (!best || (s.status === 'graded' && (best.status !== 'graded' || s.total > best.total))) best = s;
+  }
+  return best!;
+}
+
+async function gradeUpload(entry: RosterEntry, up: CanvasStudent, opts: GradeOptions): Promise<StudentResult> {
+  const base = { ...identityOf(entry), results: [], total: 0 };
+  if (!up.dir || up.files.length === 0) return { ...base, status: 'error', reason: up.problem ?? 'the upload held no files', choice: 'zip' };
+  // The upload's identity is its content: a hash of every file's name and bytes.
+  const h = createHash('sha256');
+  for (const f of up.files) h.update(f).update('\0').update(await readFile(path.join(up.dir, f))).update('\0');
+  const commit = h.digest('hex');
+  // Canvas marks an upload LATE without saying how late: counted as late by one day.
+  const due = opts.spec.due ? new Date(opts.spec.due) : undefined;
+  const late: LatePenalty = up.late && due
+    ? latePenalty(new Date(due.getTime() + (entry.extensionMinutes + opts.course.late.graceMinutes + 1) * 60_000), due, entry.extensionMinutes, opts.course.late)
+    : { late: up.late, minutesLate: 0, penaltyPercent: 0 };
+  const r = await evaluate(entry, { kind: 'zip', dir: up.dir, commit }, opts);
+  if ('error' in r) return { ...base, status: 'error', reason: r.error, choice: 'zip' };
+  const s = finish(base, r, opts, late, { commit, choice: 'zip' });
+  if (up.problem) s.reason = up.problem;
+  return s;
+}
+
+interface Evaluated {
+  results: CheckResult[];
+  selfReported?: unknown;
+}
+
+function finish(base: Omit<StudentResult, 'status'>, r: Evaluated, opts: GradeOptions, late: LatePenalty, at: Partial<StudentResult>): StudentResult {
+  const summary = summarize(r.results);
+  const total = applyPenalty(summary.points + summary.extraCreditPoints, opts.spec.points, late);
+  const s: StudentResult = { ...base, status: 'graded', ...at, late, results: r.results, summary, total };
+  if (r.selfReported !== undefined) s.selfReported = r.selfReported;
+  return s;
+}
+
+type Source = { kind: 'fork'; mirror: string; branch: string; commit: string; authors: string[] } | { kind: 'zip'; dir: string; commit: string };
+
+async function evaluate(entry: RosterEntry, src: Source, opts: GradeOptions): Promise<Evaluated | { error: string }> {
+  const key = JSON.stringify([entry.netid, entry.email ?? '', src.kind, src.commit, opts.spec.hash, opts.hiddenHash ?? '', opts.version, opts.offline === true]);
+  const cacheFile = path.join(opts.out, '.cache', `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+  try {
+    const hit = JSON.parse(await readFile(cacheFile, 'utf8')) as Evaluated & { key: string };
+    if (hit.key === key) {
+      stats.cached++;
+      return { results: hit.results, selfReported: hit.selfReported };
+    }
+  } catch {
+    /* not cached yet (or a torn file from before atomic writes): grade */
+  }
+  const rel = path.relative(opts.course.root, opts.spec.dir);
+  let work: string;
+  let specDir: string;
+  if (src.kind === 'fork') {
+    work = path.join(opts.out, '.work', entry.netid.toLowerCase());
+    const err = await checkout(src.mirror, work, src.commit, src.branch, entry.repo ?? '');
+    if (err) {
+      await rm(work, { recursive: true, force: true });
+      return { error: `commit ${src.commit.slice(0, 12)} could not be checked out: ${err}` };
+    }
+    specDir = path.join(work, rel);
+    primeRepo({
+      root: work,
+      dirs: [{ dir: specDir, prefix: rel ? `${rel.split(path.sep).join('/')}/` : '' }],
+      remotes: { origin: entry.repo ?? '' },
+      status: { oid: src.commit, branch: src.branch, upstream: `origin/${src.branch}`, ahead: 0, behind: 0, changes: [] },
+      authors: src.authors,
+      tracked: await listFiles(work),
+    });
+  } else {
+    work = specDir = src.dir;
+  }
+  try {
+    const spec: Spec = { ...opts.spec, dir: specDir, file: path.join(specDir, path.basename(opts.spec.file)) };
+    const identity: Identity | undefined = entry.email ? { netid: entry.netid, name: entry.name, email: entry.email, warnings: [], file: '' } : undefined;
+    const raw = await runChecks(spec, {
+      course: opts.course, identity, identityProblem: identity ? undefined : 'the roster gives no email for this student',
+      python: opts.python, compilePython: opts.compilePython, aws: opts.aws, offline: opts.offline, kinds: gradingKinds(src.kind),
+    });
+    const hidden = new Set(opts.spec.checks.filter((c) => c.hidden).map((c) => c.id));
+    const results = raw.map((r) => normalize(r, hidden.has(r.id), work, opts));
+    const selfReported = await readSelfReported(specDir);
+    stats.checked++;
+    // A live check that could not reach AWS is tried again next run, not remembered.
+    const transient = results.some((r) => r.status === 'error' && registry.get(r.kind)?.live);
+    if (!transient) await writeCache(cacheFile, JSON.stringify({ key, results, selfReported }));
+    return { results, selfReported };
+  } finally {
+    if (src.kind === 'fork') {
+      forgetRepo(work, [specDir]);
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The history listing, cached by the mirror's refs (read from files, no process): it changes only
+ * when `collect` fetches, so a re-run asks git nothing.
+ */
+async function cachedHistory(mirror: string, rev: string, opts: GradeOptions): Promise<Commit[] | { error: string }> {
+  const refs: string[] = [rev];
+  for (const f of ['HEAD', 'packed-refs']) refs.push(await readFile(path.join(mirror, f), 'utf8').catch(() => ''));
+  const walk = async (rel: string): Promise<void> => {
+    for (const d of await readdir(path.join(mirror, rel), { withFileTypes: true }).catch(() => [])) {
+      const p = `${rel}/${d.name}`;
+      if (d.isDirectory()) await walk(p);
+      else refs.push(p, await readFile(path.join(mirror, p), 'utf8').catch(() => ''));
+    }
+  };
+  await walk('refs');
+  const key = createHash('sha256').update(JSON.stringify([path.resolve(mirror), refs])).digest('hex');
+  const file = path.join(opts.out, '.cache', `history-${key.slice(0, 32)}.json`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Commit[];
+  } catch {
+    /* not cached */
+  }
+  const h = await history(mirror, rev);
+  if (!('error' in h)) await writeCache(file, JSON.stringify(h));
+  return h;
+}
+
+/**
+ * A cache file: written to a temp name and renamed (a reader never sees half of one), but not
+ * fsync'd — a kill -9 loses nothing the kernel holds, and a file torn by a power cut fails to parse
+ * and is simply graded again. Syncing 400 small files was a tenth of a cold run.
+ */
+async function writeCache(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+/** Every file of a fresh checkout, relative, '/'-separated: what `git ls-files` would list. */
+async function listFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    if (!rel && d.name === '.git') continue;
+    const p = rel ? `${rel}/${d.name}` : d.name;
+    if (d.isDirectory()) out.push(...(await listFiles(root, p)));
+    else out.push(p);
+  }
+  return out.sort();
+}
+
+/** Results carry no times and no paths of this machine, so every run writes the same bytes. */
+function normalize(r: CheckResult, hidden: boolean, work: string, opts: GradeOptions): CheckResult {
+  const out: CheckResult = JSON.parse(clean(JSON.stringify(r), opts, work));
+  out.durationMs = 0;
+  delete out.stack;
+  if (hidden) out.hidden = true;
+  return out;
+}
+
+function clean(text: string, opts: GradeOptions, work?: string): string {
+  let t = text;
+  if (work) t = t.split(path.resolve(work)).join('.');
+  return t.split(path.resolve(opts.out)).join('<grader>');
+}
+
+const kindCache = new Map<string, ReadonlyMap<string, CheckKind<unknown>>>();
+function gradingKinds(mode: 'fork' | 'zip'): ReadonlyMap<string, CheckKind<unknown>> {
+  let m = kindCache.get(mode);
+  if (m) return m;
+  const stub = (k: CheckKind<unknown>, reason: string): CheckKind<unknown> => ({ ...k, live: undefined, spawns: false, run: async () => { throw new Skip(reason); } });
+  const map = new Map<string, CheckKind<unknown>>();
+  for (const [id, k] of registry) {
+    if (k.live === 'credentials') map.set(id, stub(k, 'not re-run by the grader, which holds none of your AWS credentials; `harness check` ran it on your machine (see your submission.json)'));
+    else if (mode === 'zip' && id.startsWith('git.')) map.set(id, stub(k, 'a zip upload has no git history, so this git check is not judged for it'));
+    else map.set(id, k);
+  }
+  kindCache.set(mode, (m = map));
+  return m;
+}
+
+/** The student's submission.json from `harness submit`, if they committed it (capped, parsed). */
+async function readSelfReported(dir: string): Promise<unknown> {
+  try {
+    const text = await readFile(path.join(dir, 'submission.json'), 'utf8');
+    if (text.length > 256 * 1024) return undefined;
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const t = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(onTimeout()), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** The batch header exporters read: the checks in spec order, hidden ones marked. */
+export function batchHeader(spec: Spec, hiddenHash?: string): BatchResult['assignment'] {
+  return {
+    id: spec.id,
+    title: spec.title,
+    points: spec.points,
+    ...(spec.due && { due: spec.due }),
+    specHash: spec.hash,
+    ...(hiddenHash && { hiddenHash }),
+    checks: spec.checks.map((c) => ({
+      id: c.id,
+      title: c.title ?? registry.get(c.kind)?.title(c.params as never) ?? c.kind,
+      maxPoints: c.severity === 'warn' ? 0 : c.points,
+      ...(c.extraCredit && { extraCredit: true }),
+      ...(c.hidden && { hidden: true }),
+    })),
+  };
+}
+
+/** The shard (0-based) a student belongs to: a stable hash of the lower-cased NetID. */
+export function shardOf(netid: string, n: number): number {
+  return createHash('sha256').update(netid.toLowerCase()).digest().readUInt32BE(0) % n;
+}

@@ -1,0 +1,34 @@
+// Student code is untrusted. The checks run processes (git, python3, and later the students' own
+// mappers and tests) that inherit the grader's environment, so before grading the grader's own
+// process.env loses everything that could act as the instructor: AWS keys and profiles, tokens,
+// the ssh agent, and HOME (a throwaway one, so ~/.aws, ~/.ssh, ~/.gitconfig and ~/.netrc are out of
+// reach). Fetching forks still needs the instructor's ssh keys: that uses the saved environment
+// (gitops.setFetchEnv), never the scrubbed one.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setFetchEnv } from './gitops.js';
+
+const SECRET_RE = /^(AWS_|SSH_AUTH_SOCK$|SSH_AGENT_PID$|GIT_ASKPASS$|BITBUCKET_|GITHUB_TOKEN$|GH_TOKEN$|NPM_TOKEN$|CANVAS_)|(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|ACCESS_KEY)/i;
+
+/** Keeps the instructor's environment for fetching, then scrubs process.env for everything else. */
+export async function scrubEnvironment(workRoot: string, env: NodeJS.ProcessEnv = process.env): Promise<{ instructor: NodeJS.ProcessEnv; home: string }> {
+  const instructor = { ...env };
+  setFetchEnv(instructor);
+  const home = path.join(workRoot, 'home');
+  await mkdir(home, { recursive: true });
+  for (const k of Object.keys(env)) if (SECRET_RE.test(k)) delete env[k];
+  env.HOME = home;
+  env.USERPROFILE = home;
+  env.XDG_CONFIG_HOME = path.join(home, '.config');
+  env.AWS_CONFIG_FILE = '/nonexistent';
+  env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent';
+  env.AWS_EC2_METADATA_DISABLED = 'true';
+  return { instructor, home };
+}
+
+/** What anonymous live checks may use: endpoints and region, never keys or profiles. */
+export function anonymousAwsEnv(instructor: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { AWS_EC2_METADATA_DISABLED: 'true' };
+  for (const [k, v] of Object.entries(instructor)) if (/^AWS_(REGION|DEFAULT_REGION|ENDPOINT_URL(_\w+)?)$/.test(k)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,95 @@
+// Records of the instructor's batch layer. Plain data: the grading pipeline produces them, the
+// exporters (grades.csv, canvas.csv, Gradescope results.json, feedback, report.html) only read them.
+import type { CheckResult, Summary } from '../lib/types.js';
+
+/** One roster row (roster CSV), or one student found in a Canvas download. */
+export interface RosterEntry {
+  netid: string;
+  name: string;
+  email?: string;
+  /** The fork's git URL: SSH or HTTPS, or a local path / file:// URL in tests. */
+  repo?: string;
+  canvasId?: string;
+  sisUserId?: string;
+  sisLoginId?: string;
+  section?: string;
+  /** Extra time granted to this student, in minutes. */
+  extensionMinutes: number;
+  /** Line in the roster file (for messages). */
+  line?: number;
+}
+
+/** What `harness collect` pinned: the tip of a student's branch when it was fetched. */
+export interface LedgerEntry {
+  netid: string;
+  assignment: string;
+  repo: string;
+  commit: string;
+  branch: string;
+  /** ISO time of the fetch (the instructor's clock, not the student's commit dates). */
+  fetchedAt: string;
+  /** Set when the fork could not be fetched (commit is then ''); such lines never pin a commit. */
+  problem?: string;
+}
+
+export type CommitChoice = 'collected' | 'date-based' | 'zip';
+
+export type StudentStatus = 'graded' | 'missing fork' | 'clone failed' | 'timed out' | 'error';
+
+export interface LatePenalty {
+  late: boolean;
+  /** Minutes after the due date plus extension and grace (0 when on time). */
+  minutesLate: number;
+  /** Percent of the score taken off. */
+  penaltyPercent: number;
+}
+
+export interface StudentResult {
+  netid: string;
+  name: string;
+  status: StudentStatus;
+  /** Why the student could not be graded (status other than graded). */
+  reason?: string;
+  commit?: string;
+  choice?: CommitChoice;
+  /** ISO committer time of the graded commit, or the upload time for zips. */
+  commitTime?: string;
+  late?: LatePenalty;
+  results: CheckResult[];
+  summary?: Summary;
+  /** The score after the late penalty. */
+  total: number;
+  /** Canvas identities, copied from the roster so canvas.csv needs nothing else (merge of shards). */
+  canvasId?: string;
+  sisUserId?: string;
+  sisLoginId?: string;
+  section?: string;
+  /** The student's own submission.json, shown as self-reported evidence. */
+  selfReported?: unknown;
+}
+
+/** One check of the batch's spec, in spec order (hidden-checks file merged in). */
+export interface BatchCheck {
+  id: string;
+  title: string;
+  maxPoints: number;
+  extraCredit?: boolean;
+  /** From the instructor's hidden-checks file: students see the outcome and points, not the title. */
+  hidden?: boolean;
+}
+
+export interface BatchResult {
+  assignment: {
+    id: string;
+    title: string;
+    points: number;
+    due?: string;
+    specHash: string;
+    hiddenHash?: string;
+    /** The checks in spec order; exporters fall back to the order results appear in. */
+    checks?: BatchCheck[];
+    /** Ids of hidden checks, when `checks` is not given. */
+    hiddenChecks?: string[];
+  };
+  students: StudentResult[];
+}

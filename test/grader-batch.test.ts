@@ -1,0 +1,141 @@
+// `harness collect / grade / merge` end to end: the built CLI, real bare forks on local disk with
+// controlled commit dates, and the reliability properties (resume, kill -9, shards).
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdir, readFile, writeFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { writeFork, writeForks } from '../scripts/lib/synth-forks.mjs';
+import { tempDir } from './helpers/fixture.js';
+import { CLI, REPO } from './helpers/student.js';
+
+/** A1 is due 2017-01-20 23:59 America/New_York. */
+const DUE = Date.parse('2017-01-21T04:59:00Z') / 1000;
+const H = 3600;
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1', INIT_CWD: '', ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every output file of a run (not the caches), path → bytes. */
+async function outputs(dir: string, rel = ''): Promise<Map<string, string>> {
+  const m = new Map<string, string>();
+  for (const d of await readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${d.name}` : d.name;
+    if (d.name.startsWith('.') || d.name === 'ledger.jsonl' || /^shard-/.test(d.name)) continue;
+    if (d.isDirectory()) for (const [k, v] of await outputs(dir, p)) m.set(k, v);
+    else m.set(p, await readFile(path.join(dir, p), 'utf8'));
+  }
+  return m;
+}
+
+const rows = async (out: string) => parse(await readFile(path.join(out, 'grades.csv')), { columns: true, bom: true }) as Record<string, string>[];
+
+describe('deadline rules, ledger and problems', () => {
+  it('grades the collected commit, else the last commit by date; a late tip only when it scores more', async () => {
+    const dir = await tempDir({}, 'grader-dl-');
+    const f = (n: string) => path.join(dir, `${n}.git`);
+    await writeFork(f('on1'), { netid: 'on1', time: DUE - 10 * H }); // all before the deadline
+    await writeFork(f('late1'), { netid: 'late1', time: DUE + 30 * H }); // all after: graded late
+    await writeFork(f('mix1'), { netid: 'mix1', time: DUE - 2 * H }); // 3 commits on time, 2 after
+    await writeFork(f('ext1'), { netid: 'ext1', time: DUE + 30 * H }); // late, but has a 3-day extension
+    await writeFork(f('pin1'), { netid: 'pin1', time: DUE + 50 * H }); // dates say late; the ledger pinned it
+    await writeFork(f('bad1'), { netid: 'bad1', time: DUE - 10 * H });
+    // A corrupt repository: every object's bytes overwritten.
+    for (const d of await readdir(path.join(f('bad1'), 'objects'))) {
+      if (!/^[0-9a-f]{2}$/.test(d)) continue;
+      for (const o of await readdir(path.join(f('bad1'), 'objects', d))) await writeFile(path.join(f('bad1'), 'objects', d, o), 'not zlib');
+    }
+    const roster = path.join(dir, 'roster.csv');
+    const line = (n: string, ext = '') => `${n},Student ${n},${n}@georgetown.edu,${f(n)},${ext}`;
+    await writeFile(roster, ['NetID,name,email,repo,extension', line('on1'), line('late1'), line('mix1'), line('ext1', '3d'), line('pin1'), line('bad1'), 'gone1,Gone,gone1@georgetown.edu,' + f('gone1') + ','].join('\n') + '\n');
+    const out = path.join(dir, 'out');
+
+    // collect pins pin1 only (a roster of one), as a deadline job would.
+    const pinRoster = path.join(dir, 'pin.csv');
+    await writeFile(pinRoster, `NetID,name,email,repo\n${line('pin1')}\n`);
+    expect(run(['collect', 'A1', '--roster', pinRoster, '--out', out]).code).toBe(0);
+    const ledger = (await readFile(path.join(out, 'ledger.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(ledger).toMatchObject([{ netid: 'pin1', assignment: 'A1', branch: 'main' }]);
+    expect(ledger[0].commit).toMatch(/^[0-9a-f]{40}$/);
+
+    const r = run(['grade', 'A1', '--roster', roster, '--out', out, '--offline']);
+    expect(r.code, r.stderr).toBe(0);
+    const g = Object.fromEntries((await rows(out)).map((x) => [x.NetID, x]));
+    const batch = JSON.parse(await readFile(path.join(out, 'batch.json'), 'utf8'));
+    const P = batch.assignment.points as number;
+    const on1 = batch.students.find((s: { netid: string }) => s.netid === 'on1');
+    // Everything an offline grader can judge passes for on1; live checks are skipped, not failed.
+    expect(on1.results.filter((x: { status: string }) => x.status !== 'pass' && x.status !== 'skip')).toEqual([]);
+    const F = on1.total as number;
+    const off = (pct: number) => String(Math.round((F - (P * pct) / 100) * 100) / 100);
+    const pick = (n: string) => [g[n].Status, g[n]['Chosen by'] !== '', g[n].Late, g[n]['Penalty %'], g[n].Total];
+    expect(pick('ext1')).toEqual(['graded', true, 'no', '0', String(F)]);
+    expect(pick('late1')).toEqual(['graded', true, 'yes', '20', off(20)]); // 30 h late: two started days
+    expect(g.pin1.Commit).toBe(ledger[0].commit);
+    // Collected after the deadline, so its date stands: 50 h late, three started days.
+    expect(pick('pin1')).toEqual(['graded', true, 'yes', '30', off(30)]);
+    // mix1: the on-time commit has 4 of the 8 answer files; the tip has all, at 10% off, and scores more.
+    expect(pick('mix1')).toEqual(['graded', true, 'yes', '10', off(10)]);
+    const mix = batch.students.find((s: { netid: string }) => s.netid === 'mix1');
+    expect(mix.commitTime).toBe(new Date((DUE + 2 * H) * 1000).toISOString());
+    expect(g.gone1.Status).toBe('missing fork');
+    expect(g.bad1.Status).toMatch(/^(error|clone failed)/);
+    expect(r.stderr).toMatch(/7 students, 5 graded, 2 not graded/);
+  }, 60_000);
+});
+
+describe('resume, kill -9 and shards', () => {
+  it('a re-run does no checking work; killed runs resume to the same bytes; shards merge to the same bytes', async () => {
+    const dir = await tempDir({}, 'grader-kill-');
+    // 40 forks; every 7th has a broken Python file, so results differ between students.
+    const csv = await writeForks(path.join(dir, 'forks'), 40, {
+      mutate: (i, ans) => (i % 7 === 0 ? ans.map(([p, b]) => [p, p.endsWith('.py') ? Buffer.from('def broken(:\n') : b] as [string, Buffer]) : ans),
+    });
+    const roster = path.join(dir, 'roster.csv');
+    await writeFile(roster, csv);
+    const ref = path.join(dir, 'ref');
+    const first = run(['grade', 'A1', '--roster', roster, '--out', ref, '--offline']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/\(40 checked, 0 from cache\)/);
+    const again = run(['grade', 'A1', '--roster', roster, '--out', ref, '--offline']);
+    expect(again.stderr).toMatch(/\(0 checked, 40 from cache\)/);
+    const want = await outputs(ref);
+    expect(want.size).toBe(1 + 3 + 80); // batch.json, grades/canvas/report, and 2 files a student
+    expect([...want.values()].join('')).not.toContain(dir); // no paths of this machine
+
+    // Kill at several points: early, mid-batch, near the end.
+    for (const after of [0, 8, 25, 39]) {
+      const out = path.join(dir, `kill-${after}`);
+      await new Promise<void>((resolve) => {
+        const c = spawn(process.execPath, [CLI, 'grade', 'A1', '--roster', roster, '--out', out, '--offline'], { cwd: REPO, env: { ...process.env, CI: '1', INIT_CWD: '' } });
+        let done = 0;
+        const kill = () => c.kill('SIGKILL');
+        if (after === 0) setTimeout(kill, 150);
+        c.stderr.on('data', (d: Buffer) => {
+          done += (d.toString().match(/^\[\d+\/40\]/gm) ?? []).length;
+          if (after > 0 && done >= after) kill();
+        });
+        c.on('close', () => resolve());
+      });
+      const resumed = run(['grade', 'A1', '--roster', roster, '--out', out, '--offline']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const got = await outputs(out);
+      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+      for (const [k, v] of want) expect(got.get(k), `${k} after a kill at ${after}`).toBe(v);
+    }
+
+    // Three shards in folders of their own, merged elsewhere: the same bytes as one run.
+    const shards = [1, 2, 3].map((k) => path.join(dir, `shard${k}`));
+    for (const [i, s] of shards.entries()) expect(run(['grade', 'A1', '--roster', roster, '--out', s, '--offline', '--shard', `${i + 1}/3`]).code).toBe(0);
+    expect(run(['merge', shards[0], shards[1], '--out', path.join(dir, 'm0')]).stderr).toMatch(/shard 3 of 3 missing/);
+    const merged = path.join(dir, 'merged');
+    const m = run(['merge', ...shards, '--out', merged]);
+    expect(m.code, m.stderr).toBe(0);
+    const got = await outputs(merged);
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [k, v] of want) expect(got.get(k), k).toBe(v);
+    await rm(path.join(dir, 'forks'), { recursive: true, force: true });
+  }, 180_000);
+});

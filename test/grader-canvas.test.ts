@@ -1,0 +1,266 @@
+// Canvas "Download Submissions": file-name parsing on real-shaped names, mapping uploads to
+// students, and safe extraction of hostile zips built here at run time with Info-ZIP and Python.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { arrange, ingestCanvasDownload, lastfirstKey, parseCanvasName } from '../grader/canvas.js';
+import type { RosterEntry } from '../grader/types.js';
+import { safeUnzip } from '../grader/unzip.js';
+import { tempDir } from './helpers/fixture.js';
+
+/** Every file and link under `dir`, relative. */
+async function tree(dir: string, base = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(path.join(dir, base), { withFileTypes: true })) {
+    const rel = base ? `${base}/${d.name}` : d.name;
+    out.push(rel);
+    if (d.isDirectory()) out.push(...(await tree(dir, rel)));
+  }
+  return out.sort();
+}
+
+/** Writes a zip with Python's zipfile: entries [name, text] exactly as given (no name clean-up). */
+function pyZip(file: string, entries: [string, string][], extra = ''): void {
+  const code = `
+import json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+    for name, text in json.loads(sys.argv[2]):
+        z.writestr(zipfile.ZipInfo(name), text)
+${extra}`;
+  execFileSync('python3', ['-c', code, file, JSON.stringify(entries)]);
+}
+
+/** Zips `files` (a map) from inside a fresh folder with Info-ZIP, keeping the given layout. */
+async function infoZip(zipFile: string, files: Record<string, string>, args: string[] = []): Promise<void> {
+  const src = await tempDir(files);
+  execFileSync('zip', ['-q', '-r', ...args, zipFile, '.'], { cwd: src });
+}
+
+describe('Canvas file names', () => {
+  it.each([
+    ['smithjohn_12345_67890_lw641-A1.zip', { lastfirst: 'smithjohn', userId: '12345', attachmentId: 67890, original: 'lw641-A1.zip', late: false, reupload: 0 }],
+    ['obriensmithjosé_LATE_23456_78901_my_answers_final.zip', { lastfirst: 'obriensmithjosé', userId: '23456', late: true, original: 'my_answers_final.zip' }],
+    ['smithjohn_12345_67891_lw641-A1-1.zip', { original: 'lw641-A1-1.zip', logical: 'lw641-A1.zip', reupload: 1 }],
+    ['smithjohn_12345_67892_lw641-A1-12.zip', { logical: 'lw641-A1.zip', reupload: 12 }],
+    ['anon_a1b2c_99_lw641-A1-2.zip', { anonymous: true, userId: 'anon_a1b2c', attachmentId: 99, logical: 'lw641-A1.zip', reupload: 2, late: false }],
+    ['LATE_anon_x9_100_report_v2.pdf', { anonymous: true, userId: 'anon_x9', late: true, original: 'report_v2.pdf', reupload: 0 }],
+    ['smithjohn_12345_text.html', { kind: 'text', userId: '12345', late: false }],
+    ['smithjohn_LATE_12345_link.html', { kind: 'link', userId: '12345', late: true }],
+    ['anon_q1_text.html', { kind: 'text', userId: 'anon_q1', anonymous: true }],
+    ['van_der_berg_ana_555_777_q1_final.txt', { lastfirst: 'van_der_berg_ana', userId: '555', attachmentId: 777, original: 'q1_final.txt' }],
+  ])('%s', (name, want) => {
+    expect(parseCanvasName(name)).toMatchObject(want);
+  });
+
+  it('refuses names that are not Canvas names, and reads decomposed (macOS) unicode', () => {
+    expect(parseCanvasName('lw641-A1.zip')).toBeUndefined();
+    expect(parseCanvasName('smithjohn_lw641-A1.zip')).toBeUndefined();
+    expect(parseCanvasName('obriensmithjose\u0301_1_2_a.zip')?.lastfirst).toBe('obriensmithjosé');
+    expect(lastfirstKey("O'Brien-Smith, José")).toBe('obriensmithjosé');
+  });
+
+  it('arranges files by base name when a student zipped another layout', () => {
+    const m = arrange(['lw641-A1/deep/q1.txt', 'lw641-A1/q2.csv', 'lw641-A1/notes.md'], ['q1.txt', 'q2.csv']);
+    expect(Object.fromEntries(m)).toEqual({ 'lw641-A1/deep/q1.txt': 'q1.txt', 'lw641-A1/q2.csv': 'q2.csv', 'lw641-A1/notes.md': 'notes.md' });
+    // The shallower copy wins when two have the same base name.
+    expect(arrange(['x/old/q1.txt', 'x/q1.txt'], ['q1.txt']).get('x/q1.txt')).toBe('q1.txt');
+  });
+});
+
+const roster: RosterEntry[] = [
+  { netid: 'lw641', name: 'Lee Wong', canvasId: '12345', extensionMinutes: 0 },
+  { netid: 'jos1', name: "José O'Brien-Smith", extensionMinutes: 0 },
+  { netid: 'jd22', name: 'Someone Else', extensionMinutes: 0 },
+  { netid: 'bob1', name: 'Bob Evil', canvasId: '999', extensionMinutes: 0 },
+  { netid: 'kim7', name: 'Kim Loose', canvasId: '321', extensionMinutes: 0 },
+];
+
+async function sampleDownload(): Promise<string> {
+  const dl = await tempDir();
+  await infoZip(path.join(dl, 'wonglee_12345_100_lw641-A1.zip'), { 'lw641-A1/q1.txt': 'old\n', 'lw641-A1/q2.csv': 'a\n' });
+  await infoZip(path.join(dl, 'wonglee_12345_105_lw641-A1-1.zip'), { 'lw641-A1/q1.txt': 'new\n', 'lw641-A1/q2.csv': 'a,b\n', 'lw641-A1/.DS_Store': 'x' });
+  await infoZip(path.join(dl, 'obriensmithjosé_LATE_777_200_my_answers.zip'), { 'stuff/deep/q1.txt': 'jose\n', 'q2.csv': 'j\n', '__MACOSX/._q1.txt': 'x' });
+  await infoZip(path.join(dl, 'elsesomeone_888_300_jd22-A1.zip'), { 'jd22-A1/q1.txt': 'jd\n' });
+  pyZip(path.join(dl, 'evilbob_999_400_bob1-A1.zip'), [['../escape.txt', 'pwned'], ['q1.txt', 'bob\n']]);
+  await writeFile(path.join(dl, 'anon_zz_500_who.zip'), 'not even a zip');
+  // Loose files, no zip: the latest copy of each name is kept.
+  await writeFile(path.join(dl, 'loosekim_321_600_q1.txt'), 'kim old\n');
+  await writeFile(path.join(dl, 'loosekim_321_601_q1-1.txt'), 'kim new\n');
+  await writeFile(path.join(dl, 'loosekim_LATE_321_602_q2.csv'), 'k\n');
+  await writeFile(path.join(dl, '.DS_Store'), 'junk');
+  return dl;
+}
+
+describe('ingestCanvasDownload', () => {
+  it('maps uploads by Canvas id, NetID in the file name and roster name; the latest upload wins', async () => {
+    const work = await tempDir();
+    const { students, unmatched } = await ingestCanvasDownload(await sampleDownload(), roster, { workDir: work, expected: ['q1.txt', 'q2.csv'] });
+    expect(unmatched).toEqual(['anon_zz_500_who.zip']);
+    const by = Object.fromEntries(students.map((s) => [s.entry.netid, s]));
+    expect(students.map((s) => s.entry.netid)).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'lw641']);
+    expect(by.kim7).toMatchObject({ files: ['q1.txt', 'q2.csv'], late: true, uploadedName: 'q2.csv' });
+    expect(await readFile(path.join(by.kim7.dir!, 'q1.txt'), 'utf8')).toBe('kim new\n');
+    expect(by.lw641).toMatchObject({ uploadedName: 'lw641-A1-1.zip', late: false, files: ['q1.txt', 'q2.csv'], attachmentId: 105 });
+    expect(await readFile(path.join(by.lw641.dir!, 'q1.txt'), 'utf8')).toBe('new\n');
+    expect(by.jos1).toMatchObject({ late: true, files: ['q1.txt', 'q2.csv'], problem: undefined });
+    expect(await readFile(path.join(by.jos1.dir!, 'q1.txt'), 'utf8')).toBe('jose\n');
+    expect(by.jd22.files).toEqual(['q1.txt']);
+    expect(by.bob1.problem).toMatch(/"\.\.\/escape\.txt" points outside the folder/);
+    expect(by.bob1.files).toEqual(['q1.txt']);
+    expect(existsSync(path.join(work, 'escape.txt'))).toBe(false);
+    expect(existsSync(path.join(work, '.stage'))).toBe(false);
+    expect((await readdir(work)).sort()).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'lw641']);
+  });
+
+  it('reads the download as one zip too, and without a roster guesses NetIDs from file names', async () => {
+    const dl = await sampleDownload();
+    const zip = path.join(await tempDir(), 'submissions.zip');
+    execFileSync('zip', ['-q', '-r', zip, '.'], { cwd: dl });
+    const { students, unmatched } = await ingestCanvasDownload(zip, undefined, { workDir: await tempDir() });
+    expect(unmatched).toEqual([]);
+    expect(students.map((s) => s.entry.netid)).toEqual(['anon_zz', 'bob1', 'canvas-321', 'canvas-777', 'jd22', 'lw641']);
+    const anon = students.find((s) => s.entry.netid === 'anon_zz')!;
+    expect(anon.problem).toMatch(/^who\.zip: the zip file is damaged or incomplete/);
+    // Without `expected`, the single top folder of the zip is dropped.
+    expect(students.find((s) => s.entry.netid === 'lw641')!.files).toEqual(['q1.txt', 'q2.csv']);
+  });
+});
+
+describe('hostile zips', () => {
+  /** Extracts into root/target and checks nothing appeared anywhere else under root. */
+  async function extract(make: (zip: string) => Promise<void> | void, limits = {}) {
+    const root = await tempDir();
+    const zip = path.join(await tempDir(), 'student.zip');
+    await make(zip);
+    const res = await safeUnzip(zip, path.join(root, 'target'), limits);
+    const outside = (await tree(root)).filter((f) => f !== 'target' && !f.startsWith('target/'));
+    expect(outside).toEqual([]);
+    for (const f of await tree(path.join(root, 'target'))) expect((await stat(path.join(root, 'target', f))).isSymbolicLink()).toBe(false);
+    return { ...res, root };
+  }
+
+  it('extracts a normal zip and ignores junk', async () => {
+    const r = await extract((z) => infoZip(z, { 'A1/q1.txt': 'hi\n', 'A1/.DS_Store': 'x', '__MACOSX/A1/._q1.txt': 'x', 'A1/q1.txt~': 'x' }));
+    expect(r).toMatchObject({ files: ['A1/q1.txt'], problems: [], complete: true });
+  });
+
+  it('refuses path traversal, absolute paths, drive letters and backslashes', async () => {
+    const abs = path.join(await tempDir(), 'abs.txt');
+    const r = await extract((z) =>
+      pyZip(z, [['../../evil.txt', 'x'], [abs, 'x'], ['C:/win.txt', 'x'], ['..\\back.txt', 'x'], ['ok/../../sneaky.txt', 'x'], ['good.txt', 'ok']]),
+    );
+    expect(r.files).toEqual(['good.txt']);
+    expect(r.problems).toHaveLength(5);
+    expect(r.problems.join('\n')).toMatch(/"\.\.\/\.\.\/evil\.txt" points outside the folder/);
+    expect(r.problems.join('\n')).toMatch(/has an absolute path/);
+    expect(r.problems.join('\n')).toMatch(/drive letter/);
+    expect(r.problems.join('\n')).toMatch(/backslashes/);
+    expect(existsSync(abs)).toBe(false);
+  });
+
+  it('refuses symbolic links', async () => {
+    const r = await extract(async (z) => {
+      const src = await tempDir({ 'q1.txt': 'hi\n' });
+      await symlink('/etc/passwd', path.join(src, 'passwd'));
+      await symlink('..', path.join(src, 'up'));
+      execFileSync('zip', ['-q', '--symlinks', '-r', z, '.'], { cwd: src });
+    });
+    expect(r.files).toEqual(['q1.txt']);
+    expect(r.problems).toHaveLength(2);
+    expect(r.problems.join('\n')).toMatch(/"passwd" is a symbolic link/);
+    expect(r.problems.join('\n')).toMatch(/"up" is a symbolic link/);
+  });
+
+  /** `mb` MB of zeros per entry, deflated by Python; `lie` rewrites the sizes in both headers. */
+  const bomb = (mb: number, entries = 1, lie = 0) => (z: string): void => void
+    execFileSync('python3', ['-c', `
+import struct, sys, zipfile
+mb, entries, lie = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+    for i in range(entries):
+        with z.open('zeros%d.bin' % i, 'w') as f:
+            block = bytes(1 << 20)
+            for _ in range(mb): f.write(block)
+if lie:
+    b = bytearray(open(sys.argv[1], 'rb').read())
+    struct.pack_into('<I', b, 22, lie)
+    c = b.index(b'PK\\x01\\x02')
+    struct.pack_into('<I', b, c + 24, lie)
+    open(sys.argv[1], 'wb').write(b)
+`, z, String(mb), String(entries), String(lie)]);
+
+  it('stops zip bombs: 200 MB of zeros, by its header or by counting inflated bytes', async () => {
+    const t0 = Date.now();
+    // An honest header claiming 200 MB is refused before inflating anything.
+    const r = await extract(bomb(200));
+    expect(r).toMatchObject({ complete: false, files: [] });
+    expect(r.problems).toEqual(['entry "zeros0.bin" would unpack to more than 100 MB; extraction stopped (a zip bomb?)']);
+    // A header that lies (says 1000 bytes): the bytes are counted and the stream stopped.
+    const lying = await extract(bomb(200, 1, 1000));
+    expect(lying.files).toEqual([]);
+    expect(lying.problems[0]).toMatch(/damaged or incomplete \(too many bytes in the stream/);
+    // Under the total cap, the ratio of the bytes actually inflated stops it at about 1 MB.
+    const ratio = await extract(bomb(50));
+    expect(ratio.problems).toEqual(['the zip entry "zeros0.bin" expands more than 100 times; extraction stopped (a zip bomb?)']);
+    // With the ratio out of the way, the total over all entries stops it; no partial file remains.
+    const total = await extract(bomb(10, 3), { maxRatio: 1e9, maxTotalBytes: 20 * 1024 * 1024 });
+    expect(total.problems).toEqual(['the zip unpacks to more than 20 MB; extraction stopped (a zip bomb?)']);
+    expect(total.files).toEqual(['zeros0.bin', 'zeros1.bin']);
+    expect(await tree(path.join(total.root, 'target'))).toEqual(['zeros0.bin', 'zeros1.bin']);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  }, 60_000);
+
+  it('caps the number of entries', async () => {
+    const r = await extract((z) => pyZip(z, Array.from({ length: 30 }, (_, i) => [`f${i}.txt`, 'x'] as [string, string])), { maxEntries: 10 });
+    expect(r.complete).toBe(false);
+    expect(r.files).toHaveLength(10);
+    expect(r.problems).toEqual(['the zip has more than 10 entries; extraction stopped']);
+  });
+
+  it('reports encrypted entries', async () => {
+    const r = await extract((z) => infoZip(z, { 'q1.txt': 'secret\n' }, ['-e', '-P', 'pw']));
+    expect(r.files).toEqual([]);
+    expect(r.problems).toEqual(['entry "q1.txt" is encrypted (password-protected); zip it again without a password']);
+  });
+
+  it('reports truncated archives', async () => {
+    const r = await extract(async (z) => {
+      await infoZip(z, { 'q1.txt': 'x'.repeat(5000), 'q2.txt': 'y'.repeat(5000) });
+      await truncate(z, Math.floor((await stat(z)).size / 2));
+    });
+    expect(r.complete).toBe(false);
+    expect(r.problems[0]).toMatch(/^the zip file is damaged or incomplete \(.+\); upload it again$/);
+  });
+
+  it('reports a corrupted entry (bad CRC) without keeping the half-written file', async () => {
+    const r = await extract(async (z) => {
+      await infoZip(z, { 'q1.txt': 'hello hello hello\n' }, ['-0']);
+      const buf = await readFile(z);
+      buf.write('jello', buf.indexOf('hello'));
+      await writeFile(z, buf);
+    });
+    expect(r.problems[0]).toMatch(/damaged or incomplete/);
+    expect(r.files).toEqual([]);
+    expect(await tree(path.join(r.root, 'target'))).toEqual([]);
+  });
+
+  it('reports names that are not UTF-8', async () => {
+    const r = await extract(async (z) => {
+      pyZip(z, [['cafX.txt', 'x'], ['ok.txt', 'y']]);
+      const buf = await readFile(z);
+      let at = -1;
+      while ((at = buf.indexOf('cafX', at + 1)) >= 0) buf[at + 3] = 0xe9; // Latin-1 é, no UTF-8 flag
+      await writeFile(z, buf);
+    });
+    expect(r.files).toEqual(['ok.txt']);
+    expect(r.problems).toEqual(['a file name in the zip is not UTF-8 ("café.txt") and was not extracted; rename with plain letters and zip again']);
+  });
+
+  it('a file that is not a zip at all is a problem, not an exception', async () => {
+    const r = await extract((z) => writeFile(z, 'PK but not really'));
+    expect(r).toMatchObject({ files: [], complete: false });
+    expect(r.problems[0]).toMatch(/damaged or incomplete/);
+  });
+});

@@ -1,0 +1,239 @@
+// The batch exporters: grades.csv and canvas.csv read back with a CSV parser, results.json checked
+// against our JSON Schema of Gradescope's format, feedback that keeps hidden checks hidden, and a
+// report.html that loads nothing from outside and escapes what students typed.
+import { spawnSync } from 'node:child_process';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { writeOutputs } from '../grader/export/index.js';
+import { histogram } from '../grader/export/html.js';
+import type { CheckResult } from '../lib/types.js';
+import type { BatchResult, StudentResult } from '../grader/types.js';
+import { tempDir } from './helpers/fixture.js';
+
+const SECRET_TITLE = 'bucket policy denies s3:DeleteObject';
+
+function check(id: string, status: CheckResult['status'], points: number, max: number, extra: Partial<CheckResult> = {}): CheckResult {
+  return { id, kind: 'file-exists', title: `Title of ${id}`, status, points, maxPoints: max, extraCredit: false, doc: `docs/${id}.md`, durationMs: 1, ...extra };
+}
+
+function student(netid: string, name: string, over: Partial<StudentResult> = {}): StudentResult {
+  return { netid, name, status: 'graded', results: [], total: 0, ...over };
+}
+
+function sampleBatch(): BatchResult {
+  const hiddenFail = check('h1', 'fail', 0, 2, {
+    title: SECRET_TITLE,
+    rationale: 'The policy in policy.json allows s3:DeleteObject.',
+    hint: 'Add a Deny statement for s3:DeleteObject.',
+  });
+  return {
+    assignment: {
+      id: 'A1', title: 'Getting started', points: 10, specHash: 'abc',
+      checks: [
+        { id: 'q1', title: 'q1.txt exists', maxPoints: 3 },
+        { id: 'q2', title: 'q2.csv has the right columns', maxPoints: 5 },
+        { id: 'h1', title: SECRET_TITLE, maxPoints: 2, hidden: true },
+      ],
+    },
+    students: [
+      student('zz999', 'Zed, "Quote", Comma', {
+        results: [check('q1', 'pass', 3, 3), check('q2', 'pass', 5, 5), check('h1', 'pass', 2, 2, { title: SECRET_TITLE })],
+        total: 10, commit: 'a'.repeat(40), choice: 'collected', commitTime: '2024-01-20T23:00:00Z', canvasId: '1001',
+      }),
+      student('lw641', 'José O\'Brien-Smith', {
+        results: [
+          check('q1', 'pass', 3, 3),
+          check('q2', 'fail', 0, 5, { rationale: 'q2.csv has 2 columns, not 3.', hint: 'Add the `count` column.', expected: 'a,b,c', actual: 'a,b ```' }),
+          hiddenFail,
+        ],
+        total: 2.7, commit: 'b'.repeat(40), choice: 'date-based', commitTime: '2024-01-21T10:00:00Z',
+        late: { late: true, minutesLate: 600, penaltyPercent: 10 }, sisLoginId: 'lw641', section: 'L01',
+      }),
+      student('ab123', '<script>alert(1)</script>', { status: 'clone failed', reason: 'repository not found <img src=x>', total: 0, canvasId: '1003' }),
+      student('cd456', '=HYPERLINK("http://evil")', { status: 'error', reason: 'check q2 crashed', total: 0 }),
+      student('ef789', 'Missing Person', { status: 'missing fork', reason: 'no fork at file:///nowhere', total: 0 }),
+    ],
+  };
+}
+
+async function exportSample(opts = { canvasAssignmentId: '4242' }) {
+  const out = await tempDir();
+  const files = await writeOutputs(sampleBatch(), out, opts);
+  return { out, files, read: (rel: string) => readFile(path.join(out, rel), 'utf8') };
+}
+
+describe('grades.csv and canvas.csv', () => {
+  it('grades.csv reads back: one row per student sorted by NetID, points per check, status', async () => {
+    const { read } = await exportSample();
+    const text = await read('grades.csv');
+    expect(text).toContain('\r\n');
+    const rows: string[][] = parse(text);
+    expect(rows[0]).toEqual([
+      'NetID', 'Name', 'Commit', 'Chosen by', 'Commit time', 'Late', 'Minutes late', 'Penalty %',
+      'q1 (3)', 'q2 (5)', 'h1 (2)', 'Total', 'Status', 'Reason',
+    ]);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(['ab123', 'cd456', 'ef789', 'lw641', 'zz999']);
+    const lw = rows.find((r) => r[0] === 'lw641')!;
+    expect(lw.slice(1, 13)).toEqual(["José O'Brien-Smith", 'b'.repeat(40), 'by commit date (no collected commit)', '2024-01-21T10:00:00Z', 'yes', '600', '10', '3', '0', '0', '2.7', 'graded']);
+    expect(rows.find((r) => r[0] === 'zz999')![1]).toBe('Zed, "Quote", Comma');
+    expect(rows.find((r) => r[0] === 'ab123')!.slice(11)).toEqual(['0', 'clone failed', 'repository not found <img src=x>']);
+    expect(rows.find((r) => r[0] === 'cd456')![12]).toBe('error: check q2 crashed');
+    // A name that a spreadsheet would run as a formula stays text.
+    expect(rows.find((r) => r[0] === 'cd456')![1]).toBe('\'=HYPERLINK("http://evil")');
+  });
+
+  it("canvas.csv is Canvas's import layout with a Points Possible row", async () => {
+    const { read } = await exportSample();
+    const rows: string[][] = parse(await read('canvas.csv'));
+    expect(rows[0]).toEqual(['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', 'Getting started (4242)']);
+    expect(rows[1]).toEqual(['Points Possible', '', '', '', '', '10']);
+    const by = Object.fromEntries(rows.slice(2).map((r) => [r[3], r]));
+    expect(by.zz999).toEqual(['Zed, "Quote", Comma', '1001', '', 'zz999', '', '10']);
+    expect(by.lw641).toEqual(["José O'Brien-Smith", '', '', 'lw641', 'L01', '2.7']);
+    // Missing fork scores 0; a student we failed to grade is left blank, never a silent zero.
+    expect(by.ef789[5]).toBe('0');
+    expect(by.ab123[5]).toBe('');
+    expect(by.cd456[5]).toBe('');
+  });
+
+  it('without an assignment id the column is the bare title', async () => {
+    const out = await tempDir();
+    await writeOutputs(sampleBatch(), out, { title: 'A1, part one' });
+    const rows: string[][] = parse(await readFile(path.join(out, 'canvas.csv'), 'utf8'));
+    expect(rows[0][5]).toBe('A1, part one');
+  });
+});
+
+describe('gradescope results.json', () => {
+  it('every file validates against our schema; hidden checks are masked and after_published', async () => {
+    const { out } = await exportSample();
+    const schema = JSON.parse(await readFile(path.join(__dirname, '../grader/export/gradescope.schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    const dirs = (await readdir(path.join(out, 'gradescope'))).sort();
+    expect(dirs).toEqual(['ab123', 'cd456', 'ef789', 'lw641', 'zz999']);
+    for (const d of dirs) {
+      const json = JSON.parse(await readFile(path.join(out, 'gradescope', d, 'results.json'), 'utf8'));
+      expect(validate(json), `${d}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+    const lw = JSON.parse(await readFile(path.join(out, 'gradescope/lw641/results.json'), 'utf8'));
+    expect(lw.score).toBe(2.7);
+    expect(lw.tests.map((t: { number: string }) => t.number)).toEqual(['1.1', '1.2', '2.1']);
+    expect(lw.tests[2]).toMatchObject({ name: 'Hidden check 1', score: 0, max_score: 2, visibility: 'after_published' });
+    expect(JSON.stringify(lw)).not.toContain('DeleteObject');
+    expect(lw.tests[1].output).toContain('q2.csv has 2 columns');
+    expect(lw.output).toContain('10% was taken off');
+    const ab = JSON.parse(await readFile(path.join(out, 'gradescope/ab123/results.json'), 'utf8'));
+    expect(ab.output).toContain('We could not clone your fork: repository not found');
+  });
+
+  it('the schema rejects what Gradescope would not understand', async () => {
+    const schema = JSON.parse(await readFile(path.join(__dirname, '../grader/export/gradescope.schema.json'), 'utf8'));
+    const validate = new Ajv({ strict: true }).compile(schema);
+    expect(validate({ tests: [{ score: 1, max_score: 1, number: 1 }] })).toBe(false);
+    expect(validate({ tests: [{ score: 1, visibility: 'secret' }] })).toBe(false);
+    expect(validate({ scroe: 3 })).toBe(false);
+    expect(validate({ score: 3, tests: [{ score: 1, max_score: 2, name: 'x', number: '1.2', output: '', visibility: 'hidden' }] })).toBe(true);
+  });
+});
+
+describe('feedback', () => {
+  it("shows a hidden check's outcome and points but never what it tests", async () => {
+    const { read } = await exportSample();
+    const md = await read('feedback/lw641.md');
+    expect(md).toContain('Hidden check 1 (0/2 points)');
+    expect(md).toContain('This hidden check failed');
+    expect(md).not.toContain('DeleteObject');
+    expect(md).not.toContain('Deny statement');
+    // The visible failure: rationale, hint, points, a fence longer than the backticks inside.
+    expect(md).toContain('q2.csv has 2 columns, not 3.');
+    expect(md).toContain('**How to fix it:** Add the \\`count\\` column.');
+    expect(md).toContain('(0/5 points)');
+    expect(md).toContain('````\na,b ```\n````');
+    expect(md).toContain('Late by 600 minutes: 10% off');
+    expect(md).toContain('**Total: 2.7/10**');
+    const zz = await read('feedback/zz999.md');
+    expect(zz).toContain('- Hidden check 1: passed (2/2 points)');
+    expect(zz).not.toContain('DeleteObject');
+  });
+
+  it('explains why a student could not be graded', async () => {
+    const { read } = await exportSample();
+    expect(await read('feedback/ab123.md')).toContain('We could not clone your fork: repository not found &lt;img src=x&gt;.');
+    expect(await read('feedback/ef789.md')).toContain('We could not find your fork: no fork at file:///nowhere.');
+  });
+});
+
+describe('report.html', () => {
+  it('is self-contained, has the histogram and rates worst first, and escapes student strings', async () => {
+    const { read } = await exportSample();
+    const html = await read('report.html');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('repository not found &lt;img src=x&gt;');
+    expect(html).not.toMatch(/\s(src|href)\s*=\s*["']?(https?:|\/\/)/i);
+    expect(html).not.toMatch(/<link\b|@import|url\(/i);
+    expect(html).toMatch(/<svg id="histogram"[^>]*>.*<rect/s);
+    expect(html).toContain("default-src 'none'");
+    // q2 and h1 failed for 1 of 2 graded students, q1 for none: worst first, spec order on ties.
+    const order = [...html.matchAll(/<tr><td>(q1|q2|h1)\b/g)].map((m) => m[1]);
+    expect(order).toEqual(['q2', 'h1', 'q1']);
+    expect(html).toMatch(/Could not be graded \(3\)/);
+    expect(html).toMatch(/Late submissions \(1\)/);
+    // Tags balance: a crude but real structure check.
+    for (const tag of ['table', 'tr', 'svg', 'h2', 'p'])
+      expect((html.match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length, tag).toBe((html.match(new RegExp(`</${tag}>`, 'g')) ?? []).length);
+  });
+
+  it('parses cleanly: the page with xmllint --html, the chart as well-formed SVG XML', async () => {
+    const { out, read } = await exportSample();
+    const html = await read('report.html');
+    const page = spawnSync('xmllint', ['--html', '--noout', path.join(out, 'report.html')], { encoding: 'utf8' });
+    // libxml2's HTML 4 parser does not know SVG element names; anything else is a real error.
+    const real = page.stderr.split('\n').filter((l) => /error/.test(l) && !/Tag (svg|line|rect|text) invalid/.test(l));
+    expect(page.status).toBe(0);
+    expect(real).toEqual([]);
+    const svg = html.match(/<svg id="histogram".*?<\/svg>/s)![0];
+    const xml = spawnSync('xmllint', ['--noout', '-'], { input: svg, encoding: 'utf8' });
+    expect(xml.stderr).toBe('');
+    expect(xml.status).toBe(0);
+    expect(svg.match(/<rect /g)).toHaveLength(10);
+  });
+
+  it('histogram bins totals in tenths, extra credit in the last bin', () => {
+    expect(histogram([0, 0.9, 1, 5, 9.99, 10, 12], 10)).toEqual([2, 1, 0, 0, 0, 1, 0, 0, 0, 3]);
+  });
+});
+
+describe('determinism', () => {
+  it('the same batch gives the same bytes, whatever the input order', async () => {
+    const a = await exportSample();
+    const b = await tempDir();
+    const batch = sampleBatch();
+    batch.students.reverse();
+    const files = await writeOutputs(batch, b, { canvasAssignmentId: '4242' });
+    expect(files.length).toBe(3 + 2 * 5);
+    for (const f of a.files) {
+      const rel = path.relative(a.out, f);
+      expect(await readFile(path.join(b, rel), 'utf8'), rel).toBe(await readFile(f, 'utf8'));
+    }
+    // No temp files left behind by the atomic writes.
+    expect((await readdir(b)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('hidden checks marked only on results', () => {
+  it('a result marked hidden is masked even without a checks header', async () => {
+    const batch = sampleBatch();
+    delete batch.assignment.checks;
+    for (const s of batch.students) for (const r of s.results) if (r.id === 'h1') r.hidden = true;
+    const out = await tempDir();
+    await writeOutputs(batch, out);
+    const md = await readFile(path.join(out, 'feedback/lw641.md'), 'utf8');
+    expect(md).toContain('Hidden check 1 (0/2 points)');
+    expect(md).not.toContain('DeleteObject');
+    expect(await readFile(path.join(out, 'gradescope/lw641/results.json'), 'utf8')).not.toContain('DeleteObject');
+  });
+});

@@ -1,0 +1,167 @@
+// The grader's pieces without a batch: roster parsing, the late policy, the ledger, the sandbox
+// environment, hidden checks, sharding.
+import { describe, expect, it } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseExtension, parseRoster } from '../grader/roster.js';
+import { applyPenalty, latePenalty } from '../grader/late.js';
+import { appendLedger, latestByStudent, readLedger } from '../grader/ledger.js';
+import { anonymousAwsEnv, scrubEnvironment } from '../grader/sandbox.js';
+import { mergeHidden } from '../grader/hidden.js';
+import { shardOf } from '../grader/grade.js';
+import { UserError } from '../lib/errors.js';
+import { loadCourse } from '../lib/course.js';
+import { loadSpec } from '../lib/spec/load.js';
+import { tempDir } from './helpers/fixture.js';
+import { REPO } from './helpers/student.js';
+
+const problems = (text: string): string[] => {
+  try {
+    parseRoster(text, 'r.csv');
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    const u = e as UserError;
+    return [u.message, ...u.details];
+  }
+  throw new Error('expected a UserError');
+};
+
+describe('roster', () => {
+  it('reads a BOM, CRLF, quoted fields and headers in any case, with aliases', () => {
+    const text = '\uFEFF"NETID","Student Name",E-Mail,Fork URL,Canvas User ID,SIS Login ID,Section,Extension\r\n' +
+      'ab123,"Byron, Ada",ab123@x.edu,git@bitbucket.org:ab/anly502.git,42,ab123,"Sec 1",2d\r\n' +
+      '\r\n' +
+      'cd456,"José ""Pepe"" Núñez",cd456@x.edu,/tmp/f.git,,,,36h\r\n';
+    const r = parseRoster(text);
+    expect(r.map((e) => [e.netid, e.name, e.extensionMinutes, e.line])).toEqual([
+      ['ab123', 'Byron, Ada', 2880, 2],
+      ['cd456', 'José "Pepe" Núñez', 2160, 4],
+    ]);
+    expect(r[0]).toMatchObject({ canvasId: '42', sisLoginId: 'ab123', section: 'Sec 1', repo: 'git@bitbucket.org:ab/anly502.git' });
+    expect(r[1].canvasId).toBeUndefined();
+  });
+
+  it('reports every problem at once, each naming its line', () => {
+    const p = problems('NetID,name,extension\nab123,A,\nab123,B,\n,C,\ncd4 56,D,soon\nef789,E,90\n');
+    expect(p[0]).toBe('r.csv has 4 problems');
+    expect(p.slice(1)).toEqual([
+      'r.csv:3: NetID ab123 is listed twice (first on line 2)',
+      'r.csv:4: the NetID is empty',
+      'r.csv:5: NetID "cd4 56" may hold only letters, digits, ".", "_" and "-"',
+      'r.csv:5: extension "soon" is not a duration; write minutes (90) or 36h, 2d, 1d12h',
+    ]);
+  });
+
+  it('names a missing required column, and unbalanced quotes by line', () => {
+    expect(problems('email,repo\nx@y,z\n')[0]).toBe('r.csv:1: the header has no NetID or name column');
+    expect(problems('NetID,name\nab1,"open\n')[0]).toMatch(/^r\.csv:\d+: not valid CSV/);
+  });
+
+  it('parses extensions', () => {
+    expect(['', '90', '90m', '36h', '2d', '1d12h', '1.5h', 'x', '2w', '-5'].map(parseExtension)).toEqual([0, 90, 90, 2160, 2880, 2160, 90, undefined, undefined, undefined]);
+  });
+});
+
+describe('late policy', () => {
+  const policy = { graceMinutes: 5, penaltyPercentPerDay: 10, maxPenaltyPercent: 50 };
+  const due = new Date('2017-01-21T04:59:00Z');
+  const at = (min: number) => new Date(due.getTime() + min * 60_000);
+  it('is on time through the grace, then counts every started day, up to the cap', () => {
+    expect(latePenalty(at(5), due, 0, policy)).toEqual({ late: false, minutesLate: 0, penaltyPercent: 0 });
+    expect(latePenalty(at(6), due, 0, policy)).toEqual({ late: true, minutesLate: 1, penaltyPercent: 10 });
+    expect(latePenalty(at(5 + 1440), due, 0, policy).penaltyPercent).toBe(10);
+    expect(latePenalty(at(6 + 1440), due, 0, policy).penaltyPercent).toBe(20);
+    expect(latePenalty(at(20 * 1440), due, 0, policy).penaltyPercent).toBe(50);
+    expect(latePenalty(at(2000), due, 2880, policy).late).toBe(false); // a 2-day extension
+    expect(latePenalty(at(999999), undefined, 0, policy).late).toBe(false);
+  });
+  it('takes a percent of the possible points, never below zero', () => {
+    expect(applyPenalty(18, 20, { late: true, minutesLate: 1, penaltyPercent: 10 })).toBe(16);
+    expect(applyPenalty(1, 20, { late: true, minutesLate: 1, penaltyPercent: 50 })).toBe(0);
+    expect(applyPenalty(0.1 + 0.2, 20, undefined)).toBe(0.3);
+  });
+});
+
+describe('ledger', () => {
+  it('appends lines, survives a torn last line, and the latest entry per student wins', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'ledger.jsonl');
+    const e = (netid: string, commit: string, assignment = 'A1') => ({ netid, assignment, repo: 'r', commit, branch: 'main', fetchedAt: '2017-01-21T05:00:00.000Z' });
+    await appendLedger(file, e('ab123', 'a'.repeat(40)));
+    await writeFile(file, (await readFile(file, 'utf8')) + '{"netid":"ab1'); // killed mid-append
+    await appendLedger(file, e('AB123', 'b'.repeat(40)));
+    await appendLedger(file, e('ab123', 'c'.repeat(40), 'A2'));
+    const all = await readLedger(file);
+    expect(all.map((x) => x.commit[0])).toEqual(['a', 'b', 'c']);
+    expect(latestByStudent(all, 'A1').get('ab123')?.commit[0]).toBe('b');
+    expect(await readLedger(path.join(dir, 'none.jsonl'))).toEqual([]);
+  });
+});
+
+describe('sandbox', () => {
+  it('keeps the instructor environment for fetching and scrubs it for checks', async () => {
+    const dir = await tempDir();
+    const key = 'AKIA' + 'Q'.repeat(16);
+    const env: NodeJS.ProcessEnv = { HOME: '/home/prof', AWS_ACCESS_KEY_ID: key, AWS_PROFILE: 'prof', AWS_REGION: 'us-east-1', GITHUB_TOKEN: 't', SSH_AUTH_SOCK: '/s', PATH: '/bin' };
+    const { instructor, home } = await scrubEnvironment(dir, env);
+    expect(instructor.AWS_ACCESS_KEY_ID).toBe(key);
+    expect(Object.keys(env).filter((k) => /^AWS_(ACCESS|SECRET|PROFILE|SESSION)|TOKEN|SSH_AUTH/.test(k))).toEqual([]);
+    expect(env.HOME).toBe(home);
+    expect(home.startsWith(dir)).toBe(true);
+    expect(env.PATH).toBe('/bin');
+    expect(anonymousAwsEnv(instructor)).toEqual({ AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: 'us-east-1' });
+  });
+});
+
+describe('hidden checks', () => {
+  it('merges them, counts their points, and refuses a clash or a bad check with its line', async () => {
+    const course = await loadCourse(REPO);
+    const spec = await loadSpec(path.join(REPO, 'assignments', 'A1', 'assignment.yaml'), course);
+    const dir = await tempDir();
+    const good = path.join(dir, 'hidden.yaml');
+    await writeFile(good, 'checks:\n  - id: h-q1\n    kind: file.lines\n    file: q1.txt\n    count: 1\n    points: 2\n    dependsOn: [q1-text]\n');
+    const m = await mergeHidden(spec, good, course);
+    expect(m.spec.points).toBe(spec.points + 2);
+    expect(m.spec.checks.at(-1)).toMatchObject({ id: 'h-q1', hidden: true, dependsOn: ['q1-text'] });
+    expect(m.hash).toMatch(/^[0-9a-f]{64}$/);
+
+    const clash = path.join(dir, 'clash.yaml');
+    await writeFile(clash, 'checks:\n  - { id: q1-present, kind: file.present, file: q1.txt, points: 1 }\n');
+    await expect(mergeHidden(spec, clash, course)).rejects.toThrow(UserError);
+    const bad = path.join(dir, 'bad.yaml');
+    await writeFile(bad, 'checks:\n  - id: h1\n    kind: file.nope\n    points: 1\n');
+    const err = (await mergeHidden(spec, bad, course).then(() => undefined, (e: unknown) => e)) as UserError;
+    expect(err.details.join('\n')).toMatch(/bad\.yaml:3:\d+: unknown check kind "file\.nope"/);
+  });
+});
+
+describe('shards', () => {
+  it('splits a roster stably into non-empty parts', () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `s${i}`);
+    const parts = [0, 1, 2].map((k) => ids.filter((id) => shardOf(id, 3) === k));
+    expect(parts.every((p) => p.length > 5)).toBe(true);
+    expect(parts.flat().sort()).toEqual([...ids].sort());
+    expect(shardOf('AB123', 7)).toBe(shardOf('ab123', 7));
+  });
+});
+
+describe('shared python compiler', () => {
+  const req = (files: Record<string, string>) => {
+    const bodies = Object.entries(files).map(([name, src]) => ({ name, body: Buffer.from(src) }));
+    return Buffer.concat([Buffer.from(JSON.stringify(bodies.map((b) => ({ name: b.name, size: b.body.length }))) + '\n'), ...bodies.map((b) => b.body)]);
+  };
+  it('answers many requests from one process, and survives an aborted one', async () => {
+    const { PythonWorker } = await import('../grader/pyworker.js');
+    const w = new PythonWorker('python3');
+    const never = new AbortController().signal;
+    const [a, b] = await Promise.all([w.compile(req({ 'a.py': 'x = 1\n' }), never), w.compile(req({ 'b.py': 'def f(:\n' }), never)]);
+    expect(a).toEqual([null]);
+    expect(b).toMatchObject([{ type: 'SyntaxError', line: 1 }]);
+    const ac = new AbortController();
+    const stuck = w.compile(req({ 'c.py': 'y = 2\n' }), ac.signal);
+    ac.abort(new Error('timed out'));
+    await expect(stuck).rejects.toThrow('timed out');
+    expect(await w.compile(req({ 'd.py': 'z = (\n' }), never)).toMatchObject([{ line: 1 }]);
+    w.close();
+  });
+});
