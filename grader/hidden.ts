@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { loadSpecDeps, parseSpec, SpecError } from '../lib/spec/load.js';
+import { loadYaml } from '../lib/util/yaml.js';
 import type { Course } from '../lib/course.js';
 import type { Spec } from '../lib/types.js';
 
@@ -26,7 +27,7 @@ export async function mergeHidden(spec: Spec, file: string, course: Course): Pro
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   // Validated as a spec of its own: the hidden file's text comes first and unchanged (so positions
   // are its own), and the keys a spec also needs are appended after it.
-  const { parse } = await import('yaml');
+  const { parse } = await loadYaml(); // not import('yaml'): see lib/util/yaml.ts
   let top: unknown;
   try {
     top = parse(text);
@@ -64,7 +65,7 @@ export async function mergeHidden(spec: Spec, file: string, course: Course): Pro
  * parsed again with those dependencies left out (the rest was found valid), then put back.
  */
 async function parseSpecLoose(text: string, extra: string, file: string, course: Course, main: Set<string>): Promise<Spec> {
-  const { parseDocument, isMap, isSeq, isScalar } = await import('yaml');
+  const { parseDocument, isMap, isSeq, isScalar } = await loadYaml();
   const doc = parseDocument(text);
   const deps = new Map<string, string[]>();
   const checks = doc.get('checks');
