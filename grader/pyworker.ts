@@ -5,6 +5,7 @@
 // flight are sent again, so a bad file costs only its own student a result.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Skip } from '../lib/errors.js';
+import { PY_COMPILE_ALL } from '../lib/checks/python-syntax.js';
 
 const WORKER = `
 import sys, json
@@ -15,24 +16,12 @@ if sys.version_info[0] < 3:
         sys.stdin.read(int(line))
         sys.stdout.write(json.dumps({"python2": sys.version.split()[0]}) + "\\n"); sys.stdout.flush()
     sys.exit(0)
+${PY_COMPILE_ALL}
 inp = sys.stdin.buffer
 while True:
     line = inp.readline()
     if not line: break
-    data = inp.read(int(line))
-    head, _, body = data.partition(b"\\n")
-    out = []
-    pos = 0
-    for item in json.loads(head):
-        src = body[pos:pos + item["size"]]
-        pos += item["size"]
-        try:
-            compile(src, item["name"], "exec", dont_inherit=True)
-            out.append(None)
-        except SyntaxError as e:
-            out.append({"type": type(e).__name__, "msg": str(e.msg), "line": e.lineno, "col": e.offset, "text": e.text})
-        except Exception as e:
-            out.append({"type": type(e).__name__, "msg": str(e), "line": None, "col": None, "text": None})
+    out = compile_all(inp.read(int(line)))
     sys.stdout.write(json.dumps(out) + "\\n"); sys.stdout.flush()
 `;
 

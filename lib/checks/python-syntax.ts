@@ -14,30 +14,36 @@ export interface PythonSyntaxParams {
 }
 
 /**
- * One result per source: null when it compiled. The sources arrive on stdin (a JSON line of names
- * and byte lengths, then the bytes), so nothing is written to disk and compile() leaves no
- * __pycache__. Kept Python 2 parsable so it can say "Python 2".
+ * Python source of `compile_all(data)`: one result per source, null when it compiled; shared with
+ * grader/pyworker.ts. The sources arrive as a JSON line of names and byte lengths, then the bytes,
+ * so nothing is written to disk and compile() leaves no __pycache__. Kept Python 2 parsable, so the
+ * script can say "Python 2".
  */
+export const PY_COMPILE_ALL = `
+def compile_all(data):
+    head, _, body = data.partition(b"\\n")
+    out = []
+    pos = 0
+    for item in json.loads(head):
+        src = body[pos:pos + item["size"]]
+        pos += item["size"]
+        try:
+            compile(src, item["name"], "exec", dont_inherit=True)
+            out.append(None)
+        except SyntaxError as e:
+            out.append({"type": type(e).__name__, "msg": str(e.msg), "line": e.lineno, "col": e.offset, "text": e.text})
+        except Exception as e:
+            out.append({"type": type(e).__name__, "msg": str(e), "line": None, "col": None, "text": None})
+    return out
+`;
+
 const SCRIPT = `
 import sys, json
 if sys.version_info[0] < 3:
     sys.stdout.write(json.dumps({"python2": sys.version.split()[0]}))
     sys.exit(0)
-data = sys.stdin.buffer.read()
-head, _, body = data.partition(b"\\n")
-out = []
-pos = 0
-for item in json.loads(head):
-    src = body[pos:pos + item["size"]]
-    pos += item["size"]
-    try:
-        compile(src, item["name"], "exec", dont_inherit=True)
-        out.append(None)
-    except SyntaxError as e:
-        out.append({"type": type(e).__name__, "msg": str(e.msg), "line": e.lineno, "col": e.offset, "text": e.text})
-    except Exception as e:
-        out.append({"type": type(e).__name__, "msg": str(e), "line": None, "col": None, "text": None})
-sys.stdout.write(json.dumps(out))
+${PY_COMPILE_ALL}
+sys.stdout.write(json.dumps(compile_all(sys.stdin.buffer.read())))
 `;
 
 /** More than this on stdout means something is badly wrong; stop reading and kill. */
