@@ -14,6 +14,7 @@ const isSeq = (n: unknown): n is import('yaml').YAMLSeq => yaml().isSeq(n);
 const isScalar = (n: unknown): n is import('yaml').Scalar => yaml().isScalar(n);
 import { UserError } from './errors.js';
 import { checkTimeZone } from './util/time.js';
+import { editDistance } from './util/text.js';
 
 export const COURSE_FILE = 'course.yaml';
 
@@ -272,14 +273,4 @@ function closest(name: string, known: string[]): string | undefined {
     if (d < bestD) [best, bestD] = [k, d];
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }

@@ -10,7 +10,7 @@ import { Failure } from '../errors.js';
 import type { Finding } from '../types.js';
 import { answerValidator, isPrecompiled } from '../spec/answer-schema.js';
 import type { SchemaError } from '../spec/answer-schema.js';
-import { decodeText, plural, quoteLine } from '../util/text.js';
+import { decodeText, editDistance, plural, quoteLine } from '../util/text.js';
 
 export interface FileYamlParams {
   file: string;
@@ -223,18 +223,7 @@ const displayPath = (segs: string[]) => segs.map((s, i) => (/^\d+$/.test(s) ? `[
 
 /** A likely typo: same letters in another case, or one or two edits away. */
 function close(a: string, b: string): boolean {
-  if (a.toLowerCase() === b.toLowerCase()) return true;
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const t = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = t;
-    }
-  }
-  return row[b.length] <= 2;
+  return a.toLowerCase() === b.toLowerCase() || editDistance(a, b) <= 2;
 }
 
 /**

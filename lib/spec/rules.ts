@@ -2,6 +2,7 @@
 // schema first, then small rules that collect every problem).
 import path from 'node:path';
 import { registry, kindNames } from '../checks/registry.js';
+import { editDistance } from '../util/text.js';
 import type { Spec } from '../types.js';
 import type { Locator, SpecProblem } from './load.js';
 
@@ -104,18 +105,4 @@ export function nearest(word: string, options: string[]): string | undefined {
     if (d < bestD) [best, bestD] = [o, d];
   }
   return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
 }
