@@ -326,6 +326,7 @@ export function batchHeader(spec: Spec, hiddenHash?: string): BatchResult['assig
     title: spec.title,
     points: spec.points,
     ...(spec.due && { due: spec.due }),
+    ...(spec.dueText && { dueText: spec.dueText }),
     specHash: spec.hash,
     ...(hiddenHash && { hiddenHash }),
     checks: spec.checks.map((c) => ({

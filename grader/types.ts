@@ -84,6 +84,8 @@ export interface BatchResult {
     title: string;
     points: number;
     due?: string;
+    /** `due` as people read it in the course time zone ("2017-01-20 23:59 EST"). */
+    dueText?: string;
     specHash: string;
     hiddenHash?: string;
     /** The checks in spec order; exporters fall back to the order results appear in. */

@@ -93,7 +93,7 @@ th{background:#f2f2f2}.bar{display:inline-block;width:10em;height:.8em;backgroun
 .none{color:#666}
 </style></head><body>
 <h1>${esc(a.id)} · ${esc(a.title)}</h1>
-<p>${students.length} students: ${graded.length} graded, ${late.length} late, ${broken.length} could not be graded. Out of ${fmtNum(a.points)} points${a.due ? `, due ${esc(a.due)}` : ''}.</p>
+<p>${students.length} students: ${graded.length} graded, ${late.length} late, ${broken.length} could not be graded. Out of ${fmtNum(a.points)} points${a.due ? `, due ${esc(a.dueText ?? a.due)}` : ''}.</p>
 <h2>Score distribution</h2>
 <p>${stats}.</p>
 ${histogramSvg(histogram(totals, a.points), a.points)}
