@@ -24,6 +24,13 @@ import awsKeyPair from './aws-keypair.js';
 import awsInstance from './aws-instance.js';
 import awsEvidence from './aws-evidence.js';
 import awsEvidenceExists from './aws-evidence-exists.js';
+import toolPresent from './tool-present.js';
+import sshKey from './ssh-key.js';
+import mapreduceStreaming from './mapreduce-streaming.js';
+import pythonUnittest from './python-unittest.js';
+import programOutput from './program-output.js';
+import mrjobLocal from './mrjob-local.js';
+import pysparkLocal from './pyspark-local.js';
 
 // Kinds are typed by their own params; the registry hands them untyped params already
 // validated against each kind's schema.
@@ -34,6 +41,8 @@ const all: AnyKind[] = [
   gitRepo, gitCommitted, gitClean, gitPushed, gitAuthor, secrets,
   awsS3Object, awsS3Public, awsS3Website, gitPrivate, awsCostGuard, awsBillingAlarm, awsDynamoTable,
   awsIdentity, awsKeyPair, awsInstance, awsEvidence, awsEvidenceExists,
+  toolPresent, sshKey,
+  mapreduceStreaming, pythonUnittest, programOutput, mrjobLocal, pysparkLocal,
 ];
 
 export const registry: ReadonlyMap<string, AnyKind> = new Map(all.map((k) => [k.kind, k]));

@@ -11,6 +11,7 @@ Students
 
 Instructors
   lint           validate every assignment spec in the repository
+  new A6         scaffold assignments/A6/ from templates/ (--title "..."), due in a week
   collect A1     fetch every fork on the roster and pin each student's commit (run at the deadline)
   grade A1       grade every fork (--roster) or a Canvas download (--zips); write grades and feedback
   merge DIR...   combine the outputs of \`grade --shard K/N\` runs into one set
@@ -60,6 +61,13 @@ Exit codes: 0 zip written, all checks passed · 1 zip written, some check failed
 Validates every assignments/*/assignment.yaml (or the files given) against the spec schema and the
 semantic rules (unknown kinds, duplicate ids, missing dependencies, cycles, point totals), and
 reports every problem with file, line and column. Field reference: docs/spec.md.
+`,
+  new: `Usage: harness new ID --title "TITLE"
+
+Creates assignments/ID/ from templates/assignment/: assignment.yaml (id, title, release today,
+due a week from today at 23:59 in the course's time zone), README.md, Makefile and a starter
+program. It passes \`harness lint\` as it is; edit the questions from there. Refuses an id that
+exists or is not letters, digits, _ and - starting with a letter.
 `,
   guard: `Usage: harness guard [--profile NAME] [--region NAME] [--json]
 

@@ -53,6 +53,7 @@ const COMMANDS: Record<string, { options: ParseArgsConfig['options']; load: () =
   check: { options: RUN_OPTIONS, load: async () => (await import('./check.js')).check },
   submit: { options: RUN_OPTIONS, load: async () => (await import('./submit.js')).submit },
   lint: { options: { ...COMMON }, load: async () => (await import('./lint.js')).lint },
+  new: { options: { ...COMMON, title: { type: 'string' } }, load: async () => (await import('./new.js')).newAssignment },
   list: { options: { ...COMMON, json: { type: 'boolean' } }, load: async () => (await import('./list.js')).list },
   guard: { options: { ...COMMON, json: { type: 'boolean' }, profile: { type: 'string' }, region: { type: 'string' } }, load: async () => (await import('./guard.js')).guard },
   evidence: { options: { ...COMMON, output: { type: 'string', short: 'o' } }, load: async () => (await import('./evidence.js')).evidence },
