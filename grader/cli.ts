@@ -21,8 +21,12 @@ import { latestByStudent, LEDGER_FILE, readLedger } from './ledger.js';
 import { batchHeader, gradeBatch, shardOf, stats, type Candidate } from './grade.js';
 import { mergeHidden } from './hidden.js';
 import { anonymousAwsEnv, scrubEnvironment } from './sandbox.js';
+import { setSandboxCeilings, type SandboxCeilings } from '../lib/run/sandbox.js';
 import { closeGit } from './gitops.js';
 import type { BatchResult, StudentResult } from './types.js';
+
+/** Limits on student code while grading, stricter than a student's own `check`. */
+export const GRADER_CEILINGS: SandboxCeilings = { network: 'none', memoryBytes: 1024 ** 3, maxOutputBytes: 8 * 1024 * 1024, timeoutMs: 120_000 };
 
 declare const __HARNESS_BUILD__: string;
 const BUILD = typeof __HARNESS_BUILD__ === 'string' ? __HARNESS_BUILD__ : 'dev';
@@ -80,6 +84,9 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
   const roster = values.roster ? await loadRoster(path.resolve(g.cwd, values.roster as string), values.roster as string) : undefined;
   const python = resolvePython(process.env, course.root);
   const { instructor } = await scrubEnvironment(path.join(out, '.work'));
+  // Student code that a check runs is untrusted here: stricter ceilings than a student's own
+  // `check` (no network, 1 GiB of memory, 8 MB of output, 2 minutes), whatever a spec asks for.
+  setSandboxCeilings(GRADER_CEILINGS);
   const offline = values.offline === true;
   const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.live === 'anonymous');
   const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;

@@ -443,3 +443,23 @@ open("out/_SUCCESS", "w").write("")
     }
   });
 });
+
+describe('the grader holds student code to stricter ceilings', () => {
+  it('output, time and network ceilings win over what a check asks for', async () => {
+    const { runSandboxed, setSandboxCeilings } = await import('../lib/run/sandbox.js');
+    const { GRADER_CEILINGS } = await import('../grader/cli.js');
+    expect(GRADER_CEILINGS).toMatchObject({ network: 'none' });
+    const dir = await tempDir({}, 'harness-ceil-');
+    setSandboxCeilings({ maxOutputBytes: 1000, timeoutMs: 500 });
+    try {
+      const flood = await runSandboxed('python3', ['-c', "print('x' * 100000)"], { cwd: dir, maxOutputBytes: 10_000_000 });
+      expect(flood.capped).toBe(true);
+      expect(flood.stdout.length).toBeLessThanOrEqual(1000);
+      const slow = await runSandboxed('sleep', ['5'], { cwd: dir, timeoutMs: 60_000 });
+      expect(slow.timedOut).toBe(true);
+      expect(slow.ms).toBeLessThan(3000);
+    } finally {
+      setSandboxCeilings({});
+    }
+  });
+});

@@ -148,7 +148,40 @@ export interface SandboxHandle {
 const made = new Set<string>();
 
 /** Starts `cmd args` (see runSandboxed); for pipelines, whose stages run at the same time. */
-export async function startSandboxed(cmd: string, args: string[], opts: StartOptions): Promise<SandboxHandle> {
+/**
+ * Ceilings every sandboxed run in this process is held to, whatever a check asks for. The grader
+ * sets stricter ones than a student's own `check` uses (see grader/cli.ts).
+ */
+export interface SandboxCeilings {
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+  memoryBytes?: number;
+  /** Never more network than this. */
+  network?: 'none' | 'loopback';
+}
+let ceilings: SandboxCeilings = {};
+
+export function setSandboxCeilings(c: SandboxCeilings): void {
+  ceilings = { ...c };
+}
+
+const lower = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+
+function applyCeilings<T extends StartOptions>(o: T): T {
+  const net = o.network ?? 'none';
+  const rank = { none: 0, loopback: 1, host: 2 } as const;
+  return {
+    ...o,
+    timeoutMs: lower(o.timeoutMs ?? DEFAULT_TIMEOUT, ceilings.timeoutMs),
+    maxOutputBytes: lower(o.maxOutputBytes ?? DEFAULT_MAX_OUT, ceilings.maxOutputBytes),
+    // 0 means "no limit" to a caller (a JVM); a ceiling still applies then.
+    memoryBytes: ceilings.memoryBytes !== undefined ? (o.memoryBytes ? Math.min(o.memoryBytes, ceilings.memoryBytes) : ceilings.memoryBytes) : o.memoryBytes,
+    network: ceilings.network && rank[ceilings.network] < rank[net] ? ceilings.network : net,
+  };
+}
+
+export async function startSandboxed(cmd: string, args: string[], given: StartOptions): Promise<SandboxHandle> {
+  const opts = applyCeilings(given);
   const t0 = performance.now();
   const iso = await probeIsolation();
   if (!made.has(opts.cwd)) {
