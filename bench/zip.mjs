@@ -7,8 +7,8 @@
 // Prints a table, then one JSON line. Exit code 1 when the bar (ratio >= 0.8, RSS <= 150 MB) is missed.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -101,6 +101,34 @@ async function makeFolder(root, totalMB, compressedShare) {
   return { dir, files: files.length, bytes: total };
 }
 
+/** A course repository whose assignment T1 holds the folder's files (hard links), for `harness submit`. */
+async function makeSubmitRepo(root, dir) {
+  const repo = path.join(root, 'course');
+  const t1 = path.join(repo, 'assignments', 'T1');
+  const entries = await listEntries(dir);
+  const files = entries.map((e) => path.relative(dir, e.source).split(path.sep).join('/'));
+  for (const f of files) {
+    await mkdir(path.dirname(path.join(t1, f)), { recursive: true });
+    await link(path.join(dir, f), path.join(t1, f));
+  }
+  await writeFile(path.join(repo, 'course.yaml'), 'name: Bench\ntimezone: UTC\n');
+  await writeFile(path.join(repo, 'user.cfg'), '[USER]\nname: Bench\nemail: zz123@example.edu\n');
+  await writeFile(path.join(t1, 'assignment.yaml'), `id: T1\ntitle: Zip bench\npoints: 0\nfiles:\n  required: []\n  optional: ${JSON.stringify(files)}\nchecks: []\n`);
+  return repo;
+}
+
+function runSubmit(repo, out) {
+  const timeBin = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%M'] : [];
+  const cmd = [...timeBin, process.execPath, path.join(REPO, 'dist', 'harness.mjs'), 'submit', 'T1', '--offline'];
+  const t0 = performance.now();
+  const r = spawnSync(cmd[0], cmd.slice(1), { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', INIT_CWD: '' } });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`submit failed (${r.status}): ${r.stdout}${r.stderr}`);
+  renameSync(path.join(repo, 'assignments', 'T1', 'zz123-T1.zip'), out);
+  const kb = timeBin.length ? Number(r.stderr.trim().split('\n').pop()) : NaN;
+  return { ms, maxRssMB: Number.isFinite(kb) ? kb / 1024 : null };
+}
+
 async function listEntries(dir) {
   const out = [];
   const walk = async (abs, rel) => {
@@ -190,14 +218,15 @@ export async function main(argv = process.argv.slice(2)) {
     await mkdir(outDir);
     for (const e of await listEntries(folder.dir)) readFileSync(e.source); // warm the page cache
 
-    const res = { infozip: [], ours: [], archiver: [] };
-    const shas = { ours: new Set(), archiver: new Set() };
-    const order = ['infozip', 'ours', 'archiver'];
+    const repo = await makeSubmitRepo(root, folder.dir);
+    const res = { infozip: [], ours: [], archiver: [], submit: [] };
+    const shas = { ours: new Set(), archiver: new Set(), submit: new Set() };
+    const order = ['infozip', 'ours', 'archiver', 'submit'];
     for (let r = 0; r < runs; r++) {
       for (let k = 0; k < order.length; k++) {
         const tool = order[(k + r) % order.length]; // rotate who goes first
         const out = path.join(outDir, `${tool}-${r}.zip`);
-        const m = tool === 'infozip' ? runInfoZip(root, out) : runChild(tool, folder.dir, out, { bundle, ...opts });
+        const m = tool === 'infozip' ? runInfoZip(root, out) : tool === 'submit' ? runSubmit(repo, out) : runChild(tool, folder.dir, out, { bundle, ...opts });
         m.bytes = (await stat(out)).size;
         if (shas[tool]) shas[tool].add(sha256(out));
         res[tool].push(m);
@@ -219,7 +248,10 @@ export async function main(argv = process.argv.slice(2)) {
       };
     }
     const ratio = +(summary.ours.mbps / summary.infozip.mbps).toFixed(2);
-    const pass = ratio >= BAR.ratio && summary.ours.peakRssMB <= BAR.rssMB && summary.ours.sameBytes;
+    // The issue's bar is for `harness submit` itself (node start-up, hashing, the secret scan and
+    // submission.json included); the writer alone is reported beside it.
+    const submitRatio = +(summary.submit.mbps / summary.infozip.mbps).toFixed(2);
+    const pass = submitRatio >= BAR.ratio && summary.submit.peakRssMB <= BAR.rssMB && summary.submit.sameBytes && ratio >= BAR.ratio;
 
     console.log(`zip bench: ${folder.files} files, ${MB.toFixed(1)} MB, ${runs} interleaved runs, medians (MB = 10^6 bytes)`);
     console.log('tool        MB/s   median ms   peak RSS MB   zip MB   same bytes');
@@ -227,8 +259,8 @@ export async function main(argv = process.argv.slice(2)) {
       const s = summary[tool];
       console.log(`${tool.padEnd(10)} ${String(s.mbps).padStart(5)} ${String(s.medianMs).padStart(11)} ${String(s.peakRssMB ?? '-').padStart(13)} ${String(s.zipMB).padStart(8)}   ${s.sameBytes ?? '-'}`);
     }
-    console.log(`ours / Info-ZIP = ${ratio} (bar >= ${BAR.ratio}); ours peak RSS ${summary.ours.peakRssMB} MB (bar <= ${BAR.rssMB}): ${pass ? 'PASS' : 'FAIL'}`);
-    console.log(JSON.stringify({ bench: 'zip', files: folder.files, inputMB: +MB.toFixed(1), compressedShare, runs, opts, ...summary, ratio, bar: BAR, pass }));
+    console.log(`harness submit / Info-ZIP = ${submitRatio}, peak RSS ${summary.submit.peakRssMB} MB; the writer alone / Info-ZIP = ${ratio} (bars: >= ${BAR.ratio}, <= ${BAR.rssMB} MB): ${pass ? 'PASS' : 'FAIL'}`);
+    console.log(JSON.stringify({ bench: 'zip', files: folder.files, inputMB: +MB.toFixed(1), compressedShare, runs, opts, ...summary, ratio, submitRatio, bar: BAR, pass }));
     if (!pass) process.exitCode = 1;
     return { ...summary, ratio, pass };
   } finally {

@@ -7,7 +7,8 @@ import { AssignmentFiles } from '../fsio.js';
 import { UserError } from '../errors.js';
 import { writeZip } from './zip.js';
 import { isJunk } from './junk.js';
-import { scanBuffer, scanName, describeSecret as describe, type SecretHit } from '../secrets.js';
+import { scanBuffer, scanName, describeSecret as describe, MAX_SCAN_BYTES, type SecretHit } from '../secrets.js';
+import { open } from 'node:fs/promises';
 import type { Identity } from '../usercfg.js';
 import type { CheckResult, Spec, Summary } from '../types.js';
 
@@ -70,9 +71,9 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
   for (const f of present) {
     const nameHit = scanName(f.rel);
     if (nameHit) hits.push(nameHit);
-    const buf = await fa.read(f.rel, MAX_SUBMIT_FILE);
-    hits.push(...scanBuffer(buf, f.rel));
-    files.push({ path: f.rel, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') });
+    const { head, bytes, sha256 } = await hashAndHead(f.abs, MAX_SCAN_BYTES);
+    hits.push(...scanBuffer(head, f.rel));
+    files.push({ path: f.rel, bytes, sha256 });
   }
   if (hits.length) {
     const first = hits[0];
@@ -100,6 +101,36 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
   ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const z = await writeZip(zipPath, entries);
   return { zipPath, bytes: z.bytes, sha256: z.sha256, entries: entries.map((e) => e.name), missing, files };
+}
+
+/**
+ * A file's SHA-256 and size, read in chunks, and its first `headBytes` (what the secret scanner
+ * reads): memory stays flat however large the submission is.
+ */
+async function hashAndHead(abs: string, headBytes: number): Promise<{ head: Buffer; bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  const fh = await open(abs, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(1024 * 1024);
+    const head: Buffer[] = [];
+    let kept = 0;
+    let bytes = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, bytes);
+      if (bytesRead === 0) break;
+      const part = chunk.subarray(0, bytesRead);
+      hash.update(part);
+      if (kept < headBytes) {
+        const take = Buffer.from(part.subarray(0, headBytes - kept));
+        head.push(take);
+        kept += take.length;
+      }
+      bytes += bytesRead;
+    }
+    return { head: Buffer.concat(head), bytes, sha256: hash.digest('hex') };
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The commit the files came from, and whether the packed files differ from it; null outside git. */
