@@ -12,6 +12,7 @@
 // - A spec mistake found at run time (a bad regex) is a UserError, not a Failure; put such tests
 //   in `validate` too, so `harness lint` reports them before any student runs the check.
 import { defineKind } from './kind.js';
+import { fileParam } from './params.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { Failure } from '../errors.js';
 
@@ -34,7 +35,7 @@ export default defineKind<ExampleParams>({
     additionalProperties: false,
     required: ['file'],
     properties: {
-      file: { type: 'string', minLength: 1, description: 'The file, relative to the assignment folder.' },
+      file: fileParam(),
       word: { type: 'string', minLength: 1, description: 'The word to look for; default `hello`.' },
     },
   },

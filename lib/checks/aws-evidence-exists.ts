@@ -5,6 +5,7 @@
 // told to terminate instances when done, so that is a Skip (cannot confirm), never a failure.
 import type { DescribeInstancesCommandOutput } from '@aws-sdk/client-ec2';
 import { defineKind } from './kind.js';
+import { fileParam } from './params.js';
 import { Failure, Skip } from '../errors.js';
 import { callerIdentity, shortAccount } from '../aws/identity.js';
 import { readEvidence } from './aws-evidence.js';
@@ -21,7 +22,7 @@ export default defineKind<EvidenceExistsParams>({
     additionalProperties: false,
     required: ['file'],
     properties: {
-      file: { type: 'string', minLength: 1, description: 'The evidence file written by `harness evidence`, relative to the assignment folder.' },
+      file: fileParam('The evidence file written by `harness evidence`'),
     },
   },
   live: 'credentials',

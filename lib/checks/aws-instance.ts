@@ -4,6 +4,7 @@
 // one is reported, with one problem and its fix.
 import type { DescribeInstancesCommandInput, Instance } from '@aws-sdk/client-ec2';
 import { defineKind, type CheckContext } from './kind.js';
+import { fileParam } from './params.js';
 import { Failure, UserError } from '../errors.js';
 import { awsProblem } from '../aws/errors.js';
 import { withNetid, orList } from '../aws/values.js';
@@ -43,7 +44,7 @@ export default defineKind<InstanceParams>({
         type: 'object', additionalProperties: false, required: ['file'],
         description: 'Read the instance id from a file in the assignment folder (default: the first `i-…` in it).',
         properties: {
-          file: { type: 'string', minLength: 1, description: 'The answer or evidence file, relative to the assignment folder.' },
+          file: fileParam('The answer or evidence file'),
           json: { type: 'string', pattern: '^(/[^/]*)*$', description: 'A JSON pointer to the id in a JSON file, e.g. `/instanceId`.' },
           pattern: { type: 'string', minLength: 1, description: 'A regular expression whose first group is the id.' },
         },

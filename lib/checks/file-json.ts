@@ -2,6 +2,7 @@
 // fits an inline JSON Schema. Reporting is shared with file.yaml.
 import { loadYaml, yaml } from '../util/yaml.js';
 import { defineKind } from './kind.js';
+import { fileParam } from './params.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { nodeAt, schemaFinding, schemaParam, validateSchema } from './file-yaml.js';
 import { DEFAULT_MAX_BYTES } from '../fsio.js';
@@ -23,7 +24,7 @@ export default defineKind<FileJsonParams>({
     additionalProperties: false,
     required: ['file', 'schema'],
     properties: {
-      file: { type: 'string', minLength: 1, description: 'The file, relative to the assignment folder.' },
+      file: fileParam(),
       schema: schemaParam,
       maxBytes: { type: 'integer', minimum: 1, description: 'Largest size accepted, in bytes (default 16 MB).' },
     },

@@ -2,6 +2,7 @@
 // tab-separated fields, order, duplicates, blank lines). Rules run in a fixed order and the first
 // broken one is reported; see docs/checks/file.lines.md.
 import { defineKind } from './kind.js';
+import { fileParam } from './params.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { DEFAULT_MAX_BYTES } from '../fsio.js';
 import { Failure, UserError } from '../errors.js';
@@ -51,7 +52,7 @@ export default defineKind<FileLinesParams>({
     additionalProperties: false,
     required: ['file'],
     properties: {
-      file: { type: 'string', minLength: 1, description: 'The file, relative to the assignment folder.' },
+      file: fileParam(),
       maxBytes: { type: 'integer', minimum: 1, description: 'Largest size accepted, in bytes (default 16 MB).' },
       comments: { type: 'string', minLength: 1, description: 'Lines starting with this (after spaces), such as "#", are comments: ignored by every rule.' },
       blankLines: { enum: ['forbid', 'allow'], description: '`forbid` (default): any blank line fails, including extra ones at the end. `allow`: blank lines are ignored.' },

@@ -1,6 +1,7 @@
 // file.present: the answer file is there, is an ordinary file, and can be read.
 import path from 'node:path';
 import { defineKind } from './kind.js';
+import { fileParam } from './params.js';
 import { assertReadable, type AssignmentFiles } from '../fsio.js';
 import { Failure, Skip } from '../errors.js';
 import { shellQuote } from '../util/text.js';
@@ -18,7 +19,7 @@ export default defineKind<FilePresentParams>({
     additionalProperties: false,
     required: ['file'],
     properties: {
-      file: { type: 'string', minLength: 1, description: 'The file, relative to the assignment folder.' },
+      file: fileParam(),
     },
   },
   files: (p) => [p.file],

@@ -1,6 +1,7 @@
 // file.text: a plain UTF-8 text file a grader can read: not empty, not a renamed document or
 // archive, no byte-order mark, Unix line endings, a newline at the end.
 import { defineKind } from './kind.js';
+import { fileParam } from './params.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { DEFAULT_MAX_BYTES } from '../fsio.js';
 import { Failure } from '../errors.js';
@@ -22,7 +23,7 @@ export default defineKind<FileTextParams>({
     additionalProperties: false,
     required: ['file'],
     properties: {
-      file: { type: 'string', minLength: 1, description: 'The file, relative to the assignment folder.' },
+      file: fileParam(),
       maxBytes: {
         type: 'integer',
         minimum: 1,

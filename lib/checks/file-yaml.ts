@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { loadYaml, yaml } from '../util/yaml.js';
 import type { Node as YamlNode } from 'yaml';
 import { defineKind } from './kind.js';
+import { fileParam } from './params.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { DEFAULT_MAX_BYTES } from '../fsio.js';
 import { Failure } from '../errors.js';
@@ -32,7 +33,7 @@ export default defineKind<FileYamlParams>({
     additionalProperties: false,
     required: ['file', 'schema'],
     properties: {
-      file: { type: 'string', minLength: 1, description: 'The file, relative to the assignment folder.' },
+      file: fileParam(),
       schema: schemaParam,
       comments: { type: 'boolean', description: '`true` (default): `#` comments are allowed. `false`: any comment fails.' },
       maxBytes: { type: 'integer', minimum: 1, description: 'Largest size accepted, in bytes (default 16 MB).' },

@@ -1,6 +1,7 @@
 // git.clean: the files to hand in have no changes that are not committed (staged or not).
 import path from 'node:path';
 import { defineKind } from './kind.js';
+import { filesParam } from './params.js';
 import { Failure } from '../errors.js';
 import { defaultFiles, listNames, repoStatus, requireRepo, type StatusEntry } from '../git.js';
 
@@ -16,13 +17,7 @@ export default defineKind<Params>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      files: {
-        type: 'array',
-        items: { type: 'string', minLength: 1 },
-        uniqueItems: true,
-        description:
-          'Files (relative to the assignment folder) that must have no uncommitted changes. Default: the required files, and the optional files that exist.',
-      },
+      files: filesParam('Files (relative to the assignment folder) that must have no uncommitted changes. Default: the required files, and the optional files that exist.'),
     },
   },
   files: (p) => p.files ?? [],

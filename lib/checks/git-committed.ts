@@ -1,5 +1,6 @@
 // git.committed: every file to hand in is tracked by git and present in the last commit (HEAD).
 import { defineKind } from './kind.js';
+import { filesParam } from './params.js';
 import { Failure } from '../errors.js';
 import { defaultFiles, listNames, objectStates, requireRepo } from '../git.js';
 import { shellQuote } from '../util/text.js';
@@ -16,13 +17,7 @@ export default defineKind<Params>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      files: {
-        type: 'array',
-        items: { type: 'string', minLength: 1 },
-        uniqueItems: true,
-        description:
-          'Files (relative to the assignment folder) that must be committed. Default: the required files, and the optional files that exist.',
-      },
+      files: filesParam('Files (relative to the assignment folder) that must be committed. Default: the required files, and the optional files that exist.'),
     },
   },
   files: (p) => p.files ?? [],

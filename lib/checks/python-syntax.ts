@@ -3,6 +3,7 @@
 // folder and nothing of the student's environment (PYTHONPATH, AWS keys) reaches the process.
 import { spawn } from 'node:child_process';
 import { defineKind } from './kind.js';
+import { fileParam } from './params.js';
 import type { CheckContext } from './kind.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { Failure, Skip } from '../errors.js';
@@ -61,7 +62,7 @@ export default defineKind<PythonSyntaxParams>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      file: { type: 'string', minLength: 1, description: 'The Python file, relative to the assignment folder.' },
+      file: fileParam('The Python file'),
       files: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 }, description: 'Several Python files, compiled in one run; give `file` or `files`, not both.' },
     },
   },
