@@ -130,3 +130,19 @@ describe('check A1 with live checks (CLI against the stand-in)', () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 });
+
+describe('npm run example:live', () => {
+  it('rehearses A1 with every live check against the stand-in: 20/20, exit 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const c = spawn(process.execPath, [path.join(REPO, 'scripts', 'example-live.mjs')], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
+      let out = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.stderr.on('data', (d) => (out += d));
+      c.on('close', (code) => resolve({ code, out }));
+    });
+    expect(r.out).toMatch(/Score: 20\/20 \(\+1 extra credit\)/);
+    expect(r.out).toMatch(/0 failed · 0 warnings · 0 skipped · 0 errors/);
+    expect(r.code).toBe(0);
+  }, 60_000);
+});
