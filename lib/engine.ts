@@ -73,6 +73,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   // Start the checks that run processes (and what they depend on) first: a process's start-up is
   // the longest wait in a run, and it overlaps everything else only if it begins early.
   const kindsMap = opts.kinds ?? registry;
+  for (const k of new Set(wanted.map((c) => kindsMap.get(c.kind)))) k?.prepare?.().catch(() => {});
   for (const c of wanted) if (kindsMap.get(c.kind)?.spawns) start(c);
   return Promise.all(wanted.map(start));
 }

@@ -31,6 +31,7 @@ export default defineKind<FileJsonParams>({
   },
   files: (p) => [p.file],
   validate: (p) => validateSchema(p.schema),
+  prepare: loadYaml,
   async run(ctx, p) {
     await loadYaml(); // loaded on demand (lib/util/yaml.ts)
     const { file } = p;

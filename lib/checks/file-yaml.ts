@@ -41,6 +41,7 @@ export default defineKind<FileYamlParams>({
   },
   files: (p) => [p.file],
   validate: (p) => validateSchema(p.schema),
+  prepare: loadYaml,
   async run(ctx, p) {
     await loadYaml(); // loaded on demand (lib/util/yaml.ts)
     const { file } = p;

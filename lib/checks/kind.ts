@@ -52,6 +52,11 @@ export interface CheckKind<P = Record<string, unknown>> {
   needsIdentity?: boolean;
   /** Files (relative to the assignment folder) this check reads; used for --files and docs. */
   files?(params: P): string[];
+  /**
+   * Starts loading what `run` will need (a parser, a library) as soon as the run begins, so it
+   * overlaps other checks instead of waiting behind them. Errors are left for `run` to meet.
+   */
+  prepare?(): Promise<unknown>;
   /** Semantic problems with params the schema cannot see (a bad regex); run by `harness lint`. */
   validate?(params: P): string[];
   /** May return a `note` (what it found) shown under the passing check; key ids in it are masked. */
