@@ -237,3 +237,27 @@ describe('hidden checks marked only on results', () => {
     expect(await readFile(path.join(out, 'gradescope/lw641/results.json'), 'utf8')).not.toContain('DeleteObject');
   });
 });
+
+describe('self-reported evidence', () => {
+  it("shows what the student's own submit recorded, including checks the grader could not re-run, unscored", async () => {
+    const batch = sampleBatch();
+    const s = batch.students[0];
+    s.results.push(check('aws-identity', 'skip', 0, 0, { reason: 'not re-run by the grader' }));
+    s.selfReported = {
+      harness: '0.1.0', git: { commit: 'c'.repeat(40), dirty: false },
+      results: [{ id: 'q1', status: 'pass' }, { id: 'aws-identity', status: 'pass' }],
+      summary: { pass: 2, fail: 0, points: 3, maxPoints: 10 },
+    };
+    const dir = await tempDir();
+    await writeOutputs(batch, dir, {});
+    const md = await readFile(path.join(dir, 'feedback', 'zz999.md'), 'utf8');
+    expect(md).toContain('## What your own check reported');
+    expect(md).toMatch(/commit `cccccccccccc`/);
+    expect(md).toMatch(/not scored/);
+    expect(md).toMatch(/- aws-identity: pass/);
+    expect(md).not.toMatch(/- q1: pass/); // the grader judged q1 itself
+    expect(md).toMatch(/\*\*Total: 10\/10\*\*/); // unchanged by what the student reported
+    const other = await readFile(path.join(dir, 'feedback', 'lw641.md'), 'utf8');
+    expect(other).not.toContain('What your own check reported');
+  });
+});

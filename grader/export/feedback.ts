@@ -40,6 +40,38 @@ function other(c: ExportCheck, r: CheckResult | undefined): string {
   return `- ${title}: ${word}${pts(r, c)}${why}`;
 }
 
+interface SelfReport {
+  harness?: string;
+  git?: { commit?: string; dirty?: boolean } | null;
+  results?: { id: string; status: string; points?: number; maxPoints?: number }[];
+  summary?: { pass?: number; fail?: number; points?: number; maxPoints?: number };
+}
+
+/**
+ * What the student's own `harness submit` recorded (submission.json): shown for reference, never
+ * scored. Where the grader could not judge a check (the live ones that need the student's AWS
+ * credentials), the student's own result is the only evidence there is, so those are listed.
+ */
+function selfReportedSection(s: StudentResult): string[] {
+  const rep = s.selfReported as SelfReport | undefined;
+  if (!rep || typeof rep !== 'object' || !Array.isArray(rep.results)) return [];
+  const sum = rep.summary ?? {};
+  const out = ['## What your own check reported', ''];
+  out.push(
+    `Your submission.json (harness ${mdText(String(rep.harness ?? '?'))}${rep.git?.commit ? `, commit \`${String(rep.git.commit).slice(0, 12)}\`${rep.git.dirty ? ' with uncommitted changes' : ''}` : ''}) ` +
+      `recorded ${sum.pass ?? '?'} passed, ${sum.fail ?? '?'} failed, ${fmtNum(round2(sum.points ?? 0))}/${fmtNum(sum.maxPoints ?? 0)} points. It is shown for reference and not scored.`,
+    '',
+  );
+  const graderSkipped = new Set(s.results.filter((r) => r.status === 'skip').map((r) => r.id));
+  const theirs = rep.results.filter((r) => graderSkipped.has(r.id) && r.status !== 'skip').slice(0, 20);
+  if (theirs.length) {
+    out.push('Checks the grader could not re-run, as your machine saw them:', '');
+    for (const r of theirs) out.push(`- ${mdText(r.id)}: ${mdText(r.status)}`);
+    out.push('');
+  }
+  return out;
+}
+
 export function feedbackMd(batch: BatchResult, s: StudentResult): string {
   const a = batch.assignment;
   const out = [`# ${mdText(a.id)} · ${mdText(a.title)}`, '', `Feedback for ${mdText(s.name)} (${mdText(s.netid)}).`, ''];
@@ -58,6 +90,8 @@ export function feedbackMd(batch: BatchResult, s: StudentResult): string {
     }
     if (rest.length) out.push('## The other checks', '', ...rest.map(([c, r]) => other(c, r)), '');
   }
+
+  out.push(...selfReportedSection(s));
 
   out.push('## Score', '');
   const raw = round2(s.results.reduce((n, r) => n + r.points, 0));
