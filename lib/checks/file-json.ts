@@ -2,7 +2,7 @@
 // fits an inline JSON Schema. Reporting is shared with file.yaml.
 import { loadYaml, yaml } from '../util/yaml.js';
 import { defineKind } from './kind.js';
-import { fileParam } from './params.js';
+import { fileParam, maxBytesParam } from './params.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { nodeAt, schemaFinding, schemaParam, validateSchema } from './file-yaml.js';
 import { DEFAULT_MAX_BYTES } from '../fsio.js';
@@ -26,7 +26,7 @@ export default defineKind<FileJsonParams>({
     properties: {
       file: fileParam(),
       schema: schemaParam,
-      maxBytes: { type: 'integer', minimum: 1, description: 'Largest size accepted, in bytes (default 16 MB).' },
+      maxBytes: maxBytesParam,
     },
   },
   files: (p) => [p.file],

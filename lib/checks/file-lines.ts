@@ -2,7 +2,7 @@
 // tab-separated fields, order, duplicates, blank lines). Rules run in a fixed order and the first
 // broken one is reported; see docs/checks/file.lines.md.
 import { defineKind } from './kind.js';
-import { fileParam } from './params.js';
+import { fileParam, maxBytesParam } from './params.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { DEFAULT_MAX_BYTES } from '../fsio.js';
 import { Failure, UserError } from '../errors.js';
@@ -53,7 +53,7 @@ export default defineKind<FileLinesParams>({
     required: ['file'],
     properties: {
       file: fileParam(),
-      maxBytes: { type: 'integer', minimum: 1, description: 'Largest size accepted, in bytes (default 16 MB).' },
+      maxBytes: maxBytesParam,
       comments: { type: 'string', minLength: 1, description: 'Lines starting with this (after spaces), such as "#", are comments: ignored by every rule.' },
       blankLines: { enum: ['forbid', 'allow'], description: '`forbid` (default): any blank line fails, including extra ones at the end. `allow`: blank lines are ignored.' },
       count: {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { loadYaml, yaml } from '../util/yaml.js';
 import type { Node as YamlNode } from 'yaml';
 import { defineKind } from './kind.js';
-import { fileParam } from './params.js';
+import { fileParam, maxBytesParam } from './params.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 import { DEFAULT_MAX_BYTES } from '../fsio.js';
 import { Failure } from '../errors.js';
@@ -36,7 +36,7 @@ export default defineKind<FileYamlParams>({
       file: fileParam(),
       schema: schemaParam,
       comments: { type: 'boolean', description: '`true` (default): `#` comments are allowed. `false`: any comment fails.' },
-      maxBytes: { type: 'integer', minimum: 1, description: 'Largest size accepted, in bytes (default 16 MB).' },
+      maxBytes: maxBytesParam,
     },
   },
   files: (p) => [p.file],

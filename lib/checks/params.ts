@@ -9,3 +9,6 @@ export function fileParam(what = 'The file'): Record<string, unknown> {
 export function filesParam(description: string): Record<string, unknown> {
   return { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, description };
 }
+
+/** The size cap on a file a check reads. */
+export const maxBytesParam: Record<string, unknown> = { type: 'integer', minimum: 1, description: 'Largest size accepted, in bytes (default 16 MB).' };
