@@ -3,7 +3,7 @@
 // Exit 0 when the batch finished (even with students who could not be graded); 2 when the tool
 // itself could not run (a UserError, reported by the command table).
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { loadCourse, type Course } from '../lib/course.js';
@@ -77,6 +77,7 @@ export async function gradeCommand(positionals: string[], values: Record<string,
 async function gradeCommandInner(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   const { course, spec: base, out } = await setup(positionals, values, g);
   if (!values.roster && !values.zips) throw new UserError('grade needs --roster FILE or --zips PATH', 'e.g. `harness grade A1 --roster roster.csv` or `harness grade A1 --zips submissions.zip`');
+  if (values.zips) checkDownload(path.resolve(g.cwd, values.zips as string), values.zips as string);
   const shard = parseShard(values.shard as string | undefined);
   let spec = base;
   let hiddenHash: string | undefined;
@@ -170,6 +171,21 @@ async function writeAll(batch: BatchResult, out: string, values: Record<string, 
   const { writeOutputs } = await import('./export/index.js');
   await writeOutputs(batch, out, opts);
   await writeFileAtomic(file, text);
+}
+
+/** The Canvas download must be a folder or a zip; anything else is the instructor's mistake, not a student's. */
+function checkDownload(abs: string, shown: string): void {
+  const fix = 'give the .zip from Canvas → Assignments → Download Submissions, or the folder it unpacks to';
+  if (!existsSync(abs)) throw new UserError(`--zips ${shown} does not exist`, fix);
+  if (statSync(abs).isDirectory()) return;
+  const fd = openSync(abs, 'r');
+  const magic = Buffer.alloc(4);
+  try {
+    readSync(fd, magic, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (magic.readUInt32LE(0) !== 0x04034b50 && magic.readUInt32LE(0) !== 0x06054b50) throw new UserError(`--zips ${shown} is not a zip file`, fix);
 }
 
 const shardName = (k: number, n: number) => `shard-${k}-of-${n}.json`;

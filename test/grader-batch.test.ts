@@ -140,3 +140,15 @@ describe('resume, kill -9 and shards', () => {
     await rm(path.join(dir, 'forks'), { recursive: true, force: true });
   }, 180_000);
 });
+
+describe('bad --zips input', () => {
+  it('a missing path or a file that is not a zip is a one-line error with exit 2', async () => {
+    const dir = await tempDir({ 'notes.csv': 'a,b\n' }, 'grader-badzips-');
+    for (const [p, msg] of [[path.join(dir, 'nope.zip'), /does not exist/], [path.join(dir, 'notes.csv'), /is not a zip file/]] as const) {
+      const r = run(['grade', 'A1', '--zips', p, '--out', path.join(dir, 'out'), '--offline']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toMatch(msg);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    }
+  });
+});
