@@ -7,7 +7,7 @@ import type { CheckContext, CheckKind } from './checks/kind.js';
 import type { CheckResult, CheckSpec, Spec, Status, Summary } from './types.js';
 import type { Course } from './course.js';
 import type { Identity } from './usercfg.js';
-import { AssignmentFiles } from './fsio.js';
+import { AssignmentFiles, type Volume } from './fsio.js';
 import { resolvePython } from './util/python.js';
 import { trace } from './util/trace.js';
 import { maskKeyIds } from './aws/mask.js';
@@ -32,10 +32,12 @@ export interface RunOptions {
   onResult?: (r: CheckResult) => void;
   /** Shared python compiler for python.syntax (see CheckContext.compilePython); the batch grader sets it. */
   compilePython?: CheckContext['compilePython'];
+  /** Where the files are read from (default: the disk); the grader hands in a commit's tree. */
+  volume?: Volume;
 }
 
 export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResult[]> {
-  const files = new AssignmentFiles(spec.dir);
+  const files = new AssignmentFiles(spec.dir, opts.volume);
   const python = opts.python ?? resolvePython(process.env, spec.dir);
   const byId = new Map(spec.checks.map((c) => [c.id, c]));
   const wanted = selectWithDeps(spec.checks, opts.only);

@@ -17,7 +17,76 @@ export interface FileInfo {
   symlink: boolean;
   /** The path resolves to somewhere outside the assignment folder. */
   outside: boolean;
+  /** Any execute bit set (on the file a link points to). */
+  executable: boolean;
 }
+
+/** What a volume knows of one path: like lstat, or like stat when links are followed. */
+export interface VolumeEntry {
+  type: Exclude<EntryType, 'missing'> | 'symlink';
+  size: number;
+  executable: boolean;
+}
+
+/**
+ * Where AssignmentFiles reads from, by absolute path: the disk (diskVolume), or a tree held in
+ * memory (the grader reads a commit straight from git objects, with no work tree). Calls are
+ * synchronous: answer files are a few small files.
+ */
+export interface Volume {
+  /** The entry itself (a link is 'symlink'); undefined when nothing is there. */
+  lstat(abs: string): VolumeEntry | undefined;
+  /** The entry a path leads to, links followed; undefined when missing or dangling. */
+  stat(abs: string): VolumeEntry | undefined;
+  /** The path with every link resolved; undefined when missing or dangling. */
+  realpath(abs: string): string | undefined;
+  /** Names in a folder; [] when it cannot be read. */
+  readdir(abs: string): string[];
+  /**
+   * At most `cap` bytes of a regular file (links followed). Unless `partialOk`, a file longer than
+   * `cap` is a Failure naming `rel`; a permission problem is a Failure with a hint.
+   */
+  read(abs: string, rel: string, cap: number, partialOk?: boolean): Buffer;
+}
+
+const kindOf = (s: import('node:fs').Stats): VolumeEntry => ({
+  type: s.isSymbolicLink() ? 'symlink' : s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other',
+  size: s.size,
+  executable: (s.mode & 0o111) !== 0,
+});
+
+/** The real file system. */
+export const diskVolume: Volume = {
+  lstat(abs) {
+    try {
+      return kindOf(lstatSync(abs));
+    } catch {
+      return undefined;
+    }
+  },
+  stat(abs) {
+    try {
+      return kindOf(statSync(abs));
+    } catch {
+      return undefined;
+    }
+  },
+  realpath(abs) {
+    try {
+      return realpathSync(abs);
+    } catch {
+      return undefined;
+    }
+  },
+  readdir(abs) {
+    try {
+      return readdirSync(abs);
+    } catch {
+      return [];
+    }
+  },
+  read: (abs, rel, cap, partialOk) => readCapped(abs, rel, cap, partialOk),
+};
 
 /** Reads inside one assignment folder: size caps, symlink rules, clear failures. */
 export class AssignmentFiles {
@@ -27,8 +96,8 @@ export class AssignmentFiles {
   private infos = new Map<string, Promise<FileInfo>>();
   private reads = new Map<string, Promise<Buffer>>();
   private listings = new Map<string, Promise<string[]>>();
-  constructor(readonly dir: string) {
-    this.realDir = Promise.resolve().then(() => realpathSync(dir)).catch(() => path.resolve(dir));
+  constructor(readonly dir: string, readonly volume: Volume = diskVolume) {
+    this.realDir = Promise.resolve().then(() => volume.realpath(dir) ?? path.resolve(dir));
   }
 
   abs(rel: string): string {
@@ -44,25 +113,19 @@ export class AssignmentFiles {
   // Synchronous calls on purpose: answer files are a few local files, and a stat through the thread
   // pool costs more in round trips (and waits behind spawned processes) than the call itself.
   private lookup(rel: string, root: string): FileInfo {
+    const v = this.volume;
     const abs = this.abs(rel);
-    const base: FileInfo = { rel, abs, type: 'missing', size: 0, symlink: false, outside: false };
-    let l;
-    try {
-      l = lstatSync(abs);
-    } catch {
-      return base;
-    }
-    base.symlink = l.isSymbolicLink();
-    let target = abs;
-    try {
-      target = realpathSync(abs);
-    } catch {
-      return { ...base, type: 'missing' }; // dangling link
-    }
+    const base: FileInfo = { rel, abs, type: 'missing', size: 0, symlink: false, outside: false, executable: false };
+    const l = v.lstat(abs);
+    if (!l) return base;
+    base.symlink = l.type === 'symlink';
+    const target = v.realpath(abs);
+    const s = base.symlink ? v.stat(abs) : l;
+    if (target === undefined || !s) return base; // a dangling link
     base.outside = target !== root && !target.startsWith(root + path.sep);
-    const s = base.symlink ? statSync(abs) : l;
-    base.type = s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other';
+    base.type = s.type === 'symlink' ? 'other' : s.type;
     base.size = s.size;
+    base.executable = s.executable;
     return base;
   }
 
@@ -87,20 +150,14 @@ export class AssignmentFiles {
         file: rel,
       });
     }
-    return readCapped(info.abs, rel, maxBytes);
+    return this.volume.read(info.abs, rel, maxBytes);
   }
 
   /** Names in a folder (absolute path), read once per run; [] when it cannot be read. */
   names(absDir: string): Promise<string[]> {
     let p = this.listings.get(absDir);
     if (!p) {
-      p = Promise.resolve().then(() => {
-        try {
-          return readdirSync(absDir);
-        } catch {
-          return [];
-        }
-      });
+      p = Promise.resolve().then(() => this.volume.readdir(absDir));
       this.listings.set(absDir, p);
     }
     return p;
@@ -110,7 +167,21 @@ export class AssignmentFiles {
   async head(rel: string, n: number): Promise<Buffer> {
     const info = await this.info(rel);
     assertReadable(info);
-    return readCapped(info.abs, rel, n, true);
+    return this.volume.read(info.abs, rel, n, true);
+  }
+
+  /**
+   * The first `n` bytes of any regular file of the volume (not a link, not a folder), by absolute
+   * path; undefined when there is none or it cannot be read. For scans of the whole repository.
+   */
+  async peek(abs: string, n: number): Promise<Buffer | undefined> {
+    const l = this.volume.lstat(abs);
+    if (!l || l.type !== 'file') return undefined;
+    try {
+      return this.volume.read(abs, abs, Math.min(n, l.size), true);
+    } catch {
+      return undefined; // deleted since it was listed, or not readable: other checks say so
+    }
   }
 }
 
@@ -134,7 +205,7 @@ export function assertReadable(info: FileInfo): void {
   }
 }
 
-function readCapped(abs: string, rel: string, cap: number, partialOk = false): Buffer {
+export function readCapped(abs: string, rel: string, cap: number, partialOk = false): Buffer {
   let fd: number;
   try {
     fd = openSync(abs, 'r');

@@ -10,7 +10,6 @@
 // Cost of importing: simple-git is loaded with a dynamic import the first time git runs, so commands
 // that never touch git never load it.
 import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { Failure, Skip } from './errors.js';
 import type { CheckContext } from './checks/kind.js';
 
@@ -342,9 +341,10 @@ export function notARepo(info: Exclude<RepoInfo, { ok: true }>): Failure {
 }
 
 /** The files a git check looks at by default: the required ones, and the optional ones that exist. */
-export function defaultFiles(ctx: CheckContext): string[] {
+export async function defaultFiles(ctx: CheckContext): Promise<string[]> {
   const { required, optional } = ctx.spec.files;
-  const present = optional.filter((f) => existsSync(path.join(ctx.spec.dir, f)));
+  const infos = await Promise.all(optional.map((f) => ctx.files.info(f)));
+  const present = optional.filter((_, i) => infos[i].type !== 'missing');
   return [...new Set([...required, ...present])];
 }
 

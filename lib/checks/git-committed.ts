@@ -22,7 +22,7 @@ export default defineKind<Params>({
   },
   files: (p) => p.files ?? [],
   async run(ctx, params) {
-    const files = params.files ?? defaultFiles(ctx);
+    const files = params.files ?? (await defaultFiles(ctx));
     await requireRepo(ctx);
     if (files.length === 0) return;
     const states = await objectStates(ctx.spec.dir, files, ctx.signal);

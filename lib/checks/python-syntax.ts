@@ -2,6 +2,8 @@
 // temp folder and compiled there with -I -B, so nothing (no __pycache__) lands in the student's
 // folder and nothing of the student's environment (PYTHONPATH, AWS keys) reaches the process.
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { diskVolume } from '../fsio.js';
 import { defineKind } from './kind.js';
 import { fileParam } from './params.js';
 import type { CheckContext } from './kind.js';
@@ -133,7 +135,7 @@ function runPython(ctx: CheckContext, input: Buffer, names: string[]): Promise<u
   // -S skips site (about 20 ms of a 35 ms start); compile() and json need nothing from it.
   return new Promise((resolve, reject) => {
     const child = spawn(ctx.python, ['-I', '-B', '-S', '-c', SCRIPT], {
-      cwd: ctx.spec.dir, env, stdio: ['pipe', 'pipe', 'pipe'], signal: ctx.signal, windowsHide: true,
+      cwd: ctx.files.volume === diskVolume ? ctx.spec.dir : tmpdir(), env, stdio: ['pipe', 'pipe', 'pipe'], signal: ctx.signal, windowsHide: true,
     });
     child.stdin.on('error', () => {}); // a python that exits early closes the pipe; 'close' reports it
     child.stdin.end(input);

@@ -1,10 +1,10 @@
 // secrets.scan: no AWS key, private key or credentials file in the files to hand in, nor in any
 // file git tracks in the repository. Hits name the file and line and show the secret masked.
-import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
 import { defineKind } from './kind.js';
 import { Failure } from '../errors.js';
 import { defaultFiles, repoInfo, trackedFiles } from '../git.js';
+import type { AssignmentFiles } from '../fsio.js';
 import { describeSecret, MAX_SCAN_BYTES, scanBuffer, scanName, type SecretHit } from '../secrets.js';
 
 interface Params {
@@ -52,14 +52,14 @@ export default defineKind<Params>({
       }
     }
     if (scope !== 'repository' || !inRepo) {
-      for (const rel of defaultFiles(ctx)) targets.set(ctx.files.abs(rel), show(ctx.files.abs(rel)));
+      for (const rel of await defaultFiles(ctx)) targets.set(ctx.files.abs(rel), show(ctx.files.abs(rel)));
     }
 
     const hits: SecretHit[] = [];
     const entries = [...targets].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
     for (let i = 0; i < entries.length; i += PARALLEL) {
       ctx.signal.throwIfAborted();
-      const batch = await Promise.all(entries.slice(i, i + PARALLEL).map(([abs, name]) => scanFile(abs, name)));
+      const batch = await Promise.all(entries.slice(i, i + PARALLEL).map(([abs, name]) => scanFile(ctx.files, abs, name)));
       for (const h of batch) hits.push(...h);
     }
     if (hits.length > 0) throw found(hits);
@@ -67,37 +67,13 @@ export default defineKind<Params>({
 });
 
 /** The name check, then the contents of a regular file (not a link: git stores only its target). */
-async function scanFile(abs: string, name: string): Promise<SecretHit[]> {
+async function scanFile(files: AssignmentFiles, abs: string, name: string): Promise<SecretHit[]> {
   const hits: SecretHit[] = [];
   const byName = scanName(name);
   if (byName) hits.push(byName);
-  const buf = await readHead(abs);
+  const buf = await files.peek(abs, MAX_SCAN_BYTES);
   if (buf) hits.push(...scanBuffer(buf, name));
   return hits;
-}
-
-/** The first MAX_SCAN_BYTES of a regular file; undefined for links, folders, missing or unreadable files. */
-async function readHead(abs: string): Promise<Buffer | undefined> {
-  try {
-    const st = await lstat(abs);
-    if (!st.isFile()) return undefined;
-    const fh = await open(abs, 'r');
-    try {
-      // Sized to the file: a 4 MB buffer per small file costs more in GC than the scan itself.
-      const buf = Buffer.allocUnsafe(Math.min(MAX_SCAN_BYTES, st.size));
-      let n = 0;
-      while (n < buf.length) {
-        const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
-        if (bytesRead === 0) break;
-        n += bytesRead;
-      }
-      return buf.subarray(0, n);
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return undefined; // deleted since git listed it, or not readable: other checks say so
-  }
 }
 
 function where(h: SecretHit): string {

@@ -2,10 +2,10 @@
 // folder: what they write (output files, __pycache__, scratch) is thrown away with the copy.
 // Files are looked up through AssignmentFiles, so its rules hold: no links out of the folder,
 // no folders where a file is expected, clear failures for missing files.
-import { chmod, copyFile, lstat, mkdir, mkdtemp, open, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, mkdtemp, open, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { assertReadable } from '../fsio.js';
+import { assertReadable, diskVolume } from '../fsio.js';
 import { Failure, UserError } from '../errors.js';
 import type { CheckContext } from '../checks/kind.js';
 
@@ -44,10 +44,14 @@ async function copyOne(ctx: CheckContext, rel: string, dir: string): Promise<Cop
   }
   const abs = path.join(dir, norm);
   await mkdir(path.dirname(abs), { recursive: true });
-  await copyFile(info.abs, abs);
-  const mode = (await stat(info.abs)).mode;
-  await chmod(abs, mode & 0o755 | 0o600);
-  return { rel, abs, executable: (mode & 0o111) !== 0, size: info.size };
+  if (ctx.files.volume === diskVolume) {
+    await copyFile(info.abs, abs);
+    await chmod(abs, ((await stat(info.abs)).mode & 0o755) | 0o600);
+  } else {
+    // Files held in memory (the grader reads a commit without a work tree) are written out.
+    await writeFile(abs, await ctx.files.read(rel, MAX_COPY_BYTES), { mode: info.executable ? 0o755 : 0o644 });
+  }
+  return { rel, abs, executable: info.executable, size: info.size };
 }
 
 /**
