@@ -14,8 +14,13 @@ import type { AwsAccess } from '../lib/aws/access.js';
 import type { Course } from '../lib/course.js';
 import type { Identity } from '../lib/usercfg.js';
 import type { CheckResult, Spec } from '../lib/types.js';
-import { authorsOf, checkout, defaultBranch, history, lastBefore, syncMirror, type Commit } from './gitops.js';
+import { authorsOf, defaultBranch, history, lastBefore, syncMirror, type Commit } from './gitops.js';
+import { ObjectError, ObjectStore, parseCommit } from './objects.js';
+import { CommitVolume } from './tree.js';
 import { forgetRepo, primeRepo } from '../lib/git.js';
+import { writeDerivedSync } from '../lib/util/atomic.js';
+import { readFileSync } from 'node:fs';
+import { diskVolume, type Volume } from '../lib/fsio.js';
 import { mirrorDir, DEFAULT_JOBS } from './collect.js';
 import { applyPenalty, latePenalty } from './late.js';
 import { progress } from './progress.js';
@@ -40,9 +45,14 @@ export interface GradeOptions {
   quiet?: boolean;
   /** Shared python compiler (set by gradeBatch). */
   compilePython?: (input: Buffer, signal: AbortSignal) => Promise<unknown>;
+  /** Called as each student's result is known, unless it came whole from the cache. */
+  onGraded?: (s: StudentResult) => void;
   /** Stops one student's grading (clone, checkout and checks) after this long; default: every check's timeout plus 10 minutes. */
   studentTimeoutMs?: number;
 }
+
+/** Results reused whole from the cache (their outputs were written by the run that made them). */
+const fromCache = new WeakSet<StudentResult>();
 
 /** Counters for tests and the summary line: `checked` is real checking work, `cached` reused results. */
 export const stats = { checked: 0, cached: 0 };
@@ -61,6 +71,7 @@ export async function gradeBatch(students: Candidate[], opts: GradeOptions): Pro
         const r = await withTimeout(gradeOne(c, opts), limit, () => ({
           ...identityOf(c.entry), status: 'timed out' as const, reason: `grading took longer than ${Math.round(limit / 1000)}s and was stopped`, results: [], total: 0,
         }));
+        if (opts.onGraded && !fromCache.has(r)) opts.onGraded(r);
         bar.done(c.entry.netid, r.status === 'graded', r.status === 'graded' ? `${r.total}/${opts.spec.points}${r.late?.late ? ' (late)' : ''}` : `${r.status}: ${r.reason ?? ''}`);
         return r;
       }),
@@ -100,7 +111,8 @@ async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<Studen
   const due = opts.spec.due ? new Date(opts.spec.due) : undefined;
   const deadline = due && new Date(due.getTime() + entry.extensionMinutes * 60_000);
   const led = opts.ledger?.get(entry.netid.toLowerCase());
-  const hist = await cachedHistory(mirror, led ? led.commit : branch, opts);
+  const store = new ObjectStore(mirror);
+  const hist = await history(mirror, led ? led.commit : branch, undefined, store);
   if ('error' in hist) {
     return { ...base, status: 'error', reason: led ? `the collected commit ${led.commit.slice(0, 12)} is not in the fork: ${hist.error}` : hist.error };
   }
@@ -119,7 +131,7 @@ async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<Studen
   let best: StudentResult | undefined;
   for (const t of tries) {
     const late = latePenalty(t.lateAt, due, entry.extensionMinutes, opts.course.late);
-    const r = await evaluate(entry, { kind: 'fork', mirror, branch, commit: t.pick.hash, authors: authorsOf(hist, t.pick.hash) }, opts);
+    const r = await evaluate(entry, { kind: 'fork', store, branch, commit: t.pick.hash, authors: authorsOf(hist, t.pick.hash) }, opts);
     const s: StudentResult = 'error' in r
       ? { ...base, status: 'error', reason: r.error, commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time }
       : finish(base, r, opts, late, { commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time });
@@ -150,6 +162,7 @@ async function gradeUpload(entry: RosterEntry, up: CanvasStudent, opts: GradeOpt
 interface Evaluated {
   results: CheckResult[];
   selfReported?: unknown;
+  cached?: boolean;
 }
 
 function finish(base: Omit<StudentResult, 'status'>, r: Evaluated, opts: GradeOptions, late: LatePenalty, at: Partial<StudentResult>): StudentResult {
@@ -157,19 +170,20 @@ function finish(base: Omit<StudentResult, 'status'>, r: Evaluated, opts: GradeOp
   const total = applyPenalty(summary.points + summary.extraCreditPoints, opts.spec.points, late);
   const s: StudentResult = { ...base, status: 'graded', ...at, late, results: r.results, summary, total };
   if (r.selfReported !== undefined) s.selfReported = r.selfReported;
+  if (r.cached) fromCache.add(s);
   return s;
 }
 
-type Source = { kind: 'fork'; mirror: string; branch: string; commit: string; authors: string[] } | { kind: 'zip'; dir: string; commit: string };
+type Source = { kind: 'fork'; store: ObjectStore; branch: string; commit: string; authors: string[] } | { kind: 'zip'; dir: string; commit: string };
 
 async function evaluate(entry: RosterEntry, src: Source, opts: GradeOptions): Promise<Evaluated | { error: string }> {
   const key = JSON.stringify([entry.netid, entry.email ?? '', src.kind, src.commit, opts.spec.hash, opts.hiddenHash ?? '', opts.version, opts.offline === true]);
   const cacheFile = path.join(opts.out, '.cache', `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
   try {
-    const hit = JSON.parse(await readFile(cacheFile, 'utf8')) as Evaluated & { key: string };
+    const hit = JSON.parse(readFileSync(cacheFile, 'utf8')) as Evaluated & { key: string };
     if (hit.key === key) {
       stats.cached++;
-      return { results: hit.results, selfReported: hit.selfReported };
+      return { results: hit.results, selfReported: hit.selfReported, cached: true };
     }
   } catch {
     /* not cached yet (or a torn file from before atomic writes): grade */
@@ -177,12 +191,18 @@ async function evaluate(entry: RosterEntry, src: Source, opts: GradeOptions): Pr
   const rel = path.relative(opts.course.root, opts.spec.dir);
   let work: string;
   let specDir: string;
+  let volume: CommitVolume | undefined;
   if (src.kind === 'fork') {
+    // The commit is graded straight from its objects: no checkout, nothing written. The path is
+    // made up (it never exists on disk) and is replaced by '.' in everything the student sees.
     work = path.join(opts.out, '.work', entry.netid.toLowerCase());
-    const err = await checkout(src.mirror, work, src.commit, src.branch, entry.repo ?? '');
-    if (err) {
-      await rm(work, { recursive: true, force: true });
-      return { error: `commit ${src.commit.slice(0, 12)} could not be checked out: ${err}` };
+    try {
+      const c = src.store.read(src.commit);
+      if (c.type !== 'commit') throw new ObjectError(`${src.commit.slice(0, 12)} is a ${c.type}, not a commit`);
+      volume = new CommitVolume(src.store, work, parseCommit(src.commit, c.data).tree);
+    } catch (e) {
+      if (!(e instanceof ObjectError)) throw e;
+      return { error: `commit ${src.commit.slice(0, 12)} could not be read: ${e.message}` };
     }
     specDir = path.join(work, rel);
     primeRepo({
@@ -191,7 +211,7 @@ async function evaluate(entry: RosterEntry, src: Source, opts: GradeOptions): Pr
       remotes: { origin: entry.repo ?? '' },
       status: { oid: src.commit, branch: src.branch, upstream: `origin/${src.branch}`, ahead: 0, behind: 0, changes: [] },
       authors: src.authors,
-      tracked: await listFiles(work),
+      tracked: volume.tracked(),
     });
   } else {
     work = specDir = src.dir;
@@ -201,49 +221,22 @@ async function evaluate(entry: RosterEntry, src: Source, opts: GradeOptions): Pr
     const identity: Identity | undefined = entry.email ? { netid: entry.netid, name: entry.name, email: entry.email, warnings: [], file: '' } : undefined;
     const raw = await runChecks(spec, {
       course: opts.course, identity, identityProblem: identity ? undefined : 'the roster gives no email for this student',
-      python: opts.python, compilePython: opts.compilePython, aws: opts.aws, offline: opts.offline, kinds: gradingKinds(src.kind),
+      python: opts.python, compilePython: opts.compilePython, aws: opts.aws, offline: opts.offline, kinds: gradingKinds(src.kind), volume,
     });
     const hidden = new Set(opts.spec.checks.filter((c) => c.hidden).map((c) => c.id));
     const results = raw.map((r) => normalize(r, hidden.has(r.id), work, opts));
-    const selfReported = await readSelfReported(specDir);
+    const selfReported = readSelfReported(specDir, volume ?? diskVolume);
     stats.checked++;
     // A live check that could not reach AWS is tried again next run, not remembered.
     const transient = results.some((r) => r.status === 'error' && registry.get(r.kind)?.live);
     if (!transient) await writeCache(cacheFile, JSON.stringify({ key, results, selfReported }));
     return { results, selfReported };
+  } catch (e) {
+    if (e instanceof ObjectError) return { error: `commit ${src.commit.slice(0, 12)} could not be read: ${e.message}` };
+    throw e;
   } finally {
-    if (src.kind === 'fork') {
-      forgetRepo(work, [specDir]);
-      await rm(work, { recursive: true, force: true });
-    }
+    if (src.kind === 'fork') forgetRepo(work, [specDir]);
   }
-}
-
-/**
- * The history listing, cached by the mirror's refs (read from files, no process): it changes only
- * when `collect` fetches, so a re-run asks git nothing.
- */
-async function cachedHistory(mirror: string, rev: string, opts: GradeOptions): Promise<Commit[] | { error: string }> {
-  const refs: string[] = [rev];
-  for (const f of ['HEAD', 'packed-refs']) refs.push(await readFile(path.join(mirror, f), 'utf8').catch(() => ''));
-  const walk = async (rel: string): Promise<void> => {
-    for (const d of await readdir(path.join(mirror, rel), { withFileTypes: true }).catch(() => [])) {
-      const p = `${rel}/${d.name}`;
-      if (d.isDirectory()) await walk(p);
-      else refs.push(p, await readFile(path.join(mirror, p), 'utf8').catch(() => ''));
-    }
-  };
-  await walk('refs');
-  const key = createHash('sha256').update(JSON.stringify([path.resolve(mirror), refs])).digest('hex');
-  const file = path.join(opts.out, '.cache', `history-${key.slice(0, 32)}.json`);
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Commit[];
-  } catch {
-    /* not cached */
-  }
-  const h = await history(mirror, rev);
-  if (!('error' in h)) await writeCache(file, JSON.stringify(h));
-  return h;
 }
 
 /**
@@ -252,22 +245,7 @@ async function cachedHistory(mirror: string, rev: string, opts: GradeOptions): P
  * and is simply graded again. Syncing 400 small files was a tenth of a cold run.
  */
 async function writeCache(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
-
-/** Every file of a fresh checkout, relative, '/'-separated: what `git ls-files` would list. */
-async function listFiles(root: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of await readdir(path.join(root, rel), { withFileTypes: true })) {
-    if (!rel && d.name === '.git') continue;
-    const p = rel ? `${rel}/${d.name}` : d.name;
-    if (d.isDirectory()) out.push(...(await listFiles(root, p)));
-    else out.push(p);
-  }
-  return out.sort();
+  writeDerivedSync(file, text);
 }
 
 /** Results carry no times and no paths of this machine, so every run writes the same bytes. */
@@ -301,11 +279,11 @@ function gradingKinds(mode: 'fork' | 'zip'): ReadonlyMap<string, CheckKind<unkno
 }
 
 /** The student's submission.json from `harness submit`, if they committed it (capped, parsed). */
-async function readSelfReported(dir: string): Promise<unknown> {
+function readSelfReported(dir: string, volume: Volume): unknown {
   try {
-    const text = await readFile(path.join(dir, 'submission.json'), 'utf8');
-    if (text.length > 256 * 1024) return undefined;
-    return JSON.parse(text);
+    const abs = path.join(dir, 'submission.json');
+    if (volume.lstat(abs)?.type !== 'file') return undefined;
+    return JSON.parse(volume.read(abs, 'submission.json', 256 * 1024).toString('utf8'));
   } catch {
     return undefined;
   }
