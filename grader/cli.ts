@@ -3,7 +3,7 @@
 // Exit 0 when the batch finished (even with students who could not be graded); 2 when the tool
 // itself could not run (a UserError, reported by the command table).
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { loadCourse, type Course } from '../lib/course.js';
@@ -24,6 +24,7 @@ import { anonymousAwsEnv, scrubEnvironment } from './sandbox.js';
 import { setSandboxCeilings, type SandboxCeilings } from '../lib/run/sandbox.js';
 import { closeGit } from './gitops.js';
 import type { BatchResult, StudentResult } from './types.js';
+import type { OutputWriter } from './export/index.js';
 
 /** Limits on student code while grading, stricter than a student's own `check`. */
 export const GRADER_CEILINGS: SandboxCeilings = { network: 'none', memoryBytes: 1024 ** 3, maxOutputBytes: 8 * 1024 * 1024, timeoutMs: 120_000 };
@@ -107,17 +108,20 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
   }
   if (shard) candidates = candidates.filter((c) => shardOf(c.entry.netid, shard.n) === shard.k - 1);
   const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
+  const assignment = batchHeader(spec, hiddenHash);
+  // Each student's own files are written as they are graded; the class files at the end.
+  const writer = shard ? undefined : await outputWriter(out, values);
   const students = await gradeBatch(candidates, {
     spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, quiet: values.quiet === true,
+    onGraded: writer && ((s) => writer.student(assignment, s)),
   });
-  const assignment = batchHeader(spec, hiddenHash);
   const graded = students.filter((s) => s.status === 'graded').length;
   let where: string;
   if (shard) {
     where = path.join(out, shardName(shard.k, shard.n));
     await writeFileAtomic(where, JSON.stringify({ assignment, shard, students }) + '\n');
   } else {
-    await writeAll({ assignment, students }, out, values);
+    await writeAll({ assignment, students }, out, values, writer);
     where = out;
   }
   process.stderr.write(`grade: ${students.length} students, ${graded} graded, ${students.length - graded} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`);
@@ -162,15 +166,21 @@ export async function mergeCommand(positionals: string[], values: Record<string,
  * re-run whose batch is byte-identical (and the same export options) rewrites nothing. A run that
  * changes the batch removes it first, so a kill while exporting can never leave a stale match.
  */
-async function writeAll(batch: BatchResult, out: string, values: Record<string, unknown>): Promise<void> {
-  const opts = { canvasAssignmentId: values['canvas-id'] as string | undefined };
-  const text = JSON.stringify({ ...batch, exportOptions: opts }, null, 1) + '\n';
+async function writeAll(batch: BatchResult, out: string, values: Record<string, unknown>, writer?: OutputWriter): Promise<void> {
+  const text = JSON.stringify({ ...batch, exportOptions: exportOptions(values) }, null, 1) + '\n';
   const file = path.join(out, 'batch.json');
   if ((await readFile(file, 'utf8').catch(() => undefined)) === text) return;
   await rm(file, { force: true });
-  const { writeOutputs } = await import('./export/index.js');
-  await writeOutputs(batch, out, opts);
+  await (writer ?? (await outputWriter(out, values))).finish(batch);
   await writeFileAtomic(file, text);
+}
+
+const exportOptions = (values: Record<string, unknown>) => ({ canvasAssignmentId: values['canvas-id'] as string | undefined });
+
+/** The batch's output writer; its first write removes batch.json, the mark of a complete set. */
+async function outputWriter(out: string, values: Record<string, unknown>): Promise<OutputWriter> {
+  const { OutputWriter } = await import('./export/index.js');
+  return new OutputWriter(out, exportOptions(values), () => rmSync(path.join(out, 'batch.json'), { force: true }));
 }
 
 /** The Canvas download must be a folder or a zip; anything else is the instructor's mistake, not a student's. */

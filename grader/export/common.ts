@@ -17,8 +17,19 @@ export interface ExportCheck extends BatchCheck {
   hiddenNo: number;
 }
 
-/** The checks in spec order; without `assignment.checks`, in the order results first appear. */
+const checksOf = new WeakMap<BatchResult, ExportCheck[]>();
+
+/**
+ * The checks in spec order; without `assignment.checks`, in the order results first appear.
+ * Worked out once per batch (every student's files ask for it).
+ */
 export function batchChecks(batch: BatchResult): ExportCheck[] {
+  let list = checksOf.get(batch);
+  if (!list) checksOf.set(batch, (list = computeChecks(batch)));
+  return list;
+}
+
+function computeChecks(batch: BatchResult): ExportCheck[] {
   // Hidden by the header, by the id list, or by any student's result: one mark is enough to hide.
   const hiddenIds = new Set(batch.assignment.hiddenChecks ?? []);
   for (const s of batch.students) for (const r of s.results) if (r.hidden) hiddenIds.add(r.id);

@@ -2,8 +2,8 @@
 // same batch gives the same bytes (students sorted by NetID, no timestamps), and every file is
 // written atomically, so a run killed at any point and run again ends with identical files.
 import path from 'node:path';
-import { writeFileAtomic } from '../../lib/util/atomic.js';
-import type { BatchResult } from '../types.js';
+import { holdsExactly, writeDerivedSync, writeFileAtomic } from '../../lib/util/atomic.js';
+import type { BatchResult, StudentResult } from '../types.js';
 import { sortedStudents } from './common.js';
 import { canvasCsv, gradesCsv } from './csv.js';
 import { feedbackMd } from './feedback.js';
@@ -23,25 +23,82 @@ export function safeFileName(netid: string): string {
   return /^\.*$/.test(s) ? `_${s}` : s;
 }
 
+/** A student's own two files, as [path relative to the output folder, text]. */
+function studentFiles(batch: BatchResult, s: StudentResult): [string, string][] {
+  const name = safeFileName(s.netid);
+  return [
+    [`gradescope/${name}/results.json`, JSON.stringify(gradescopeResults(batch, s), null, 2) + '\n'],
+    [`feedback/${name}.md`, feedbackMd(batch, s)],
+  ];
+}
+
+/**
+ * Writes a batch's outputs. A student's own files (feedback, Gradescope results) depend only on the
+ * assignment's header and that student, so the grader writes them as each student finishes,
+ * overlapping the rest of the batch; `finish` then writes the class files and any student not yet
+ * written. Per-student files are written synchronously, unsynced, and only when changed (see
+ * writeDerivedSync): they are rebuilt from the results cache by every run that changes the batch.
+ */
+export class OutputWriter {
+  private done = new Set<string>();
+  private started = false;
+
+  constructor(
+    readonly outDir: string,
+    readonly opts: ExportOptions = {},
+    /** Called once, before the first file is written (the grader removes its "complete" marker). */
+    private readonly beforeFirstWrite: () => void = () => {},
+  ) {}
+
+  private write(rel: string, text: string): void {
+    const file = path.join(this.outDir, rel);
+    const data = Buffer.from(text);
+    if (holdsExactly(file, data)) return;
+    if (!this.started) {
+      this.started = true;
+      this.beforeFirstWrite();
+    }
+    writeDerivedSync(file, data, false);
+  }
+
+  /** One student's files, now. */
+  student(assignment: BatchResult['assignment'], s: StudentResult): void {
+    const mini: BatchResult = { assignment, students: [s] };
+    for (const [rel, text] of studentFiles(mini, s)) this.write(rel, text);
+    this.done.add(s.netid);
+  }
+
+  /** The class files (synced to disk, last) and every student not written yet; returns every path. */
+  async finish(batch: BatchResult): Promise<string[]> {
+    const perStudent: string[] = [];
+    for (const s of sortedStudents(batch)) {
+      if (this.done.has(s.netid)) {
+        const name = safeFileName(s.netid);
+        perStudent.push(path.join(this.outDir, 'gradescope', name, 'results.json'), path.join(this.outDir, 'feedback', `${name}.md`));
+        continue;
+      }
+      for (const [rel, text] of studentFiles(batch, s)) {
+        this.write(rel, text);
+        perStudent.push(path.join(this.outDir, rel));
+      }
+    }
+    const written: string[] = [];
+    for (const [rel, text] of [
+      ['grades.csv', gradesCsv(batch)],
+      ['canvas.csv', canvasCsv(batch, this.opts)],
+      ['report.html', reportHtml(batch)],
+    ]) {
+      const file = path.join(this.outDir, rel);
+      await writeFileAtomic(file, text);
+      written.push(file);
+    }
+    return [...written, ...perStudent];
+  }
+}
+
 /** Writes grades.csv, canvas.csv, gradescope/<NetID>/results.json, feedback/<NetID>.md, report.html. */
 export async function writeOutputs(batch: BatchResult, outDir: string, opts: ExportOptions = {}): Promise<string[]> {
-  const files: [string, string][] = [
-    ['grades.csv', gradesCsv(batch)],
-    ['canvas.csv', canvasCsv(batch, opts)],
-    ['report.html', reportHtml(batch)],
-  ];
-  for (const s of sortedStudents(batch)) {
-    const name = safeFileName(s.netid);
-    files.push([`gradescope/${name}/results.json`, JSON.stringify(gradescopeResults(batch, s), null, 2) + '\n']);
-    files.push([`feedback/${name}.md`, feedbackMd(batch, s)]);
-  }
-  const written: string[] = [];
-  for (const [rel, text] of files) {
-    const file = path.join(outDir, rel);
-    await writeFileAtomic(file, text);
-    written.push(file);
-  }
-  return written;
+  return new OutputWriter(outDir, opts).finish(batch);
 }
 
 export { canvasCsv, gradesCsv, feedbackMd, gradescopeResults, reportHtml };

@@ -1,4 +1,5 @@
 import { open, rename, rm, mkdir } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -18,5 +19,40 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * For many small derived files (a batch's per-student outputs and caches): writes through a temp
+ * file and a rename like writeFileAtomic, but synchronously, without fsync, and not at all when
+ * the file already holds exactly `data`. A kill -9 loses nothing the kernel holds, and a file torn
+ * by a power cut is rebuilt by the next run, which rewrites every output. Returns true when written.
+ */
+export function writeDerivedSync(file: string, data: string | Buffer, compare = true): boolean {
+  const want = typeof data === 'string' ? Buffer.from(data) : data;
+  if (compare && holdsExactly(file, want)) return false;
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, want, { mode: 0o644 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(tmp, want, { mode: 0o644 });
+  }
+  try {
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return true;
+}
+
+/** Whether `file` exists and holds exactly `data`. */
+export function holdsExactly(file: string, data: Buffer): boolean {
+  try {
+    return readFileSync(file).equals(data);
+  } catch {
+    return false;
   }
 }
