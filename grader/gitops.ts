@@ -153,14 +153,26 @@ function packedRef(text: string, ref: string): string | undefined {
  * its authors all come from this one walk. git's order: a queue by committer date, newest first,
  * where a commit goes behind every queued commit as new or newer than it.
  */
-export async function history(mirror: string, rev: string, max = 20000, store = new ObjectStore(mirror)): Promise<Commit[] | { error: string }> {
+export async function history(
+  mirror: string,
+  rev: string,
+  max = 20000,
+  store = new ObjectStore(mirror),
+  /** Commits already parsed (from any fork: a commit is the same wherever it is); new ones are added. */
+  known = new Map<string, CommitInfo>(),
+): Promise<Commit[] | { error: string }> {
   const tip = await resolveRev(mirror, rev);
   if (typeof tip !== 'string') return tip;
   try {
+    if (!store.has(tip)) throw new ObjectError(`object ${tip.slice(0, 12)} is not in the repository`);
     const read = (oid: string) => {
+      const hit = known.get(oid);
+      if (hit) return hit;
       const o = store.read(oid);
       if (o.type !== 'commit') throw new ObjectError(`${oid.slice(0, 12)} is a ${o.type}, not a commit`);
-      return parseCommit(oid, o.data);
+      const c = parseCommit(oid, o.data);
+      known.set(oid, c);
+      return c;
     };
     const out: Commit[] = [];
     const seen = new Set([tip]);

@@ -18,8 +18,7 @@ import { authorsOf, defaultBranch, history, lastBefore, syncMirror, type Commit 
 import { ObjectError, ObjectStore, parseCommit } from './objects.js';
 import { CommitVolume } from './tree.js';
 import { forgetRepo, primeRepo } from '../lib/git.js';
-import { writeDerivedSync } from '../lib/util/atomic.js';
-import { readFileSync } from 'node:fs';
+import { BatchCache } from './cache.js';
 import { diskVolume, type Volume } from '../lib/fsio.js';
 import { mirrorDir, DEFAULT_JOBS } from './collect.js';
 import { applyPenalty, latePenalty } from './late.js';
@@ -45,6 +44,8 @@ export interface GradeOptions {
   quiet?: boolean;
   /** Shared python compiler (set by gradeBatch). */
   compilePython?: (input: Buffer, signal: AbortSignal) => Promise<unknown>;
+  /** Results and commits from earlier runs (set by gradeBatch). */
+  cache?: BatchCache;
   /** Called as each student's result is known, unless it came whole from the cache. */
   onGraded?: (s: StudentResult) => void;
   /** Stops one student's grading (clone, checkout and checks) after this long; default: every check's timeout plus 10 minutes. */
@@ -63,7 +64,8 @@ export async function gradeBatch(students: Candidate[], opts: GradeOptions): Pro
   const pool = new Semaphore(opts.jobs ?? DEFAULT_JOBS);
   const bar = progress(students.length, 'grade', process.stderr, opts.quiet);
   const worker = new PythonWorker(opts.python ?? 'python3');
-  opts = { ...opts, compilePython: worker.compile };
+  const cache = new BatchCache(opts.out);
+  opts = { ...opts, compilePython: worker.compile, cache };
   const limit = opts.studentTimeoutMs ?? opts.spec.checks.reduce((s, c) => s + c.timeout, 0) * 1000 + 600_000;
   const out = await Promise.all(
     students.map((c) =>
@@ -79,6 +81,7 @@ export async function gradeBatch(students: Candidate[], opts: GradeOptions): Pro
   );
   bar.end();
   worker.close();
+  cache.close();
   return out.sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
 }
 
@@ -112,7 +115,7 @@ async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<Studen
   const deadline = due && new Date(due.getTime() + entry.extensionMinutes * 60_000);
   const led = opts.ledger?.get(entry.netid.toLowerCase());
   const store = new ObjectStore(mirror);
-  const hist = await history(mirror, led ? led.commit : branch, undefined, store);
+  const hist = await history(mirror, led ? led.commit : branch, undefined, store, opts.cache?.commits);
   if ('error' in hist) {
     return { ...base, status: 'error', reason: led ? `the collected commit ${led.commit.slice(0, 12)} is not in the fork: ${hist.error}` : hist.error };
   }
@@ -178,15 +181,10 @@ type Source = { kind: 'fork'; store: ObjectStore; branch: string; commit: string
 
 async function evaluate(entry: RosterEntry, src: Source, opts: GradeOptions): Promise<Evaluated | { error: string }> {
   const key = JSON.stringify([entry.netid, entry.email ?? '', src.kind, src.commit, opts.spec.hash, opts.hiddenHash ?? '', opts.version, opts.offline === true]);
-  const cacheFile = path.join(opts.out, '.cache', `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
-  try {
-    const hit = JSON.parse(readFileSync(cacheFile, 'utf8')) as Evaluated & { key: string };
-    if (hit.key === key) {
-      stats.cached++;
-      return { results: hit.results, selfReported: hit.selfReported, cached: true };
-    }
-  } catch {
-    /* not cached yet (or a torn file from before atomic writes): grade */
+  const hit = opts.cache?.get<Evaluated>(key);
+  if (hit && Array.isArray(hit.results)) {
+    stats.cached++;
+    return { results: hit.results, selfReported: hit.selfReported, cached: true };
   }
   const rel = path.relative(opts.course.root, opts.spec.dir);
   let work: string;
@@ -224,12 +222,12 @@ async function evaluate(entry: RosterEntry, src: Source, opts: GradeOptions): Pr
       python: opts.python, compilePython: opts.compilePython, aws: opts.aws, offline: opts.offline, kinds: gradingKinds(src.kind), volume,
     });
     const hidden = new Set(opts.spec.checks.filter((c) => c.hidden).map((c) => c.id));
-    const results = raw.map((r) => normalize(r, hidden.has(r.id), work, opts));
+    const results = normalize(raw, hidden, work, opts);
     const selfReported = readSelfReported(specDir, volume ?? diskVolume);
     stats.checked++;
     // A live check that could not reach AWS is tried again next run, not remembered.
     const transient = results.some((r) => r.status === 'error' && registry.get(r.kind)?.live);
-    if (!transient) await writeCache(cacheFile, JSON.stringify({ key, results, selfReported }));
+    if (!transient) opts.cache?.put(key, selfReported === undefined ? { results } : { results, selfReported });
     return { results, selfReported };
   } catch (e) {
     if (e instanceof ObjectError) return { error: `commit ${src.commit.slice(0, 12)} could not be read: ${e.message}` };
@@ -239,21 +237,15 @@ async function evaluate(entry: RosterEntry, src: Source, opts: GradeOptions): Pr
   }
 }
 
-/**
- * A cache file: written to a temp name and renamed (a reader never sees half of one), but not
- * fsync'd — a kill -9 loses nothing the kernel holds, and a file torn by a power cut fails to parse
- * and is simply graded again. Syncing 400 small files was a tenth of a cold run.
- */
-async function writeCache(file: string, text: string): Promise<void> {
-  writeDerivedSync(file, text);
-}
 
 /** Results carry no times and no paths of this machine, so every run writes the same bytes. */
-function normalize(r: CheckResult, hidden: boolean, work: string, opts: GradeOptions): CheckResult {
-  const out: CheckResult = JSON.parse(clean(JSON.stringify(r), opts, work));
-  out.durationMs = 0;
-  delete out.stack;
-  if (hidden) out.hidden = true;
+function normalize(raw: CheckResult[], hidden: Set<string>, work: string, opts: GradeOptions): CheckResult[] {
+  const out = JSON.parse(clean(JSON.stringify(raw), opts, work)) as CheckResult[];
+  for (const r of out) {
+    r.durationMs = 0;
+    delete r.stack;
+    if (hidden.has(r.id)) r.hidden = true;
+  }
   return out;
 }
 

@@ -7,7 +7,7 @@
 // Formats: Documentation/gitformat-pack.txt in git's sources (pack and .idx v2), and the loose
 // object layout "<type> <size>\0<data>", zlib-compressed, at objects/xx/yyyy.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants as Z, inflateSync } from 'node:zlib';
 
@@ -122,13 +122,7 @@ export class ObjectStore {
   }
 
   has(oid: string): boolean {
-    if (this.memo.has(oid) || this.locate(oid)) return true;
-    try {
-      readFileSync(this.loosePath(oid));
-      return true;
-    } catch {
-      return false;
-    }
+    return this.memo.has(oid) || this.locate(oid) !== undefined || existsSync(this.loosePath(oid));
   }
 
   // ---- packs ----
