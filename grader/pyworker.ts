@@ -60,8 +60,8 @@ export class PythonWorker {
     job.tries++;
     this.inflight.push(job);
     const c = this.ensure();
-    c.stdin.write(`${job.input.length}\n`);
-    c.stdin.write(job.input);
+    // One write: two would wake python twice (once for the length line, once for the body).
+    c.stdin.write(Buffer.concat([Buffer.from(`${job.input.length}\n`), job.input]));
   }
 
   private ensure(): ChildProcessWithoutNullStreams {

@@ -77,7 +77,18 @@ export class CommitVolume implements Volume {
    * Resolves links along `abs` (all of them, or all but the last component): the absolute path it
    * leads to, which may lie outside the tree; undefined when a component is missing.
    */
-  private resolve(abs: string, followLast: boolean, hops = 0): string | undefined {
+  private resolved = new Map<string, string | undefined>();
+
+  private resolve(abs: string, followLast: boolean): string | undefined {
+    // Checks ask about the same few paths many times (lstat, realpath, stat, read).
+    const key = followLast ? abs : `\0${abs}`;
+    if (this.resolved.has(key)) return this.resolved.get(key);
+    const r = this.walk(abs, followLast, 0);
+    this.resolved.set(key, r);
+    return r;
+  }
+
+  private walk(abs: string, followLast: boolean, hops: number): string | undefined {
     const rel = this.relOf(abs);
     if (rel === undefined) return path.resolve(abs);
     if (rel === '') return this.root;
@@ -92,7 +103,7 @@ export class CommitVolume implements Volume {
         if (hops >= MAX_HOPS) return undefined;
         const target = this.linkTarget(node);
         const joined = path.resolve(this.root, cur, target, ...parts.slice(i + 1));
-        return this.resolve(joined, followLast, hops + 1);
+        return this.walk(joined, followLast, hops + 1);
       }
       if (!last && node.mode !== TREE && node.mode !== GITLINK) return undefined; // a file used as a folder
       cur = next;

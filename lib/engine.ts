@@ -43,6 +43,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   const wanted = selectWithDeps(spec.checks, opts.only);
   const limit = new Semaphore(opts.concurrency ?? 32);
   const started = new Map<string, Promise<CheckResult>>();
+  const runOpts = { ...opts, files, python };
 
   const start = (check: CheckSpec): Promise<CheckResult> => {
     let p = started.get(check.id);
@@ -62,7 +63,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
         if (kind?.needsIdentity && !opts.identity) {
           return skipped(check, opts, `needs a valid user.cfg${opts.identityProblem ? ` (${opts.identityProblem})` : ''}`);
         }
-        return limit.run(() => runOne(spec, check, { ...opts, files, python }));
+        return limit.run(() => runOne(spec, check, runOpts));
       })();
       p.then((r) => {
         trace(`${r.id} ${r.status}`);
@@ -95,7 +96,7 @@ function selectWithDeps(checks: CheckSpec[], only?: string[]): CheckSpec[] {
 
 async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: AssignmentFiles }): Promise<CheckResult> {
   const kind = (opts.kinds ?? registry).get(check.kind)!;
-  const base = baseResult(check, kind.title(check.params));
+  const base = baseResult(check, titleOf(kind, check));
   const ac = new AbortController();
   const ctx: CheckContext = {
     spec, check, course: opts.course, identity: opts.identity, files: opts.files, aws: opts.aws,
@@ -126,6 +127,14 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
   }
   out.durationMs = Math.round(performance.now() - t0);
   return out;
+}
+
+const titles = new WeakMap<CheckSpec, string>();
+/** A check's default title, worked out once per check (a batch runs the same spec for every student). */
+function titleOf(kind: CheckKind<unknown>, check: CheckSpec): string {
+  let t = titles.get(check);
+  if (t === undefined) titles.set(check, (t = kind.title(check.params)));
+  return t;
 }
 
 class TimeoutError extends Error {

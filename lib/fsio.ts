@@ -120,9 +120,11 @@ export class AssignmentFiles {
     if (!l) return base;
     base.symlink = l.type === 'symlink';
     const target = v.realpath(abs);
-    const s = base.symlink ? v.stat(abs) : l;
-    if (target === undefined || !s) return base; // a dangling link
+    if (target === undefined) return base; // a dangling link
     base.outside = target !== root && !target.startsWith(root + path.sep);
+    const s = base.symlink ? v.stat(abs) : l;
+    // A volume held in memory cannot look outside itself: a link out of it is out of the folder.
+    if (!s) return base.outside ? { ...base, type: 'other' } : base;
     base.type = s.type === 'symlink' ? 'other' : s.type;
     base.size = s.size;
     base.executable = s.executable;

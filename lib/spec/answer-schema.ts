@@ -49,7 +49,19 @@ export function isPrecompiled(schema: object): boolean {
   return Boolean(precompiled?.[schemaHash(schema)]);
 }
 
-export async function answerValidator(schema: object): Promise<AnswerValidator> {
+const validators = new WeakMap<object, Promise<AnswerValidator>>();
+
+/** The validator for a schema; made once per schema object (a batch checks many students against the same spec). */
+export function answerValidator(schema: object): Promise<AnswerValidator> {
+  let v = validators.get(schema);
+  if (!v) {
+    validators.set(schema, (v = makeValidator(schema)));
+    v.catch(() => validators.delete(schema));
+  }
+  return v;
+}
+
+async function makeValidator(schema: object): Promise<AnswerValidator> {
   const key = schemaHash(schema);
   let fn = (await loadPrecompiled())[key];
   if (!fn) {
