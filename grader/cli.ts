@@ -167,9 +167,11 @@ export async function mergeCommand(positionals: string[], values: Record<string,
  * changes the batch removes it first, so a kill while exporting can never leave a stale match.
  */
 async function writeAll(batch: BatchResult, out: string, values: Record<string, unknown>, writer?: OutputWriter): Promise<void> {
-  const text = JSON.stringify({ ...batch, exportOptions: exportOptions(values) }, null, 1) + '\n';
+  // Compact: it is read by programs, and a re-run builds and compares it in full.
+  const text = JSON.stringify({ ...batch, exportOptions: exportOptions(values) }) + '\n';
   const file = path.join(out, 'batch.json');
-  if ((await readFile(file, 'utf8').catch(() => undefined)) === text) return;
+  const same = statSync(file, { throwIfNoEntry: false })?.size === Buffer.byteLength(text) && (await readFile(file, 'utf8').catch(() => undefined)) === text;
+  if (same) return;
   await rm(file, { force: true });
   await (writer ?? (await outputWriter(out, values))).finish(batch);
   await writeFileAtomic(file, text);

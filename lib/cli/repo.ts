@@ -46,8 +46,23 @@ export function assignmentAt(root: string, dir: string): string | undefined {
   return rel.split(path.sep)[0];
 }
 
+/**
+ * A2 before A10: runs of digits compare as numbers, the rest case-insensitively. Not localeCompare:
+ * its first call loads ICU's collator, several milliseconds of every command's start-up.
+ */
 export function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' });
+  const re = /(\d+)|(\D+)/g;
+  const pa = a.toLowerCase().match(re) ?? [];
+  const pb = b.toLowerCase().match(re) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const [x, y] = [pa[i], pb[i]];
+    if (x === y) continue;
+    const dx = /^\d/.test(x);
+    const dy = /^\d/.test(y);
+    if (dx && dy) return Number(x) - Number(y) || x.length - y.length;
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /** Resolves the id the user gave, or infers it from where they ran npm; lists choices otherwise. */
