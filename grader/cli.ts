@@ -25,6 +25,7 @@ import { setSandboxCeilings, type SandboxCeilings } from '../lib/run/sandbox.js'
 import { closeGit } from './gitops.js';
 import type { BatchResult, StudentResult } from './types.js';
 import type { OutputWriter } from './export/index.js';
+import { fingerprint, saveUpToDate, upToDate } from './uptodate.js';
 
 /** Limits on student code while grading, stricter than a student's own `check`. */
 export const GRADER_CEILINGS: SandboxCeilings = { network: 'none', memoryBytes: 1024 ** 3, maxOutputBytes: 8 * 1024 * 1024, timeoutMs: 120_000 };
@@ -107,13 +108,27 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
     candidates = roster!.map((entry) => ({ entry }));
   }
   if (shard) candidates = candidates.filter((c) => shardOf(c.entry.netid, shard.n) === shard.k - 1);
+  const ledgerText = await readFile(path.join(out, LEDGER_FILE), 'utf8').catch(() => '');
+  // Forks graded whole (not a shard, not uploads): if nothing they are made from changed since the
+  // last complete run, there is nothing to do.
+  let inputs: unknown[] | undefined;
+  if (roster && !values.zips && !shard) {
+    const courseText = await readFile(path.join(course.root, 'course.yaml'), 'utf8').catch(() => '');
+    inputs = [VERSION, BUILD, spec.hash, hiddenHash ?? '', offline, exportOptions(values), courseText, ledgerText];
+    const saved = upToDate(out, fingerprint(inputs, roster, out));
+    if (saved) {
+      process.stderr.write(`grade: ${saved.students} students, ${saved.graded} graded, ${saved.students - saved.graded} not graded (0 checked, ${saved.students} from cache); nothing changed since the last run; outputs: ${out}\n`);
+      return 0;
+    }
+  }
   const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
   const assignment = batchHeader(spec, hiddenHash);
-  // Each student's own files are written as they are graded; the class files at the end.
-  const writer = shard ? undefined : await outputWriter(out, values);
+  // Each student's own files are written as they are graded; the class files at the end. The
+  // writer is loaded when first needed: a re-run that changes nothing never needs it.
+  let writer: OutputWriter | undefined;
   const students = await gradeBatch(candidates, {
     spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, quiet: values.quiet === true,
-    onGraded: writer && ((s) => writer.student(assignment, s)),
+    onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, s),
   });
   const graded = students.filter((s) => s.status === 'graded').length;
   let where: string;
@@ -122,6 +137,9 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
     await writeFileAtomic(where, JSON.stringify({ assignment, shard, students }) + '\n');
   } else {
     await writeAll({ assignment, students }, out, values, writer);
+    // Taken again now that every fork that could be cloned has its mirror.
+    const fp = inputs && roster && fingerprint(inputs, roster, out);
+    if (fp) saveUpToDate(out, { fingerprint: fp, students: students.length, graded });
     where = out;
   }
   process.stderr.write(`grade: ${students.length} students, ${graded} graded, ${students.length - graded} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`);

@@ -164,7 +164,8 @@ export async function history(
   const tip = await resolveRev(mirror, rev);
   if (typeof tip !== 'string') return tip;
   try {
-    if (!store.has(tip)) throw new ObjectError(`object ${tip.slice(0, 12)} is not in the repository`);
+    // A branch of this fork points into it; a commit named from outside (the ledger's) may not be there.
+    if (tip === rev && !store.has(tip)) throw new ObjectError(`object ${tip.slice(0, 12)} is not in the repository`);
     const read = (oid: string) => {
       const hit = known.get(oid);
       if (hit) return hit;

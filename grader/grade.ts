@@ -47,7 +47,7 @@ export interface GradeOptions {
   /** Results and commits from earlier runs (set by gradeBatch). */
   cache?: BatchCache;
   /** Called as each student's result is known, unless it came whole from the cache. */
-  onGraded?: (s: StudentResult) => void;
+  onGraded?: (s: StudentResult) => void | Promise<void>;
   /** Stops one student's grading (clone, checkout and checks) after this long; default: every check's timeout plus 10 minutes. */
   studentTimeoutMs?: number;
 }
@@ -73,7 +73,7 @@ export async function gradeBatch(students: Candidate[], opts: GradeOptions): Pro
         const r = await withTimeout(gradeOne(c, opts), limit, () => ({
           ...identityOf(c.entry), status: 'timed out' as const, reason: `grading took longer than ${Math.round(limit / 1000)}s and was stopped`, results: [], total: 0,
         }));
-        if (opts.onGraded && !fromCache.has(r)) opts.onGraded(r);
+        if (opts.onGraded && !fromCache.has(r)) await opts.onGraded(r);
         bar.done(c.entry.netid, r.status === 'graded', r.status === 'graded' ? `${r.total}/${opts.spec.points}${r.late?.late ? ' (late)' : ''}` : `${r.status}: ${r.reason ?? ''}`);
         return r;
       }),

@@ -141,6 +141,41 @@ describe('resume, kill -9 and shards', () => {
   }, 180_000);
 });
 
+describe('a re-run with nothing changed', () => {
+  it('does nothing; a new commit collected, a roster edit or a missing mirror each mean real work again', async () => {
+    const dir = await tempDir({}, 'grader-uptodate-');
+    const roster = path.join(dir, 'roster.csv');
+    await writeFile(roster, await writeForks(path.join(dir, 'forks'), 3));
+    const out = path.join(dir, 'out');
+    const grade = () => run(['grade', 'A1', '--roster', roster, '--out', out, '--offline']);
+    expect(grade().stderr).toMatch(/\(3 checked, 0 from cache\)/);
+    expect(grade().stderr).toMatch(/\(0 checked, 3 from cache\); nothing changed since the last run/);
+
+    // A student pushes again (here, history rewritten) and the instructor collects: that student is graded again, no one else.
+    await rm(path.join(dir, 'forks', 's0002.git'), { recursive: true, force: true });
+    await writeFork(path.join(dir, 'forks', 's0002.git'), { netid: 's0002', time: 1484400000 + 7200 });
+    expect(run(['collect', 'A1', '--roster', roster, '--out', out]).code).toBe(0);
+    const after = grade();
+    expect(after.stderr).toMatch(/\(1 checked, 2 from cache\)/);
+    expect(after.stderr).not.toMatch(/nothing changed/);
+    expect(grade().stderr).toMatch(/nothing changed/);
+
+    // A roster edit shows in the outputs.
+    await writeFile(roster, (await readFile(roster, 'utf8')).replace('Student s0003', 'Stu Dent'));
+    const edited = grade();
+    expect(edited.stderr).not.toMatch(/nothing changed/);
+    expect((await rows(out)).map((r) => r.Name)).toContain('Stu Dent');
+
+    // A mirror gone (or a fork that could not be cloned last time): cloned again.
+    await rm(path.join(out, '.mirrors', 's0001.git'), { recursive: true, force: true });
+    expect(grade().stderr).not.toMatch(/nothing changed/);
+    // Outputs removed: written again.
+    await rm(path.join(out, 'batch.json'));
+    expect(grade().stderr).not.toMatch(/nothing changed/);
+    expect(await readFile(path.join(out, 'batch.json'), 'utf8')).toContain('Stu Dent');
+  }, 60_000);
+});
+
 describe('bad --zips input', () => {
   it('a missing path or a file that is not a zip is a one-line error with exit 2', async () => {
     const dir = await tempDir({ 'notes.csv': 'a,b\n' }, 'grader-badzips-');

@@ -1,8 +1,8 @@
 // Anonymous HTTP GETs for the checks any grader can re-run without credentials (aws.s3.public,
 // aws.s3.website): no signing, no cookies, a time limit, a cap on what is read, every host asserted
 // against loopback-only mode (tests), and network trouble reported as Unavailable, never a verdict.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+// node:http and node:https are imported when a request is made: loading them (and tls, net) at
+// start-up cost every command milliseconds, offline runs and the grader's re-runs included.
 import { Unavailable } from '../errors.js';
 import { assertLoopback } from './loopback.js';
 
@@ -66,13 +66,13 @@ export async function anonGet(url: string, o: AnonOptions): Promise<AnonResponse
  * endpoints are told apart by Host, so a stand-in serves them on one port. fetch cannot set Host,
  * hence node:http. Without `via` it connects to the URL's own host.
  */
-export function hostGet(url: string, via: string | undefined, o: AnonOptions): Promise<AnonResponse> {
+export async function hostGet(url: string, via: string | undefined, o: AnonOptions): Promise<AnonResponse> {
   const target = new URL(url);
   const connect = via ? new URL(/^[a-z]+:\/\//i.test(via) ? via : `http://${via}`) : target;
   assertLoopback(connect, o.what, o.env);
   const maxBytes = o.maxBytes ?? 1 << 20;
   const signal = anySignal(o.signal, o.timeoutMs ?? 10_000);
-  const send = connect.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = connect.protocol === 'https:' ? (await import('node:https')).request : (await import('node:http')).request;
   return new Promise((resolve, reject) => {
     const req = send(
       {

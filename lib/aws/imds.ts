@@ -2,7 +2,6 @@
 // session token, then a GET carrying it). Run on the student's instance by `harness evidence`.
 // Plain node:http rather than the SDK: two requests, and the SDK's metadata client retries and
 // waits far longer than a student should wait off EC2.
-import http from 'node:http';
 import { UserError } from '../errors.js';
 import { assertLoopback } from './loopback.js';
 
@@ -68,9 +67,10 @@ interface Answer {
   body: string;
 }
 
-function request(method: string, url: string, headers: Record<string, string>, opts: ImdsOptions): Promise<Answer> {
+async function request(method: string, url: string, headers: Record<string, string>, opts: ImdsOptions): Promise<Answer> {
   const connectMs = opts.connectTimeoutMs ?? 2000;
   const answerMs = opts.timeoutMs ?? 5000;
+  const http = await import('node:http'); // loaded when used, not at every start-up
   return new Promise((resolve, reject) => {
     const noAnswer = (why: string) => new UserError(`not on an EC2 instance (no metadata service answered at ${new URL(url).host}: ${why})`, OFF_EC2_FIX);
     // No proxy, no keep-alive: the metadata service must be reached directly, and refuses proxied requests.
