@@ -160,8 +160,11 @@ describe('history walks in git log order', () => {
     // Walked again from a table of parsed commits, the same; a tip not in this fork is an error.
     const known = new Map();
     await history(gd, 'main', undefined, undefined, known);
-    const again = await history(gd, 'main', undefined, new ObjectStore('/nonexistent'), known);
-    expect(again).toMatchObject({ error: expect.stringMatching(/not in the repository/) });
+    // A branch of this fork is walked from the table alone; a commit named from outside (the ledger's) must be in the fork.
+    const fromTable = await history(gd, 'main', undefined, new ObjectStore('/nonexistent'), known);
+    expect(fromTable).toEqual(h);
+    const pinned = await history(gd, h[0].hash, undefined, new ObjectStore('/nonexistent'), known);
+    expect(pinned).toMatchObject({ error: expect.stringMatching(/not in the repository/) });
     expect(await history(gd, 'no-such-branch')).toEqual({ error: 'no commit on no-such-branch' });
     git(dir, ['pack-refs', '--all']);
     expect(((await history(gd, 'main')) as unknown[]).length).toBe(h.length);
