@@ -148,49 +148,97 @@ function packedRef(text: string, ref: string): string | undefined {
 }
 
 /**
- * The history reachable from `rev` (newest first, in git log's default order, at most `max`
- * commits), read from the repository's objects in this process: the commit to grade, its time and
- * its authors all come from this one walk. git's order: a queue by committer date, newest first,
- * where a commit goes behind every queued commit as new or newer than it.
+ * `git log`'s default order from one commit, read from the repository's objects in this process
+ * and walked only as far as asked: choosing the commit to grade usually needs the tip alone. git's
+ * order: a queue by committer date, newest first, where a commit goes behind every queued commit as
+ * new or newer than it. A commit that cannot be read throws ObjectError when the walk reaches it.
  */
+export class LogWalk implements Iterable<Commit> {
+  private out: Commit[] = [];
+  private queue: CommitInfo[];
+  private seen: Set<string>;
+
+  constructor(
+    private readonly read: (oid: string) => CommitInfo,
+    tip: string,
+    private readonly max = 20000,
+  ) {
+    this.seen = new Set([tip]);
+    this.queue = [read(tip)];
+  }
+
+  private step(): boolean {
+    const c = this.queue.shift();
+    if (!c || this.out.length >= this.max) return false;
+    this.out.push({ hash: c.oid, parents: c.parents, time: new Date(c.time * 1000).toISOString(), email: c.authorEmail });
+    for (const p of c.parents) {
+      if (this.seen.has(p)) continue;
+      this.seen.add(p);
+      const pc = this.read(p);
+      let i = 0;
+      while (i < this.queue.length && this.queue[i].time >= pc.time) i++;
+      this.queue.splice(i, 0, pc);
+    }
+    return true;
+  }
+
+  /** The i-th commit in log order (0 is the tip), or undefined past the end. */
+  at(i: number): Commit | undefined {
+    while (this.out.length <= i && this.step());
+    return this.out[i];
+  }
+
+  *[Symbol.iterator](): Iterator<Commit> {
+    for (let i = 0; ; i++) {
+      const c = this.at(i);
+      if (!c) return;
+      yield c;
+    }
+  }
+}
+
+/** Reads commits from `store`, remembering them in `known` (a commit is the same in every fork). */
+export function commitReader(store: ObjectStore, known = new Map<string, CommitInfo>()): (oid: string) => CommitInfo {
+  return (oid) => {
+    const hit = known.get(oid);
+    if (hit) return hit;
+    const o = store.read(oid);
+    if (o.type !== 'commit') throw new ObjectError(`${oid.slice(0, 12)} is a ${o.type}, not a commit`);
+    const c = parseCommit(oid, o.data);
+    known.set(oid, c);
+    return c;
+  };
+}
+
+/**
+ * The log from `rev` (a branch, or a commit named from outside such as the ledger's), lazily; or
+ * why there is none. A branch of this fork points into it; a named commit must be in the fork.
+ */
+export async function openLog(mirror: string, rev: string, store: ObjectStore, known?: Map<string, CommitInfo>, max?: number): Promise<LogWalk | { error: string }> {
+  const tip = await resolveRev(mirror, rev);
+  if (typeof tip !== 'string') return tip;
+  try {
+    if (tip === rev && !store.has(tip)) throw new ObjectError(`object ${tip.slice(0, 12)} is not in the repository`);
+    return new LogWalk(commitReader(store, known), tip, max);
+  } catch (e) {
+    if (e instanceof ObjectError) return { error: e.message };
+    throw e;
+  }
+}
+
+/** The whole log from `rev` (at most `max` commits): what `git log --format=%H rev` lists. */
 export async function history(
   mirror: string,
   rev: string,
   max = 20000,
   store = new ObjectStore(mirror),
-  /** Commits already parsed (from any fork: a commit is the same wherever it is); new ones are added. */
+  /** Commits already parsed (from any fork); new ones are added. */
   known = new Map<string, CommitInfo>(),
 ): Promise<Commit[] | { error: string }> {
-  const tip = await resolveRev(mirror, rev);
-  if (typeof tip !== 'string') return tip;
+  const log = await openLog(mirror, rev, store, known, max);
+  if ('error' in log) return log;
   try {
-    // A branch of this fork points into it; a commit named from outside (the ledger's) may not be there.
-    if (tip === rev && !store.has(tip)) throw new ObjectError(`object ${tip.slice(0, 12)} is not in the repository`);
-    const read = (oid: string) => {
-      const hit = known.get(oid);
-      if (hit) return hit;
-      const o = store.read(oid);
-      if (o.type !== 'commit') throw new ObjectError(`${oid.slice(0, 12)} is a ${o.type}, not a commit`);
-      const c = parseCommit(oid, o.data);
-      known.set(oid, c);
-      return c;
-    };
-    const out: Commit[] = [];
-    const seen = new Set([tip]);
-    const queue: CommitInfo[] = [read(tip)];
-    while (queue.length && out.length < max) {
-      const c = queue.shift()!;
-      out.push({ hash: c.oid, parents: c.parents, time: new Date(c.time * 1000).toISOString(), email: c.authorEmail });
-      for (const p of c.parents) {
-        if (seen.has(p)) continue;
-        seen.add(p);
-        const pc = read(p);
-        let i = 0;
-        while (i < queue.length && queue[i].time >= pc.time) i++;
-        queue.splice(i, 0, pc);
-      }
-    }
-    return out;
+    return [...log];
   } catch (e) {
     if (e instanceof ObjectError) return { error: e.message };
     throw e;
@@ -198,20 +246,16 @@ export async function history(
 }
 
 /** The first commit in git's order dated at or before `before` (what `git rev-list -1 --before` picks). */
-export function lastBefore(commits: Commit[], before: Date): Commit | undefined {
-  return commits.find((c) => Date.parse(c.time) <= before.getTime());
+export function lastBefore(commits: Iterable<Commit>, before: Date): Commit | undefined {
+  for (const c of commits) if (Date.parse(c.time) <= before.getTime()) return c;
+  return undefined;
 }
 
-/** Author emails of the history of `from`, newest first (as `git log --format=%ae from`). */
-export function authorsOf(commits: Commit[], from: string): string[] {
-  const byHash = new Map(commits.map((c) => [c.hash, c]));
-  const reach = new Set<string>();
-  const stack = [from];
-  while (stack.length) {
-    const h = stack.pop()!;
-    if (reach.has(h) || !byHash.has(h)) continue;
-    reach.add(h);
-    stack.push(...byHash.get(h)!.parents);
-  }
-  return commits.filter((c) => reach.has(c.hash)).map((c) => c.email);
+/** Author emails along a log, newest first (as `git log --format=%ae`); re-iterable, lazy. */
+export function emailsOf(log: LogWalk): Iterable<string> {
+  return {
+    *[Symbol.iterator]() {
+      for (const c of log) yield c.email;
+    },
+  };
 }

@@ -14,7 +14,7 @@ import type { AwsAccess } from '../lib/aws/access.js';
 import type { Course } from '../lib/course.js';
 import type { Identity } from '../lib/usercfg.js';
 import type { CheckResult, Spec } from '../lib/types.js';
-import { authorsOf, defaultBranch, history, lastBefore, syncMirror, type Commit } from './gitops.js';
+import { commitReader, defaultBranch, emailsOf, lastBefore, LogWalk, openLog, syncMirror, type Commit } from './gitops.js';
 import { ObjectError, ObjectStore, parseCommit } from './objects.js';
 import { CommitVolume } from './tree.js';
 import { forgetRepo, primeRepo } from '../lib/git.js';
@@ -115,26 +115,35 @@ async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<Studen
   const deadline = due && new Date(due.getTime() + entry.extensionMinutes * 60_000);
   const led = opts.ledger?.get(entry.netid.toLowerCase());
   const store = new ObjectStore(mirror);
-  const hist = await history(mirror, led ? led.commit : branch, undefined, store, opts.cache?.commits);
-  if ('error' in hist) {
-    return { ...base, status: 'error', reason: led ? `the collected commit ${led.commit.slice(0, 12)} is not in the fork: ${hist.error}` : hist.error };
+  const known = opts.cache?.commits;
+  const log = await openLog(mirror, led ? led.commit : branch, store, known);
+  if ('error' in log) {
+    return { ...base, status: 'error', reason: led ? `the collected commit ${led.commit.slice(0, 12)} is not in the fork: ${log.error}` : log.error };
   }
   const tries: { pick: Commit; choice: CommitChoice; lateAt: Date }[] = [];
-  if (led) {
-    // The commit surely existed when it was fetched, whatever date it claims.
-    const at = new Date(Math.min(Date.parse(hist[0].time), Date.parse(led.fetchedAt)));
-    tries.push({ pick: hist[0], choice: 'collected', lateAt: at });
-  } else {
-    const onTime = deadline ? lastBefore(hist, deadline) : hist[0];
-    if (onTime) tries.push({ pick: onTime, choice: 'date-based', lateAt: new Date(onTime.time) });
-    if (deadline && acceptsLate(opts.course) && hist[0] !== onTime) tries.push({ pick: hist[0], choice: 'date-based', lateAt: new Date(hist[0].time) });
-    if (!tries.length) return { ...base, status: 'error', reason: `no commit on ${branch} at or before the deadline, ${deadline!.toISOString()}` };
+  try {
+    // The log is walked only as far as the choice needs (usually the tip alone).
+    const tip = log.at(0)!;
+    if (led) {
+      // The commit surely existed when it was fetched, whatever date it claims.
+      const at = new Date(Math.min(Date.parse(tip.time), Date.parse(led.fetchedAt)));
+      tries.push({ pick: tip, choice: 'collected', lateAt: at });
+    } else {
+      const onTime = deadline ? lastBefore(log, deadline) : tip;
+      if (onTime) tries.push({ pick: onTime, choice: 'date-based', lateAt: new Date(onTime.time) });
+      if (deadline && acceptsLate(opts.course) && tip !== onTime) tries.push({ pick: tip, choice: 'date-based', lateAt: new Date(tip.time) });
+      if (!tries.length) return { ...base, status: 'error', reason: `no commit on ${branch} at or before the deadline, ${deadline!.toISOString()}` };
+    }
+  } catch (e) {
+    if (!(e instanceof ObjectError)) throw e;
+    return { ...base, status: 'error', reason: e.message };
   }
+  const logFrom = (c: Commit) => (c === log.at(0) ? log : new LogWalk(commitReader(store, known), c.hash));
   // With a later commit too, the student gets whichever scores more after its penalty.
   let best: StudentResult | undefined;
   for (const t of tries) {
     const late = latePenalty(t.lateAt, due, entry.extensionMinutes, opts.course.late);
-    const r = await evaluate(entry, { kind: 'fork', store, branch, commit: t.pick.hash, authors: authorsOf(hist, t.pick.hash) }, opts);
+    const r = await evaluate(entry, { kind: 'fork', store, branch, commit: t.pick.hash, authors: emailsOf(logFrom(t.pick)) }, opts);
     const s: StudentResult = 'error' in r
       ? { ...base, status: 'error', reason: r.error, commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time }
       : finish(base, r, opts, late, { commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time });
@@ -177,7 +186,7 @@ function finish(base: Omit<StudentResult, 'status'>, r: Evaluated, opts: GradeOp
   return s;
 }
 
-type Source = { kind: 'fork'; store: ObjectStore; branch: string; commit: string; authors: string[] } | { kind: 'zip'; dir: string; commit: string };
+type Source = { kind: 'fork'; store: ObjectStore; branch: string; commit: string; authors: Iterable<string> } | { kind: 'zip'; dir: string; commit: string };
 
 async function evaluate(entry: RosterEntry, src: Source, opts: GradeOptions): Promise<Evaluated | { error: string }> {
   const key = JSON.stringify([entry.netid, entry.email ?? '', src.kind, src.commit, opts.spec.hash, opts.hiddenHash ?? '', opts.version, opts.offline === true]);

@@ -140,12 +140,13 @@ export interface KnownRepo {
   dirs: { dir: string; prefix: string }[];
   remotes: Record<string, string>;
   status: RepoStatus;
-  /** Author emails of the history, newest first. */
-  authors: string[];
+  /** Author emails of the history, newest first; may be lazy (walked only as far as a check asks). */
+  authors: Iterable<string>;
   /** Every tracked path, relative to the root. */
   tracked: string[];
 }
 const known = new Map<string, { tracked: Set<string>; keys: string[] }>();
+const knownAuthors = new Map<string, Iterable<string>>();
 
 export function primeRepo(k: KnownRepo): void {
   const keys: string[] = [];
@@ -160,13 +161,15 @@ export function primeRepo(k: KnownRepo): void {
   }
   for (const [name, url] of Object.entries(k.remotes)) put(`remote:${k.root}:${name}`, url);
   put(`status:${k.root}`, k.status);
-  put(`authors:${k.root}`, k.authors);
+  knownAuthors.set(k.root, k.authors);
   put(`ls-files:${k.root}`, k.tracked);
   known.set(k.root, { tracked: new Set(k.tracked), keys });
 }
 
 export function forgetRepo(root: string, dirs: string[] = []): void {
   for (const key of known.get(root)?.keys ?? []) cache.delete(key);
+  knownAuthors.delete(root);
+  cache.delete(`authors:${root}`);
   known.delete(root);
   for (const d of dirs) known.delete(d);
 }
@@ -262,10 +265,24 @@ export function parseStatus(text: string): RepoStatus {
 /** Author emails of every commit in HEAD's history, newest first, as git stored them. */
 export function authorEmails(root: string, signal?: AbortSignal): Promise<string[]> {
   return cached(`authors:${root}`, async () => {
+    const primed = knownAuthors.get(root);
+    if (primed) return [...primed];
     const out = await runGit(root, ['log', '--format=%ae', 'HEAD', '--'], { signal });
     if (out.code !== 0) return []; // no commits yet: git printed why on stderr
     return out.stdout.split('\n').filter(Boolean);
   });
+}
+
+/**
+ * Whether any commit in HEAD's history is authored with `email` (compared trimmed, ignoring case).
+ * With a primed, lazy history it stops at the first match instead of reading every commit.
+ */
+export async function authoredBy(root: string, email: string, signal?: AbortSignal): Promise<boolean> {
+  const want = email.trim().toLowerCase();
+  const primed = knownAuthors.get(root);
+  const emails = primed ?? (await authorEmails(root, signal));
+  for (const e of emails) if (e.trim().toLowerCase() === want) return true;
+  return false;
 }
 
 /** Every file tracked by git in the repository (paths relative to the root). */

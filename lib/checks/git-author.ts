@@ -1,7 +1,7 @@
 // git.author: at least one commit in HEAD's history is authored with the email in user.cfg.
 import { defineKind } from './kind.js';
 import { Failure, Skip } from '../errors.js';
-import { authorEmails, requireRepo } from '../git.js';
+import { authorEmails, authoredBy, requireRepo } from '../git.js';
 
 export default defineKind<Record<string, never>>({
   kind: 'git.author',
@@ -17,9 +17,8 @@ export default defineKind<Record<string, never>>({
     const email = ctx.identity?.email;
     if (!email) throw new Skip('user.cfg is missing or not valid, so your email is not known.');
     const { root } = await requireRepo(ctx);
+    if (await authoredBy(root, email, ctx.signal)) return;
     const emails = await authorEmails(root, ctx.signal);
-    const want = email.trim().toLowerCase();
-    if (emails.some((e) => e.trim().toLowerCase() === want)) return;
     const seen = [...new Set(emails.map((e) => e.trim()))];
     const found = seen.length === 0 ? 'no commits' : seen.slice(0, 3).join(', ') + (seen.length > 3 ? ` and ${seen.length - 3} more` : '');
     throw new Failure({
