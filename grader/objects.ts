@@ -21,8 +21,9 @@ const OFS_DELTA = 6;
 const REF_DELTA = 7;
 /** Objects larger than this are never inflated whole (a size check needs only their header). */
 export const MAX_OBJECT_BYTES = 256 * 1024 * 1024;
-/** Inflated objects kept per store (one student's grading). */
-const MEMO_BYTES = 64 * 1024 * 1024;
+/** Inflated objects kept per store (one student's grading), and the largest one kept. */
+const MEMO_BYTES = 16 * 1024 * 1024;
+const MEMO_OBJECT_BYTES = 256 * 1024;
 /** Blobs up to this size are read whole (and verified) even when only their start is wanted. */
 const HEAD_WHOLE_BYTES = 8 * 1024 * 1024;
 /** Delta chains longer than git's own default maximum (50) are refused, with room to spare. */
@@ -62,8 +63,9 @@ export class ObjectStore {
     const obj = at ? this.readPacked(oid, at) : this.readLoose(oid);
     const h = createHash('sha1').update(`${obj.type} ${obj.data.length}\0`).update(obj.data).digest('hex');
     if (h !== oid) throw new ObjectError(`object ${oid.slice(0, 12)} is corrupt (its content hashes to ${h.slice(0, 12)})`);
-    // Kept for the rest of this student's grading (checks ask for a file's size, then its bytes).
-    if (this.memoBytes + obj.data.length <= MEMO_BYTES) {
+    // Small objects are kept for the rest of this student's grading (checks ask for a file's size,
+    // then its bytes); a large one is left to its reader (AssignmentFiles keeps what it read).
+    if (obj.data.length <= MEMO_OBJECT_BYTES && this.memoBytes + obj.data.length <= MEMO_BYTES) {
       this.memo.set(oid, obj);
       this.memoBytes += obj.data.length;
     }
@@ -76,10 +78,10 @@ export class ObjectStore {
     if (hit) return hit.data.length;
     const at = this.locate(oid);
     if (!at) {
-      // A small loose object is read whole now: its bytes are usually wanted next.
       const file = this.looseFile(oid);
-      if (file.length <= 256 * 1024) return this.read(oid).data.length;
-      return parseLooseHeader(inflatePrefix(file, 0, 64), oid).size;
+      const { size } = parseLooseHeader(file.length <= SMALL_BYTES ? inflateSmall(file, 0, 63, oid) : inflatePrefix(file, 0, 64), oid);
+      // A small one is read whole now (and kept): its bytes are usually wanted next.
+      return size <= MEMO_OBJECT_BYTES ? this.read(oid).data.length : size;
     }
     const e = entryAt(at.pack, at.offset);
     if (e.type !== OFS_DELTA && e.type !== REF_DELTA) return e.size;

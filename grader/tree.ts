@@ -150,6 +150,12 @@ export class CommitVolume implements Volume {
     return node?.names ? [...node.names] : [];
   }
 
+  contentId(abs: string): string | undefined {
+    const parent = this.resolve(path.dirname(path.resolve(abs)), true);
+    const node = parent === undefined ? undefined : this.nodeAt(path.join(parent, path.basename(abs)));
+    return node && node.mode !== TREE && node.mode !== GITLINK && node.mode !== LINK ? node.oid : undefined;
+  }
+
   read(abs: string, rel: string, cap: number, partialOk = false): Buffer {
     const node = this.nodeAt(this.resolve(abs, true));
     if (!node) throw new Failure({ rationale: `${rel} is missing.`, file: rel });

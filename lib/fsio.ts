@@ -47,6 +47,11 @@ export interface Volume {
    * `cap` is a Failure naming `rel`; a permission problem is a Failure with a hint.
    */
   read(abs: string, rel: string, cap: number, partialOk?: boolean): Buffer;
+  /**
+   * A name for a regular file's content, when the volume knows one without reading it (git's
+   * blob name): the same name means the same bytes, in any fork. The disk knows none.
+   */
+  contentId?(abs: string): string | undefined;
 }
 
 const kindOf = (s: import('node:fs').Stats): VolumeEntry => ({
@@ -170,6 +175,11 @@ export class AssignmentFiles {
     const info = await this.info(rel);
     assertReadable(info);
     return this.volume.read(info.abs, rel, n, true);
+  }
+
+  /** See Volume.contentId: undefined on the disk. */
+  contentId(abs: string): string | undefined {
+    return this.volume.contentId?.(abs);
   }
 
   /**

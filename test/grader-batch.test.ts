@@ -176,6 +176,26 @@ describe('a re-run with nothing changed', () => {
   }, 60_000);
 });
 
+describe('secrets across a class', () => {
+  it('a file the same in two forks is scanned once, and each student is told of the file by its own name', async () => {
+    const dir = await tempDir({}, 'grader-secrets-');
+    // Built at run time so this file never holds a key-shaped string.
+    const leak = Buffer.from(`aws_access_key_id = ${['AKIA', 'IOSFODNN7', 'TESTQQQ'].join('')}\n`);
+    const roster = path.join(dir, 'roster.csv');
+    await writeFile(roster, await writeForks(path.join(dir, 'forks'), 3, {
+      mutate: (i, ans) => (i === 1 ? ans : [...ans, [`assignments/A1/${i === 0 ? 'notes.txt' : 'keys.txt'}`, leak]] as [string, Buffer][]),
+    }));
+    const out = path.join(dir, 'out');
+    // One at a time, so the third student's scan surely finds the first's in the cache.
+    expect(run(['grade', 'A1', '--roster', roster, '--out', out, '--offline', '--jobs', '1']).code).toBe(0);
+    const batch = JSON.parse(await readFile(path.join(out, 'batch.json'), 'utf8')) as { students: { netid: string; results: { id: string; status: string; rationale?: string }[] }[] };
+    const verdict = (netid: string) => batch.students.find((s) => s.netid === netid)!.results.find((r) => r.id === 'no-secrets')!;
+    expect(verdict('s0001')).toMatchObject({ status: 'fail', rationale: expect.stringMatching(/^notes\.txt:1 looks like an AWS access key id/) });
+    expect(verdict('s0002').status).toBe('pass');
+    expect(verdict('s0003')).toMatchObject({ status: 'fail', rationale: expect.stringMatching(/^keys\.txt:1 looks like/) });
+  }, 60_000);
+});
+
 describe('bad --zips input', () => {
   it('a missing path or a file that is not a zip is a one-line error with exit 2', async () => {
     const dir = await tempDir({ 'notes.csv': 'a,b\n' }, 'grader-badzips-');

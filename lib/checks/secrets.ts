@@ -66,13 +66,30 @@ export default defineKind<Params>({
   },
 });
 
+/**
+ * What a file's content holds, by content name (git's blob name, when the files come from a
+ * commit): a batch scans each distinct file once, so the course's own files, the same in every
+ * fork, are read and scanned for the first student only. Hits are kept without the file's name.
+ */
+const byContent = new Map<string, Omit<SecretHit, 'file'>[]>();
+const MAX_REMEMBERED = 100_000;
+
 /** The name check, then the contents of a regular file (not a link: git stores only its target). */
 async function scanFile(files: AssignmentFiles, abs: string, name: string): Promise<SecretHit[]> {
   const hits: SecretHit[] = [];
   const byName = scanName(name);
   if (byName) hits.push(byName);
-  const buf = await files.peek(abs, MAX_SCAN_BYTES);
-  if (buf) hits.push(...scanBuffer(buf, name));
+  const id = files.contentId(abs);
+  let found = id === undefined ? undefined : byContent.get(id);
+  if (!found) {
+    const buf = await files.peek(abs, MAX_SCAN_BYTES);
+    found = buf ? scanBuffer(buf, '').map(({ file: _, ...h }) => h) : [];
+    if (id !== undefined && buf) {
+      if (byContent.size >= MAX_REMEMBERED) byContent.clear();
+      byContent.set(id, found);
+    }
+  }
+  for (const h of found) hits.push({ file: name, ...h });
   return hits;
 }
 
