@@ -5,13 +5,16 @@
 import path from 'node:path';
 import { Failure } from '../lib/errors.js';
 import { formatBytes, type Volume, type VolumeEntry } from '../lib/fsio.js';
-import { ObjectError, parseTree, type ObjectStore } from './objects.js';
+import { ObjectError, parseTree, type ObjectStore, type TreeEntry } from './objects.js';
 
 const TREE = 0o040000;
 const LINK = 0o120000;
 const GITLINK = 0o160000;
 /** A fork with more tracked paths than this is refused (a checkout of it would be unreasonable too). */
 export const MAX_TREE_ENTRIES = 200_000;
+const parsedTrees = new Map<string, TreeEntry[]>();
+const MAX_PARSED_TREES = 20_000;
+
 /** A path with '.', '..' or empty segments: resolved the slow way. */
 const DOTTY = /\/\.{0,2}(\/|$)|\/\//;
 /** Links followed in one lookup before giving up, as the kernel does (ELOOP). */
@@ -40,10 +43,8 @@ export class CommitVolume implements Volume {
   }
 
   private load(prefix: string, oid: string): void {
-    const obj = this.store.read(oid);
-    if (obj.type !== 'tree') throw new ObjectError(`${prefix || 'the root'} is a ${obj.type}, not a tree`);
     const names: string[] = [];
-    for (const e of parseTree(oid, obj.data)) {
+    for (const e of this.entries(prefix, oid)) {
       // A name git itself would refuse to check out is left out, as a checkout would fail on it.
       if (!e.name || e.name === '.' || e.name === '..' || e.name.includes('/') || e.name.toLowerCase() === '.git') continue;
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
@@ -53,6 +54,22 @@ export class CommitVolume implements Volume {
       if (e.mode === TREE) this.load(rel, e.oid);
     }
     this.nodes.get(prefix)!.names = names;
+  }
+
+  /**
+   * A tree's entries. A tree is the same wherever it is, so they are kept across students: the
+   * course's own folders (most of a real fork) are parsed once a batch, not once a student.
+   */
+  private entries(prefix: string, oid: string): TreeEntry[] {
+    let list = parsedTrees.get(oid);
+    if (!list) {
+      const obj = this.store.read(oid);
+      if (obj.type !== 'tree') throw new ObjectError(`${prefix || 'the root'} is a ${obj.type}, not a tree`);
+      list = parseTree(oid, obj.data);
+      if (parsedTrees.size >= MAX_PARSED_TREES) parsedTrees.clear();
+      parsedTrees.set(oid, list);
+    }
+    return list;
   }
 
   /** Every tracked path (files, links, submodules), '/'-separated and sorted as `git ls-files` sorts. */
