@@ -1,25 +1,20 @@
-// `harness grade`: for each student choose the commit (or the Canvas upload) to grade, check it out
-// into a work tree of its own, run the spec's checks there, apply the late policy, and hand the
-// records to the exporters. One student's problem is that student's status; the batch goes on.
+// `harness grade`: for each student choose the commit (or the Canvas upload) to grade, run the
+// spec's checks on it (read straight from git objects, grader/checkrun.ts), apply the late policy,
+// and hand the records to the exporters. One student's problem is that student's status; the batch goes on.
 // Results are cached per (student, commit, spec + hidden checks, harness build), so a re-run, or a
 // run restarted after a kill, does only the work not yet done, and ends with the same bytes.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runChecks, Semaphore, summarize } from '../lib/engine.js';
+import { Semaphore, summarize } from '../lib/engine.js';
 import { registry } from '../lib/checks/registry.js';
-import type { CheckKind } from '../lib/checks/kind.js';
-import { Skip } from '../lib/errors.js';
 import type { AwsAccess } from '../lib/aws/access.js';
 import type { Course } from '../lib/course.js';
-import type { Identity } from '../lib/usercfg.js';
 import type { CheckResult, Spec } from '../lib/types.js';
-import { commitReader, defaultBranch, emailsOf, lastBefore, LogWalk, openLog, syncMirror, type Commit } from './gitops.js';
-import { ObjectError, ObjectStore, parseCommit } from './objects.js';
-import { CommitVolume } from './tree.js';
-import { forgetRepo, primeRepo } from '../lib/git.js';
+import { defaultBranch, lastBefore, openLog, syncMirror, type Commit } from './gitops.js';
+import { ObjectError, ObjectStore } from './objects.js';
 import { BatchCache } from './cache.js';
-import { diskVolume, type Volume } from '../lib/fsio.js';
+import { checkSource, cleanPaths, type CheckEnv, type CheckJob, type Checked } from './checkrun.js';
 import { mirrorDir, DEFAULT_JOBS } from './collect.js';
 import { applyPenalty, latePenalty } from './late.js';
 import { progress } from './progress.js';
@@ -42,8 +37,8 @@ export interface GradeOptions {
   /** Latest ledger entry per lower-cased NetID. */
   ledger?: Map<string, LedgerEntry>;
   quiet?: boolean;
-  /** Shared python compiler (set by gradeBatch). */
-  compilePython?: (input: Buffer, signal: AbortSignal) => Promise<unknown>;
+  /** Where checks run (set by gradeBatch). */
+  checker?: Checker;
   /** Results and commits from earlier runs (set by gradeBatch). */
   cache?: BatchCache;
   /** Called as each student's result is known, unless it came whole from the cache. */
@@ -63,26 +58,49 @@ export type Candidate = { entry: RosterEntry; upload?: CanvasStudent };
 export async function gradeBatch(students: Candidate[], opts: GradeOptions): Promise<StudentResult[]> {
   const pool = new Semaphore(opts.jobs ?? DEFAULT_JOBS);
   const bar = progress(students.length, 'grade', process.stderr, opts.quiet);
-  const worker = new PythonWorker(opts.python ?? 'python3');
   const cache = new BatchCache(opts.out);
-  opts = { ...opts, compilePython: worker.compile, cache };
+  const checker = new Checker(opts);
+  opts = { ...opts, checker, cache };
   const limit = opts.studentTimeoutMs ?? opts.spec.checks.reduce((s, c) => s + c.timeout, 0) * 1000 + 600_000;
-  const out = await Promise.all(
-    students.map((c) =>
-      pool.run(async () => {
-        const r = await withTimeout(gradeOne(c, opts), limit, () => ({
-          ...identityOf(c.entry), status: 'timed out' as const, reason: `grading took longer than ${Math.round(limit / 1000)}s and was stopped`, results: [], total: 0,
-        }));
-        if (opts.onGraded && !fromCache.has(r)) await opts.onGraded(r);
-        bar.done(c.entry.netid, r.status === 'graded', r.status === 'graded' ? `${r.total}/${opts.spec.points}${r.late?.late ? ' (late)' : ''}` : `${r.status}: ${r.reason ?? ''}`);
-        return r;
-      }),
-    ),
-  );
-  bar.end();
-  worker.close();
-  cache.close();
-  return out.sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
+  try {
+    const out = await Promise.all(
+      students.map((c) =>
+        pool.run(async () => {
+          const r = await withTimeout(gradeOne(c, opts), limit, () => ({
+            ...identityOf(c.entry), status: 'timed out' as const, reason: `grading took longer than ${Math.round(limit / 1000)}s and was stopped`, results: [], total: 0,
+          }));
+          if (opts.onGraded && !fromCache.has(r)) await opts.onGraded(r);
+          bar.done(c.entry.netid, r.status === 'graded', r.status === 'graded' ? `${r.total}/${opts.spec.points}${r.late?.late ? ' (late)' : ''}` : `${r.status}: ${r.reason ?? ''}`);
+          return r;
+        }),
+      ),
+    );
+    bar.end();
+    return out.sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
+  } finally {
+    checker.close();
+    cache.close();
+  }
+}
+
+/** Runs students' checks in this process, with one python3 shared by every student. */
+class Checker {
+  private local?: { env: CheckEnv; py: PythonWorker };
+
+  constructor(private readonly opts: GradeOptions) {}
+
+  run(job: CheckJob, store?: ObjectStore): Promise<Checked | { error: string }> {
+    if (!this.local) {
+      const py = new PythonWorker(this.opts.python ?? 'python3');
+      const o = this.opts;
+      this.local = { py, env: { spec: o.spec, course: o.course, out: o.out, python: o.python, offline: o.offline, aws: o.aws, compilePython: py.compile } };
+    }
+    return checkSource(job, this.local.env, store);
+  }
+
+  close(): void {
+    this.local?.py.close();
+  }
 }
 
 function identityOf(e: RosterEntry): Pick<StudentResult, 'netid' | 'name' | 'canvasId' | 'sisUserId' | 'sisLoginId' | 'section'> {
@@ -96,7 +114,7 @@ async function gradeOne(c: Candidate, opts: GradeOptions): Promise<StudentResult
   try {
     return c.upload ? await gradeUpload(c.entry, c.upload, opts) : await gradeFork(c.entry, opts);
   } catch (e) {
-    return { ...base, status: 'error', reason: clean((e as Error).message ?? String(e), opts) };
+    return { ...base, status: 'error', reason: cleanPaths((e as Error).message ?? String(e), opts.out) };
   }
 }
 
@@ -138,12 +156,11 @@ async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<Studen
     if (!(e instanceof ObjectError)) throw e;
     return { ...base, status: 'error', reason: e.message };
   }
-  const logFrom = (c: Commit) => (c === log.at(0) ? log : new LogWalk(commitReader(store, known), c.hash));
   // With a later commit too, the student gets whichever scores more after its penalty.
   let best: StudentResult | undefined;
   for (const t of tries) {
     const late = latePenalty(t.lateAt, due, entry.extensionMinutes, opts.course.late);
-    const r = await evaluate(entry, { kind: 'fork', store, branch, commit: t.pick.hash, authors: emailsOf(logFrom(t.pick)) }, opts);
+    const r = await evaluate({ kind: 'fork', entry, mirror, branch, commit: t.pick.hash }, opts, store);
     const s: StudentResult = 'error' in r
       ? { ...base, status: 'error', reason: r.error, commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time }
       : finish(base, r, opts, late, { commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time });
@@ -164,7 +181,7 @@ async function gradeUpload(entry: RosterEntry, up: CanvasStudent, opts: GradeOpt
   const late: LatePenalty = up.late && due
     ? latePenalty(new Date(due.getTime() + (entry.extensionMinutes + opts.course.late.graceMinutes + 1) * 60_000), due, entry.extensionMinutes, opts.course.late)
     : { late: up.late, minutesLate: 0, penaltyPercent: 0 };
-  const r = await evaluate(entry, { kind: 'zip', dir: up.dir, commit }, opts);
+  const r = await evaluate({ kind: 'zip', entry, dir: up.dir, commit }, opts);
   if ('error' in r) return { ...base, status: 'error', reason: r.error, choice: 'zip' };
   const s = finish(base, r, opts, late, { commit, choice: 'zip' });
   if (up.problem) s.reason = up.problem;
@@ -186,110 +203,21 @@ function finish(base: Omit<StudentResult, 'status'>, r: Evaluated, opts: GradeOp
   return s;
 }
 
-type Source = { kind: 'fork'; store: ObjectStore; branch: string; commit: string; authors: Iterable<string> } | { kind: 'zip'; dir: string; commit: string };
-
-async function evaluate(entry: RosterEntry, src: Source, opts: GradeOptions): Promise<Evaluated | { error: string }> {
-  const key = JSON.stringify([entry.netid, entry.email ?? '', src.kind, src.commit, opts.spec.hash, opts.hiddenHash ?? '', opts.version, opts.offline === true]);
+async function evaluate(job: CheckJob, opts: GradeOptions, store?: ObjectStore): Promise<Evaluated | { error: string }> {
+  const entry = job.entry;
+  const key = JSON.stringify([entry.netid, entry.email ?? '', job.kind, job.commit, opts.spec.hash, opts.hiddenHash ?? '', opts.version, opts.offline === true]);
   const hit = opts.cache?.get<Evaluated>(key);
   if (hit && Array.isArray(hit.results)) {
     stats.cached++;
     return { results: hit.results, selfReported: hit.selfReported, cached: true };
   }
-  const rel = path.relative(opts.course.root, opts.spec.dir);
-  let work: string;
-  let specDir: string;
-  let volume: CommitVolume | undefined;
-  if (src.kind === 'fork') {
-    // The commit is graded straight from its objects: no checkout, nothing written. The path is
-    // made up (it never exists on disk) and is replaced by '.' in everything the student sees.
-    work = path.join(opts.out, '.work', entry.netid.toLowerCase());
-    try {
-      const c = src.store.read(src.commit);
-      if (c.type !== 'commit') throw new ObjectError(`${src.commit.slice(0, 12)} is a ${c.type}, not a commit`);
-      volume = new CommitVolume(src.store, work, parseCommit(src.commit, c.data).tree);
-    } catch (e) {
-      if (!(e instanceof ObjectError)) throw e;
-      return { error: `commit ${src.commit.slice(0, 12)} could not be read: ${e.message}` };
-    }
-    specDir = path.join(work, rel);
-    primeRepo({
-      root: work,
-      dirs: [{ dir: specDir, prefix: rel ? `${rel.split(path.sep).join('/')}/` : '' }],
-      remotes: { origin: entry.repo ?? '' },
-      status: { oid: src.commit, branch: src.branch, upstream: `origin/${src.branch}`, ahead: 0, behind: 0, changes: [] },
-      authors: src.authors,
-      tracked: volume.tracked(),
-    });
-  } else {
-    work = specDir = src.dir;
-  }
-  try {
-    const spec: Spec = { ...opts.spec, dir: specDir, file: path.join(specDir, path.basename(opts.spec.file)) };
-    const identity: Identity | undefined = entry.email ? { netid: entry.netid, name: entry.name, email: entry.email, warnings: [], file: '' } : undefined;
-    const raw = await runChecks(spec, {
-      course: opts.course, identity, identityProblem: identity ? undefined : 'the roster gives no email for this student',
-      python: opts.python, compilePython: opts.compilePython, aws: opts.aws, offline: opts.offline, kinds: gradingKinds(src.kind), volume,
-    });
-    const hidden = new Set(opts.spec.checks.filter((c) => c.hidden).map((c) => c.id));
-    const results = normalize(raw, hidden, work, opts);
-    const selfReported = readSelfReported(specDir, volume ?? diskVolume);
-    stats.checked++;
-    // A live check that could not reach AWS is tried again next run, not remembered.
-    const transient = results.some((r) => r.status === 'error' && registry.get(r.kind)?.live);
-    if (!transient) opts.cache?.put(key, selfReported === undefined ? { results } : { results, selfReported });
-    return { results, selfReported };
-  } catch (e) {
-    if (e instanceof ObjectError) return { error: `commit ${src.commit.slice(0, 12)} could not be read: ${e.message}` };
-    throw e;
-  } finally {
-    if (src.kind === 'fork') forgetRepo(work, [specDir]);
-  }
-}
-
-
-/** Results carry no times and no paths of this machine, so every run writes the same bytes. */
-function normalize(raw: CheckResult[], hidden: Set<string>, work: string, opts: GradeOptions): CheckResult[] {
-  // Usually no result names a path of this machine: then the results are fixed up in place.
-  const text = JSON.stringify(raw);
-  const out = text.includes(path.resolve(work)) || text.includes(path.resolve(opts.out)) ? (JSON.parse(clean(text, opts, work)) as CheckResult[]) : raw;
-  for (const r of out) {
-    r.durationMs = 0;
-    delete r.stack;
-    if (hidden.has(r.id)) r.hidden = true;
-  }
-  return out;
-}
-
-function clean(text: string, opts: GradeOptions, work?: string): string {
-  let t = text;
-  if (work) t = t.split(path.resolve(work)).join('.');
-  return t.split(path.resolve(opts.out)).join('<grader>');
-}
-
-const kindCache = new Map<string, ReadonlyMap<string, CheckKind<unknown>>>();
-function gradingKinds(mode: 'fork' | 'zip'): ReadonlyMap<string, CheckKind<unknown>> {
-  let m = kindCache.get(mode);
-  if (m) return m;
-  const stub = (k: CheckKind<unknown>, reason: string): CheckKind<unknown> => ({ ...k, live: undefined, spawns: false, run: async () => { throw new Skip(reason); } });
-  const map = new Map<string, CheckKind<unknown>>();
-  for (const [id, k] of registry) {
-    if (k.live === 'credentials') map.set(id, stub(k, 'not re-run by the grader, which holds none of your AWS credentials; `harness check` ran it on your machine (see your submission.json)'));
-    else if (mode === 'zip' && id.startsWith('git.')) map.set(id, stub(k, 'a zip upload has no git history, so this git check is not judged for it'));
-    else map.set(id, k);
-  }
-  kindCache.set(mode, (m = map));
-  return m;
-}
-
-/** The student's submission.json from `harness submit`, if they committed it (capped, parsed). */
-function readSelfReported(dir: string, volume: Volume): unknown {
-  try {
-    const abs = path.join(dir, 'submission.json');
-    if (volume.lstat(abs)?.type !== 'file') return undefined;
-    return JSON.parse(volume.read(abs, 'submission.json', 256 * 1024).toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  const r = await opts.checker!.run(job, store);
+  if ('error' in r) return r;
+  stats.checked++;
+  // A live check that could not reach AWS is tried again next run, not remembered.
+  const transient = r.results.some((x) => x.status === 'error' && registry.get(x.kind)?.live);
+  if (!transient) opts.cache?.put(key, r.selfReported === undefined ? { results: r.results } : { results: r.results, selfReported: r.selfReported });
+  return r;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
