@@ -106,6 +106,7 @@ await build({
   plugins: [lazyAjv],
   define: { __HARNESS_VERSION__: JSON.stringify(pkg.version), __HARNESS_BUILD__: JSON.stringify(buildId) },
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  // HARNESS_BUILD_READABLE=1: unminified, so a CPU profile (node --cpu-prof) names functions.
   minify: !process.env.HARNESS_BUILD_READABLE, keepNames: false, legalComments: 'none', sourcemap: 'linked', logLevel: 'error',
 });
 await rm(tmp, { recursive: true, force: true });
