@@ -1,5 +1,6 @@
 // The built CLI, run as a child process over complete and broken A1 answer sets in real git forks.
 import { describe, expect, it } from 'vitest';
+import { referenceSchema } from './helpers/schemas.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, symlink, writeFile, truncate } from 'node:fs/promises';
@@ -94,7 +95,7 @@ describe('harness check (CLI, end to end)', () => {
     const r = harness(s.root, ['check', '--offline', 'A1', '--reporter', 'junit', '--output', out]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/q7/); // the pretty report still reaches the screen
-    const xsd = path.resolve(REPO, '..', 'shared', 'schemas', 'JUnit.xsd');
+    const xsd = referenceSchema('JUnit.xsd');
     const v = spawnSync('xmllint', ['--noout', '--schema', xsd, out], { encoding: 'utf8' });
     expect(v.stderr).toMatch(/validates/);
     expect(v.status).toBe(0);

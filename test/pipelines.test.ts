@@ -4,9 +4,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { referenceSchema } from './helpers/schemas.js';
 
 const repo = path.resolve(__dirname, '..');
-const schema = JSON.parse(readFileSync(path.resolve(repo, '..', 'shared', 'schemas', 'bitbucket-pipelines.schema.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(referenceSchema('bitbucket-pipelines.schema.json'), 'utf8'));
 const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
 
 const files = ['bitbucket-pipelines.yml', ...readdirSync(path.join(repo, 'templates')).filter((f) => f.startsWith('bitbucket-pipelines')).map((f) => `templates/${f}`)];
@@ -43,7 +44,7 @@ describe('the student pipeline, run for real', () => {
     expect(r.status).not.toBe(0); // q7 fails, so the step fails
     const reports = ls(path.join(s.root, 'test-results')).filter((f) => f.endsWith('.xml'));
     expect(reports).toEqual(['harness-A1.xml']);
-    const xsd = path.resolve(repo, '..', 'shared', 'schemas', 'JUnit.xsd');
+    const xsd = referenceSchema('JUnit.xsd');
     const v = spawnSync('xmllint', ['--noout', '--schema', xsd, path.join(s.root, 'test-results', reports[0])], { encoding: 'utf8' });
     expect(v.stderr).toMatch(/validates/);
     expect(readFileSync(path.join(s.root, 'test-results', reports[0]), 'utf8')).toMatch(/<testcase[^>]*name="[^"]*q7/);

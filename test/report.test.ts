@@ -13,9 +13,10 @@ import { cut, junitSuites, FIELD_LIMIT } from '../lib/report/junit.js';
 import { WIDTH } from '../lib/report/pretty.js';
 import type { CheckResult, RunReport, Summary } from '../lib/types.js';
 import { tempDir } from './helpers/fixture.js';
+import { referenceSchema } from './helpers/schemas.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const XSD = path.join(path.resolve(repoRoot, '..', 'shared'), 'schemas', 'JUnit.xsd');
+const XSD = referenceSchema('JUnit.xsd');
 
 const plain: ReporterOptions = { color: false, debug: false };
 
