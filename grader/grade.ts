@@ -118,6 +118,9 @@ async function gradeOne(c: Candidate, opts: GradeOptions): Promise<StudentResult
   }
 }
 
+/** The fix for an unreadable fork copy: the mirror is the grader's own, and can be fetched again. */
+const damaged = (e: RosterEntry) => ` (if the grader's copy is damaged: delete .mirrors/${e.netid.toLowerCase()}.git in the output folder, then collect or grade again)`;
+
 /** Late work is worth grading only when the course has a late policy that still leaves points. */
 const acceptsLate = (course: Course) => course.late.penaltyPercentPerDay > 0 && course.late.maxPenaltyPercent < 100;
 
@@ -136,7 +139,7 @@ async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<Studen
   const known = opts.cache?.commits;
   const log = await openLog(mirror, led ? led.commit : branch, store, known);
   if ('error' in log) {
-    return { ...base, status: 'error', reason: led ? `the collected commit ${led.commit.slice(0, 12)} is not in the fork: ${log.error}` : log.error };
+    return { ...base, status: 'error', reason: led ? `the collected commit ${led.commit.slice(0, 12)} is not in the fork: ${log.error}` : `${log.error}${damaged(entry)}` };
   }
   const tries: { pick: Commit; choice: CommitChoice; lateAt: Date }[] = [];
   try {
@@ -154,7 +157,7 @@ async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<Studen
     }
   } catch (e) {
     if (!(e instanceof ObjectError)) throw e;
-    return { ...base, status: 'error', reason: e.message };
+    return { ...base, status: 'error', reason: `${e.message}${damaged(entry)}` };
   }
   // With a later commit too, the student gets whichever scores more after its penalty.
   let best: StudentResult | undefined;
@@ -162,7 +165,7 @@ async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<Studen
     const late = latePenalty(t.lateAt, due, entry.extensionMinutes, opts.course.late);
     const r = await evaluate({ kind: 'fork', entry, mirror, branch, commit: t.pick.hash }, opts, store);
     const s: StudentResult = 'error' in r
-      ? { ...base, status: 'error', reason: r.error, commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time }
+      ? { ...base, status: 'error', reason: `${r.error}${damaged(entry)}`, commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time }
       : finish(base, r, opts, late, { commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time });
     if (!best || (s.status === 'graded' && (best.status !== 'graded' || s.total > best.total))) best = s;
   }
