@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { Semaphore } from '../lib/engine.js';
 import { appendLedger, LEDGER_FILE } from './ledger.js';
-import { defaultBranch, pickCommit, syncMirror } from './gitops.js';
+import { defaultBranch, syncMirror, tipOf } from './gitops.js';
 import { progress } from './progress.js';
 import type { LedgerEntry, RosterEntry } from './types.js';
 
@@ -41,8 +41,8 @@ export async function collect(roster: RosterEntry[], opts: CollectOptions): Prom
           if (bad) entry = { ...base, fetchedAt, problem: `${bad.status}: ${bad.reason}` };
           else {
             const branch = await defaultBranch(dir);
-            const pick = await pickCommit(dir, branch);
-            entry = 'error' in pick ? { ...base, branch, fetchedAt, problem: `error: ${pick.error}` } : { ...base, branch, fetchedAt, commit: pick.commit };
+            const tip = await tipOf(dir, branch);
+            entry = typeof tip !== 'string' ? { ...base, branch, fetchedAt, problem: `error: ${tip.error}` } : { ...base, branch, fetchedAt, commit: tip };
           }
         }
         await appendLedger(ledger, entry);

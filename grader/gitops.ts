@@ -93,23 +93,6 @@ export async function defaultBranch(mirror: string): Promise<string> {
   return head.startsWith('ref: refs/heads/') ? head.slice('ref: refs/heads/'.length) : 'main';
 }
 
-export interface CommitPick {
-  commit: string;
-  /** ISO committer time. */
-  time: string;
-}
-
-/** `rev` (a commit, or the branch) — with `before`, the last commit whose committer date is at or before it. */
-export async function pickCommit(mirror: string, rev: string, before?: string): Promise<CommitPick | { error: string }> {
-  const args = ['--git-dir', mirror, 'log', '-1', '--format=%H %cI'];
-  if (before) args.push(`--before=${before}`);
-  const r = await git([...args, rev, '--']);
-  const m = /^([0-9a-f]{40,64}) (\S+)/.exec(r.stdout.trim());
-  if (r.code === 0 && m) return { commit: m[1], time: new Date(m[2]).toISOString() };
-  if (r.code === 0) return { error: before ? `no commit on ${rev} at or before ${before}` : `no commit on ${rev}` };
-  return { error: (r.stderr.trim().split('\n').pop() ?? 'git log failed').replace(/^fatal: /, '') };
-}
-
 export interface Commit {
   hash: string;
   parents: string[];
@@ -220,6 +203,18 @@ export async function openLog(mirror: string, rev: string, store: ObjectStore, k
   try {
     if (tip === rev && !store.has(tip)) throw new ObjectError(`object ${tip.slice(0, 12)} is not in the repository`);
     return new LogWalk(commitReader(store, known), tip, max);
+  } catch (e) {
+    if (e instanceof ObjectError) return { error: e.message };
+    throw e;
+  }
+}
+
+/** The commit at the tip of `branch`, read and checked like a graded one; or why there is none. */
+export async function tipOf(mirror: string, branch: string): Promise<string | { error: string }> {
+  const log = await openLog(mirror, branch, new ObjectStore(mirror));
+  if ('error' in log) return log;
+  try {
+    return log.at(0)!.hash;
   } catch (e) {
     if (e instanceof ObjectError) return { error: e.message };
     throw e;
