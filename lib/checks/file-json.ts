@@ -3,12 +3,11 @@
 import { loadYaml, yaml } from '../util/yaml.js';
 import { defineKind } from './kind.js';
 import { fileParam, maxBytesParam } from './params.js';
-import { skipIfOptionalAbsent } from './file-present.js';
+import { readAnswerText } from './file-present.js';
 import { nodeAt, schemaFinding, schemaParam, validateSchema } from './file-yaml.js';
-import { DEFAULT_MAX_BYTES } from '../fsio.js';
 import { Failure } from '../errors.js';
 import { answerValidator } from '../spec/answer-schema.js';
-import { decodeText, quoteLine } from '../util/text.js';
+import { quoteLine } from '../util/text.js';
 
 export interface FileJsonParams {
   file: string;
@@ -35,8 +34,7 @@ export default defineKind<FileJsonParams>({
   async run(ctx, p) {
     await loadYaml(); // loaded on demand (lib/util/yaml.ts)
     const { file } = p;
-    await skipIfOptionalAbsent(ctx, file);
-    const text = decodeText(await ctx.files.read(file, p.maxBytes ?? DEFAULT_MAX_BYTES), file);
+    const text = await readAnswerText(ctx, file, p.maxBytes);
     if (text.trim() === '') throw new Failure({ rationale: `${file} is empty.`, hint: `Save the JSON document into ${file}.`, file });
     let data: unknown;
     try {

@@ -3,11 +3,10 @@
 // broken one is reported; see docs/checks/file.lines.md.
 import { defineKind } from './kind.js';
 import { fileParam, maxBytesParam } from './params.js';
-import { skipIfOptionalAbsent } from './file-present.js';
-import { DEFAULT_MAX_BYTES } from '../fsio.js';
+import { readAnswerText } from './file-present.js';
 import { Failure, UserError } from '../errors.js';
 import type { Finding } from '../types.js';
-import { decodeText, plural, quoteLine } from '../util/text.js';
+import { plural, quoteLine } from '../util/text.js';
 
 export type Rule = string | { pattern: string; describe?: string; flags?: string };
 
@@ -114,8 +113,7 @@ export default defineKind<FileLinesParams>({
   async run(ctx, p) {
     const problems = validateParams(p);
     if (problems.length) throw new UserError(`check ${ctx.check.id} (file.lines) has bad parameters: ${problems[0]}`, 'Fix the check in assignment.yaml; `harness lint` lists every problem.', problems);
-    await skipIfOptionalAbsent(ctx, p.file);
-    const text = decodeText(await ctx.files.read(p.file, p.maxBytes ?? DEFAULT_MAX_BYTES), p.file);
+    const text = await readAnswerText(ctx, p.file, p.maxBytes);
     const findings = lineFindings(text, p);
     if (findings.length === 0) return;
     // The first broken rule is the message; the others are named too, so one round of fixes suffices.

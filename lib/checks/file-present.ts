@@ -2,9 +2,9 @@
 import path from 'node:path';
 import { defineKind } from './kind.js';
 import { fileParam } from './params.js';
-import { assertReadable, type AssignmentFiles } from '../fsio.js';
+import { assertReadable, DEFAULT_MAX_BYTES, type AssignmentFiles } from '../fsio.js';
 import { Failure, Skip } from '../errors.js';
-import { shellQuote } from '../util/text.js';
+import { decodeText, shellQuote } from '../util/text.js';
 import type { CheckContext } from './kind.js';
 
 export interface FilePresentParams {
@@ -69,6 +69,12 @@ export async function skipIfOptionalAbsent(ctx: CheckContext, file: string): Pro
   if (!ctx.spec.files.optional.includes(file)) return;
   const info = await ctx.files.info(file);
   if (info.type === 'missing' && !info.symlink) throw new Skip('optional file not handed in');
+}
+
+/** An answer file's text, for the kinds that parse one: skipped when optional and absent, size-capped, decoded. */
+export async function readAnswerText(ctx: CheckContext, file: string, maxBytes = DEFAULT_MAX_BYTES): Promise<string> {
+  await skipIfOptionalAbsent(ctx, file);
+  return decodeText(await ctx.files.read(file, maxBytes), file);
 }
 
 /**

@@ -5,13 +5,12 @@ import { loadYaml, yaml } from '../util/yaml.js';
 import type { Node as YamlNode } from 'yaml';
 import { defineKind } from './kind.js';
 import { fileParam, maxBytesParam } from './params.js';
-import { skipIfOptionalAbsent } from './file-present.js';
-import { DEFAULT_MAX_BYTES } from '../fsio.js';
+import { readAnswerText } from './file-present.js';
 import { Failure } from '../errors.js';
 import type { Finding } from '../types.js';
 import { answerValidator, isPrecompiled } from '../spec/answer-schema.js';
 import type { SchemaError } from '../spec/answer-schema.js';
-import { decodeText, editDistance, plural, quoteLine } from '../util/text.js';
+import { editDistance, plural, quoteLine } from '../util/text.js';
 
 export interface FileYamlParams {
   file: string;
@@ -45,8 +44,7 @@ export default defineKind<FileYamlParams>({
   async run(ctx, p) {
     await loadYaml(); // loaded on demand (lib/util/yaml.ts)
     const { file } = p;
-    await skipIfOptionalAbsent(ctx, file);
-    const text = decodeText(await ctx.files.read(file, p.maxBytes ?? DEFAULT_MAX_BYTES), file);
+    const text = await readAnswerText(ctx, file, p.maxBytes);
     if (text.trim() === '') throw new Failure({ rationale: `${file} is empty.`, hint: `Write your answer into ${file} as "key: value" lines.`, file });
     const lc = new (yaml().LineCounter)();
     const doc = yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
