@@ -71,13 +71,8 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export function parseS3Url(text: string): S3Location | undefined {
   const s3 = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(text.trim());
   if (s3) return BUCKET.test(s3[1]) ? { bucket: s3[1], key: s3[2] ?? '' } : undefined;
-  let u: URL;
-  try {
-    u = new URL(text.trim());
-  } catch {
-    return undefined;
-  }
-  if (!/^https?:$/.test(u.protocol)) return undefined;
+  const u = httpUrl(text);
+  if (!u) return undefined;
   const key = decodeURIComponent(u.pathname.slice(1));
   const vh = /^(.+)\.s3(?:[.-][a-z0-9-]+)?(?:\.dualstack)?(?:\.[a-z0-9-]+)?\.amazonaws\.com$/.exec(u.hostname);
   if (vh && !vh[1].includes('s3-website') && BUCKET.test(vh[1])) return { bucket: vh[1], key };
@@ -117,13 +112,8 @@ export interface WebsiteUrl extends S3Location {
 
 /** http://<bucket>.s3-website-<region>.amazonaws.com/<key> (dash or dot form); undefined otherwise. */
 export function parseWebsiteUrl(text: string): WebsiteUrl | undefined {
-  let u: URL;
-  try {
-    u = new URL(text.trim());
-  } catch {
-    return undefined;
-  }
-  if (!/^https?:$/.test(u.protocol)) return undefined;
+  const u = httpUrl(text);
+  if (!u) return undefined;
   const m = /^(.+)\.s3-website[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(u.hostname);
   if (!m) return undefined;
   return { bucket: m[1], region: m[2], key: decodeURIComponent(u.pathname.slice(1)), url: u };
@@ -160,4 +150,14 @@ export function publicPolicyHint(bucket: string, key?: string): string {
     `or \`aws s3api delete-public-access-block --bucket ${bucket}\`), then add a bucket policy that lets anyone read ` +
     `(Permissions → Bucket policy, or save it as policy.json and run \`aws s3api put-bucket-policy --bucket ${bucket} --policy file://policy.json\`): ${policy}`
   );
+}
+
+/** `text` as an http(s) URL, or undefined. */
+function httpUrl(text: string): URL | undefined {
+  try {
+    const u = new URL(text.trim());
+    return /^https?:$/.test(u.protocol) ? u : undefined;
+  } catch {
+    return undefined;
+  }
 }
