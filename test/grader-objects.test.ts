@@ -41,6 +41,15 @@ function expectSameAsGit(gitdir: string): number {
   return objs.length;
 }
 
+/** The type of every entry in the repository's one pack (6: offset delta, 7: reference delta), read at the offsets git's own index gives. */
+function entryTypes(gitdir: string): number[] {
+  const dir = path.join(gitdir, 'objects', 'pack');
+  const idx = readdirSync(dir).find((f) => f.endsWith('.idx'))!;
+  const pack = readFileSync(path.join(dir, idx.replace(/\.idx$/, '.pack')));
+  const offsets = execFileSync('git', ['show-index'], { input: readFileSync(path.join(dir, idx)) }).toString().trim().split('\n').map((l) => Number(l.split(' ')[0]));
+  return offsets.map((o) => (pack[o] >> 4) & 7);
+}
+
 /** A repository whose one file goes through many versions (so repacking makes delta chains), plus a 300 KB blob. */
 async function busyRepo(): Promise<string> {
   const dir = await tempDir({}, 'harness-objects-');
@@ -68,7 +77,11 @@ describe('ObjectStore reads what git reads', () => {
     const verify = gitText(gd, ['verify-pack', '-v', ...readdirSync(path.join(gd, 'objects', 'pack')).filter((f) => f.endsWith('.idx')).map((f) => path.join(gd, 'objects', 'pack', f))]);
     expect(verify).toMatch(/chain length = [2-9]/); // deltas on deltas
     expect(expectSameAsGit(gd)).toBe(n);
+    expect(entryTypes(gd)).toContain(6); // offset deltas in this pack
     git(dir, ['-c', 'repack.useDeltaBaseOffset=false', '-c', 'pack.useDeltaBaseOffset=false', 'repack', '-a', '-d', '-f']);
+    const types = entryTypes(gd);
+    expect(types).toContain(7); // reference deltas now
+    expect(types).not.toContain(6);
     expect(expectSameAsGit(gd)).toBe(n);
     // A later commit stays loose beside the pack; then a second pack beside the first.
     writeFileSync(path.join(dir, 'late.txt'), 'after the repack\n');
