@@ -11,6 +11,7 @@ import type { Finding } from '../types.js';
 import { answerValidator, isPrecompiled } from '../spec/answer-schema.js';
 import type { SchemaError } from '../spec/answer-schema.js';
 import { editDistance, plural, quoteLine } from '../util/text.js';
+import { parseFlatYaml, type FlatYaml } from '../util/flat-yaml.js';
 
 export interface FileYamlParams {
   file: string;
@@ -46,41 +47,65 @@ export default defineKind<FileYamlParams>({
     const { file } = p;
     const text = await readAnswerText(ctx, file, p.maxBytes);
     if (text.trim() === '') throw new Failure({ rationale: `${file} is empty.`, hint: `Write your answer into ${file} as "key: value" lines.`, file });
-    const lc = new (yaml().LineCounter)();
-    const doc = yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length === 0 && doc.contents === null) {
-      throw new Failure({ rationale: `${file} holds no answer, only comments or blank lines.`, hint: `Write your answer into ${file} as "key: value" lines.`, file });
-    }
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0];
-      const { line, col } = lc.linePos(e.pos[0]);
-      throw new Failure({
-        rationale: `${file} is not valid YAML: ${yamlMessage(e.code, e.message)} (line ${line}, column ${col}).`,
-        hint: yamlHint(e.code),
-        actual: quoteLine(text.split(/\r?\n/)[line - 1] ?? ''),
-        file, line,
-      });
-    }
-    if (p.comments === false) {
-      const at = firstComment(text);
-      if (at !== undefined) {
-        const { line } = lc.linePos(at);
-        throw new Failure({ rationale: `${file} has a comment on line ${line}, but comments are not allowed in this answer.`, hint: 'Delete the text from # to the end of that line.', file, line });
-      }
-    }
-    // A JSON round trip gives the validator plain JSON values: a YAML 1.1 timestamp becomes its ISO text.
-    const data: unknown = JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: 100 }) ?? null));
+    // Most answers are flat "key: value" lines: read those without building a document (same values
+    // and lines as yaml gives); anything else, errors included, goes through yaml itself.
+    const flat = parseFlatYaml(text);
+    const { data, locate } = flat && !(p.comments === false && flat.commentLine !== undefined) ? fromFlat(flat) : parseWithYaml(text, file, p.comments);
     const errors = (await answerValidator(p.schema))(data);
     if (errors.length === 0) return;
-    const locate = (pointer: string) => {
-      const node = nodeAt(doc.contents, pointer);
-      return node?.range ? lc.linePos(node.range[0]).line : undefined;
-    };
     const f = schemaFinding(errors, { file, data, schema: p.schema, locate });
     if (typeof data === 'string' && /:\S/.test(data)) f.hint = 'Put a space after each colon: "key: value", one key per line.';
     throw new Failure({ ...f, file });
   },
 });
+
+interface Parsed {
+  data: unknown;
+  /** The line of the node at a JSON pointer. */
+  locate(pointer: string): number | undefined;
+}
+
+function fromFlat(flat: FlatYaml): Parsed {
+  // A JSON round trip gives the validator plain JSON values (NaN and infinities become null), as below.
+  const data: unknown = JSON.parse(JSON.stringify(flat.data));
+  const first = flat.lines.values().next().value;
+  // The whole mapping starts at its first key; a key's own line otherwise (keys hold no '/' or '~').
+  return { data, locate: (pointer) => (pointer === '' ? first : flat.lines.get(pointer.slice(1))) };
+}
+
+function parseWithYaml(text: string, file: string, comments: boolean | undefined): Parsed {
+  const lc = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length === 0 && doc.contents === null) {
+    throw new Failure({ rationale: `${file} holds no answer, only comments or blank lines.`, hint: `Write your answer into ${file} as "key: value" lines.`, file });
+  }
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const { line, col } = lc.linePos(e.pos[0]);
+    throw new Failure({
+      rationale: `${file} is not valid YAML: ${yamlMessage(e.code, e.message)} (line ${line}, column ${col}).`,
+      hint: yamlHint(e.code),
+      actual: quoteLine(text.split(/\r?\n/)[line - 1] ?? ''),
+      file, line,
+    });
+  }
+  if (comments === false) {
+    const at = firstComment(text);
+    if (at !== undefined) {
+      const { line } = lc.linePos(at);
+      throw new Failure({ rationale: `${file} has a comment on line ${line}, but comments are not allowed in this answer.`, hint: 'Delete the text from # to the end of that line.', file, line });
+    }
+  }
+  // A JSON round trip gives the validator plain JSON values: a YAML 1.1 timestamp becomes its ISO text.
+  const data: unknown = JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: 100 }) ?? null));
+  return {
+    data,
+    locate: (pointer) => {
+      const node = nodeAt(doc.contents, pointer);
+      return node?.range ? lc.linePos(node.range[0]).line : undefined;
+    },
+  };
+}
 
 /** The node at a JSON pointer; for a key that is a map's own key, the key node (so its line is the key's). */
 export function nodeAt(root: unknown, pointer: string, lastWins = false): YamlNode | undefined {
