@@ -11,7 +11,7 @@ import { registry } from '../lib/checks/registry.js';
 import type { AwsAccess } from '../lib/aws/access.js';
 import type { Course } from '../lib/course.js';
 import type { CheckResult, Spec } from '../lib/types.js';
-import { defaultBranch, lastBefore, openLog, syncMirror, type Commit } from './gitops.js';
+import { defaultBranch, lastBefore, openLog, syncMirror, type Commit, type FetchProblem } from './gitops.js';
 import { ObjectError, ObjectStore } from './objects.js';
 import { BatchCache } from './cache.js';
 import { checkSource, cleanPaths, type CheckEnv, type CheckJob, type Checked } from './checkrun.js';
@@ -41,6 +41,8 @@ export interface GradeOptions {
   checker?: Checker;
   /** Results and commits from earlier runs (set by gradeBatch). */
   cache?: BatchCache;
+  /** Forks being fetched ahead of their checks (set by gradeBatch). */
+  fetches?: Map<RosterEntry, Promise<FetchProblem | undefined>>;
   /** Called as each student's result is known, unless it came whole from the cache. */
   onGraded?: (s: StudentResult) => void | Promise<void>;
   /** Stops one student's grading (clone, checkout and checks) after this long; default: every check's timeout plus 10 minutes. */
@@ -60,7 +62,18 @@ export async function gradeBatch(students: Candidate[], opts: GradeOptions): Pro
   const bar = progress(students.length, 'grade', process.stderr, opts.quiet);
   const cache = new BatchCache(opts.out);
   const checker = new Checker(opts);
-  opts = { ...opts, checker, cache };
+  // Fetching runs ahead of checking, on a pool of its own: git keeps the other core busy while this
+  // thread checks the students already fetched (a student no longer holds a slot through both).
+  const fetchPool = new Semaphore(opts.jobs ?? DEFAULT_JOBS);
+  const fetches = new Map<RosterEntry, Promise<FetchProblem | undefined>>();
+  for (const { entry, upload } of students) {
+    if (upload || !entry.repo) continue;
+    const url = entry.repo;
+    const p = fetchPool.run(() => syncMirror(url, mirrorDir(opts.out, entry.netid), false));
+    p.catch(() => {}); // awaited (and its error reported) by that student's grading
+    fetches.set(entry, p);
+  }
+  opts = { ...opts, checker, cache, fetches };
   const limit = opts.studentTimeoutMs ?? opts.spec.checks.reduce((s, c) => s + c.timeout, 0) * 1000 + 600_000;
   try {
     const out = await Promise.all(
@@ -129,7 +142,7 @@ async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<Studen
   if (!entry.repo) return { ...base, status: 'missing fork', reason: 'the roster gives no repository URL for this student' };
   const mirror = mirrorDir(opts.out, entry.netid);
   // A mirror made by `collect` is used as is: refresh it with collect, so a re-run fetches nothing.
-  const bad = await syncMirror(entry.repo, mirror, false);
+  const bad = await (opts.fetches?.get(entry) ?? syncMirror(entry.repo, mirror, false));
   if (bad) return { ...base, status: bad.status, reason: bad.reason };
   const branch = await defaultBranch(mirror);
   const due = opts.spec.due ? new Date(opts.spec.due) : undefined;
