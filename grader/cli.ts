@@ -26,6 +26,7 @@ import { closeGit } from './gitops.js';
 import type { BatchResult, StudentResult } from './types.js';
 import type { OutputWriter } from './export/index.js';
 import { fingerprint, saveUpToDate, upToDate } from './uptodate.js';
+import { trace } from '../lib/util/trace.js';
 
 /** Limits on student code while grading, stricter than a student's own `check`. */
 export const GRADER_CEILINGS: SandboxCeilings = { network: 'none', memoryBytes: 1024 ** 3, maxOutputBytes: 8 * 1024 * 1024, timeoutMs: 120_000 };
@@ -78,6 +79,7 @@ export async function gradeCommand(positionals: string[], values: Record<string,
 
 async function gradeCommandInner(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   const { course, spec: base, out } = await setup(positionals, values, g);
+  trace('grade: course and spec read');
   if (!values.roster && !values.zips) throw new UserError('grade needs --roster FILE or --zips PATH', 'e.g. `harness grade A1 --roster roster.csv` or `harness grade A1 --zips submissions.zip`');
   if (values.zips) checkDownload(path.resolve(g.cwd, values.zips as string), values.zips as string);
   const shard = parseShard(values.shard as string | undefined);
@@ -85,6 +87,7 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
   let hiddenHash: string | undefined;
   if (values.hidden) ({ spec, hash: hiddenHash } = await mergeHidden(base, path.resolve(g.cwd, values.hidden as string), course));
   const roster = values.roster ? await loadRoster(path.resolve(g.cwd, values.roster as string), values.roster as string) : undefined;
+  trace('grade: roster read');
   const python = resolvePython(process.env, course.root);
   const { instructor } = await scrubEnvironment(path.join(out, '.work'));
   // Student code that a check runs is untrusted here: stricter ceilings than a student's own
@@ -121,6 +124,7 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
       return 0;
     }
   }
+  trace('grade: inputs fingerprinted');
   const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
   const assignment = batchHeader(spec, hiddenHash);
   // Each student's own files are written as they are graded; the class files at the end. The
@@ -130,6 +134,7 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
     spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, quiet: values.quiet === true,
     onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, s),
   });
+  trace('grade: every student graded');
   const graded = students.filter((s) => s.status === 'graded').length;
   let where: string;
   if (shard) {
@@ -137,9 +142,11 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
     await writeFileAtomic(where, JSON.stringify({ assignment, shard, students }) + '\n');
   } else {
     await writeAll({ assignment, students }, out, values, writer);
+    trace('grade: class files written');
     // Taken again now that every fork that could be cloned has its mirror.
     const fp = inputs && roster && fingerprint(inputs, roster, out);
     if (fp) saveUpToDate(out, { fingerprint: fp, students: students.length, graded });
+    trace('grade: fingerprint saved');
     where = out;
   }
   process.stderr.write(`grade: ${students.length} students, ${graded} graded, ${students.length - graded} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`);

@@ -18,6 +18,7 @@ import { checkSource, cleanPaths, type CheckEnv, type CheckJob, type Checked } f
 import { mirrorDir, DEFAULT_JOBS } from './collect.js';
 import { applyPenalty, latePenalty } from './late.js';
 import { progress } from './progress.js';
+import { trace } from '../lib/util/trace.js';
 import { PythonWorker } from './pyworker.js';
 import type { BatchResult, CommitChoice, LatePenalty, LedgerEntry, RosterEntry, StudentResult } from './types.js';
 import type { CanvasStudent } from './canvas.js';
@@ -70,6 +71,7 @@ export async function gradeBatch(students: Candidate[], opts: GradeOptions): Pro
     if (upload || !entry.repo) continue;
     const url = entry.repo;
     const p = fetchPool.run(() => syncMirror(url, mirrorDir(opts.out, entry.netid), false));
+    if (!fetches.size) trace('grade: first fetch queued');
     p.catch(() => {}); // awaited (and its error reported) by that student's grading
     fetches.set(entry, p);
   }

@@ -82,16 +82,18 @@ export class OutputWriter {
         perStudent.push(path.join(this.outDir, rel));
       }
     }
-    const written: string[] = [];
-    for (const [rel, text] of [
-      ['grades.csv', gradesCsv(batch)],
-      ['canvas.csv', canvasCsv(batch, this.opts)],
-      ['report.html', reportHtml(batch)],
-    ]) {
-      const file = path.join(this.outDir, rel);
-      await writeFileAtomic(file, text);
-      written.push(file);
-    }
+    // Written (and synced) side by side: each waits mostly on its own fsync.
+    const written = await Promise.all(
+      ([
+        ['grades.csv', gradesCsv(batch)],
+        ['canvas.csv', canvasCsv(batch, this.opts)],
+        ['report.html', reportHtml(batch)],
+      ] as const).map(async ([rel, text]) => {
+        const file = path.join(this.outDir, rel);
+        await writeFileAtomic(file, text);
+        return file;
+      }),
+    );
     return [...written, ...perStudent];
   }
 }
