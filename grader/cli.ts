@@ -11,17 +11,17 @@ import { loadSpec } from '../lib/spec/load.js';
 import { findRoot, resolveAssignment } from '../lib/cli/repo.js';
 import { resolvePython } from '../lib/util/python.js';
 import { writeFileAtomic } from '../lib/util/atomic.js';
-import { registry } from '../lib/checks/registry.js';
 import type { Spec } from '../lib/types.js';
 import type { GlobalOptions } from '../lib/cli/main.js';
 import { VERSION } from '../lib/cli/main.js';
 import { loadRoster } from './roster.js';
 import { collect } from './collect.js';
 import { latestByStudent, LEDGER_FILE, readLedger } from './ledger.js';
-import { batchHeader, gradeBatch, shardOf, stats, type Candidate } from './grade.js';
+import type { Candidate } from './grade.js';
+import { shardOf } from './shard.js';
 import { mergeHidden } from './hidden.js';
 import { anonymousAwsEnv, scrubEnvironment } from './sandbox.js';
-import { setSandboxCeilings, type SandboxCeilings } from '../lib/run/sandbox.js';
+import type { SandboxCeilings } from '../lib/run/sandbox.js';
 import { closeGit } from './gitops.js';
 import type { BatchResult, StudentResult } from './types.js';
 import type { OutputWriter } from './export/index.js';
@@ -86,16 +86,11 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
   let spec = base;
   let hiddenHash: string | undefined;
   if (values.hidden) ({ spec, hash: hiddenHash } = await mergeHidden(base, path.resolve(g.cwd, values.hidden as string), course));
-  const roster = values.roster ? await loadRoster(path.resolve(g.cwd, values.roster as string), values.roster as string) : undefined;
+  const roster = values.roster ? await loadRoster(path.resolve(g.cwd, values.roster as string), values.roster as string, { file: path.join(out, '.cache', 'roster.json'), salt: `${VERSION}+${BUILD}` }) : undefined;
   trace('grade: roster read');
   const python = resolvePython(process.env, course.root);
   const { instructor } = await scrubEnvironment(path.join(out, '.work'));
-  // Student code that a check runs is untrusted here: stricter ceilings than a student's own
-  // `check` (no network, 1 GiB of memory, 8 MB of output, 2 minutes), whatever a spec asks for.
-  setSandboxCeilings(GRADER_CEILINGS);
   const offline = values.offline === true;
-  const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.live === 'anonymous');
-  const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;
 
   let candidates: Candidate[];
   if (values.zips) {
@@ -125,6 +120,15 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
     }
   }
   trace('grade: inputs fingerprinted');
+  // The checks are loaded only now: a re-run with nothing to do never needs them.
+  const [{ batchHeader, gradeBatch, stats }, { registry }, { setSandboxCeilings }] = await Promise.all([
+    import('./grade.js'), import('../lib/checks/registry.js'), import('../lib/run/sandbox.js'),
+  ]);
+  // Student code that a check runs is untrusted here: stricter ceilings than a student's own
+  // `check` (no network, 1 GiB of memory, 8 MB of output, 2 minutes), whatever a spec asks for.
+  setSandboxCeilings(GRADER_CEILINGS);
+  const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.live === 'anonymous');
+  const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;
   const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
   const assignment = batchHeader(spec, hiddenHash);
   // Each student's own files are written as they are graded; the class files at the end. The

@@ -3,7 +3,7 @@
 // commit at the deadline" on the instructor's clock; commit dates, which students can forge, play
 // no part. A fork that cannot be fetched is that student's problem; the batch goes on.
 import path from 'node:path';
-import { Semaphore } from '../lib/engine.js';
+import { Semaphore } from '../lib/util/semaphore.js';
 import { appendLedger, LEDGER_FILE } from './ledger.js';
 import { defaultBranch, syncMirror, tipOf } from './gitops.js';
 import { progress } from './progress.js';

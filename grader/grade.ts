@@ -266,7 +266,4 @@ export function batchHeader(spec: Spec, hiddenHash?: string): BatchResult['assig
   };
 }
 
-/** The shard (0-based) a student belongs to: a stable hash of the lower-cased NetID. */
-export function shardOf(netid: string, n: number): number {
-  return createHash('sha256').update(netid.toLowerCase()).digest().readUInt32BE(0) % n;
-}
+export { shardOf } from './shard.js';

@@ -2,6 +2,9 @@
 // so it may carry a byte-order mark, CRLF line ends, quoted fields and headers in any case.
 // Every problem is collected and reported at once, each naming its line.
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { writeDerivedSync } from '../lib/util/atomic.js';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../lib/errors.js';
 import type { RosterEntry } from './types.js';
@@ -94,12 +97,31 @@ export function parseRoster(text: string | Buffer, shown = 'roster.csv'): Roster
   return out;
 }
 
-export async function loadRoster(file: string, shown = file): Promise<RosterEntry[]> {
+/**
+ * Reads and checks the roster. With `memo` (a file in the output folder's cache, and a salt naming
+ * the harness build), the checked entries are kept there by the roster's hash, so a re-run of an
+ * unchanged roster skips parsing it; only a roster without problems is kept.
+ */
+export async function loadRoster(file: string, shown = file, memo?: { file: string; salt: string }): Promise<RosterEntry[]> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (e) {
     throw new UserError(`cannot read the roster ${shown}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'give the path of the roster CSV with --roster');
   }
-  return parseRoster(bytes, shown);
+  if (!memo) return parseRoster(bytes, shown);
+  const key = createHash('sha256').update(memo.salt).update('\0').update(bytes).digest('hex');
+  try {
+    const saved = JSON.parse(readFileSync(memo.file, 'utf8')) as { key?: string; entries?: RosterEntry[] };
+    if (saved.key === key && Array.isArray(saved.entries)) return saved.entries;
+  } catch {
+    /* none yet, or unreadable: parse */
+  }
+  const entries = parseRoster(bytes, shown);
+  try {
+    writeDerivedSync(memo.file, JSON.stringify({ key, entries }));
+  } catch {
+    /* a cache that cannot be written only costs the next run a parse */
+  }
+  return entries;
 }

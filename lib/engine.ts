@@ -11,6 +11,9 @@ import { AssignmentFiles, type Volume } from './fsio.js';
 import { resolvePython } from './util/python.js';
 import { trace } from './util/trace.js';
 import { maskKeyIds } from './aws/mask.js';
+import { Semaphore } from './util/semaphore.js';
+
+export { Semaphore };
 
 export interface RunOptions {
   course: Course;
@@ -207,21 +210,4 @@ export function summarize(results: CheckResult[]): Summary {
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-/** A tiny counting semaphore; the run queue is FIFO so spec order is kept under the limit. */
-export class Semaphore {
-  private queue: (() => void)[] = [];
-  private active = 0;
-  constructor(private readonly max: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.queue.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.queue.shift()?.();
-    }
-  }
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseExtension, parseRoster } from '../grader/roster.js';
+import { loadRoster, parseExtension, parseRoster } from '../grader/roster.js';
 import { applyPenalty, latePenalty } from '../grader/late.js';
 import { appendLedger, latestByStudent, readLedger } from '../grader/ledger.js';
 import { anonymousAwsEnv, scrubEnvironment } from '../grader/sandbox.js';
@@ -27,6 +27,31 @@ const problems = (text: string): string[] => {
 };
 
 describe('roster', () => {
+  it('keeps a checked roster by its hash, so an unchanged one is not parsed again', async () => {
+    const dir = await tempDir();
+    const csv = path.join(dir, 'roster.csv');
+    const memo = { file: path.join(dir, '.cache', 'roster.json'), salt: 'build-1' };
+    await writeFile(csv, 'NetID,name\nab123,Ada\n');
+    const first = await loadRoster(csv, 'roster.csv', memo);
+    expect(first.map((e) => e.netid)).toEqual(['ab123']);
+    // The kept copy is what a second run returns: change it behind the roster's back to see it used.
+    const kept = JSON.parse(await readFile(memo.file, 'utf8'));
+    kept.entries[0].name = 'from the cache';
+    await writeFile(memo.file, JSON.stringify(kept));
+    expect((await loadRoster(csv, 'roster.csv', memo))[0].name).toBe('from the cache');
+    // Another build, or an edited roster, parses again.
+    expect((await loadRoster(csv, 'roster.csv', { ...memo, salt: 'build-2' }))[0].name).toBe('Ada');
+    await writeFile(csv, 'NetID,name\nab123,Ada\ncd456,Bo\n');
+    expect((await loadRoster(csv, 'roster.csv', memo)).map((e) => e.netid)).toEqual(['ab123', 'cd456']);
+    // A roster with problems is reported every time, never kept; a garbage cache file is ignored.
+    await writeFile(csv, 'NetID,name\nab123,Ada\nab123,Ada again\n');
+    await expect(loadRoster(csv, 'roster.csv', memo)).rejects.toThrow(/has 1 problem/);
+    await expect(loadRoster(csv, 'roster.csv', memo)).rejects.toThrow(/has 1 problem/);
+    await writeFile(memo.file, '{not json');
+    await writeFile(csv, 'NetID,name\nab123,Ada\n');
+    expect((await loadRoster(csv, 'roster.csv', memo))[0].name).toBe('Ada');
+  });
+
   it('reads a BOM, CRLF, quoted fields and headers in any case, with aliases', () => {
     const text = '\uFEFF"NETID","Student Name",E-Mail,Fork URL,Canvas User ID,SIS Login ID,Section,Extension\r\n' +
       'ab123,"Byron, Ada",ab123@x.edu,git@bitbucket.org:ab/anly502.git,42,ab123,"Sec 1",2d\r\n' +

@@ -8,20 +8,23 @@ import type { GeneratedValidator } from './generated/spec-validator.js';
 import { loadYaml, yaml } from '../util/yaml.js';
 import { memoJson } from '../util/memo.js';
 import { loadPrecompiled } from './answer-schema.js';
-import { registry, kindNames } from '../checks/registry.js';
-import { COMMON_KEYS } from './schema.js';
+import { COMMON_KEYS } from './keys.js';
 import { UserError } from '../errors.js';
 import { zonedToUtc, parseDuration, formatInZone } from '../util/time.js';
 import type { Course } from '../course.js';
 import type { CheckSpec, Spec, SourcePos } from '../types.js';
-import { semanticProblems } from './rules.js';
 
 let validateSpec: GeneratedValidator | undefined;
+let semanticProblems: typeof import('./rules.js').semanticProblems | undefined;
 
-/** Loads what parsing needs (the YAML parser, the precompiled spec validator); only on a cache miss. */
+/**
+ * Loads what parsing needs (the YAML parser, the precompiled spec validator, the check kinds the
+ * rules consult); only on a cache miss, so a warm run loads none of them.
+ */
 export async function loadSpecDeps(): Promise<void> {
   await Promise.all([loadYaml(), loadPrecompiled()]);
   validateSpec ??= (await import('./generated/spec-validator.js')).validateSpec;
+  semanticProblems ??= (await import('./rules.js')).semanticProblems;
 }
 
 export interface SpecProblem extends SourcePos {
@@ -90,7 +93,7 @@ export async function loadSpec(file: string, course: Course): Promise<Spec> {
 export function parseSpec(bytes: Buffer, file: string, course: Course): Spec {
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   const { LineCounter, parseDocument } = yaml();
-  if (!validateSpec) throw new Error('internal: loadSpecDeps() must be awaited before parseSpec()');
+  if (!validateSpec || !semanticProblems) throw new Error('internal: loadSpecDeps() must be awaited before parseSpec()');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const loc = new Locator(file, doc, lc);
@@ -179,5 +182,3 @@ function toCheckSpec(raw: Record<string, unknown>, where: SourcePos): CheckSpec 
     where,
   };
 }
-
-export { registry, kindNames };

@@ -3,8 +3,9 @@
 // docs/spec.md) and compiles it to standalone code, so nothing is compiled at run time.
 import { registry } from '../checks/registry.js';
 
-/** Keys every check takes; everything else in a check mapping belongs to its kind. */
-export const COMMON_KEYS = ['id', 'kind', 'title', 'points', 'dependsOn', 'severity', 'timeout', 'extraCredit', 'description'] as const;
+import { COMMON_KEYS } from './keys.js';
+
+export { COMMON_KEYS };
 
 const dateString = {
   type: 'string',
