@@ -16,7 +16,7 @@ import type { Spec } from '../lib/types.js';
 import type { GlobalOptions } from '../lib/cli/main.js';
 import { VERSION } from '../lib/cli/main.js';
 import { loadRoster } from './roster.js';
-import { collect } from './collect.js';
+import { collect, fetchAhead } from './collect.js';
 import { latestByStudent, LEDGER_FILE, readLedger } from './ledger.js';
 import type { Candidate } from './grade.js';
 import { shardOf } from './shard.js';
@@ -127,6 +127,8 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
     }
   }
   trace('grade: inputs fingerprinted');
+  // Forks start fetching now, while the checks load.
+  const fetches = fetchAhead(candidates.filter((c) => !c.upload).map((c) => c.entry), out, jobsOf(values.jobs));
   // The checks are loaded only now: a re-run with nothing to do never needs them.
   const [{ batchHeader, gradeBatch, stats }, { registry }, { setSandboxCeilings }] = await Promise.all([
     import('./grade.js'), import('../lib/checks/registry.js'), import('../lib/run/sandbox.js'),
@@ -142,7 +144,7 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
   // writer is loaded when first needed: a re-run that changes nothing never needs it.
   let writer: OutputWriter | undefined;
   const students = await gradeBatch(candidates, {
-    spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, quiet: values.quiet === true,
+    spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, fetches, quiet: values.quiet === true,
     onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, s),
   });
   trace('grade: every student graded');

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { Semaphore } from '../lib/util/semaphore.js';
 import { appendLedger, LEDGER_FILE } from './ledger.js';
-import { defaultBranch, syncMirror, tipOf } from './gitops.js';
+import { defaultBranch, syncMirror, tipOf, type FetchProblem } from './gitops.js';
+import { trace } from '../lib/util/trace.js';
 import { progress } from './progress.js';
 import type { LedgerEntry, RosterEntry } from './types.js';
 
@@ -13,6 +14,26 @@ import type { LedgerEntry, RosterEntry } from './types.js';
 export const DEFAULT_JOBS = 4;
 
 export const mirrorDir = (out: string, netid: string) => path.join(out, '.mirrors', `${netid.toLowerCase()}.git`);
+
+/**
+ * Starts fetching every fork (that has no mirror yet) on a pool of its own, in roster order, and
+ * returns each student's fetch. Grading runs ahead of its checks this way: git keeps the other
+ * core busy while node checks the students already fetched, and no student holds a grading slot
+ * through both. Each promise is awaited, and its error reported, by that student's grading.
+ */
+export function fetchAhead(entries: RosterEntry[], out: string, jobs = DEFAULT_JOBS): Map<RosterEntry, Promise<FetchProblem | undefined>> {
+  const pool = new Semaphore(jobs);
+  const fetches = new Map<RosterEntry, Promise<FetchProblem | undefined>>();
+  for (const entry of entries) {
+    const url = entry.repo;
+    if (!url) continue;
+    const p = pool.run(() => syncMirror(url, mirrorDir(out, entry.netid), false));
+    if (!fetches.size) trace('grade: first fetch queued');
+    p.catch(() => {});
+    fetches.set(entry, p);
+  }
+  return fetches;
+}
 
 export interface CollectOptions {
   assignment: string;

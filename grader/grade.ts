@@ -15,10 +15,9 @@ import { defaultBranch, lastBefore, openLog, syncMirror, type Commit, type Fetch
 import { ObjectError, ObjectStore } from './objects.js';
 import { BatchCache } from './cache.js';
 import { checkSource, cleanPaths, type CheckEnv, type CheckJob, type Checked } from './checkrun.js';
-import { mirrorDir, DEFAULT_JOBS } from './collect.js';
+import { fetchAhead, mirrorDir, DEFAULT_JOBS } from './collect.js';
 import { applyPenalty, latePenalty } from './late.js';
 import { progress } from './progress.js';
-import { trace } from '../lib/util/trace.js';
 import { PythonWorker } from './pyworker.js';
 import type { BatchResult, CommitChoice, LatePenalty, LedgerEntry, RosterEntry, StudentResult } from './types.js';
 import type { CanvasStudent } from './canvas.js';
@@ -63,18 +62,8 @@ export async function gradeBatch(students: Candidate[], opts: GradeOptions): Pro
   const bar = progress(students.length, 'grade', process.stderr, opts.quiet);
   const cache = new BatchCache(opts.out);
   const checker = new Checker(opts);
-  // Fetching runs ahead of checking, on a pool of its own: git keeps the other core busy while this
-  // thread checks the students already fetched (a student no longer holds a slot through both).
-  const fetchPool = new Semaphore(opts.jobs ?? DEFAULT_JOBS);
-  const fetches = new Map<RosterEntry, Promise<FetchProblem | undefined>>();
-  for (const { entry, upload } of students) {
-    if (upload || !entry.repo) continue;
-    const url = entry.repo;
-    const p = fetchPool.run(() => syncMirror(url, mirrorDir(opts.out, entry.netid), false));
-    if (!fetches.size) trace('grade: first fetch queued');
-    p.catch(() => {}); // awaited (and its error reported) by that student's grading
-    fetches.set(entry, p);
-  }
+  // Fetching runs ahead of checking (see fetchAhead); the command starts it before loading this module.
+  const fetches = opts.fetches ?? fetchAhead(students.filter((c) => !c.upload).map((c) => c.entry), opts.out, opts.jobs);
   opts = { ...opts, checker, cache, fetches };
   const limit = opts.studentTimeoutMs ?? opts.spec.checks.reduce((s, c) => s + c.timeout, 0) * 1000 + 600_000;
   try {
