@@ -2,6 +2,7 @@
 // of each student's default branch as it was when fetched. Run at the deadline, this records "the
 // commit at the deadline" on the instructor's clock; commit dates, which students can forge, play
 // no part. A fork that cannot be fetched is that student's problem; the batch goes on.
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Semaphore } from '../lib/util/semaphore.js';
 import { appendLedger, LEDGER_FILE } from './ledger.js';
@@ -16,12 +17,41 @@ export const DEFAULT_JOBS = 4;
 export const mirrorDir = (out: string, netid: string) => path.join(out, '.mirrors', `${netid.toLowerCase()}.git`);
 
 /**
+ * Removes half-made clones (`<netid>.git.tmp-<pid>`) left by a run that was killed mid-clone; a
+ * clone still being made by a live process (a concurrent run) is left alone.
+ */
+export function sweepDeadClones(out: string): void {
+  const dir = path.join(out, '.mirrors');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /\.git\.tmp-(\d+)$/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * Starts fetching every fork (that has no mirror yet) on a pool of its own, in roster order, and
  * returns each student's fetch. Grading runs ahead of its checks this way: git keeps the other
  * core busy while node checks the students already fetched, and no student holds a grading slot
  * through both. Each promise is awaited, and its error reported, by that student's grading.
  */
 export function fetchAhead(entries: RosterEntry[], out: string, jobs = DEFAULT_JOBS): Map<RosterEntry, Promise<FetchProblem | undefined>> {
+  sweepDeadClones(out);
   const pool = new Semaphore(jobs);
   const fetches = new Map<RosterEntry, Promise<FetchProblem | undefined>>();
   for (const entry of entries) {
@@ -44,6 +74,7 @@ export interface CollectOptions {
 }
 
 export async function collect(roster: RosterEntry[], opts: CollectOptions): Promise<LedgerEntry[]> {
+  sweepDeadClones(opts.out);
   const ledger = path.join(opts.out, LEDGER_FILE);
   const pool = new Semaphore(opts.jobs ?? DEFAULT_JOBS);
   const bar = progress(roster.length, 'collect', process.stderr, opts.quiet);

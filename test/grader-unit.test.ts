@@ -9,6 +9,9 @@ import { appendLedger, latestByStudent, readLedger } from '../grader/ledger.js';
 import { anonymousAwsEnv, scrubEnvironment } from '../grader/sandbox.js';
 import { mergeHidden } from '../grader/hidden.js';
 import { shardOf } from '../grader/grade.js';
+import { sweepDeadClones } from '../grader/collect.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { UserError } from '../lib/errors.js';
 import { loadCourse } from '../lib/course.js';
 import { loadSpec } from '../lib/spec/load.js';
@@ -190,3 +193,18 @@ describe('shared python compiler', () => {
     w.close();
   });
 });
+
+describe('mirrors', () => {
+  it('sweeps half-made clones of a killed run, and leaves a live run\'s alone', async () => {
+    const out = await tempDir();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid names no process now
+    const mine = path.join(out, '.mirrors', `ab123.git.tmp-${process.pid}`);
+    const gone = path.join(out, '.mirrors', `cd456.git.tmp-${dead}`);
+    const mirror = path.join(out, '.mirrors', 'ef789.git');
+    for (const d of [mine, gone, mirror]) mkdirSync(path.join(d, 'objects'), { recursive: true });
+    sweepDeadClones(out);
+    expect([existsSync(mine), existsSync(gone), existsSync(mirror)]).toEqual([true, false, true]);
+    sweepDeadClones(path.join(out, 'no-such-folder')); // nothing to sweep: no error
+  });
+});
+
