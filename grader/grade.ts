@@ -41,7 +41,7 @@ export interface GradeOptions {
   checker?: Checker;
   /** Results and commits from earlier runs (set by gradeBatch). */
   cache?: BatchCache;
-  /** Forks being fetched ahead of their checks (set by gradeBatch). */
+  /** Forks being fetched ahead of their checks (the grade command starts them; else gradeBatch does). */
   fetches?: Map<RosterEntry, Promise<FetchProblem | undefined>>;
   /** Called as each student's result is known, unless it came whole from the cache. */
   onGraded?: (s: StudentResult) => void | Promise<void>;
