@@ -25,8 +25,28 @@ const checksOf = new WeakMap<BatchResult, ExportCheck[]>();
  */
 export function batchChecks(batch: BatchResult): ExportCheck[] {
   let list = checksOf.get(batch);
-  if (!list) checksOf.set(batch, (list = computeChecks(batch)));
+  if (!list) {
+    // Each student's files are made from a batch of one with the shared header: the list is the
+    // header's unless a result marks a check hidden that the header does not.
+    const a = batch.assignment;
+    if (a.checks && !hiddenBeyondHeader(batch)) {
+      list = byHeader.get(a);
+      if (!list) byHeader.set(a, (list = computeChecks(batch)));
+    } else list = computeChecks(batch);
+    checksOf.set(batch, list);
+  }
   return list;
+}
+
+const byHeader = new WeakMap<BatchResult['assignment'], ExportCheck[]>();
+const hiddenOfHeader = new WeakMap<BatchResult['assignment'], Set<string>>();
+
+function hiddenBeyondHeader(batch: BatchResult): boolean {
+  const a = batch.assignment;
+  let hidden = hiddenOfHeader.get(a);
+  if (!hidden) hiddenOfHeader.set(a, (hidden = new Set([...(a.hiddenChecks ?? []), ...(a.checks ?? []).filter((c) => c.hidden).map((c) => c.id)])));
+  for (const s of batch.students) for (const r of s.results) if (r.hidden && !hidden.has(r.id)) return true;
+  return false;
 }
 
 function computeChecks(batch: BatchResult): ExportCheck[] {
@@ -53,8 +73,18 @@ export const hiddenTitle = (c: ExportCheck) => `Hidden check ${c.hiddenNo}`;
 /** Two decimals at most, so float noise (0.1 + 0.2) never reaches a file. */
 export const round2 = (n: number) => Math.round(n * 100) / 100;
 
+const byId = new WeakMap<CheckResult[], Map<string, CheckResult>>();
+
+/** A student's result for one check (indexed once per student: every exporter asks for each check). */
 export function resultFor(s: StudentResult, id: string): CheckResult | undefined {
-  return s.results.find((r) => r.id === id);
+  let m = byId.get(s.results);
+  if (!m) {
+    m = new Map();
+    // The first result of an id wins, as a search from the start would find it.
+    for (const r of s.results) if (!m.has(r.id)) m.set(r.id, r);
+    byId.set(s.results, m);
+  }
+  return m.get(id);
 }
 
 /** A check counts as missed by a student when it failed or could not run. */

@@ -6,8 +6,16 @@ import { batchChecks, CHOICE, fmtNum, hiddenTitle, resultFor, round2, statusExpl
 
 /** Prose from checks may quote the student's files: keep it from turning into HTML or markup. */
 export function mdText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([\\`*_[\]#|])/g, '\\$1');
+  // Most prose repeats from student to student (check titles, skip reasons): escaped once each.
+  let t = escaped.get(s);
+  if (t === undefined) {
+    t = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([\\`*_[\]#|])/g, '\\$1');
+    if (escaped.size >= 20_000) escaped.clear();
+    escaped.set(s, t);
+  }
+  return t;
 }
+const escaped = new Map<string, string>();
 
 /** A literal value in a fence longer than any run of backticks inside it. */
 function fence(label: string, value: string): string[] {

@@ -1,6 +1,7 @@
 // Writes every output of a graded batch into one folder. Pure of the clock and the machine: the
 // same batch gives the same bytes (students sorted by NetID, no timestamps), and every file is
 // written atomically, so a run killed at any point and run again ends with identical files.
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { holdsExactly, writeDerivedSync, writeFileAtomic } from '../../lib/util/atomic.js';
 import type { BatchResult, StudentResult } from '../types.js';
@@ -53,12 +54,28 @@ export class OutputWriter {
   private write(rel: string, text: string): void {
     const file = path.join(this.outDir, rel);
     const data = Buffer.from(text);
-    if (holdsExactly(file, data)) return;
+    // In a folder this writer made (a first run), nothing can be there already: no comparison, and
+    // a student's own subfolder is made before the write rather than after it fails.
+    const fresh = this.isFresh(rel.slice(0, rel.indexOf('/')));
+    if (!fresh && holdsExactly(file, data)) return;
     if (!this.started) {
       this.started = true;
       this.beforeFirstWrite();
     }
+    if (fresh && !this.madeDirs.has(path.dirname(file))) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      this.madeDirs.add(path.dirname(file));
+    }
     writeDerivedSync(file, data, false);
+  }
+
+  /** Top folders (feedback, gradescope): whether they were absent when this writer first looked. */
+  private absent = new Map<string, boolean>();
+  private madeDirs = new Set<string>();
+  private isFresh(top: string): boolean {
+    let fresh = this.absent.get(top);
+    if (fresh === undefined) this.absent.set(top, (fresh = !existsSync(path.join(this.outDir, top))));
+    return fresh;
   }
 
   /** One student's files, now. */
