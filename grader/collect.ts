@@ -45,14 +45,18 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Starts fetching every fork (that has no mirror yet) on a pool of its own, in roster order, and
+ * Starts fetching every fork (that has no mirror yet) on a pool of its own (twice `jobs` at a
+ * time), in roster order, and
  * returns each student's fetch. Grading runs ahead of its checks this way: git keeps the other
  * core busy while node checks the students already fetched, and no student holds a grading slot
  * through both. Each promise is awaited, and its error reported, by that student's grading.
  */
 export function fetchAhead(entries: RosterEntry[], out: string, jobs = DEFAULT_JOBS): Map<RosterEntry, Promise<FetchProblem | undefined>> {
   sweepDeadClones(out);
-  const pool = new Semaphore(jobs);
+  // Twice as many clones as students checked at once: a clone waits on its processes more than it
+  // computes, and the checks keep up (200 forks, quiet machine: 4 at once 1.11-1.18 s, 8 at once
+  // 1.09-1.15 s; busy: no difference).
+  const pool = new Semaphore(jobs * 2);
   const fetches = new Map<RosterEntry, Promise<FetchProblem | undefined>>();
   for (const entry of entries) {
     const url = entry.repo;

@@ -112,7 +112,7 @@ a re-run with nothing changed does no checking work, and a killed run picks up w
   --zips PATH     a Canvas "Download Submissions" zip, or the folder it unpacked to
   --hidden FILE   extra checks (spec format, under checks:) kept outside the repository
   --shard K/N     grade part K of N (stable by NetID); combine with \`harness merge\`
-  --jobs N        students graded at once (default 4)
+  --jobs N        students graded at once (default 4); forks are cloned twice as many at a time
 
 Exit codes: 0 the batch finished (even if some students could not be graded) · 2 could not run
 `,
