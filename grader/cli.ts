@@ -16,7 +16,7 @@ import type { Spec } from '../lib/types.js';
 import type { GlobalOptions } from '../lib/cli/main.js';
 import { VERSION } from '../lib/cli/main.js';
 import { loadRoster } from './roster.js';
-import { collect, fetchAhead } from './collect.js';
+import { collect, FetchAhead } from './collect.js';
 import { latestByStudent, LEDGER_FILE, readLedger } from './ledger.js';
 import type { Candidate } from './grade.js';
 import { shardOf } from './shard.js';
@@ -127,43 +127,47 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
     }
   }
   trace('grade: inputs fingerprinted');
-  // Forks start fetching now, while the checks load.
-  const fetches = fetchAhead(candidates.filter((c) => !c.upload).map((c) => c.entry), out, jobsOf(values.jobs));
-  // The checks are loaded only now: a re-run with nothing to do never needs them.
-  const [{ batchHeader, gradeBatch, stats }, { registry }, { setSandboxCeilings }] = await Promise.all([
-    import('./grade.js'), import('../lib/checks/registry.js'), import('../lib/run/sandbox.js'),
-  ]);
-  // Student code that a check runs is untrusted here: stricter ceilings than a student's own
-  // `check` (no network, 1 GiB of memory, 8 MB of output, 2 minutes), whatever a spec asks for.
-  setSandboxCeilings(GRADER_CEILINGS);
-  const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.live === 'anonymous');
-  const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;
-  const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
-  const assignment = batchHeader(spec, hiddenHash);
-  // Each student's own files are written as they are graded; the class files at the end. The
-  // writer is loaded when first needed: a re-run that changes nothing never needs it.
-  let writer: OutputWriter | undefined;
-  const students = await gradeBatch(candidates, {
-    spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, fetches, quiet: values.quiet === true,
-    onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, s),
-  });
-  trace('grade: every student graded');
-  const graded = students.filter((s) => s.status === 'graded').length;
-  let where: string;
-  if (shard) {
-    where = path.join(out, shardName(shard.k, shard.n));
-    await writeFileAtomic(where, JSON.stringify({ assignment, shard, students }) + '\n');
-  } else {
-    await writeAll({ assignment, students }, out, values, writer);
-    trace('grade: class files written');
-    // Taken again now that every fork that could be cloned has its mirror.
-    const fp = inputs && roster && fingerprint(inputs, roster, out);
-    if (fp) saveUpToDate(out, { fingerprint: fp, students: students.length, graded });
-    trace('grade: fingerprint saved');
-    where = out;
+  // Forks start fetching now, while the checks load; whatever happens next, none is left running.
+  const fetches = new FetchAhead(candidates, out, jobsOf(values.jobs));
+  try {
+    // The checks are loaded only now: a re-run with nothing to do never needs them.
+    const [{ batchHeader, gradeBatch, stats }, { registry }, { setSandboxCeilings }] = await Promise.all([
+      import('./grade.js'), import('../lib/checks/registry.js'), import('../lib/run/sandbox.js'),
+    ]);
+    // Student code that a check runs is untrusted here: stricter ceilings than a student's own
+    // `check` (no network, 1 GiB of memory, 8 MB of output, 2 minutes), whatever a spec asks for.
+    setSandboxCeilings(GRADER_CEILINGS);
+    const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.live === 'anonymous');
+    const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;
+    const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
+    const assignment = batchHeader(spec, hiddenHash);
+    // Each student's own files are written as they are graded; the class files at the end. The
+    // writer is loaded when first needed: a re-run that changes nothing never needs it.
+    let writer: OutputWriter | undefined;
+    const students = await gradeBatch(candidates, {
+      spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, fetches, quiet: values.quiet === true,
+      onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, s),
+    });
+    trace('grade: every student graded');
+    const graded = students.filter((s) => s.status === 'graded').length;
+    let where: string;
+    if (shard) {
+      where = path.join(out, shardName(shard.k, shard.n));
+      await writeFileAtomic(where, JSON.stringify({ assignment, shard, students }) + '\n');
+    } else {
+      await writeAll({ assignment, students }, out, values, writer);
+      trace('grade: class files written');
+      // Taken again now that every fork that could be cloned has its mirror.
+      const fp = inputs && roster && fingerprint(inputs, roster, out);
+      if (fp) saveUpToDate(out, { fingerprint: fp, students: students.length, graded });
+      trace('grade: fingerprint saved');
+      where = out;
+    }
+    process.stderr.write(`grade: ${students.length} students, ${graded} graded, ${students.length - graded} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`);
+    return 0;
+  } finally {
+    await fetches.stop();
   }
-  process.stderr.write(`grade: ${students.length} students, ${graded} graded, ${students.length - graded} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`);
-  return 0;
 }
 
 export async function mergeCommand(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {

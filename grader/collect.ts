@@ -4,6 +4,7 @@
 // no part. A fork that cannot be fetched is that student's problem; the batch goes on.
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../lib/errors.js';
 import { Semaphore } from '../lib/util/semaphore.js';
 import { appendLedger, LEDGER_FILE } from './ledger.js';
 import { defaultBranch, syncMirror, tipOf, type FetchProblem } from './gitops.js';
@@ -18,15 +19,20 @@ export const mirrorDir = (out: string, netid: string) => path.join(out, '.mirror
 
 /**
  * Removes half-made clones (`<netid>.git.tmp-<pid>`) left by a run that was killed mid-clone; a
- * clone still being made by a live process (a concurrent run) is left alone.
+ * clone still being made by a live process (a concurrent run) is left alone. A `.mirrors` that is
+ * not a readable folder stops the run with what to do (every student would fail on it).
  */
 export function sweepDeadClones(out: string): void {
   const dir = path.join(out, '.mirrors');
   let names: string[];
   try {
     names = readdirSync(dir);
-  } catch {
-    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new UserError(
+      `the output folder's .mirrors (the grader's copies of the forks) cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      `remove ${dir} (it holds only copies, fetched again on the next run), then run the command again`,
+    );
   }
   for (const name of names) {
     const m = /\.git\.tmp-(\d+)$/.exec(name);
@@ -45,29 +51,43 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Starts fetching every fork (that has no mirror yet) on a pool of its own (twice `jobs` at a
- * time), in roster order, and
- * returns each student's fetch. Grading runs ahead of its checks this way: git keeps the other
+ * Fetches every fork (that has no mirror yet) on a pool of its own (twice `jobs` at a time), in
+ * roster order; uploads are skipped. Grading runs ahead of its checks this way: git keeps the other
  * core busy while node checks the students already fetched, and no student holds a grading slot
- * through both. Each promise is awaited, and its error reported, by that student's grading.
+ * through both. Each fetch is awaited, and its error reported, by that student's grading.
  */
-export function fetchAhead(entries: RosterEntry[], out: string, jobs = DEFAULT_JOBS): Map<RosterEntry, Promise<FetchProblem | undefined>> {
-  sweepDeadClones(out);
-  // Twice as many clones as students checked at once: a clone waits on its processes more than it
-  // computes, and the checks keep up (200 forks, quiet machine: 4 at once 1.11-1.18 s, 8 at once
-  // 1.09-1.15 s; busy: no difference).
-  const pool = new Semaphore(jobs * 2);
-  const fetches = new Map<RosterEntry, Promise<FetchProblem | undefined>>();
-  for (const entry of entries) {
-    const url = entry.repo;
-    if (!url) continue;
-    const p = pool.run(() => syncMirror(url, mirrorDir(out, entry.netid), false));
-    if (!fetches.size) trace('grade: first fetch queued');
-    p.catch(() => {});
-    fetches.set(entry, p);
+export class FetchAhead {
+  private readonly fetches = new Map<RosterEntry, Promise<FetchProblem | undefined>>();
+  private stopped = false;
+
+  constructor(students: { entry: RosterEntry; upload?: unknown }[], out: string, jobs = DEFAULT_JOBS) {
+    sweepDeadClones(out);
+    // Twice as many clones as students checked at once: a clone waits on its processes more than it
+    // computes, and the checks keep up (200 forks, quiet machine: 4 at once 1.11-1.18 s, 8 at once
+    // 1.09-1.15 s; busy: no difference).
+    const pool = new Semaphore(jobs * 2);
+    for (const { entry, upload } of students) {
+      const url = entry.repo;
+      if (upload || !url) continue;
+      const p = pool.run(async () => (this.stopped ? STOPPED : syncMirror(url, mirrorDir(out, entry.netid), false)));
+      if (!this.fetches.size) trace('grade: first fetch queued');
+      p.catch(() => {});
+      this.fetches.set(entry, p);
+    }
   }
-  return fetches;
+
+  get(entry: RosterEntry): Promise<FetchProblem | undefined> | undefined {
+    return this.fetches.get(entry);
+  }
+
+  /** Starts no more fetches, and waits for those under way (a run that stops early leaves no git behind). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled(this.fetches.values());
+  }
 }
+
+const STOPPED: FetchProblem = { status: 'clone failed', reason: 'the run stopped before this fork was fetched' };
 
 export interface CollectOptions {
   assignment: string;

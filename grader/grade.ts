@@ -11,11 +11,11 @@ import { registry } from '../lib/checks/registry.js';
 import type { AwsAccess } from '../lib/aws/access.js';
 import type { Course } from '../lib/course.js';
 import type { CheckResult, Spec } from '../lib/types.js';
-import { defaultBranch, lastBefore, openLog, syncMirror, type Commit, type FetchProblem } from './gitops.js';
+import { defaultBranch, lastBefore, openLog, syncMirror, type Commit } from './gitops.js';
 import { ObjectError, ObjectStore } from './objects.js';
 import { BatchCache } from './cache.js';
 import { checkSource, cleanPaths, type CheckEnv, type CheckJob, type Checked } from './checkrun.js';
-import { fetchAhead, mirrorDir, DEFAULT_JOBS } from './collect.js';
+import { FetchAhead, mirrorDir, DEFAULT_JOBS } from './collect.js';
 import { applyPenalty, latePenalty } from './late.js';
 import { progress } from './progress.js';
 import { PythonWorker } from './pyworker.js';
@@ -42,7 +42,7 @@ export interface GradeOptions {
   /** Results and commits from earlier runs (set by gradeBatch). */
   cache?: BatchCache;
   /** Forks being fetched ahead of their checks (the grade command starts them; else gradeBatch does). */
-  fetches?: Map<RosterEntry, Promise<FetchProblem | undefined>>;
+  fetches?: FetchAhead;
   /** Called as each student's result is known, unless it came whole from the cache. */
   onGraded?: (s: StudentResult) => void | Promise<void>;
   /** Stops one student's grading (clone, checkout and checks) after this long; default: every check's timeout plus 10 minutes. */
@@ -62,26 +62,37 @@ export async function gradeBatch(students: Candidate[], opts: GradeOptions): Pro
   const bar = progress(students.length, 'grade', process.stderr, opts.quiet);
   const cache = new BatchCache(opts.out);
   const checker = new Checker(opts);
-  // Fetching runs ahead of checking (see fetchAhead); the command starts it before loading this module.
-  const fetches = opts.fetches ?? fetchAhead(students.filter((c) => !c.upload).map((c) => c.entry), opts.out, opts.jobs);
+  // Fetching runs ahead of checking (see FetchAhead); the command starts it before loading this module.
+  const fetches = opts.fetches ?? new FetchAhead(students, opts.out, opts.jobs);
   opts = { ...opts, checker, cache, fetches };
   const limit = opts.studentTimeoutMs ?? opts.spec.checks.reduce((s, c) => s + c.timeout, 0) * 1000 + 600_000;
+  // A student's own problem is that student's status; only a failure of the run itself (its
+  // outputs cannot be written) stops it: no new student starts, and those under way finish.
+  let fatal: { error: unknown } | undefined;
   try {
     const out = await Promise.all(
       students.map((c) =>
         pool.run(async () => {
+          if (fatal) return undefined;
           const r = await withTimeout(gradeOne(c, opts), limit, () => ({
             ...identityOf(c.entry), status: 'timed out' as const, reason: `grading took longer than ${Math.round(limit / 1000)}s and was stopped`, results: [], total: 0,
           }));
-          if (opts.onGraded && !fromCache.has(r)) await opts.onGraded(r);
+          try {
+            if (opts.onGraded && !fromCache.has(r) && !fatal) await opts.onGraded(r);
+          } catch (error) {
+            fatal ??= { error };
+          }
+          if (fatal) return undefined;
           bar.done(c.entry.netid, r.status === 'graded', r.status === 'graded' ? `${r.total}/${opts.spec.points}${r.late?.late ? ' (late)' : ''}` : `${r.status}: ${r.reason ?? ''}`);
           return r;
         }),
       ),
     );
+    if (fatal) throw fatal.error;
     bar.end();
-    return out.sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
+    return (out as StudentResult[]).sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
   } finally {
+    if (!opts.fetches) await fetches.stop(); // the command stops those it started
     checker.close();
     cache.close();
   }

@@ -2,7 +2,7 @@
 // controlled commit dates, and the reliability properties (resume, kill -9, shards).
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { writeFork, writeForks } from '../scripts/lib/synth-forks.mjs';
@@ -207,3 +207,35 @@ describe('bad --zips input', () => {
     }
   });
 });
+
+describe('an output folder the grader cannot use', () => {
+  it('stops with a one-line error and exit 2, leaves no clone running or half made, and loses no result', async () => {
+    const dir = await tempDir({}, 'grader-badout-');
+    const roster = path.join(dir, 'roster.csv');
+    await writeFile(roster, await writeForks(path.join(dir, 'forks'), 12, { par: 4 }));
+    const out = path.join(dir, 'out');
+    // A file where the feedback folder goes: the first student's feedback cannot be written.
+    await mkdir(out, { recursive: true });
+    await writeFile(path.join(out, 'feedback'), 'not a folder');
+    let r = run(['grade', 'A1', '--roster', roster, '--out', out, '--offline', '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^error: cannot write feedback\/s\d+\.md in the output folder: ENOTDIR$/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect((await readdir(path.join(out, '.mirrors'))).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    // Fixed, the run finishes, reusing what was checked before it stopped.
+    await rm(path.join(out, 'feedback'));
+    r = run(['grade', 'A1', '--roster', roster, '--out', out, '--offline', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/12 students, 12 graded/);
+    expect(r.stderr).toMatch(/\b[1-9]\d* from cache/);
+    // A file where the grader keeps its copies of the forks.
+    const out2 = path.join(dir, 'out2');
+    await mkdir(out2, { recursive: true });
+    await writeFile(path.join(out2, '.mirrors'), '');
+    r = run(['grade', 'A1', '--roster', roster, '--out', out2, '--offline', '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^error: the output folder's \.mirrors .* cannot be read: ENOTDIR$/);
+    expect(r.stderr.split('\n')[1]).toMatch(/fix: remove .*\.mirrors/);
+  }, 60_000);
+});
+

@@ -3,6 +3,7 @@
 // written atomically, so a run killed at any point and run again ends with identical files.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../../lib/errors.js';
 import { holdsExactly, writeDerivedSync, writeFileAtomic } from '../../lib/util/atomic.js';
 import type { BatchResult, StudentResult } from '../types.js';
 import { sortedStudents } from './common.js';
@@ -52,6 +53,14 @@ export class OutputWriter {
   ) {}
 
   private write(rel: string, text: string): void {
+    try {
+      this.writeFile(rel, text);
+    } catch (e) {
+      throw unwritable(rel, e);
+    }
+  }
+
+  private writeFile(rel: string, text: string): void {
     const file = path.join(this.outDir, rel);
     const data = Buffer.from(text);
     // In a folder this writer made (a first run), nothing can be there already: no comparison, and
@@ -107,12 +116,28 @@ export class OutputWriter {
         ['report.html', reportHtml(batch)],
       ] as const).map(async ([rel, text]) => {
         const file = path.join(this.outDir, rel);
-        await writeFileAtomic(file, text);
+        await writeFileAtomic(file, text).catch((e) => {
+          throw unwritable(rel, e);
+        });
         return file;
       }),
     );
     return [...written, ...perStudent];
   }
+}
+
+/**
+ * An output the file system refused (a folder where a file goes, a file where a folder goes, no
+ * permission, a full disk): the instructor's to fix, not a bug. Checked results are in the cache,
+ * so the run after the fix only writes.
+ */
+function unwritable(rel: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (!code) return e as Error;
+  return new UserError(
+    `cannot write ${rel} in the output folder: ${code}`,
+    `make sure the output folder and its feedback/ and gradescope/ folders are folders you can write to (move aside whatever is in their place), then run the command again; results already checked are kept`,
+  );
 }
 
 /** Writes grades.csv, canvas.csv, gradescope/<NetID>/results.json, feedback/<NetID>.md, report.html. */
