@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Semaphore, summarize } from '../lib/engine.js';
+import { summarize } from '../lib/engine.js';
+import { Semaphore } from '../lib/util/semaphore.js';
 import { registry } from '../lib/checks/registry.js';
 import type { AwsAccess } from '../lib/aws/access.js';
 import type { Course } from '../lib/course.js';
@@ -265,5 +266,3 @@ export function batchHeader(spec: Spec, hiddenHash?: string): BatchResult['assig
     })),
   };
 }
-
-export { shardOf } from './shard.js';

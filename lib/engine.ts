@@ -13,8 +13,6 @@ import { trace } from './util/trace.js';
 import { maskKeyIds } from './aws/mask.js';
 import { Semaphore } from './util/semaphore.js';
 
-export { Semaphore };
-
 export interface RunOptions {
   course: Course;
   identity?: Identity;

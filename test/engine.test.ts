@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runChecks, summarize, Semaphore } from '../lib/engine.js';
+import { runChecks, summarize } from '../lib/engine.js';
+import { Semaphore } from '../lib/util/semaphore.js';
 import { Advice, Failure, Skip } from '../lib/errors.js';
 import { defineKind, type CheckKind } from '../lib/checks/kind.js';
 import type { CheckSpec, Spec } from '../lib/types.js';

@@ -8,7 +8,7 @@ import { applyPenalty, latePenalty } from '../grader/late.js';
 import { appendLedger, latestByStudent, readLedger } from '../grader/ledger.js';
 import { anonymousAwsEnv, scrubEnvironment } from '../grader/sandbox.js';
 import { mergeHidden } from '../grader/hidden.js';
-import { shardOf } from '../grader/grade.js';
+import { shardOf } from '../grader/shard.js';
 import { sweepDeadClones } from '../grader/collect.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
