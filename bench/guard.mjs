@@ -27,7 +27,7 @@ let child;
 try {
   const { build } = await import('esbuild');
   await build({
-    entryPoints: { standin: path.join(REPO, 'lib/standin/index.ts'), guard: path.join(REPO, 'lib/aws/guard.ts'), access: path.join(REPO, 'lib/aws/access.ts') },
+    entryPoints: { standin: path.join(REPO, 'standin/index.ts'), guard: path.join(REPO, 'lib/aws/guard.ts'), access: path.join(REPO, 'lib/aws/access.ts') },
     bundle: true, platform: 'node', format: 'esm', target: 'node20', outdir: out, packages: 'external', splitting: true, logLevel: 'error',
   });
   // The stand-in's process: start, print the URL, serve until stdin closes.

@@ -1,5 +1,5 @@
 // `node scripts/standin.mjs [world.yaml] [--port N] [--quiet]`: starts the AWS stand-in
-// (lib/standin, bundled on the fly) with a world file or the sample world, prints the variables
+// (standin, bundled on the fly) with a world file or the sample world, prints the variables
 // that point the AWS SDK and the harness at it, logs each call, and runs until Ctrl-C.
 // See docs/standin.md.
 import { build } from 'esbuild';
@@ -29,7 +29,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const out = path.join(root, 'dist', '.standin', 'standin.mjs');
 await mkdir(path.dirname(out), { recursive: true });
 await build({
-  entryPoints: [path.join(root, 'lib', 'standin', 'index.ts')],
+  entryPoints: [path.join(root, 'standin', 'index.ts')],
   bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, packages: 'external', logLevel: 'error',
 });
 const { startStandin, loadWorld, sampleWorld } = await import(pathToFileURL(out).href + `?t=${Date.now()}`);

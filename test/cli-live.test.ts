@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { startStandin, type Standin, type World } from '../lib/standin/index.js';
+import { startStandin, type Standin, type World } from '../standin/index.js';
 import { studentRepo, harnessAsync as harness, REPO } from './helpers/student.js';
 import { tempDir } from './helpers/fixture.js';
 
@@ -118,7 +118,7 @@ describe('check A1 with live checks (CLI against the stand-in)', () => {
 
   it('an unreachable endpoint is an error with a hint, quickly, never a pass', async () => {
     const s = await fork();
-    const { refusedUrl } = await import('../lib/standin/index.js');
+    const { refusedUrl } = await import('../standin/index.js');
     const dead = await refusedUrl();
     const t0 = Date.now();
     const r = await harness(s.root, ['check', 'A1', '--reporter', 'json'], { ...env(KEY), AWS_ENDPOINT_URL: dead, HARNESS_S3_WEBSITE_ENDPOINT: dead });

@@ -1,12 +1,12 @@
 // The cost guard (scanCosts, aws.cost-guard, `harness guard`), aws.billing-alarm and
 // aws.dynamodb.table, end to end: the real SDK over HTTP to the stand-in.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startStandin, refusedUrl, type Standin, type World } from '../lib/standin/index.js';
-import { sampleWorld, SAMPLE } from '../lib/standin/sample.js';
-import { STANDARD_REGIONS } from '../lib/standin/world.js';
+import { startStandin, refusedUrl, type Standin, type World } from '../standin/index.js';
+import { sampleWorld, SAMPLE } from '../standin/sample.js';
+import { STANDARD_REGIONS } from '../standin/world.js';
 import { AwsAccess } from '../lib/aws/access.js';
 import { scanCosts } from '../lib/aws/guard.js';
-import { main } from '../lib/cli/main.js';
+import { main } from '../cli/main.js';
 import { Unavailable } from '../lib/errors.js';
 import { noCredentialsEnv, runLive, said, setAwsEnv } from './helpers/live-run.js';
 

@@ -18,8 +18,8 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isThrottlingError } from '@smithy/core/retry';
 import { fromInstanceMetadata } from '@smithy/credential-provider-imds';
-import { refusedUrl, sampleWorld, startStandin, parseWorld, checkWorld, type Standin, type World } from '../lib/standin/index.js';
-import { SAMPLE } from '../lib/standin/sample.js';
+import { refusedUrl, sampleWorld, startStandin, parseWorld, checkWorld, type Standin, type World } from '../standin/index.js';
+import { SAMPLE } from '../standin/sample.js';
 import { UserError } from '../lib/errors.js';
 import { tempDir } from './helpers/fixture.js';
 

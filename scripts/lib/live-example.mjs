@@ -14,7 +14,7 @@ export const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'STANDIN-EXAMPLE-KEY', AWS_SECRE
 /** Starts the stand-in and the git host in a child process; returns the fork and the environment. */
 export async function startLiveExample(work) {
   const standinJs = path.join(REPO, 'dist', '.standin', 'live-example-standin.mjs');
-  await build({ entryPoints: [path.join(REPO, 'lib', 'standin', 'index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: standinJs, packages: 'external', logLevel: 'error' });
+  await build({ entryPoints: [path.join(REPO, 'standin', 'index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: standinJs, packages: 'external', logLevel: 'error' });
   const home = path.join(work, 'home');
   mkdirSync(path.join(home, '.ssh'), { recursive: true });
   const keyFile = path.join(home, '.ssh', 'ex123-key.pem');

@@ -3,8 +3,8 @@
 // Optional fields get their defaults when a request is answered, not at load time, so a test can
 // push a bare object into `standin.world` between calls.
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../errors.js';
-import { loadYaml } from '../util/yaml.js';
+import { UserError } from '../lib/errors.js';
+import { loadYaml } from '../lib/util/yaml.js';
 import { validateWorld } from './validate.js';
 
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
