@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { runChecks } from '../lib/engine.js';
 import { registry } from '../lib/checks/registry.js';
-import type { CheckKind } from '../lib/checks/kind.js';
+import { needOf, type CheckKind } from '../lib/checks/kind.js';
 import { Skip } from '../lib/errors.js';
 import { diskVolume, type Volume } from '../lib/fsio.js';
 import { forgetRepo, primeRepo } from '../lib/git.js';
@@ -117,10 +117,10 @@ const kindCache = new Map<string, ReadonlyMap<string, CheckKind<unknown>>>();
 function gradingKinds(mode: 'fork' | 'zip'): ReadonlyMap<string, CheckKind<unknown>> {
   let m = kindCache.get(mode);
   if (m) return m;
-  const stub = (k: CheckKind<unknown>, reason: string): CheckKind<unknown> => ({ ...k, live: undefined, spawns: false, run: async () => { throw new Skip(reason); } });
+  const stub = (k: CheckKind<unknown>, reason: string): CheckKind<unknown> => ({ ...k, needs: 'files', spawns: false, run: async () => { throw new Skip(reason); } });
   const map = new Map<string, CheckKind<unknown>>();
   for (const [id, k] of registry) {
-    if (k.live === 'credentials') map.set(id, stub(k, 'not re-run by the grader, which holds none of your AWS credentials; `harness check` ran it on your machine (see your submission.json)'));
+    if (k.needs === 'account') map.set(id, stub(k, 'not re-run by the grader, which holds none of your AWS credentials; `harness check` ran it on your machine (see your submission.json)'));
     else if (mode === 'zip' && id.startsWith('git.')) map.set(id, stub(k, 'a zip upload has no git history, so this git check is not judged for it'));
     else map.set(id, k);
   }

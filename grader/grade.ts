@@ -234,7 +234,7 @@ async function evaluate(job: CheckJob, opts: GradeOptions, store?: ObjectStore):
   if ('error' in r) return r;
   stats.checked++;
   // A live check that could not reach AWS is tried again next run, not remembered.
-  const transient = r.results.some((x) => x.status === 'error' && registry.get(x.kind)?.live);
+  const transient = r.results.some((x) => x.status === 'error' && x.fault !== undefined) || r.results.some((x) => x.status === 'error' && ['account', 'internet'].includes(String(registry.get(x.kind)?.needs)));
   if (!transient) opts.cache?.put(key, r.selfReported === undefined ? { results: r.results } : { results: r.results, selfReported: r.selfReported });
   return r;
 }

@@ -3,7 +3,7 @@
 import { Advice, Failure, Skip, Unavailable } from './errors.js';
 import type { AwsAccess } from './aws/access.js';
 import { registry } from './checks/registry.js';
-import type { CheckContext, CheckKind } from './checks/kind.js';
+import { isLive, needOf, type CheckContext, type CheckKind } from './checks/kind.js';
 import type { CheckResult, CheckSpec, Spec, Status, Summary } from './types.js';
 import type { Course } from './course.js';
 import type { Identity } from './usercfg.js';
@@ -58,7 +58,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
           return skipped(check, opts, `needs "${blocked.title}" (${blocked.id}), which ${blocked.status === 'error' ? 'could not run' : 'did not pass'}`);
         }
         const kind = (opts.kinds ?? registry).get(check.kind);
-        if (kind?.live && (opts.offline || !opts.aws)) {
+        if (kind && isLive(needOf(kind, check.params)) && (opts.offline || !opts.aws)) {
           return skipped(check, opts, 'offline: this check needs the network (run without --offline to include it)');
         }
         if (kind?.needsIdentity && !opts.identity) {
@@ -127,7 +127,7 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
   let out: CheckResult;
   try {
     // A check that needs credentials is skipped, with one line on how to set them up, when there are none.
-    const work = kind.live === 'credentials' && opts.aws ? opts.aws.credentials().then(() => kind.run(ctx, check.params)) : kind.run(ctx, check.params);
+    const work = needOf(kind, check.params) === 'account' && opts.aws ? opts.aws.credentials().then(() => kind.run(ctx, check.params)) : kind.run(ctx, check.params);
     const ret = await Promise.race([work, timeout]);
     out = { ...base, status: 'pass', points: base.maxPoints };
     const note = (ret as { note?: unknown } | undefined)?.note;

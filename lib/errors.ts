@@ -19,6 +19,7 @@ export class UserError extends Error {
 /** Thrown by a check: the student's work is wrong. `partial` in [0, 1] is the share of points kept. */
 export class Failure extends Error implements Finding {
   override name = 'Failure';
+  readonly code?: string;
   readonly rationale: string;
   readonly hint?: string;
   readonly expected?: string;
@@ -28,6 +29,7 @@ export class Failure extends Error implements Finding {
   readonly partial: number;
   constructor(finding: Finding & { partial?: number }) {
     super(finding.rationale);
+    this.code = finding.code;
     this.rationale = finding.rationale;
     this.hint = finding.hint;
     this.expected = finding.expected;
@@ -54,12 +56,21 @@ export class Advice extends Error implements Finding {
   }
 }
 
-/** Thrown by a check that cannot judge here (python3 missing, no credentials): never a pass. */
+/** Thrown by a check that has nothing to judge (an optional file not handed in): never a pass. */
 export class Skip extends Error {
   override name = 'Skip';
   constructor(readonly reason: string) {
     super(reason);
   }
+}
+
+/**
+ * Thrown by a check that cannot judge on this machine (python3, git, Java or a module missing):
+ * a skip for a student's own `check`, but in the grader a fault of the grader's machine, so the
+ * student is incomplete rather than losing the points.
+ */
+export class CannotJudge extends Skip {
+  override name = 'CannotJudge';
 }
 
 /**

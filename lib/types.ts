@@ -1,6 +1,9 @@
 // Core records shared by the engine, the check kinds and the reporters.
 // Everything here is plain data: no printing, no exiting (see docs/architecture.md).
 
+/** Why a check reached no verdict (see CheckResult.fault). */
+export type Fault = 'offline' | 'network' | 'timeout' | 'crash' | 'environment';
+
 /** The five outcomes of a check, kept apart on purpose (check50 merges skip and crash). */
 export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'error';
 
@@ -60,6 +63,12 @@ export interface Spec {
 
 /** What a student reads when a check does not pass. */
 export interface Finding {
+  /**
+   * A stable reason, short and in kebab case (`blank-lines`, `forbidden`): the kind's own word for
+   * what is wrong, so exports can count reasons whatever the prose says. Results carry it as
+   * `<kind>/<code>` (`file.lines/blank-lines`).
+   */
+  code?: string;
   /** One sentence: what is wrong. */
   rationale: string;
   /** How to fix it. */
@@ -83,6 +92,12 @@ export interface CheckResult extends Partial<Finding> {
   extraCredit: boolean;
   /** Why the check was skipped, or what crashed. */
   reason?: string;
+  /**
+   * Set when no verdict could be reached for a reason outside the student's work: the network, a
+   * time limit, a crash, a tool missing on this machine, or a grader run with --offline. In the
+   * grader such a student is incomplete (their grade is not written) and the check is tried again.
+   */
+  fault?: Fault;
   /** What a passing check found, for the student to confirm ("account 1234…, IAM user lw641"). */
   note?: string;
   /** Stack of a crashed check (shown under --debug and in JSON). */

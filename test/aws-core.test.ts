@@ -76,12 +76,12 @@ describe('loopback guard', () => {
 
 describe('engine and live kinds', () => {
   const calls: string[] = [];
-  const live = (kind: string, mode: 'credentials' | 'anonymous', run: CheckKind['run'] = async () => { calls.push(kind); }) =>
-    defineKind({ kind, title: () => kind, params: {}, live: mode, run });
+  const live = (kind: string, mode: 'account' | 'internet', run: CheckKind['run'] = async () => { calls.push(kind); }) =>
+    defineKind({ kind, title: () => kind, params: {}, needs: mode, run });
   const kinds = new Map<string, CheckKind<any>>([
-    ['cred', live('cred', 'credentials')],
-    ['anon', live('anon', 'anonymous')],
-    ['down', live('down', 'anonymous', async () => { throw new Unavailable('cannot reach AWS s3 in us-east-1 (ECONNREFUSED)', 'check your network'); })],
+    ['cred', live('cred', 'account')],
+    ['anon', live('anon', 'internet')],
+    ['down', live('down', 'internet', async () => { throw new Unavailable('cannot reach AWS s3 in us-east-1 (ECONNREFUSED)', 'check your network'); })],
   ]);
   const spec = (dir: string): Spec => ({
     id: 'T1', title: 'T', timezone: 'UTC', points: 0, files: { required: [], optional: [] }, dir, file: `${dir}/assignment.yaml`, hash: 'h',

@@ -13,7 +13,7 @@ interface Alarm { AlarmName?: string; Namespace?: string; MetricName?: string; T
 
 export default defineKind<BillingAlarmParams>({
   kind: 'aws.billing-alarm',
-  live: 'credentials',
+  needs: 'account',
   title: (p) => `A billing alarm warns you when charges pass${p.maxThreshold !== undefined ? ` $${p.maxThreshold} or less` : ' a limit'}`,
   params: {
     type: 'object',

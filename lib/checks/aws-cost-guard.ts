@@ -7,7 +7,7 @@ import { runningLines, scanCosts } from '../aws/guard.js';
 
 export default defineKind<Record<string, never>>({
   kind: 'aws.cost-guard',
-  live: 'credentials',
+  needs: 'account',
   title: () => 'Nothing is left running in your AWS account (EC2 instances, EMR clusters, every region)',
   params: { type: 'object', additionalProperties: false, properties: {} },
   async run(ctx) {

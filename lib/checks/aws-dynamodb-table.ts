@@ -10,7 +10,7 @@ export interface DynamoTableParams {
 
 export default defineKind<DynamoTableParams>({
   kind: 'aws.dynamodb.table',
-  live: 'credentials',
+  needs: 'account',
   needsIdentity: true,
   title: (p) => `A DynamoDB table named ${(p.name ?? '{netid}').replace('{netid}', 'after your NetID')} exists`,
   params: {

@@ -25,7 +25,7 @@ export default defineKind<EvidenceExistsParams>({
       file: fileParam('The evidence file written by `harness evidence`'),
     },
   },
-  live: 'credentials',
+  needs: 'account',
   files: (p) => [p.file],
   async run(ctx, { file }) {
     const doc = await readEvidence(ctx, file);

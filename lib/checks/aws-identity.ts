@@ -20,7 +20,7 @@ export default defineKind<IdentityParams>({
       allowRoot: { type: 'boolean', description: 'Accept root-account credentials; default `false` (root keys fail the check).' },
     },
   },
-  live: 'credentials',
+  needs: 'account',
   async run(ctx, { allowRoot = false }) {
     const who = await callerIdentity(ctx.aws!);
     const account = `account ${shortAccount(who.account)}`;

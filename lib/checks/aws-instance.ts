@@ -59,7 +59,7 @@ export default defineKind<InstanceParams>({
       },
     },
   },
-  live: 'credentials',
+  needs: 'account',
   files: (p) => (p.instanceIdFrom ? [p.instanceIdFrom.file] : []),
   validate: (p) => {
     const out: string[] = [];

@@ -32,7 +32,7 @@ export default defineKind<KeyPairParams>({
       keyFile: { type: 'string', minLength: 1, description: 'The private key on the student\'s computer; `~` is the home folder, a relative path is relative to the assignment folder; `{netid}` is replaced.' },
     },
   },
-  live: 'credentials',
+  needs: 'account',
   async run(ctx, p) {
     const name = withNetid(p.name, ctx);
     const shown = withNetid(p.keyFile, ctx);

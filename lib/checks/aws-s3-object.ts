@@ -24,7 +24,7 @@ type Where = { file?: string; line?: number };
 
 export default defineKind<S3ObjectParams>({
   kind: 'aws.s3.object',
-  live: 'credentials',
+  needs: 'account',
   title: (p) =>
     p.prefix
       ? `${p.urlFrom ? `The S3 prefix named in ${p.urlFrom.file}` : `${p.url}`} holds ${p.minObjects && p.minObjects > 1 ? `at least ${p.minObjects} objects` : 'an object'}`

@@ -14,7 +14,7 @@ export interface S3PublicParams {
 
 export default defineKind<S3PublicParams>({
   kind: 'aws.s3.public',
-  live: 'anonymous',
+  needs: 'internet',
   title: (p) => `${p.urlFrom ? `The S3 object named in ${p.urlFrom.file}` : 'The S3 object'} can be downloaded by anyone${p.sameAs ? ` and matches ${p.sameAs}` : ''}`,
   params: {
     type: 'object',

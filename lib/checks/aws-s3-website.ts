@@ -17,7 +17,7 @@ export interface S3WebsiteParams {
 
 export default defineKind<S3WebsiteParams>({
   kind: 'aws.s3.website',
-  live: 'anonymous',
+  needs: 'internet',
   title: (p) => `${p.urlFrom ? `The website URL in ${p.urlFrom.file}` : 'The S3 website URL'} serves ${p.sameAs ?? 'your file'} to anyone`,
   params: {
     type: 'object',

@@ -5,6 +5,7 @@ import { authorEmails, authoredBy, requireRepo } from '../git.js';
 
 export default defineKind<Record<string, never>>({
   kind: 'git.author',
+  needs: 'history',
   spawns: true,
   title: () => 'You authored at least one commit with your user.cfg email',
   needsIdentity: true,

@@ -11,6 +11,7 @@ interface Params {
 
 export default defineKind<Params>({
   kind: 'git.clean',
+  needs: 'machine',
   spawns: true,
   title: () => 'Your answer files have no uncommitted changes',
   params: {

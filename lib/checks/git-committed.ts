@@ -11,6 +11,7 @@ interface Params {
 
 export default defineKind<Params>({
   kind: 'git.committed',
+  needs: 'history',
   spawns: true,
   title: () => 'Your answer files are committed to git',
   params: {

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defineKind } from './kind.js';
-import { Failure, Skip, Unavailable, UserError } from '../errors.js';
+import { Failure, CannotJudge, Skip, Unavailable, UserError } from '../errors.js';
 import { assertLoopback } from '../aws/loopback.js';
 import { quoteLine } from '../util/text.js';
 
@@ -66,7 +66,7 @@ const REFUSED = [
 
 export default defineKind<GitPrivateParams>({
   kind: 'git.private',
-  live: 'anonymous',
+  needs: 'internet',
   spawns: true,
   title: (p) => `The repository in ${p.file} is private (not readable without logging in)`,
   params: {
@@ -144,7 +144,7 @@ export async function lsRemote(url: string, env0: NodeJS.ProcessEnv, signal: Abo
       });
       child.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        if (e.code === 'ENOENT') reject(new Skip('git is not installed, so the repository\'s privacy cannot be checked here'));
+        if (e.code === 'ENOENT') reject(new CannotJudge('git is not installed, so the repository\'s privacy cannot be checked here'));
         else if (e.name === 'AbortError') reject(e);
         else reject(new UserError(`cannot run git: ${e.message}`));
       });

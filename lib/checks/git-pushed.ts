@@ -6,6 +6,7 @@ import { repoStatus, requireRepo } from '../git.js';
 
 export default defineKind<Record<string, never>>({
   kind: 'git.pushed',
+  needs: 'machine',
   spawns: true,
   title: () => 'Your commits are pushed',
   params: {

@@ -13,6 +13,8 @@ const names = (p: Params) => [p.remote ?? 'origin', ...(p.remotes ?? []).filter(
 
 export default defineKind<Params>({
   kind: 'git.repo',
+  // Remotes are a clone's: a fork or a commit has none of its own.
+  needs: (p) => (p.remotes?.length || (p.remote && p.remote !== 'origin') ? 'machine' : 'history'),
   spawns: true,
   title: (p) => {
     const n = names(p);

@@ -1,32 +1,17 @@
-import type { CheckSpec, Spec } from '../types.js';
-import type { Course } from '../course.js';
-import type { Identity } from '../usercfg.js';
-import type { AssignmentFiles } from '../fsio.js';
-import type { AwsAccess } from '../aws/access.js';
+import type { CheckContext } from '../context.js';
 
-/** What a check may use. Tests hand in fakes; nothing here prints or exits. */
-export interface CheckContext {
-  spec: Spec;
-  check: CheckSpec;
-  course: Course;
-  /** The student, when user.cfg was valid. Checks that need it declare `needsIdentity`. */
-  identity?: Identity;
-  /** Reads inside the assignment folder with size caps and symlink rules. */
-  files: AssignmentFiles;
-  /** The python3 to run (`HARNESS_PYTHON` or `python3` on PATH). */
-  python: string;
-  /** AWS access for live checks (SDK loaded on first use); undefined with --offline. */
-  aws?: AwsAccess;
-  /** Aborted when the check's timeout passes. */
-  signal: AbortSignal;
-  /** The time "now" for checks that care (tests pin it). */
-  now: () => Date;
-  /**
-   * A long-lived compiler for python.syntax, shared by a batch (the grader) so each student costs
-   * no python start-up: takes the same stdin python.syntax would send, returns the parsed output.
-   */
-  compilePython?: (input: Buffer, signal: AbortSignal) => Promise<unknown>;
+export type { CheckContext };
+
+/** What judging a check needs (see CheckKind.needs). */
+export type Need = 'files' | 'history' | 'internet' | 'account' | 'machine';
+
+/** A kind's need for these params. */
+export function needOf<P>(kind: CheckKind<P>, params: P): Need {
+  return typeof kind.needs === 'function' ? kind.needs(params) : kind.needs ?? 'files';
 }
+
+/** Needs the network (skipped under --offline). */
+export const isLive = (n: Need) => n === 'internet' || n === 'account';
 
 /**
  * One kind of check: a small module with a stable id, the sentence the student reads, a params
@@ -41,11 +26,17 @@ export interface CheckKind<P = Record<string, unknown>> {
   /** JSON Schema (draft-07) of the kind's own parameters; compiled at build time. */
   params: Record<string, unknown>;
   /**
-   * Needs the network: `credentials` — the student's AWS credentials (skipped without them);
-   * `anonymous` — verifiable with no credentials at all (the grader re-runs only these).
-   * Every live check is skipped under --offline.
+   * What judging the check needs, which decides where it can be judged (default `files`):
+   * - `files`: the answer files alone: `check`, `grade` from a fork, `grade` from a zip upload;
+   * - `history`: the commit and its git history: `check` and `grade` from a fork, not a zip;
+   * - `internet`: the anonymous internet (no credentials): `check` and `grade`, unless offline;
+   * - `account`: the student's AWS account, through their credentials: `check` only;
+   * - `machine`: the student's own computer or clone (tools, ~/.ssh, remotes, push state):
+   *   `check` only, and not in CI.
+   * A function of the params where they decide (git.repo with `remotes` asks about a clone).
+   * The grader never judges `account` or `machine` checks, and `harness lint` refuses points on them.
    */
-  live?: 'credentials' | 'anonymous';
+  needs?: Need | ((params: P) => Need);
   /** Runs a process (git, python3): the engine starts these first, so they overlap the rest. */
   spawns?: boolean;
   /** Needs a valid user.cfg (for example the git author check). */

@@ -5,7 +5,7 @@
 import { defineKind } from './kind.js';
 import { Failure } from '../errors.js';
 import { runSandboxed, which } from '../run/sandbox.js';
-import { Skip } from '../errors.js';
+import { CannotJudge, Skip } from '../errors.js';
 import { programArgv, readOutput, shownArgv, withWorkdir } from '../run/workdir.js';
 import { frameworkEnv, requireModule } from '../run/framework.js';
 import { assertParams, expectSchema, judgeOutput, judgeRun, validateExpect, type ExpectParams } from '../run/judge.js';
@@ -40,7 +40,7 @@ export default defineKind<PysparkParams>({
   async run(ctx, p) {
     assertParams(ctx, validateExpect(p));
     await requireModule(ctx, 'pyspark', 'pyspark');
-    if (!process.env.JAVA_HOME && !which('java')) throw new Skip('Java is not installed, and PySpark needs it; install a Java runtime (17 or 11) to run this check locally (the grader runs it)');
+    if (!process.env.JAVA_HOME && !which('java')) throw new CannotJudge('Java is not installed, and PySpark needs it; install a Java runtime (17 or 11) to run this check locally (the grader runs it)');
     return withWorkdir(ctx, [p.script, ...(p.files ?? [])].filter((f) => f !== p.output), async (dir, copied) => {
       const argv = [...(await programArgv(ctx, copied.get(p.script)!)), ...(p.args ?? [])];
       const rerun = shownArgv(argv, ctx);

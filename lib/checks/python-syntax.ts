@@ -8,7 +8,7 @@ import { defineKind } from './kind.js';
 import { fileParam } from './params.js';
 import type { CheckContext } from './kind.js';
 import { skipIfOptionalAbsent } from './file-present.js';
-import { Failure, Skip } from '../errors.js';
+import { Failure, CannotJudge, Skip } from '../errors.js';
 import { plural, quoteLine, shellQuote } from '../util/text.js';
 
 export interface PythonSyntaxParams {
@@ -119,7 +119,7 @@ async function compileAll(ctx: CheckContext, sources: { name: string; body: Buff
   const input = Buffer.concat([Buffer.from(head + '\n'), ...sources.map((s) => s.body)]);
   const out = ctx.compilePython ? await ctx.compilePython(input, ctx.signal) : await runPython(ctx, input, sources.map((s) => s.name));
   if (!Array.isArray(out) && out && typeof out === 'object' && 'python2' in out) {
-    throw new Skip(`${ctx.python} is Python ${(out as { python2: string }).python2}; install Python 3 (or set HARNESS_PYTHON to a python3) to check ${sources.map((s) => s.name).join(', ')}`);
+    throw new CannotJudge(`${ctx.python} is Python ${(out as { python2: string }).python2}; install Python 3 (or set HARNESS_PYTHON to a python3) to check ${sources.map((s) => s.name).join(', ')}`);
   }
   if (!Array.isArray(out) || out.length !== sources.length) throw new Error(`unexpected output from ${ctx.python}: ${JSON.stringify(out).slice(0, 200)}`);
   return out as (PyResult | null)[];
@@ -153,9 +153,9 @@ function runPython(ctx: CheckContext, input: Buffer, names: string[]): Promise<u
       const what = names.join(', ');
       if (e.code === 'ENOENT') {
         const where = ctx.python.includes('/') || ctx.python.includes('\\') ? '' : ' on PATH';
-        return reject(new Skip(`${ctx.python} was not found${where}; install Python 3 (or set HARNESS_PYTHON) to check ${what}`));
+        return reject(new CannotJudge(`${ctx.python} was not found${where}; install Python 3 (or set HARNESS_PYTHON) to check ${what}`));
       }
-      if (e.code === 'EACCES') return reject(new Skip(`${ctx.python} cannot be run (permission denied); fix it or set HARNESS_PYTHON to check ${what}`));
+      if (e.code === 'EACCES') return reject(new CannotJudge(`${ctx.python} cannot be run (permission denied); fix it or set HARNESS_PYTHON to check ${what}`));
       reject(e);
     });
     child.on('close', (code, signal) => {

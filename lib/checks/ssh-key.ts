@@ -16,6 +16,7 @@ const MAX_KEY_BYTES = 64 * 1024;
 
 export default defineKind<SshKeyParams>({
   kind: 'ssh.key',
+  needs: 'machine',
   title: (p) => `You have an SSH key (${orList(p.files ?? DEFAULT_FILES)}) that only you can read`,
   params: {
     type: 'object',

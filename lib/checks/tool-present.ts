@@ -57,6 +57,7 @@ function run(command: string, args: string[], signal: AbortSignal): Promise<Ran>
 
 export default defineKind<ToolPresentParams>({
   kind: 'tool.present',
+  needs: 'machine',
   spawns: true,
   title: (p) => `${p.command} is installed${p.minVersion ? ` (version ${p.minVersion} or later)` : ''}`,
   params: {

@@ -4,8 +4,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Skip } from '../errors.js';
-import type { CheckContext } from '../checks/kind.js';
+import { CannotJudge, Skip } from '../errors.js';
+import type { CheckContext } from '../context.js';
 import { runSandboxed } from './sandbox.js';
 import { pythonEnv } from './workdir.js';
 
@@ -37,10 +37,10 @@ export async function requireModule(ctx: CheckContext, module: string, pipName: 
     probes.set(key, p);
   }
   const r = await p;
-  if (r.noPython) throw new Skip(`${ctx.python} was not found; install Python 3 (or set HARNESS_PYTHON) to run this check`);
+  if (r.noPython) throw new CannotJudge(`${ctx.python} was not found; install Python 3 (or set HARNESS_PYTHON) to run this check`);
   if (r.version === undefined) {
     const why = /No module named/.test(r.error ?? '') ? 'is not installed' : `cannot be imported (${r.error})`;
-    throw new Skip(`${module} ${why} for python3; pip install ${pipName} to run this check locally (the grader runs it)`);
+    throw new CannotJudge(`${module} ${why} for python3; pip install ${pipName} to run this check locally (the grader runs it)`);
   }
   return r.version;
 }

@@ -1,9 +1,9 @@
 // Shared by the kinds that run students' code: turning a bad run (crash, time limit, output cap)
 // into a Failure the student can act on, and comparing an output with the expected one (or, when
 // the expected output is secret, only checking its shape).
-import { Failure, Skip, UserError } from '../errors.js';
-import { lineFindings } from '../checks/file-lines.js';
-import type { CheckContext } from '../checks/kind.js';
+import { Failure, CannotJudge, Skip, UserError } from '../errors.js';
+import { lineFindings } from '../lines.js';
+import type { CheckContext } from '../context.js';
 import { plural, quoteLine } from '../util/text.js';
 import type { SandboxResult } from './sandbox.js';
 
@@ -78,7 +78,7 @@ export function stderrTail(stderr: string, n = 12): string | undefined {
  */
 export function judgeRun(ctx: CheckContext, label: string, res: SandboxResult, limits: { timeoutMs: number; maxOutputBytes: number }, rerun: string, file?: string, cmd = ctx.python): void {
   if (res.startError === 'ENOENT') {
-    throw new Skip(cmd === ctx.python ? `${cmd} was not found; install Python 3 (or set HARNESS_PYTHON) to run this check` : `${cmd} was not found on PATH, so this check cannot run here`);
+    throw new CannotJudge(cmd === ctx.python ? `${cmd} was not found; install Python 3 (or set HARNESS_PYTHON) to run this check` : `${cmd} was not found on PATH, so this check cannot run here`);
   }
   if (res.startError) throw new Failure({ rationale: `${label} could not be started (${res.startError}).`, hint: `Try it yourself: ${rerun}`, file });
   if (res.timedOut) {
