@@ -10,8 +10,8 @@
 // Cost of importing: simple-git is loaded with a dynamic import the first time git runs, so commands
 // that never touch git never load it.
 import path from 'node:path';
-import { Failure, Skip } from './errors.js';
-import type { CheckContext } from './checks/kind.js';
+import { CannotJudge, Failure } from './errors.js';
+import type { CheckContext } from './context.js';
 
 export interface GitOutput {
   stdout: string;
@@ -21,7 +21,7 @@ export interface GitOutput {
 }
 
 /** `git` is not installed (or not on PATH): checks skip rather than fail. */
-export class GitMissing extends Skip {
+export class GitMissing extends CannotJudge {
   constructor() {
     super('git is not installed or not on PATH, so the git checks cannot run here.');
   }

@@ -16,7 +16,7 @@ const tmp = path.join(root, 'dist', '.build');
 await mkdir(tmp, { recursive: true });
 await build({
   stdin: {
-    contents: `export { buildSpecSchema } from './lib/spec/schema.ts'; export { schemaHash } from './lib/spec/answer-schema.ts'; export { registry } from './lib/checks/registry.ts';`,
+    contents: `export { buildSpecSchema } from './lib/spec/schema.ts'; export { schemaHash } from './lib/answer-schema.ts'; export { registry } from './lib/checks/registry.ts';`,
     resolveDir: root,
     loader: 'ts',
   },
@@ -71,8 +71,11 @@ let answerCode = answer.size ? standaloneCode(answerAjv, exportsMap) : '';
 answerCode += `\nexport const answerSchemas = {${[...answer.keys()].map((h) => `${JSON.stringify(h)}: answer_${h}`).join(', ')}};\n`;
 await writeFile(path.join(gen, 'answer-validators.js'), answerCode);
 
-// 4. The CLI bundle. The build id (a hash of every source file and generated validator) keys the
-// parse cache, so a rebuilt harness never trusts an entry written by another build.
+// 4. The CLI bundle. The build id hashes every file that shapes a verdict or an output: the core
+// (lib/, with the generated validators), the grader and its exporters (grader/), and the commands
+// (cli/). Caches and the grader's "nothing changed" test key on it, so a rebuilt harness never
+// trusts a result or keeps an output another build wrote. (Specs, hidden checks and course.yaml
+// are hashed where they are read, into the same keys.)
 const { createHash } = await import('node:crypto');
 const hash = createHash('sha256').update(pkg.version);
 const walk = async (dir) => {
@@ -82,7 +85,7 @@ const walk = async (dir) => {
     else if (/\.(ts|js|json)$/.test(e.name)) hash.update(p.slice(root.length)).update(await readFile(p));
   }
 };
-await walk(path.join(root, 'lib'));
+for (const dir of ['lib', 'grader', 'cli']) await walk(path.join(root, dir));
 const buildId = hash.digest('hex').slice(0, 16);
 // ajv itself is needed only to compile a schema that was not precompiled (a spec edited after the
 // build): keep it out of the bundle, so it costs nothing unless used. Its runtime helpers
@@ -98,7 +101,7 @@ const lazyAjv = {
 // to compile the code loaded, so less code loaded is the main lever.
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
 await build({
-  entryPoints: { harness: path.join(root, 'lib', 'cli', 'entry.ts') },
+  entryPoints: { harness: path.join(root, 'cli', 'entry.ts') },
   bundle: true, platform: 'node', format: 'esm', target: 'node20',
   splitting: true, outdir: path.join(root, 'dist'), outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',

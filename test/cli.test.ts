@@ -125,10 +125,33 @@ describe('bad input: one line, the right exit code', () => {
 
   it('an unknown command or option', async () => {
     const s = await studentRepo();
-    expect(harness(s.root, ['chek']).status).toBe(2);
+    const chek = harness(s.root, ['chek']);
+    expect(chek.status).toBe(2);
+    expect(oneLineError(chek.stderr)).toBe('error: unknown command "chek"; did you mean "check"?');
     const r = harness(s.root, ['check', '--offline', 'A1', '--frobnicate']);
     expect(r.status).toBe(2);
-    expect(oneLineError(r.stderr)).toMatch(/^error: Unknown option '--frobnicate'/);
+    expect(oneLineError(r.stderr)).toBe('error: check has no option --frobnicate');
+    // A typo gets the nearest option; another command's option says whose it is.
+    expect(oneLineError(harness(s.root, ['check', 'A1', '--ofline']).stderr)).toBe('error: check has no option --ofline; did you mean --offline?');
+    const collect = harness(s.root, ['collect', 'A1', '--shard', '1/2', '--zips', '/nonexistent']);
+    expect(collect.status).toBe(2);
+    expect(oneLineError(collect.stderr)).toBe('error: collect has no option --shard (that is an option of grade)');
+  });
+
+  it('an unknown check id for --only', async () => {
+    const s = await studentRepo();
+    const r = harness(s.root, ['check', 'A1', '--offline', '--only', 'q1-presnt']);
+    expect(r.status).toBe(2);
+    expect(oneLineError(r.stderr)).toBe('error: A1 has no check "q1-presnt"; did you mean "q1-present"?');
+  });
+
+  it('help is made from each command\'s own options', () => {
+    const s = harness(process.cwd(), ['help', 'check']);
+    expect(s.status).toBe(0);
+    expect(s.stdout).toContain('--offline');
+    expect(harness(process.cwd(), ['help', 'collect']).stdout).not.toContain('--zips');
+    expect(harness(process.cwd(), ['help', 'grade']).stdout).not.toMatch(/work tree/);
+    expect(harness(process.cwd(), ['help', 'submit']).stdout).toContain('--offline');
   });
 
   it('an unknown assignment', async () => {

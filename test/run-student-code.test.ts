@@ -447,7 +447,7 @@ open("out/_SUCCESS", "w").write("")
 describe('the grader holds student code to stricter ceilings', () => {
   it('output, time and network ceilings win over what a check asks for', async () => {
     const { runSandboxed, setSandboxCeilings } = await import('../lib/run/sandbox.js');
-    const { GRADER_CEILINGS } = await import('../grader/cli.js');
+    const { GRADER_CEILINGS } = await import('../cli/grader.js');
     expect(GRADER_CEILINGS).toMatchObject({ network: 'none' });
     const dir = await tempDir({}, 'harness-ceil-');
     setSandboxCeilings({ maxOutputBytes: 1000, timeoutMs: 500 });

@@ -1,6 +1,6 @@
 // S3 addresses as students write them (s3://bucket/key, https URLs, website URLs), the anonymous URL
 // of an object, and the URL a check should look at: given in the spec, or read from an answer file.
-import type { CheckContext } from '../checks/kind.js';
+import type { CheckContext } from '../context.js';
 import { Failure, UserError } from '../errors.js';
 import { quoteLine } from '../util/text.js';
 

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Skip } from '../errors.js';
-import type { CheckContext } from '../checks/kind.js';
+import type { CheckContext } from '../context.js';
 
 /** Replaces `{netid}` with the student's NetID; without a valid user.cfg such a check cannot run. */
 export function withNetid(template: string, ctx: CheckContext): string {

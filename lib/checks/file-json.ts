@@ -6,7 +6,7 @@ import { fileParam, maxBytesParam } from './params.js';
 import { readAnswerText } from './file-present.js';
 import { nodeAt, schemaFinding, schemaParam, validateSchema } from './file-yaml.js';
 import { Failure } from '../errors.js';
-import { answerValidator } from '../spec/answer-schema.js';
+import { answerValidator } from '../answer-schema.js';
 import { quoteLine } from '../util/text.js';
 
 export interface FileJsonParams {

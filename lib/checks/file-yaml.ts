@@ -8,8 +8,8 @@ import { fileParam, maxBytesParam } from './params.js';
 import { readAnswerText } from './file-present.js';
 import { Failure } from '../errors.js';
 import type { Finding } from '../types.js';
-import { answerValidator, isPrecompiled } from '../spec/answer-schema.js';
-import type { SchemaError } from '../spec/answer-schema.js';
+import { answerValidator, isPrecompiled } from '../answer-schema.js';
+import type { SchemaError } from '../answer-schema.js';
 import { editDistance, plural, quoteLine } from '../util/text.js';
 import { parseFlatYaml, type FlatYaml } from '../util/flat-yaml.js';
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { assertReadable, diskVolume } from '../fsio.js';
 import { Failure, UserError } from '../errors.js';
-import type { CheckContext } from '../checks/kind.js';
+import type { CheckContext } from '../context.js';
 
 /** Largest file copied into a run (sample data is small; this stops a mistaken multi-GB input). */
 export const MAX_COPY_BYTES = 256 * 1024 * 1024;

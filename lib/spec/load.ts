@@ -7,7 +7,7 @@ import type { Document, LineCounter, Node } from 'yaml';
 import type { GeneratedValidator } from './generated/spec-validator.js';
 import { loadYaml, yaml } from '../util/yaml.js';
 import { memoJson } from '../util/memo.js';
-import { loadPrecompiled } from './answer-schema.js';
+import { loadPrecompiled } from '../answer-schema.js';
 import { COMMON_KEYS } from './keys.js';
 import { UserError } from '../errors.js';
 import { zonedToUtc, parseDuration, formatInZone } from '../util/time.js';

@@ -2,7 +2,7 @@
 // schema first, then small rules that collect every problem).
 import path from 'node:path';
 import { registry, kindNames } from '../checks/registry.js';
-import { editDistance } from '../util/text.js';
+import { nearest } from '../util/text.js';
 import type { Spec } from '../types.js';
 import type { Locator, SpecProblem } from './load.js';
 
@@ -97,13 +97,3 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-/** The closest known name by edit distance, if it is close enough to be a typo. */
-export function nearest(word: string, options: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const o of options) {
-    const d = editDistance(word.toLowerCase(), o.toLowerCase());
-    if (d < bestD) [best, bestD] = [o, d];
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}

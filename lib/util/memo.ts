@@ -7,9 +7,9 @@ import { homedir } from 'node:os';
 import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-declare const __HARNESS_BUILD__: string;
+import { BUILD as HARNESS_BUILD } from '../version.js';
 /** Identifies the exact harness code; undefined when running from source (tests), which disables the cache. */
-const BUILD = typeof __HARNESS_BUILD__ === 'string' ? __HARNESS_BUILD__ : undefined;
+const BUILD = HARNESS_BUILD === 'dev' ? undefined : HARNESS_BUILD;
 
 /** `$HARNESS_CACHE_DIR`, else `$XDG_CACHE_HOME/course-harness`, else `~/.cache/course-harness`. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {

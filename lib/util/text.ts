@@ -256,3 +256,14 @@ export function editDistance(a: string, b: string): number {
   }
   return prev[b.length];
 }
+
+/** The closest known name by edit distance, if it is close enough to be a typo. */
+export function nearest(word: string, options: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const o of options) {
+    const d = editDistance(word.toLowerCase(), o.toLowerCase());
+    if (d < bestD) [best, bestD] = [o, d];
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}

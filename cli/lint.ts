@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { findRoot, listAssignments } from './repo.js';
-import { loadCourse } from '../course.js';
-import { loadSpec, SpecError } from '../spec/load.js';
-import { UserError } from '../errors.js';
-import type { GlobalOptions } from './main.js';
+import { findRoot, listAssignments } from '../lib/repo.js';
+import { loadCourse } from '../lib/course.js';
+import { loadSpec, SpecError } from '../lib/spec/load.js';
+import { UserError } from '../lib/errors.js';
+import type { GlobalOptions } from './options.js';
 
 /** Validates every spec; prints each problem as file:line:col. Exit 1 when any spec has problems. */
 export async function lint(positionals: string[], _values: Record<string, unknown>, g: GlobalOptions): Promise<number> {

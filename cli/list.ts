@@ -1,8 +1,8 @@
-import { findRoot, listAssignments } from './repo.js';
-import { loadCourse } from '../course.js';
-import { loadSpec, SpecError } from '../spec/load.js';
-import { formatInZone } from '../util/time.js';
-import type { GlobalOptions } from './main.js';
+import { findRoot, listAssignments } from '../lib/repo.js';
+import { loadCourse } from '../lib/course.js';
+import { loadSpec, SpecError } from '../lib/spec/load.js';
+import { formatInZone } from '../lib/util/time.js';
+import type { GlobalOptions } from './options.js';
 
 export async function list(_p: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   const root = findRoot(g.cwd);

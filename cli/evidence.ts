@@ -2,14 +2,14 @@
 // instance identity document (IMDSv2) into the assignment folder, where `aws.evidence.instance`
 // checks it. The file name is the one the spec's evidence check names, else instance-identity.json.
 import path from 'node:path';
-import { findRoot, resolveAssignment } from './repo.js';
-import { loadCourse } from '../course.js';
-import { loadSpec } from '../spec/load.js';
-import { fetchIdentityDocument } from '../aws/imds.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { UserError } from '../errors.js';
-import { DEFAULT_EVIDENCE_FILE } from '../checks/aws-evidence.js';
-import type { GlobalOptions } from './main.js';
+import { findRoot, resolveAssignment } from '../lib/repo.js';
+import { loadCourse } from '../lib/course.js';
+import { loadSpec } from '../lib/spec/load.js';
+import { fetchIdentityDocument } from '../lib/aws/imds.js';
+import { writeFileAtomic } from '../lib/util/atomic.js';
+import { UserError } from '../lib/errors.js';
+import { DEFAULT_EVIDENCE_FILE } from '../lib/checks/aws-evidence.js';
+import type { GlobalOptions } from './options.js';
 
 const EVIDENCE_KINDS = new Set(['aws.evidence.instance', 'aws.evidence.exists']);
 

@@ -1,18 +1,20 @@
 // What `check` and `submit` share: find the repository, load the course, the student and the
 // spec, run the checks, and hand the report to the reporters.
 import path from 'node:path';
-import { findRoot, resolveAssignment } from './repo.js';
-import { loadCourse, type Course } from '../course.js';
-import { loadIdentity, type Identity } from '../usercfg.js';
-import { loadSpec } from '../spec/load.js';
-import { runChecks, summarize } from '../engine.js';
-import { getReporter, shouldColor } from '../report/index.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { UserError } from '../errors.js';
-import { trace } from '../util/trace.js';
-import { AwsAccess } from '../aws/access.js';
-import { VERSION, type GlobalOptions } from './main.js';
-import type { RunReport, Spec } from '../types.js';
+import { findRoot, resolveAssignment } from '../lib/repo.js';
+import { loadCourse, type Course } from '../lib/course.js';
+import { loadIdentity, type Identity } from '../lib/usercfg.js';
+import { loadSpec } from '../lib/spec/load.js';
+import { runChecks, summarize } from '../lib/engine.js';
+import { getReporter, shouldColor } from '../lib/report/index.js';
+import { writeFileAtomic } from '../lib/util/atomic.js';
+import { UserError } from '../lib/errors.js';
+import { trace } from '../lib/util/trace.js';
+import { nearest } from '../lib/util/text.js';
+import { AwsAccess } from '../lib/aws/access.js';
+import type { GlobalOptions } from './options.js';
+import { VERSION } from '../lib/version.js';
+import type { RunReport, Spec } from '../lib/types.js';
 
 export interface Prepared {
   root: string;
@@ -30,6 +32,11 @@ export async function prepare(positionals: string[], values: Record<string, unkn
   const ref = await resolveAssignment(root, positionals[0], g.cwd);
   const spec = await loadSpec(ref.spec, course);
   trace('spec loaded');
+  for (const id of (values.only as string[] | undefined) ?? []) {
+    if (spec.checks.some((c) => c.id === id)) continue;
+    const guess = nearest(id, spec.checks.map((c) => c.id));
+    throw new UserError(`${spec.id} has no check "${id}"${guess ? `; did you mean "${guess}"?` : ''}`, `the ids are in ${path.relative(g.cwd, spec.file) || spec.file}; \`harness check ${spec.id} --reporter json\` lists them too`);
+  }
   const identity = await loadIdentity(course, { file: values.user as string | undefined, cwd: g.cwd });
   trace('user.cfg loaded');
   return { root, course, spec, identity };

@@ -40,7 +40,7 @@ export function canonical(v: unknown): string {
 
 /** Loads the build-time validators (lib/spec/generated/answer-validators.js). */
 export async function loadPrecompiled(): Promise<Record<string, CompiledFn>> {
-  precompiled ??= (await import('./generated/answer-validators.js')).answerSchemas;
+  precompiled ??= (await import('./spec/generated/answer-validators.js')).answerSchemas;
   return precompiled;
 }
 

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError } from './errors.js';
 
 /** The folder holding course.yaml (or, failing that, .git), walking up from `start`. */
 export function findRoot(start: string): string {

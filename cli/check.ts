@@ -1,5 +1,5 @@
 import { prepare, runAndReport, exitCodeFor } from './run.js';
-import type { GlobalOptions } from './main.js';
+import type { GlobalOptions } from './options.js';
 
 export async function check(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   const p = await prepare(positionals, values, g);

@@ -1,11 +1,11 @@
 // `harness guard`: what is running in the student's AWS account, in every region, and a reminder to
 // shut it down. Exit 0 nothing running · 1 something running · 2 could not scan (no credentials, a
 // region that could not be scanned while nothing was found elsewhere).
-import { AwsAccess } from '../aws/access.js';
-import { scanCosts, runningLines, since, type CostScan } from '../aws/guard.js';
-import { Skip, Unavailable, UserError } from '../errors.js';
-import { maskKeyIds } from '../aws/mask.js';
-import type { GlobalOptions } from './main.js';
+import { AwsAccess } from '../lib/aws/access.js';
+import { scanCosts, runningLines, since, type CostScan } from '../lib/aws/guard.js';
+import { Skip, Unavailable, UserError } from '../lib/errors.js';
+import { maskKeyIds } from '../lib/aws/mask.js';
+import type { GlobalOptions } from './options.js';
 
 export const REMINDER = "Don't forget to shut down: a student once lost $250 to a cluster left running in another region.";
 

@@ -4,11 +4,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import { loadCourse } from '../course.js';
-import { formatInZone, zonedToUtc } from '../util/time.js';
-import { findRoot } from './repo.js';
-import type { GlobalOptions } from './main.js';
+import { UserError } from '../lib/errors.js';
+import { loadCourse } from '../lib/course.js';
+import { formatInZone, zonedToUtc } from '../lib/util/time.js';
+import { findRoot } from '../lib/repo.js';
+import type { GlobalOptions } from './options.js';
 
 const ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
 

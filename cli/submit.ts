@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { prepare, runAndReport, exitCodeFor } from './run.js';
-import { buildSubmission } from '../pack/submit.js';
-import { formatBytes } from '../fsio.js';
-import { VERSION, type GlobalOptions } from './main.js';
+import { buildSubmission } from '../lib/pack/submit.js';
+import { formatBytes } from '../lib/fsio.js';
+import type { GlobalOptions } from './options.js';
+import { VERSION } from '../lib/version.js';
 
 export async function submit(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   const p = await prepare(positionals, values, g);

@@ -9,31 +9,29 @@ import { setFlagsFromString } from 'node:v8';
 import { UserError } from '../lib/errors.js';
 import { loadCourse, type Course } from '../lib/course.js';
 import { loadSpec } from '../lib/spec/load.js';
-import { findRoot, resolveAssignment } from '../lib/cli/repo.js';
+import { findRoot, resolveAssignment } from '../lib/repo.js';
 import { resolvePython } from '../lib/util/python.js';
 import { writeFileAtomic } from '../lib/util/atomic.js';
 import type { Spec } from '../lib/types.js';
-import type { GlobalOptions } from '../lib/cli/main.js';
-import { VERSION } from '../lib/cli/main.js';
-import { loadRoster } from './roster.js';
-import { collect, FetchAhead } from './collect.js';
-import { latestByStudent, LEDGER_FILE, readLedger } from './ledger.js';
-import type { Candidate } from './grade.js';
-import { shardOf } from './shard.js';
-import { mergeHidden } from './hidden.js';
-import { anonymousAwsEnv, scrubEnvironment } from './sandbox.js';
+import type { GlobalOptions } from './options.js';
+import { BUILD, VERSION } from '../lib/version.js';
+import { loadRoster } from '../grader/roster.js';
+import { collect, FetchAhead } from '../grader/collect.js';
+import { latestByStudent, LEDGER_FILE, readLedger } from '../grader/ledger.js';
+import type { Candidate } from '../grader/grade.js';
+import { shardOf } from '../grader/shard.js';
+import { mergeHidden } from '../grader/hidden.js';
+import { anonymousAwsEnv, scrubEnvironment } from '../grader/sandbox.js';
 import type { SandboxCeilings } from '../lib/run/sandbox.js';
-import { closeGit } from './gitops.js';
-import type { BatchResult, StudentResult } from './types.js';
-import type { OutputWriter } from './export/index.js';
-import { fingerprint, saveUpToDate, upToDate } from './uptodate.js';
+import { closeGit } from '../grader/gitops.js';
+import type { BatchResult, StudentResult } from '../grader/types.js';
+import type { OutputWriter } from '../grader/export/index.js';
+import { fingerprint, saveUpToDate, upToDate } from '../grader/uptodate.js';
 import { trace } from '../lib/util/trace.js';
 
 /** Limits on student code while grading, stricter than a student's own `check`. */
 export const GRADER_CEILINGS: SandboxCeilings = { network: 'none', memoryBytes: 1024 ** 3, maxOutputBytes: 8 * 1024 * 1024, timeoutMs: 120_000 };
 
-declare const __HARNESS_BUILD__: string;
-const BUILD = typeof __HARNESS_BUILD__ === 'string' ? __HARNESS_BUILD__ : 'dev';
 
 async function setup(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<{ course: Course; spec: Spec; out: string }> {
   if (positionals.length !== 1) throw new UserError('give one assignment id', 'e.g. `harness grade A1 --roster roster.csv`');
@@ -101,7 +99,7 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
 
   let candidates: Candidate[];
   if (values.zips) {
-    const { ingestCanvasDownload } = await import('./canvas.js');
+    const { ingestCanvasDownload } = await import('../grader/canvas.js');
     const ing = await ingestCanvasDownload(path.resolve(g.cwd, values.zips as string), roster, {
       workDir: path.join(out, '.work', 'uploads'), expected: [...spec.files.required, ...spec.files.optional],
     });
@@ -132,12 +130,12 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
   try {
     // The checks are loaded only now: a re-run with nothing to do never needs them.
     const [{ batchHeader, gradeBatch, stats }, { registry }, { setSandboxCeilings }] = await Promise.all([
-      import('./grade.js'), import('../lib/checks/registry.js'), import('../lib/run/sandbox.js'),
+      import('../grader/grade.js'), import('../lib/checks/registry.js'), import('../lib/run/sandbox.js'),
     ]);
     // Student code that a check runs is untrusted here: stricter ceilings than a student's own
     // `check` (no network, 1 GiB of memory, 8 MB of output, 2 minutes), whatever a spec asks for.
     setSandboxCeilings(GRADER_CEILINGS);
-    const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.live === 'anonymous');
+    const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.needs === 'internet');
     const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;
     const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
     const assignment = batchHeader(spec, hiddenHash);
@@ -223,7 +221,7 @@ const exportOptions = (values: Record<string, unknown>) => ({ canvasAssignmentId
 
 /** The batch's output writer; its first write removes batch.json, the mark of a complete set. */
 async function outputWriter(out: string, values: Record<string, unknown>): Promise<OutputWriter> {
-  const { OutputWriter } = await import('./export/index.js');
+  const { OutputWriter } = await import('../grader/export/index.js');
   return new OutputWriter(out, exportOptions(values), () => rmSync(path.join(out, 'batch.json'), { force: true }));
 }
 
