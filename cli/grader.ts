@@ -27,6 +27,8 @@ import { closeGit } from '../grader/gitops.js';
 import type { BatchResult, StudentResult } from '../grader/types.js';
 import type { OutputWriter } from '../grader/export/index.js';
 import { fingerprint, saveUpToDate, upToDate } from '../grader/uptodate.js';
+import { lockOutput } from '../grader/lock.js';
+import { courseFilesOf } from '../grader/layout.js';
 import { trace } from '../lib/util/trace.js';
 
 /** Limits on student code while grading, stricter than a student's own `check`. */
@@ -59,13 +61,18 @@ export async function collectCommand(positionals: string[], values: Record<strin
 }
 
 async function collectCommandInner(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
-  const { spec, out } = await setup(positionals, values, g);
+  const { course, spec, out } = await setup(positionals, values, g);
   if (!values.roster) throw new UserError('collect needs --roster FILE', 'e.g. `harness collect A1 --roster roster.csv`');
   const roster = await loadRoster(path.resolve(g.cwd, values.roster as string), values.roster as string);
-  const entries = await collect(roster, { assignment: spec.id, out, jobs: jobsOf(values.jobs), quiet: values.quiet === true });
-  const bad = entries.filter((e) => e.problem).length;
-  process.stderr.write(`collect: ${entries.length - bad} forks pinned, ${bad} could not be fetched; ledger: ${path.join(out, LEDGER_FILE)}\n`);
-  return 0;
+  const release = lockOutput(out, `harness collect ${spec.id}`);
+  try {
+    const entries = await collect(roster, { spec, course, out, jobs: jobsOf(values.jobs), quiet: values.quiet === true });
+    const bad = entries.filter((e) => e.problem).length;
+    process.stderr.write(`collect: ${entries.length - bad} forks pinned, ${bad} could not be fetched or read; ledger: ${path.join(out, LEDGER_FILE)}\n`);
+    return 0;
+  } finally {
+    release();
+  }
 }
 
 export async function gradeCommand(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
@@ -85,6 +92,15 @@ export async function gradeCommand(positionals: string[], values: Record<string,
 async function gradeCommandInner(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   const { course, spec: base, out } = await setup(positionals, values, g);
   trace('grade: course and spec read');
+  const release = lockOutput(out, `harness grade ${base.id}`);
+  try {
+    return await gradeLocked(course, base, out, values, g);
+  } finally {
+    release();
+  }
+}
+
+async function gradeLocked(course: Course, base: Spec, out: string, values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   if (!values.roster && !values.zips) throw new UserError('grade needs --roster FILE or --zips PATH', 'e.g. `harness grade A1 --roster roster.csv` or `harness grade A1 --zips submissions.zip`');
   if (values.zips) checkDownload(path.resolve(g.cwd, values.zips as string), values.zips as string);
   const shard = parseShard(values.shard as string | undefined);
@@ -129,7 +145,7 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
   const fetches = new FetchAhead(candidates, out, jobsOf(values.jobs));
   try {
     // The checks are loaded only now: a re-run with nothing to do never needs them.
-    const [{ batchHeader, gradeBatch, stats }, { registry }, { setSandboxCeilings }] = await Promise.all([
+    const [{ batchHeader, gradeBatch }, { registry }, { setSandboxCeilings }] = await Promise.all([
       import('../grader/grade.js'), import('../lib/checks/registry.js'), import('../lib/run/sandbox.js'),
     ]);
     // Student code that a check runs is untrusted here: stricter ceilings than a student's own
@@ -142,12 +158,14 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
     // Each student's own files are written as they are graded; the class files at the end. The
     // writer is loaded when first needed: a re-run that changes nothing never needs it.
     let writer: OutputWriter | undefined;
-    const students = await gradeBatch(candidates, {
-      spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, fetches, quiet: values.quiet === true,
+    const courseFiles = values.zips ? courseFilesOf(spec) : undefined;
+    const { students, stats } = await gradeBatch(candidates, {
+      spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, fetches, courseFiles, quiet: values.quiet === true,
       onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, s),
     });
     trace('grade: every student graded');
     const graded = students.filter((s) => s.status === 'graded').length;
+    const incomplete = students.filter((s) => s.status === 'incomplete');
     let where: string;
     if (shard) {
       where = path.join(out, shardName(shard.k, shard.n));
@@ -155,17 +173,32 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
     } else {
       await writeAll({ assignment, students }, out, values, writer);
       trace('grade: class files written');
-      // Taken again now that every fork that could be cloned has its mirror.
-      const fp = inputs && roster && fingerprint(inputs, roster, out);
+      // Taken again now that every fork that could be cloned has its mirror. Not while a student is
+      // incomplete: the next run must try their checks again.
+      const fp = !incomplete.length && inputs && roster && fingerprint(inputs, roster, out);
       if (fp) saveUpToDate(out, { fingerprint: fp, students: students.length, graded });
       trace('grade: fingerprint saved');
       where = out;
     }
-    process.stderr.write(`grade: ${students.length} students, ${graded} graded, ${students.length - graded} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`);
-    return 0;
+    process.stderr.write(`grade: ${students.length} students, ${graded} graded, ${incomplete.length} incomplete, ${students.length - graded - incomplete.length} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`);
+    if (!incomplete.length) return 0;
+    const disk = incomplete.find((s) => /ENOSPC|EDQUOT|EROFS|no space left/i.test(JSON.stringify(s.results.filter((r) => r.fault))));
+    if (disk) throw new UserError(`the grading machine's disk is full or read-only (${disk.netid}'s checks could not write their files)`, 'free some space (or give --out on another disk), then run the same command again: what was graded is kept');
+    process.stderr.write(`grade: ${incomplete.length} student${incomplete.length === 1 ? ' is' : 's are'} incomplete (no grade written for them): ${summarizeCauses(incomplete)}; run the same command again to retry those checks\n`);
+    return 1;
   } finally {
     await fetches.stop();
   }
+}
+
+/** "3 × the network or service could not be reached, 1 × a time limit passed". */
+function summarizeCauses(students: StudentResult[]): string {
+  const n = new Map<string, number>();
+  for (const s of students) {
+    const m = /\(([^)]*)\); grade again/.exec(s.reason ?? '');
+    for (const c of (m?.[1] ?? 'a check could not run').split('; ')) n.set(c, (n.get(c) ?? 0) + 1);
+  }
+  return [...n].map(([c, k]) => `${k} × ${c}`).join(', ');
 }
 
 export async function mergeCommand(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {

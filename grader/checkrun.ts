@@ -4,17 +4,13 @@
 // docs/decisions/0003-grade-speed.md.)
 import path from 'node:path';
 import { runChecks } from '../lib/engine.js';
-import { registry } from '../lib/checks/registry.js';
-import { needOf, type CheckKind } from '../lib/checks/kind.js';
-import { Skip } from '../lib/errors.js';
 import { diskVolume, type Volume } from '../lib/fsio.js';
-import { forgetRepo, primeRepo } from '../lib/git.js';
 import type { AwsAccess } from '../lib/aws/access.js';
 import type { Course } from '../lib/course.js';
 import type { Identity } from '../lib/usercfg.js';
 import type { CheckResult, Spec } from '../lib/types.js';
-import { commitReader, emailsOf, LogWalk } from './gitops.js';
-import { ObjectError, ObjectStore, parseCommit } from './objects.js';
+import { CommitGit } from './commitgit.js';
+import { ObjectError, ObjectStore, parseCommit, type CommitInfo } from './objects.js';
 import { CommitVolume } from './tree.js';
 import type { RosterEntry } from './types.js';
 
@@ -37,15 +33,18 @@ export interface CheckEnv {
   offline?: boolean;
   aws?: AwsAccess;
   compilePython?: (input: Buffer, signal: AbortSignal) => Promise<unknown>;
+  /** Commits parsed in this batch, shared by every fork's history walks. */
+  commits?: Map<string, CommitInfo>;
 }
 
 /** Runs the checks; `store` may be handed in by a caller that already opened the mirror. */
-export async function checkSource(job: CheckJob, env: CheckEnv, store?: ObjectStore): Promise<Checked | { error: string }> {
+export async function checkSource(job: CheckJob, env: CheckEnv, store?: ObjectStore, reuse?: CheckResult[]): Promise<Checked | { error: string }> {
   const entry = job.entry;
   const rel = path.relative(env.course.root, env.spec.dir);
   let work: string;
   let specDir: string;
   let volume: Volume | undefined;
+  let git: CommitGit | undefined;
   if (job.kind === 'fork') {
     // The commit is graded straight from its objects: no checkout, nothing written. The path is
     // made up (it never exists on disk) and is replaced by '.' in everything the student sees.
@@ -62,15 +61,8 @@ export async function checkSource(job: CheckJob, env: CheckEnv, store?: ObjectSt
     }
     volume = tree;
     specDir = path.join(work, rel);
-    primeRepo({
-      root: work,
-      dirs: [{ dir: specDir, prefix: rel ? `${rel.split(path.sep).join('/')}/` : '' }],
-      remotes: { origin: entry.repo ?? '' },
-      status: { oid: job.commit, branch: job.branch, upstream: `origin/${job.branch}`, ahead: 0, behind: 0, changes: [] },
-      // Walked only as far as the author check needs (usually the first commit).
-      authors: emailsOf(new LogWalk(commitReader(objects), job.commit)),
-      tracked: tree.tracked(),
-    });
+    const prefix = rel ? `${rel.split(path.sep).join('/')}/` : '';
+    git = new CommitGit({ store: objects, mirror: job.mirror, root: work, prefix, commit: job.commit, branch: job.branch, url: entry.repo ?? '', tree, known: env.commits });
   } else {
     work = specDir = job.dir;
   }
@@ -79,7 +71,8 @@ export async function checkSource(job: CheckJob, env: CheckEnv, store?: ObjectSt
     const identity: Identity | undefined = entry.email ? { netid: entry.netid, name: entry.name, email: entry.email, warnings: [], file: '' } : undefined;
     const raw = await runChecks(spec, {
       course: env.course, identity, identityProblem: identity ? undefined : 'the roster gives no email for this student',
-      python: env.python, compilePython: env.compilePython, aws: env.aws, offline: env.offline, kinds: gradingKinds(job.kind), volume,
+      python: env.python, compilePython: env.compilePython, aws: env.aws, offline: env.offline, mode: job.kind, git, volume,
+      reuse: reuse && new Map(reuse.map((r) => [r.id, r])),
     });
     const hidden = new Set(env.spec.checks.filter((c) => c.hidden).map((c) => c.id));
     const results = normalize(raw, hidden, work, env.out);
@@ -88,8 +81,6 @@ export async function checkSource(job: CheckJob, env: CheckEnv, store?: ObjectSt
   } catch (e) {
     if (e instanceof ObjectError) return { error: `commit ${job.commit.slice(0, 12)} could not be read: ${e.message}` };
     throw e;
-  } finally {
-    if (job.kind === 'fork') forgetRepo(work, [specDir]);
   }
 }
 
@@ -111,21 +102,6 @@ export function cleanPaths(text: string, out: string, work?: string): string {
   let t = text;
   if (work) t = t.split(path.resolve(work)).join('.');
   return t.split(path.resolve(out)).join('<grader>');
-}
-
-const kindCache = new Map<string, ReadonlyMap<string, CheckKind<unknown>>>();
-function gradingKinds(mode: 'fork' | 'zip'): ReadonlyMap<string, CheckKind<unknown>> {
-  let m = kindCache.get(mode);
-  if (m) return m;
-  const stub = (k: CheckKind<unknown>, reason: string): CheckKind<unknown> => ({ ...k, needs: 'files', spawns: false, run: async () => { throw new Skip(reason); } });
-  const map = new Map<string, CheckKind<unknown>>();
-  for (const [id, k] of registry) {
-    if (k.needs === 'account') map.set(id, stub(k, 'not re-run by the grader, which holds none of your AWS credentials; `harness check` ran it on your machine (see your submission.json)'));
-    else if (mode === 'zip' && id.startsWith('git.')) map.set(id, stub(k, 'a zip upload has no git history, so this git check is not judged for it'));
-    else map.set(id, k);
-  }
-  kindCache.set(mode, (m = map));
-  return m;
 }
 
 /** The student's submission.json from `harness submit`, if they committed it (capped, parsed). */

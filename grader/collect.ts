@@ -1,13 +1,19 @@
-// `harness collect`: fetch every fork into a cache of bare mirrors and pin, in the ledger, the tip
-// of each student's default branch as it was when fetched. Run at the deadline, this records "the
-// commit at the deadline" on the instructor's clock; commit dates, which students can forge, play
-// no part. A fork that cannot be fetched is that student's problem; the batch goes on.
+// `harness collect`: fetch every fork into a cache of bare mirrors and record, in the ledger, the
+// commit `grade` chooses for each student (the last one at or before the deadline rule: due date
+// plus extension plus grace, by commit date), the branch's tip (for the late policy) and when it
+// was fetched. The rule is the same whenever collect runs, so collecting never changes a grade;
+// it pins what was fetched, so a re-run of `grade` grades the same commits. A fork that cannot be
+// fetched, or whose history cannot be read, is that student's problem; the batch goes on.
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { Semaphore } from '../lib/util/semaphore.js';
 import { appendLedger, LEDGER_FILE } from './ledger.js';
-import { defaultBranch, syncMirror, tipOf, type FetchProblem } from './gitops.js';
+import { defaultBranch, lastBefore, openLog, syncMirror, type FetchProblem } from './gitops.js';
+import { ObjectError, ObjectStore } from './objects.js';
+import { deadlineOf } from './deadline.js';
+import type { Course } from '../lib/course.js';
+import type { Spec } from '../lib/types.js';
 import { trace } from '../lib/util/trace.js';
 import { progress } from './progress.js';
 import type { LedgerEntry, RosterEntry } from './types.js';
@@ -90,7 +96,8 @@ export class FetchAhead {
 const STOPPED: FetchProblem = { status: 'clone failed', reason: 'the run stopped before this fork was fetched' };
 
 export interface CollectOptions {
-  assignment: string;
+  spec: Spec;
+  course: Course;
   out: string;
   jobs?: number;
   quiet?: boolean;
@@ -106,7 +113,7 @@ export async function collect(roster: RosterEntry[], opts: CollectOptions): Prom
   const entries = await Promise.all(
     roster.map((s) =>
       pool.run(async () => {
-        const base = { netid: s.netid, assignment: opts.assignment, repo: s.repo ?? '', commit: '', branch: '' };
+        const base = { netid: s.netid, assignment: opts.spec.id, repo: s.repo ?? '', commit: '', branch: '' };
         let entry: LedgerEntry;
         if (!s.repo) {
           entry = { ...base, fetchedAt: now().toISOString(), problem: 'missing fork: the roster gives no repository URL' };
@@ -117,16 +124,32 @@ export async function collect(roster: RosterEntry[], opts: CollectOptions): Prom
           if (bad) entry = { ...base, fetchedAt, problem: `${bad.status}: ${bad.reason}` };
           else {
             const branch = await defaultBranch(dir);
-            const tip = await tipOf(dir, branch);
-            entry = typeof tip !== 'string' ? { ...base, branch, fetchedAt, problem: `error: ${tip.error}` } : { ...base, branch, fetchedAt, commit: tip };
+            const pick = await choose(dir, branch, deadlineOf(opts.spec, opts.course, s));
+            entry = 'error' in pick ? { ...base, branch, fetchedAt, problem: `error: ${pick.error}` } : { ...base, branch, fetchedAt, commit: pick.commit, tip: pick.tip };
           }
         }
         await appendLedger(ledger, entry);
-        bar.done(s.netid, !entry.problem, entry.problem ?? `${entry.branch} ${entry.commit.slice(0, 12)}`);
+        bar.done(s.netid, !entry.problem, entry.problem ?? `${entry.branch} ${entry.commit ? entry.commit.slice(0, 12) : 'no commit before the deadline'}${entry.tip && entry.tip !== entry.commit ? ` (tip ${entry.tip.slice(0, 12)}, later)` : ''}`);
         return entry;
       }),
     ),
   );
   bar.end();
   return entries;
+}
+
+/**
+ * The commit the deadline rule chooses on `branch` ('' when every commit is later) and the tip;
+ * or why the history cannot be read (a damaged fork, a commit with an impossible date).
+ */
+async function choose(mirror: string, branch: string, deadline: Date | undefined): Promise<{ commit: string; tip: string } | { error: string }> {
+  const log = await openLog(mirror, branch, new ObjectStore(mirror));
+  if ('error' in log) return log;
+  try {
+    const tip = log.at(0)!.hash;
+    return { commit: deadline ? lastBefore(log, deadline)?.hash ?? '' : tip, tip };
+  } catch (e) {
+    if (e instanceof ObjectError) return { error: e.message };
+    throw e;
+  }
 }

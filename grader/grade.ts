@@ -1,10 +1,14 @@
 // `harness grade`: for each student choose the commit (or the Canvas upload) to grade, run the
 // spec's checks on it (read straight from git objects, grader/checkrun.ts), apply the late policy,
-// and hand the records to the exporters. One student's problem is that student's status; the batch goes on.
-// Results are cached per (student, commit, spec + hidden checks, harness build), so a re-run, or a
-// run restarted after a kill, does only the work not yet done, and ends with the same bytes.
+// and hand the records to the exporters. One student's problem is that student's status; the batch
+// goes on. A check that could not run (network, time limit, crash, a tool missing here, --offline)
+// makes the student *incomplete*: no grade is written for them, and the next run re-runs exactly
+// those checks. Results are cached per (student, commit or upload, spec + hidden checks, harness
+// build, mirror), so a re-run, or a run restarted after a kill, does only the work not yet done,
+// and ends with the same bytes.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { summarize } from '../lib/engine.js';
 import { Semaphore } from '../lib/util/semaphore.js';
@@ -20,8 +24,10 @@ import { FetchAhead, mirrorDir, DEFAULT_JOBS } from './collect.js';
 import { applyPenalty, latePenalty } from './late.js';
 import { progress } from './progress.js';
 import { PythonWorker } from './pyworker.js';
-import type { BatchResult, CommitChoice, LatePenalty, LedgerEntry, RosterEntry, StudentResult } from './types.js';
+import { deadlineOf, acceptsLate } from './deadline.js';
+import type { Attempt, BatchResult, CommitChoice, LatePenalty, LedgerEntry, RosterEntry, StudentResult } from './types.js';
 import type { CanvasStudent } from './canvas.js';
+import type { CourseFiles } from './layout.js';
 
 export interface GradeOptions {
   /** The spec, hidden checks merged in. */
@@ -38,173 +44,234 @@ export interface GradeOptions {
   /** Latest ledger entry per lower-cased NetID. */
   ledger?: Map<string, LedgerEntry>;
   quiet?: boolean;
-  /** Where checks run (set by gradeBatch). */
-  checker?: Checker;
-  /** Results and commits from earlier runs (set by gradeBatch). */
-  cache?: BatchCache;
   /** Forks being fetched ahead of their checks (the grade command starts them; else gradeBatch does). */
   fetches?: FetchAhead;
+  /** The course's own files of the assignment, laid under each upload (zip grading). */
+  courseFiles?: CourseFiles;
   /** Called as each student's result is known, unless it came whole from the cache. */
   onGraded?: (s: StudentResult) => void | Promise<void>;
   /** Stops one student's grading (clone, checkout and checks) after this long; default: every check's timeout plus 10 minutes. */
   studentTimeoutMs?: number;
 }
 
-/** Results reused whole from the cache (their outputs were written by the run that made them). */
-const fromCache = new WeakSet<StudentResult>();
-
-/** Counters for tests and the summary line: `checked` is real checking work, `cached` reused results. */
-export const stats = { checked: 0, cached: 0 };
+/** What a batch did: `checked` is real checking work, `cached` results reused whole. */
+export interface BatchStats {
+  checked: number;
+  cached: number;
+}
 
 export type Candidate = { entry: RosterEntry; upload?: CanvasStudent };
 
-export async function gradeBatch(students: Candidate[], opts: GradeOptions): Promise<StudentResult[]> {
-  const pool = new Semaphore(opts.jobs ?? DEFAULT_JOBS);
-  const bar = progress(students.length, 'grade', process.stderr, opts.quiet);
-  const cache = new BatchCache(opts.out);
-  const checker = new Checker(opts);
-  // Fetching runs ahead of checking (see FetchAhead); the command starts it before loading this module.
-  const fetches = opts.fetches ?? new FetchAhead(students, opts.out, opts.jobs);
-  opts = { ...opts, checker, cache, fetches };
-  const limit = opts.studentTimeoutMs ?? opts.spec.checks.reduce((s, c) => s + c.timeout, 0) * 1000 + 600_000;
-  // A student's own problem is that student's status; only a failure of the run itself (its
-  // outputs cannot be written) stops it: no new student starts, and those under way finish.
-  let fatal: { error: unknown } | undefined;
+/** Errors of the grader's own disk: the run stops with one line, nothing is marked graded. */
+const DISK = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
+export async function gradeBatch(students: Candidate[], opts: GradeOptions): Promise<{ students: StudentResult[]; stats: BatchStats }> {
+  const g = new Grading(opts);
   try {
+    return { students: await g.all(students), stats: g.stats };
+  } finally {
+    await g.close();
+  }
+}
+
+/** One batch's state: its checker, caches, fetches and counters. */
+class Grading {
+  readonly stats: BatchStats = { checked: 0, cached: 0 };
+  private readonly cache: BatchCache;
+  private readonly fetches: FetchAhead;
+  private readonly ownFetches: boolean;
+  private py?: PythonWorker;
+  private env?: CheckEnv;
+
+  constructor(private readonly opts: GradeOptions) {
+    this.cache = new BatchCache(opts.out);
+    this.ownFetches = !opts.fetches;
+    // Fetching runs ahead of checking (see FetchAhead); the command starts it before loading this module.
+    this.fetches = opts.fetches ?? new FetchAhead([], opts.out, opts.jobs);
+  }
+
+  async all(students: Candidate[]): Promise<StudentResult[]> {
+    const o = this.opts;
+    const pool = new Semaphore(o.jobs ?? DEFAULT_JOBS);
+    const bar = progress(students.length, 'grade', process.stderr, o.quiet);
+    const limit = o.studentTimeoutMs ?? o.spec.checks.reduce((s, c) => s + c.timeout, 0) * 1000 + 600_000;
+    // A student's own problem is that student's status; only a failure of the run itself (its
+    // outputs cannot be written, its disk is full) stops it: no new student starts, and those
+    // under way finish.
+    let fatal: { error: unknown } | undefined;
     const out = await Promise.all(
       students.map((c) =>
         pool.run(async () => {
           if (fatal) return undefined;
-          const r = await withTimeout(gradeOne(c, opts), limit, () => ({
-            ...identityOf(c.entry), status: 'timed out' as const, reason: `grading took longer than ${Math.round(limit / 1000)}s and was stopped`, results: [], total: 0,
-          }));
+          let r: Graded;
           try {
-            if (opts.onGraded && !fromCache.has(r) && !fatal) await opts.onGraded(r);
+            r = await withTimeout(this.one(c), limit, () => ({
+              result: { ...identityOf(c.entry), status: 'timed out' as const, reason: `grading took longer than ${Math.round(limit / 1000)}s and was stopped`, results: [], total: 0 },
+              cached: false,
+            }));
+          } catch (error) {
+            fatal ??= { error };
+            return undefined;
+          }
+          try {
+            if (o.onGraded && !r.cached && !fatal) await o.onGraded(r.result);
           } catch (error) {
             fatal ??= { error };
           }
           if (fatal) return undefined;
-          bar.done(c.entry.netid, r.status === 'graded', r.status === 'graded' ? `${r.total}/${opts.spec.points}${r.late?.late ? ' (late)' : ''}` : `${r.status}: ${r.reason ?? ''}`);
-          return r;
+          const s = r.result;
+          bar.done(c.entry.netid, s.status === 'graded', s.status === 'graded' ? `${s.total}/${o.spec.points}${s.late?.late ? ' (late)' : ''}` : `${s.status}: ${s.reason ?? ''}`);
+          return s;
         }),
       ),
     );
     if (fatal) throw fatal.error;
     bar.end();
     return (out as StudentResult[]).sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
-  } finally {
-    if (!opts.fetches) await fetches.stop(); // the command stops those it started
-    checker.close();
-    cache.close();
   }
-}
 
-/** Runs students' checks in this process, with one python3 shared by every student. */
-class Checker {
-  private local?: { env: CheckEnv; py: PythonWorker };
+  async close(): Promise<void> {
+    if (this.ownFetches) await this.fetches.stop(); // the command stops those it started
+    this.py?.close();
+    this.cache.close();
+  }
 
-  constructor(private readonly opts: GradeOptions) {}
-
-  run(job: CheckJob, store?: ObjectStore): Promise<Checked | { error: string }> {
-    if (!this.local) {
-      const py = new PythonWorker(this.opts.python ?? 'python3');
-      const o = this.opts;
-      this.local = { py, env: { spec: o.spec, course: o.course, out: o.out, python: o.python, offline: o.offline, aws: o.aws, compilePython: py.compile } };
+  /** One student; a disk error of the grader's own is rethrown (it stops the run). */
+  private async one(c: Candidate): Promise<Graded> {
+    try {
+      return c.upload ? await this.upload(c.entry, c.upload) : await this.fork(c.entry);
+    } catch (e) {
+      if (DISK.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+      return { result: { ...identityOf(c.entry), results: [], total: 0, status: 'error', reason: cleanPaths((e as Error).message ?? String(e), this.opts.out) }, cached: false };
     }
-    return checkSource(job, this.local.env, store);
   }
 
-  close(): void {
-    this.local?.py.close();
-  }
-}
-
-function identityOf(e: RosterEntry): Pick<StudentResult, 'netid' | 'name' | 'canvasId' | 'sisUserId' | 'sisLoginId' | 'section'> {
-  const r: ReturnType<typeof identityOf> = { netid: e.netid, name: e.name };
-  for (const k of ['canvasId', 'sisUserId', 'sisLoginId', 'section'] as const) if (e[k]) r[k] = e[k];
-  return r;
-}
-
-async function gradeOne(c: Candidate, opts: GradeOptions): Promise<StudentResult> {
-  const base = { ...identityOf(c.entry), results: [], total: 0 };
-  try {
-    return c.upload ? await gradeUpload(c.entry, c.upload, opts) : await gradeFork(c.entry, opts);
-  } catch (e) {
-    return { ...base, status: 'error', reason: cleanPaths((e as Error).message ?? String(e), opts.out) };
-  }
-}
-
-/** The fix for an unreadable fork copy: the mirror is the grader's own, and can be fetched again. */
-const damaged = (e: RosterEntry) => ` (if the grader's copy is damaged: delete .mirrors/${e.netid.toLowerCase()}.git in the output folder, then collect or grade again)`;
-
-/** Late work is worth grading only when the course has a late policy that still leaves points. */
-const acceptsLate = (course: Course) => course.late.penaltyPercentPerDay > 0 && course.late.maxPenaltyPercent < 100;
-
-async function gradeFork(entry: RosterEntry, opts: GradeOptions): Promise<StudentResult> {
-  const base = { ...identityOf(entry), results: [], total: 0 };
-  if (!entry.repo) return { ...base, status: 'missing fork', reason: 'the roster gives no repository URL for this student' };
-  const mirror = mirrorDir(opts.out, entry.netid);
-  // A mirror made by `collect` is used as is: refresh it with collect, so a re-run fetches nothing.
-  const bad = await (opts.fetches?.get(entry) ?? syncMirror(entry.repo, mirror, false));
-  if (bad) return { ...base, status: bad.status, reason: bad.reason };
-  const branch = await defaultBranch(mirror);
-  const due = opts.spec.due ? new Date(opts.spec.due) : undefined;
-  const deadline = due && new Date(due.getTime() + entry.extensionMinutes * 60_000);
-  const led = opts.ledger?.get(entry.netid.toLowerCase());
-  const store = new ObjectStore(mirror);
-  const known = opts.cache?.commits;
-  const log = await openLog(mirror, led ? led.commit : branch, store, known);
-  if ('error' in log) {
-    return { ...base, status: 'error', reason: led ? `the collected commit ${led.commit.slice(0, 12)} is not in the fork: ${log.error}` : `${log.error}${damaged(entry)}` };
-  }
-  const tries: { pick: Commit; choice: CommitChoice; lateAt: Date }[] = [];
-  try {
-    // The log is walked only as far as the choice needs (usually the tip alone).
-    const tip = log.at(0)!;
-    if (led) {
-      // The commit surely existed when it was fetched, whatever date it claims.
-      const at = new Date(Math.min(Date.parse(tip.time), Date.parse(led.fetchedAt)));
-      tries.push({ pick: tip, choice: 'collected', lateAt: at });
-    } else {
+  private async fork(entry: RosterEntry): Promise<Graded> {
+    const o = this.opts;
+    const base = { ...identityOf(entry), results: [], total: 0 };
+    const done = (r: StudentResult): Graded => ({ result: r, cached: false });
+    if (!entry.repo) return done({ ...base, status: 'missing fork', reason: 'the roster gives no repository URL for this student' });
+    const mirror = mirrorDir(o.out, entry.netid);
+    // A mirror made by `collect` is used as is: refresh it with collect, so a re-run fetches nothing.
+    const bad = await (this.fetches.get(entry) ?? syncMirror(entry.repo, mirror, false));
+    if (bad) return done({ ...base, status: bad.status, reason: bad.reason });
+    const branch = await defaultBranch(mirror);
+    const deadline = deadlineOf(o.spec, o.course, entry);
+    const led = o.ledger?.get(entry.netid.toLowerCase());
+    const store = new ObjectStore(mirror);
+    const log = await openLog(mirror, led?.tip || led?.commit || branch, store, this.cache.commits);
+    if ('error' in log) {
+      return done({ ...base, status: 'error', reason: led ? `the collected commit ${(led.tip || led.commit).slice(0, 12)} is not in the fork: ${log.error}` : `${log.error}${damaged(entry)}` });
+    }
+    // The deadline is a rule, not a moment: the last commit at or before it (plus the student's
+    // extension and the course's grace), whether `collect` chose it or it is chosen now; and, when
+    // the course accepts late work, the later tip with its penalty if that scores more.
+    const tries: { pick: Commit; choice: CommitChoice; lateAt: Date }[] = [];
+    try {
+      // The log is walked only as far as the choice needs (usually the tip alone).
+      const tip = log.at(0)!;
+      const choice: CommitChoice = led ? 'collected' : 'date-based';
       const onTime = deadline ? lastBefore(log, deadline) : tip;
-      if (onTime) tries.push({ pick: onTime, choice: 'date-based', lateAt: new Date(onTime.time) });
-      if (deadline && acceptsLate(opts.course) && tip !== onTime) tries.push({ pick: tip, choice: 'date-based', lateAt: new Date(tip.time) });
-      if (!tries.length) return { ...base, status: 'error', reason: `no commit on ${branch} at or before the deadline, ${deadline!.toISOString()}` };
+      if (onTime) tries.push({ pick: onTime, choice, lateAt: new Date(onTime.time) });
+      if (deadline && acceptsLate(o.course) && tip !== onTime) {
+        // A commit surely existed when it was fetched, whatever date it claims.
+        const at = led?.fetchedAt && Date.parse(led.fetchedAt) < Date.parse(tip.time) ? new Date(led.fetchedAt) : new Date(tip.time);
+        tries.push({ pick: tip, choice: 'later', lateAt: at });
+      }
+      if (!tries.length) return done({ ...base, status: 'error', reason: `no commit on ${branch} at or before the deadline, ${deadline!.toISOString()}` });
+    } catch (e) {
+      if (!(e instanceof ObjectError)) throw e;
+      return done({ ...base, status: 'error', reason: `${e.message}${damaged(entry)}` });
     }
-  } catch (e) {
-    if (!(e instanceof ObjectError)) throw e;
-    return { ...base, status: 'error', reason: `${e.message}${damaged(entry)}` };
+    // With a later commit too, the student gets whichever scores more after its penalty.
+    const generation = mirrorGeneration(mirror);
+    const attempts: { s: StudentResult; cached: boolean }[] = [];
+    for (const t of tries) {
+      const late = latePenalty(t.lateAt, o.spec.due ? new Date(o.spec.due) : undefined, entry.extensionMinutes, o.course.late);
+      const r = await this.evaluate({ kind: 'fork', entry, mirror, branch, commit: t.pick.hash }, generation, store);
+      const at = { commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time };
+      const s: StudentResult = 'error' in r ? { ...base, status: 'error', reason: `${r.error}${damaged(entry)}`, ...at } : this.finish(base, r, late, at);
+      attempts.push({ s, cached: 'error' in r ? false : r.cached === true });
+    }
+    const best = pickBest(attempts.map((a) => a.s));
+    if (attempts.length > 1 && best.status === 'graded') best.attempts = attempts.map((a) => attemptOf(a.s, a.s === best));
+    return { result: best, cached: attempts.every((a) => a.cached) };
   }
-  // With a later commit too, the student gets whichever scores more after its penalty.
-  let best: StudentResult | undefined;
-  for (const t of tries) {
-    const late = latePenalty(t.lateAt, due, entry.extensionMinutes, opts.course.late);
-    const r = await evaluate({ kind: 'fork', entry, mirror, branch, commit: t.pick.hash }, opts, store);
-    const s: StudentResult = 'error' in r
-      ? { ...base, status: 'error', reason: `${r.error}${damaged(entry)}`, commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time }
-      : finish(base, r, opts, late, { commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time });
-    if (!best || (s.status === 'graded' && (best.status !== 'graded' || s.total > best.total))) best = s;
+
+  private async upload(entry: RosterEntry, up: CanvasStudent): Promise<Graded> {
+    const o = this.opts;
+    const base = { ...identityOf(entry), results: [], total: 0 };
+    if (!up.dir || up.files.length === 0) return { result: { ...base, status: 'error', reason: up.problem ?? 'the upload held no files', choice: 'zip' }, cached: false };
+    // The upload's identity is its content: a hash of every file's name and bytes (before the
+    // course's own files are laid under it; their hash is part of the cache key).
+    const h = createHash('sha256');
+    for (const f of up.files) h.update(f).update('\0').update(await readFile(path.join(up.dir, f))).update('\0');
+    const commit = h.digest('hex');
+    await o.courseFiles?.layUnder(up.dir);
+    // Canvas marks an upload LATE without saying how late: counted as late by one day.
+    const due = o.spec.due ? new Date(o.spec.due) : undefined;
+    const late: LatePenalty = up.late && due
+      ? latePenalty(new Date(due.getTime() + (entry.extensionMinutes + o.course.late.graceMinutes + 1) * 60_000), due, entry.extensionMinutes, o.course.late)
+      : { late: up.late, minutesLate: 0, penaltyPercent: 0 };
+    const r = await this.evaluate({ kind: 'zip', entry, dir: up.dir, commit }, o.courseFiles?.hash ?? '');
+    if ('error' in r) return { result: { ...base, status: 'error', reason: r.error, choice: 'zip' }, cached: false };
+    const s = this.finish(base, r, late, { commit, choice: 'zip' });
+    if (up.problem && s.status === 'graded') s.reason = up.problem;
+    return { result: s, cached: r.cached === true };
   }
-  return best!;
+
+  private finish(base: Omit<StudentResult, 'status'>, r: Evaluated, late: LatePenalty, at: Partial<StudentResult>): StudentResult {
+    const summary = summarize(r.results);
+    const total = applyPenalty(summary.points + summary.extraCreditPoints, this.opts.spec.points, late);
+    const s: StudentResult = { ...base, status: 'graded', ...at, late, results: r.results, summary, total };
+    if (r.selfReported !== undefined) s.selfReported = r.selfReported;
+    const leak = leakOf(r.results);
+    if (leak) s.leak = leak;
+    const faults = faultsOf(r.results, this.opts.spec);
+    if (faults.length) {
+      s.status = 'incomplete';
+      s.reason = incompleteReason(faults);
+    }
+    return s;
+  }
+
+  /**
+   * The results for one commit or upload: from the cache when complete; otherwise checked, with
+   * the earlier run's verdicts kept and only the checks that could not run tried again.
+   */
+  private async evaluate(job: CheckJob, source: string, store?: ObjectStore): Promise<Evaluated | { error: string }> {
+    const o = this.opts;
+    const entry = job.entry;
+    const key = JSON.stringify([entry.netid, entry.email ?? '', job.kind, job.commit, o.spec.hash, o.hiddenHash ?? '', o.version, o.offline === true, source]);
+    const hit = this.cache.get<Evaluated>(key);
+    const complete = hit && Array.isArray(hit.results) && !faultsOf(hit.results, o.spec).length;
+    if (hit && complete) {
+      this.stats.cached++;
+      return { results: hit.results, selfReported: hit.selfReported, cached: true };
+    }
+    const r = await this.check(job, store, hit && Array.isArray(hit.results) ? hit.results : undefined);
+    if ('error' in r) return r;
+    this.stats.checked++;
+    // Incomplete results are kept too: the next run re-runs only the checks that could not run.
+    this.cache.put(key, r.selfReported === undefined ? { results: r.results } : { results: r.results, selfReported: r.selfReported });
+    return r;
+  }
+
+  /** Runs students' checks in this process, with one python3 shared by every student. */
+  private check(job: CheckJob, store?: ObjectStore, reuse?: CheckResult[]): Promise<Checked | { error: string }> {
+    if (!this.env) {
+      const o = this.opts;
+      this.py = new PythonWorker(o.python ?? 'python3');
+      this.env = { spec: o.spec, course: o.course, out: o.out, python: o.python, offline: o.offline, aws: o.aws, compilePython: this.py.compile, commits: this.cache.commits };
+    }
+    return checkSource(job, this.env, store, reuse);
+  }
 }
 
-async function gradeUpload(entry: RosterEntry, up: CanvasStudent, opts: GradeOptions): Promise<StudentResult> {
-  const base = { ...identityOf(entry), results: [], total: 0 };
-  if (!up.dir || up.files.length === 0) return { ...base, status: 'error', reason: up.problem ?? 'the upload held no files', choice: 'zip' };
-  // The upload's identity is its content: a hash of every file's name and bytes.
-  const h = createHash('sha256');
-  for (const f of up.files) h.update(f).update('\0').update(await readFile(path.join(up.dir, f))).update('\0');
-  const commit = h.digest('hex');
-  // Canvas marks an upload LATE without saying how late: counted as late by one day.
-  const due = opts.spec.due ? new Date(opts.spec.due) : undefined;
-  const late: LatePenalty = up.late && due
-    ? latePenalty(new Date(due.getTime() + (entry.extensionMinutes + opts.course.late.graceMinutes + 1) * 60_000), due, entry.extensionMinutes, opts.course.late)
-    : { late: up.late, minutesLate: 0, penaltyPercent: 0 };
-  const r = await evaluate({ kind: 'zip', entry, dir: up.dir, commit }, opts);
-  if ('error' in r) return { ...base, status: 'error', reason: r.error, choice: 'zip' };
-  const s = finish(base, r, opts, late, { commit, choice: 'zip' });
-  if (up.problem) s.reason = up.problem;
-  return s;
+interface Graded {
+  result: StudentResult;
+  /** Reused whole from the cache: its outputs were written by the run that made it. */
+  cached: boolean;
 }
 
 interface Evaluated {
@@ -213,30 +280,77 @@ interface Evaluated {
   cached?: boolean;
 }
 
-function finish(base: Omit<StudentResult, 'status'>, r: Evaluated, opts: GradeOptions, late: LatePenalty, at: Partial<StudentResult>): StudentResult {
-  const summary = summarize(r.results);
-  const total = applyPenalty(summary.points + summary.extraCreditPoints, opts.spec.points, late);
-  const s: StudentResult = { ...base, status: 'graded', ...at, late, results: r.results, summary, total };
-  if (r.selfReported !== undefined) s.selfReported = r.selfReported;
-  if (r.cached) fromCache.add(s);
-  return s;
+function identityOf(e: RosterEntry): Pick<StudentResult, 'netid' | 'name' | 'canvasId' | 'sisUserId' | 'sisLoginId' | 'section'> {
+  const r: ReturnType<typeof identityOf> = { netid: e.netid, name: e.name };
+  for (const k of ['canvasId', 'sisUserId', 'sisLoginId', 'section'] as const) if (e[k]) r[k] = e[k];
+  return r;
 }
 
-async function evaluate(job: CheckJob, opts: GradeOptions, store?: ObjectStore): Promise<Evaluated | { error: string }> {
-  const entry = job.entry;
-  const key = JSON.stringify([entry.netid, entry.email ?? '', job.kind, job.commit, opts.spec.hash, opts.hiddenHash ?? '', opts.version, opts.offline === true]);
-  const hit = opts.cache?.get<Evaluated>(key);
-  if (hit && Array.isArray(hit.results)) {
-    stats.cached++;
-    return { results: hit.results, selfReported: hit.selfReported, cached: true };
+/** The fix for an unreadable fork copy: the mirror is the grader's own, and can be fetched again. */
+const damaged = (e: RosterEntry) => ` (if the grader's copy is damaged: delete .mirrors/${e.netid.toLowerCase()}.git in the output folder, then collect or grade again)`;
+
+/**
+ * Which copy of the fork the results came from: a mirror fetched again or cloned anew (repaired)
+ * is a new source, so results read from a damaged copy are never kept.
+ */
+function mirrorGeneration(mirror: string): string {
+  try {
+    const d = statSync(mirror);
+    const p = statSync(path.join(mirror, 'objects', 'pack'));
+    return `${d.ino}:${p.ino}:${Math.round(p.mtimeMs)}`;
+  } catch {
+    return '';
   }
-  const r = await opts.checker!.run(job, store);
-  if ('error' in r) return r;
-  stats.checked++;
-  // A live check that could not reach AWS is tried again next run, not remembered.
-  const transient = r.results.some((x) => x.status === 'error' && x.fault !== undefined) || r.results.some((x) => x.status === 'error' && ['account', 'internet'].includes(String(registry.get(x.kind)?.needs)));
-  if (!transient) opts.cache?.put(key, r.selfReported === undefined ? { results: r.results } : { results: r.results, selfReported: r.selfReported });
-  return r;
+}
+
+/** The checks that could not reach a verdict and matter to the grade (warnings never do). */
+export function faultsOf(results: CheckResult[], spec: Spec): CheckResult[] {
+  const warn = new Set(spec.checks.filter((c) => c.severity === 'warn').map((c) => c.id));
+  return results.filter((r) => r.fault !== undefined && !warn.has(r.id));
+}
+
+const CAUSE: Record<string, string> = {
+  offline: 'not judged: graded with --offline',
+  network: 'the network or service could not be reached',
+  timeout: 'a time limit passed',
+  crash: 'the check crashed',
+  environment: 'a tool is missing on the grading machine',
+};
+
+/** "2 checks could not run: q7-public, q7-website (the network or service could not be reached)". */
+function incompleteReason(faults: CheckResult[]): string {
+  // Checks skipped only because one they depend on could not run are counted with their cause.
+  const roots = faults.filter((f) => f.status === 'error' || !/^needs "/.test(f.reason ?? '')).map((f) => f.id);
+  const ids = roots.length ? roots : faults.map((f) => f.id);
+  const causes = [...new Set(faults.map((f) => CAUSE[f.fault!] ?? f.fault))];
+  return `${ids.length} check${ids.length === 1 ? '' : 's'} could not run: ${ids.slice(0, 6).join(', ')}${ids.length > 6 ? ', …' : ''} (${causes.join('; ')}); grade again to retry them`;
+}
+
+/** A committed secret, masked, for the leaked-key flag (from the secret scan's result). */
+function leakOf(results: CheckResult[]): string | undefined {
+  const r = results.find((x) => x.kind === 'secrets.scan' && x.status === 'fail');
+  if (!r) return undefined;
+  return (r.actual ?? r.rationale ?? '').split('\n')[0];
+}
+
+/** The attempt to report: incomplete if any attempt is (its result could still be the best), else the highest total. */
+function pickBest(all: StudentResult[]): StudentResult {
+  const incomplete = all.find((s) => s.status === 'incomplete');
+  if (incomplete) return incomplete;
+  let best = all[0];
+  for (const s of all.slice(1)) if (s.status === 'graded' && (best.status !== 'graded' || s.total > best.total)) best = s;
+  return best;
+}
+
+function attemptOf(s: StudentResult, chosen: boolean): Attempt {
+  return {
+    commit: s.commit ?? '',
+    ...(s.commitTime && { commitTime: s.commitTime }),
+    score: s.summary ? Math.round((s.summary.points + s.summary.extraCreditPoints) * 100) / 100 : 0,
+    penaltyPercent: s.late?.late ? s.late.penaltyPercent : 0,
+    total: s.total,
+    chosen,
+  };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {

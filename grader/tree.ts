@@ -27,6 +27,22 @@ interface Node {
   names?: string[];
 }
 
+/**
+ * A tree's entries. A tree is the same wherever it is, so they are kept across students: the
+ * course's own folders (most of a real fork) are parsed once a batch, not once a student.
+ */
+export function treeEntries(store: ObjectStore, oid: string, shown = oid.slice(0, 12)): TreeEntry[] {
+  let list = parsedTrees.get(oid);
+  if (!list) {
+    const obj = store.read(oid);
+    if (obj.type !== 'tree') throw new ObjectError(`${shown} is a ${obj.type}, not a tree`);
+    list = parseTree(oid, obj.data);
+    if (parsedTrees.size >= MAX_PARSED_TREES) parsedTrees.clear();
+    parsedTrees.set(oid, list);
+  }
+  return list;
+}
+
 export class CommitVolume implements Volume {
   private nodes = new Map<string, Node>();
   private readonly prefix: string;
@@ -56,20 +72,8 @@ export class CommitVolume implements Volume {
     this.nodes.get(prefix)!.names = names;
   }
 
-  /**
-   * A tree's entries. A tree is the same wherever it is, so they are kept across students: the
-   * course's own folders (most of a real fork) are parsed once a batch, not once a student.
-   */
   private entries(prefix: string, oid: string): TreeEntry[] {
-    let list = parsedTrees.get(oid);
-    if (!list) {
-      const obj = this.store.read(oid);
-      if (obj.type !== 'tree') throw new ObjectError(`${prefix || 'the root'} is a ${obj.type}, not a tree`);
-      list = parseTree(oid, obj.data);
-      if (parsedTrees.size >= MAX_PARSED_TREES) parsedTrees.clear();
-      parsedTrees.set(oid, list);
-    }
-    return list;
+    return treeEntries(this.store, oid, prefix || 'the root');
   }
 
   /** Every tracked path (files, links, submodules), '/'-separated and sorted as `git ls-files` sorts. */

@@ -19,12 +19,18 @@ export interface RosterEntry {
   line?: number;
 }
 
-/** What `harness collect` pinned: the tip of a student's branch when it was fetched. */
+/**
+ * What `harness collect` recorded: the commit `grade` chooses (the last one at or before the
+ * deadline rule), the branch's tip for the late policy, and when it was fetched.
+ */
 export interface LedgerEntry {
   netid: string;
   assignment: string;
   repo: string;
+  /** The commit the deadline rule chooses ('' when none is at or before the deadline, or on a problem). */
   commit: string;
+  /** The tip of the branch when fetched (older ledgers: absent, and `commit` was the tip). */
+  tip?: string;
   branch: string;
   /** ISO time of the fetch (the instructor's clock, not the student's commit dates). */
   fetchedAt: string;
@@ -32,9 +38,32 @@ export interface LedgerEntry {
   problem?: string;
 }
 
-export type CommitChoice = 'collected' | 'date-based' | 'zip';
+/**
+ * Why a commit was graded: `collected` / `date-based`: the last commit at or before the deadline
+ * (chosen by `collect`, or now); `later`: the branch's later tip, with the late penalty, because
+ * it scored more; `zip`: the upload.
+ */
+export type CommitChoice = 'collected' | 'date-based' | 'later' | 'zip';
 
-export type StudentStatus = 'graded' | 'missing fork' | 'clone failed' | 'timed out' | 'error';
+/**
+ * `incomplete`: graded, but some check that matters could not run (the network, a time limit, a
+ * crash, a tool missing on the grading machine, --offline); the total is not final and no grade
+ * is exported for the student until a run judges those checks.
+ */
+export type StudentStatus = 'graded' | 'incomplete' | 'missing fork' | 'clone failed' | 'timed out' | 'error';
+
+/** One commit graded for a student (the on-time one, and the later tip when the course accepts late work). */
+export interface Attempt {
+  commit: string;
+  commitTime?: string;
+  /** Points before the late penalty (extra credit included). */
+  score: number;
+  penaltyPercent: number;
+  /** After the penalty. */
+  total: number;
+  /** The attempt whose total the student gets. */
+  chosen: boolean;
+}
 
 export interface LatePenalty {
   late: boolean;
@@ -66,6 +95,10 @@ export interface StudentResult {
   section?: string;
   /** The student's own submission.json, shown as self-reported evidence. */
   selfReported?: unknown;
+  /** A secret found in the work or its pushed history (masked): deactivate it now. */
+  leak?: string;
+  /** Every commit graded, when there was more than one (on time and late): which one counted and why. */
+  attempts?: Attempt[];
 }
 
 /** One check of the batch's spec, in spec order (hidden-checks file merged in). */

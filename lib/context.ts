@@ -6,6 +6,7 @@ import type { Course } from './course.js';
 import type { Identity } from './usercfg.js';
 import type { AssignmentFiles } from './fsio.js';
 import type { AwsAccess } from './aws/access.js';
+import type { GitView } from './git.js';
 
 /** What a check may use. Tests hand in fakes; nothing here prints or exits. */
 export interface CheckContext {
@@ -18,6 +19,11 @@ export interface CheckContext {
   files: AssignmentFiles;
   /** The python3 to run (`HARNESS_PYTHON` or `python3` on PATH). */
   python: string;
+  /**
+   * Git facts about the assignment folder: its clone (for `check`) or the commit being graded (for
+   * the grader); undefined where there is no git at all (a zip upload).
+   */
+  git?: GitView;
   /** AWS access for live checks (SDK loaded on first use); undefined with --offline. */
   aws?: AwsAccess;
   /** Aborted when the check's timeout passes. */

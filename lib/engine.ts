@@ -1,10 +1,11 @@
 // Runs a spec's checks: dependencies first, independent checks concurrently, each under its
 // timeout, and scores them. A check's outcome is data; nothing here prints.
-import { Advice, Failure, Skip, Unavailable } from './errors.js';
+import { Advice, CannotJudge, Failure, Skip, Unavailable } from './errors.js';
 import type { AwsAccess } from './aws/access.js';
 import { registry } from './checks/registry.js';
-import { isLive, needOf, type CheckContext, type CheckKind } from './checks/kind.js';
-import type { CheckResult, CheckSpec, Spec, Status, Summary } from './types.js';
+import { isLive, needOf, type CheckContext, type CheckKind, type Need } from './checks/kind.js';
+import type { CheckResult, CheckSpec, Fault, Spec, Status, Summary } from './types.js';
+import { CloneGit, type GitView } from './git.js';
 import type { Course } from './course.js';
 import type { Identity } from './usercfg.js';
 import { AssignmentFiles, type Volume } from './fsio.js';
@@ -13,8 +14,51 @@ import { trace } from './util/trace.js';
 import { maskKeyIds } from './aws/mask.js';
 import { Semaphore } from './util/semaphore.js';
 
+/**
+ * Where checks run, which decides what can be judged (see CheckKind.needs):
+ * - `check`: a student's own clone, on their machine: everything;
+ * - `ci`: a student's clone in CI: no `machine` or `account` checks (nobody's laptop, no keys);
+ * - `fork`: the grader, on a commit of a fork: files, history and the anonymous internet;
+ * - `zip`: the grader, on an upload: files and the anonymous internet, no history.
+ * A check a mode cannot judge is skipped there and carries no points (harness lint refuses points
+ * on checks the grader cannot judge, so a grade never depends on the mode).
+ */
+export type Mode = 'check' | 'ci' | 'fork' | 'zip';
+
+const JUDGES: Record<Mode, ReadonlySet<Need>> = {
+  check: new Set(['files', 'history', 'internet', 'account', 'machine']),
+  ci: new Set(['files', 'history', 'internet']),
+  fork: new Set(['files', 'history', 'internet']),
+  zip: new Set(['files', 'internet']),
+};
+
+/** Whether a check with this need can be judged in this mode. */
+export const judgedIn = (mode: Mode, need: Need): boolean => JUDGES[mode].has(need);
+
+/** Why a check is not judged in this mode, in the student's words. */
+export function notJudgedReason(mode: Mode, need: Need): string {
+  if (mode === 'ci') {
+    return need === 'account'
+      ? 'not checkable in CI: it needs your AWS credentials; `npm run check` on your own machine judges it'
+      : 'not checkable in CI: it looks at your own computer or clone; `npm run check` there judges it';
+  }
+  if (need === 'history') return 'not judged for a zip upload, which has no git history';
+  return need === 'account'
+    ? 'not judged by the grader, which holds none of your AWS credentials; your own `npm run check` judges it'
+    : 'not judged by the grader: it looks at your own computer or clone, which only your own `npm run check` can see';
+}
+
 export interface RunOptions {
   course: Course;
+  /** Where the checks run (default `check`). */
+  mode?: Mode;
+  /** Git facts about the assignment folder; default: the clone it is in (undefined for a zip). */
+  git?: GitView;
+  /**
+   * Results of an earlier run of the same work to keep: a check whose result is here, with no
+   * fault, is not run again (the grader re-runs only the checks that could not run).
+   */
+  reuse?: ReadonlyMap<string, CheckResult>;
   identity?: Identity;
   /** Why there is no identity (user.cfg problem), for the checks that need one. */
   identityProblem?: string;
@@ -44,7 +88,11 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   const wanted = selectWithDeps(spec.checks, opts.only);
   const limit = new Semaphore(opts.concurrency ?? 32);
   const started = new Map<string, Promise<CheckResult>>();
-  const runOpts = { ...opts, files, python };
+  const mode = opts.mode ?? 'check';
+  const grading = mode === 'fork' || mode === 'zip';
+  const git = opts.git ?? (mode === 'zip' ? undefined : new CloneGit(spec.dir));
+  const runOpts = { ...opts, files, python, git };
+  const kinds = opts.kinds ?? registry;
 
   const start = (check: CheckSpec): Promise<CheckResult> => {
     let p = started.get(check.id);
@@ -53,17 +101,27 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
         const deps = await Promise.all(check.dependsOn.map((d) => start(byId.get(d)!)));
         const blocked = deps.find((d) => d.status !== 'pass' && d.status !== 'warn');
         if (blocked) {
-          // A skip propagates its root cause ("optional file not handed in"), not a chain of skips.
-          if (blocked.status === 'skip') return skipped(check, opts, blocked.reason ?? `needs ${blocked.id}, which was skipped`);
-          return skipped(check, opts, `needs "${blocked.title}" (${blocked.id}), which ${blocked.status === 'error' ? 'could not run' : 'did not pass'}`);
+          // A skip propagates its root cause ("optional file not handed in"), not a chain of skips;
+          // so does a fault: a check behind one that could not run was not judged either.
+          const why = blocked.status === 'skip' ? blocked.reason ?? `needs ${blocked.id}, which was skipped` : `needs "${blocked.title}" (${blocked.id}), which ${blocked.status === 'error' ? 'could not run' : 'did not pass'}`;
+          const r = skipped(check, kinds, why);
+          if (blocked.fault) r.fault = blocked.fault;
+          if (blocked.notJudged) Object.assign(r, { notJudged: true, maxPoints: 0 });
+          return r;
         }
-        const kind = (opts.kinds ?? registry).get(check.kind);
-        if (kind && isLive(needOf(kind, check.params)) && (opts.offline || !opts.aws)) {
-          return skipped(check, opts, 'offline: this check needs the network (run without --offline to include it)');
+        const kind = kinds.get(check.kind);
+        const need = kind ? needOf(kind, check.params) : 'files';
+        if (!judgedIn(mode, need)) return { ...skipped(check, kinds, notJudgedReason(mode, need)), maxPoints: 0, notJudged: true };
+        if (isLive(need) && (opts.offline || !opts.aws)) {
+          // For a student, offline is a choice; for the grader, a check it did not judge.
+          if (grading) return { ...skipped(check, kinds, 'not judged: the grader ran with --offline; grading again without it judges this check'), fault: 'offline' };
+          return skipped(check, kinds, 'offline: this check needs the network (run without --offline to include it)');
         }
         if (kind?.needsIdentity && !opts.identity) {
-          return skipped(check, opts, `needs a valid user.cfg${opts.identityProblem ? ` (${opts.identityProblem})` : ''}`);
+          return skipped(check, kinds, `needs a valid user.cfg${opts.identityProblem ? ` (${opts.identityProblem})` : ''}`);
         }
+        const earlier = opts.reuse?.get(check.id);
+        if (earlier && !earlier.fault) return earlier;
         return limit.run(() => runOne(spec, check, runOpts));
       })();
       p.then((r) => {
@@ -76,9 +134,8 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   };
   // Start the checks that run processes (and what they depend on) first: a process's start-up is
   // the longest wait in a run, and it overlaps everything else only if it begins early.
-  const kindsMap = opts.kinds ?? registry;
-  for (const k of new Set(wanted.map((c) => kindsMap.get(c.kind)))) k?.prepare?.().catch(() => {});
-  for (const c of wanted) if (kindsMap.get(c.kind)?.spawns) start(c);
+  for (const k of new Set(wanted.map((c) => kinds.get(c.kind)))) k?.prepare?.().catch(() => {});
+  for (const c of wanted) if (kinds.get(c.kind)?.spawns) start(c);
   return Promise.all(wanted.map(start));
 }
 
@@ -95,7 +152,7 @@ function selectWithDeps(checks: CheckSpec[], only?: string[]): CheckSpec[] {
   return checks.filter((c) => keep.has(c.id));
 }
 
-async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: AssignmentFiles }): Promise<CheckResult> {
+async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: AssignmentFiles; git?: GitView }): Promise<CheckResult> {
   const kind = (opts.kinds ?? registry).get(check.kind)!;
   const base = baseResult(check, titleOf(kind, check));
   // The abort signal is made when a check first asks for it: most checks never do, and an
@@ -103,7 +160,7 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
   let ac: AbortController | undefined;
   let timedOut = false;
   const ctx: CheckContext = {
-    spec, check, course: opts.course, identity: opts.identity, files: opts.files, aws: opts.aws,
+    spec, check, course: opts.course, identity: opts.identity, files: opts.files, aws: opts.aws, git: opts.git,
     python: opts.python ?? 'python3',
     get signal() {
       if (!ac) {
@@ -157,18 +214,19 @@ class TimeoutError extends Error {
 
 function classify(base: CheckResult, check: CheckSpec, e: unknown): CheckResult {
   if (e instanceof Failure) {
-    const finding = { rationale: e.rationale, hint: e.hint, expected: e.expected, actual: e.actual, file: e.file, line: e.line };
+    const finding = { code: `${check.kind}/${e.code ?? 'failed'}`, rationale: e.rationale, hint: e.hint, expected: e.expected, actual: e.actual, file: e.file, line: e.line };
     if (check.severity === 'warn') return { ...base, ...finding, status: 'warn', points: 0 };
     return { ...base, ...finding, status: 'fail', points: round2(base.maxPoints * e.partial) };
   }
   if (e instanceof Advice) {
-    return { ...base, rationale: e.rationale, hint: e.hint, file: e.file, line: e.line, status: 'warn', points: base.maxPoints };
+    return { ...base, code: `${check.kind}/${e.code ?? 'advice'}`, rationale: e.rationale, hint: e.hint, file: e.file, line: e.line, status: 'warn', points: base.maxPoints };
   }
+  if (e instanceof CannotJudge) return { ...base, status: 'skip', reason: e.reason, points: 0, fault: 'environment' };
   if (e instanceof Skip) return { ...base, status: 'skip', reason: e.reason, points: 0 };
-  if (e instanceof Unavailable) return { ...base, status: 'error', reason: e.reason, hint: e.hint, points: 0 };
-  if (e instanceof TimeoutError) return { ...base, status: 'error', reason: e.message, points: 0 };
+  if (e instanceof Unavailable) return { ...base, status: 'error', reason: e.reason, hint: e.hint, points: 0, fault: 'network' };
+  if (e instanceof TimeoutError) return { ...base, status: 'error', reason: e.message, points: 0, fault: 'timeout' };
   const err = e instanceof Error ? e : new Error(String(e));
-  return { ...base, status: 'error', reason: `the check crashed: ${err.message}`, stack: err.stack, points: 0 };
+  return { ...base, status: 'error', reason: `the check crashed: ${err.message}`, stack: err.stack, points: 0, fault: 'crash' };
 }
 
 function baseResult(check: CheckSpec, defaultTitle: string): CheckResult {
@@ -185,10 +243,12 @@ function baseResult(check: CheckSpec, defaultTitle: string): CheckResult {
   };
 }
 
-function skipped(check: CheckSpec, opts: RunOptions, reason: string): CheckResult {
-  const kind = (opts.kinds ?? registry).get(check.kind);
-  return { ...baseResult(check, kind ? kind.title(check.params) : check.kind), status: 'skip', reason };
+function skipped(check: CheckSpec, kinds: ReadonlyMap<string, CheckKind<any>>, reason: string): CheckResult { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const kind = kinds.get(check.kind);
+  return { ...baseResult(check, kind ? titleOf(kind, check) : check.kind), status: 'skip', reason };
 }
+
+export type { Fault };
 
 export function summarize(results: CheckResult[]): Summary {
   const s: Summary = { pass: 0, fail: 0, warn: 0, skip: 0, error: 0, points: 0, maxPoints: 0, extraCreditPoints: 0 };

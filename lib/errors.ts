@@ -43,12 +43,14 @@ export class Failure extends Error implements Finding {
 /** Thrown by a check: advice the student should read; no points are lost. */
 export class Advice extends Error implements Finding {
   override name = 'Advice';
+  readonly code?: string;
   readonly rationale: string;
   readonly hint?: string;
   readonly file?: string;
   readonly line?: number;
   constructor(finding: Finding) {
     super(finding.rationale);
+    this.code = finding.code;
     this.rationale = finding.rationale;
     this.hint = finding.hint;
     this.file = finding.file;

@@ -1,4 +1,6 @@
-// A thin, fast wrapper over simple-git for the git checks and the secrets scan.
+// Git for the checks: the GitView they read facts through (ctx.git), its implementation over a
+// student's clone (CloneGit, for `check`), and a thin, fast wrapper over simple-git that runs the
+// clone's git processes. The grader implements GitView over a commit's objects (grader/commitgit.ts).
 //
 // Speed: simple-git 4 sleeps 50 ms after every git process that printed nothing, and its
 // `completion` option cannot turn that off (the sleep sits after the completion race; see
@@ -108,99 +110,11 @@ export function firstLine(s: string): string {
   return s.trim().split('\n')[0]?.trim() ?? '';
 }
 
-// ---- Facts, cached per process (several checks in one run ask for the same ones) ----
-
-const cache = new Map<string, Promise<unknown>>();
-
-function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
-  let p = cache.get(key) as Promise<T> | undefined;
-  if (!p) {
-    p = make();
-    cache.set(key, p);
-    p.catch(() => cache.delete(key)); // an abort or a crash should not stick
-  }
-  return p;
-}
-
-/** Forgets every cached fact (tests change repositories between checks). */
-export function clearGitCache(): void {
-  cache.clear();
-}
-
-/**
- * Facts about a work tree its maker knows without asking git: the batch grader builds each
- * student's checkout itself (a fresh checkout of one commit: on its branch, level with its
- * upstream, nothing changed), so the git checks read these instead of starting six git processes
- * per student (process start-up is most of a batch's time). `forgetRepo` drops them afterwards.
- */
-export interface KnownRepo {
-  /** The work tree's root. */
-  root: string;
-  /** Folders (absolute) the checks will ask about, each with its prefix ('' or ending in '/'). */
-  dirs: { dir: string; prefix: string }[];
-  remotes: Record<string, string>;
-  status: RepoStatus;
-  /** Author emails of the history, newest first; may be lazy (walked only as far as a check asks). */
-  authors: Iterable<string>;
-  /** Every tracked path, relative to the root. */
-  tracked: string[];
-}
-const known = new Map<string, { tracked: Set<string>; keys: string[] }>();
-const knownAuthors = new Map<string, Iterable<string>>();
-
-export function primeRepo(k: KnownRepo): void {
-  const keys: string[] = [];
-  const put = (key: string, v: unknown) => {
-    cache.set(key, Promise.resolve(v));
-    keys.push(key);
-  };
-  for (const { dir, prefix } of k.dirs) {
-    put(`repo:${dir}`, { ok: true, root: k.root, prefix });
-    for (const [name, url] of Object.entries(k.remotes)) put(`remote:${dir}:${name}`, url);
-    known.set(dir, { tracked: new Set(k.tracked.filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length))), keys: [] });
-  }
-  for (const [name, url] of Object.entries(k.remotes)) put(`remote:${k.root}:${name}`, url);
-  put(`status:${k.root}`, k.status);
-  knownAuthors.set(k.root, k.authors);
-  put(`ls-files:${k.root}`, k.tracked);
-  known.set(k.root, { tracked: new Set(k.tracked), keys });
-}
-
-export function forgetRepo(root: string, dirs: string[] = []): void {
-  for (const key of known.get(root)?.keys ?? []) cache.delete(key);
-  knownAuthors.delete(root);
-  cache.delete(`authors:${root}`);
-  known.delete(root);
-  for (const d of dirs) known.delete(d);
-}
+// ---- What the checks ask of git ----
 
 export type RepoInfo =
   | { ok: true; root: string; /** The folder relative to the root, '' or ending in '/'. */ prefix: string }
   | { ok: false; reason: 'not-repo' | 'bare' | 'not-work-tree' | 'dubious'; message: string };
-
-/** Where `dir` sits in git: the work tree's root and the folder's prefix, or why there is none. */
-export function repoInfo(dir: string, signal?: AbortSignal): Promise<RepoInfo> {
-  return cached(`repo:${dir}`, async (): Promise<RepoInfo> => {
-    // The first two always print when in a repository; --show-toplevel fails outside a work tree.
-    const out = await runGit(dir, ['rev-parse', '--is-bare-repository', '--is-inside-work-tree', '--show-toplevel', '--show-prefix'], { signal });
-    const lines = out.stdout.split('\n');
-    const message = firstLine(out.stderr);
-    if (out.code === 0 && lines[1] === 'true') return { ok: true, root: lines[2], prefix: lines[3] ?? '' };
-    if (/dubious ownership/.test(out.stderr)) return { ok: false, reason: 'dubious', message };
-    if (lines[0] === 'true') return { ok: false, reason: 'bare', message };
-    if (lines[1] === 'false') return { ok: false, reason: 'not-work-tree', message };
-    return { ok: false, reason: 'not-repo', message };
-  });
-}
-
-/** The URL of remote `name`, or undefined when there is no such remote. */
-export function remoteUrl(root: string, name: string, signal?: AbortSignal): Promise<string | undefined> {
-  return cached(`remote:${root}:${name}`, async () => {
-    // `git remote get-url` prints the URL, or an error on stderr: never silent.
-    const out = await runGit(root, ['remote', 'get-url', '--', name], { signal });
-    return out.code === 0 ? out.stdout.trim() || undefined : undefined;
-  });
-}
 
 export interface StatusEntry {
   /** Path relative to the repository root. */
@@ -225,13 +139,212 @@ export interface RepoStatus {
   changes: StatusEntry[];
 }
 
-/** `git status` of the whole repository, porcelain v2 with -z (no quoting of odd names). */
-export function repoStatus(root: string, signal?: AbortSignal): Promise<RepoStatus> {
-  return cached(`status:${root}`, async () => {
-    // --branch makes status always print, so simple-git never adds its 50 ms.
-    const text = await gitText(root, ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=no', '--ignore-submodules=none'], { signal });
-    return parseStatus(text);
-  });
+export type ObjectState = 'committed' | 'staged' | 'untracked';
+
+/** One distinct file content of the history (see GitView.history). */
+export interface HistoryBlob {
+  /** git's blob name. */
+  id: string;
+  /** A path it was committed at, relative to the repository root. */
+  path: string;
+  /** Its bytes. */
+  read(): Promise<Buffer>;
+}
+
+/**
+ * The git facts a check may ask about the assignment folder. One implementation per place checks
+ * run: a student's clone (CloneGit), and the commit the grader grades (grader/commitgit.ts), where
+ * the machine's facts (remotes, push state, local changes) are those of a fresh clone.
+ */
+export interface GitView {
+  /** Where the assignment folder sits in git: the work tree's root and the folder's prefix, or why there is none. */
+  repo(signal?: AbortSignal): Promise<RepoInfo>;
+  /** The URL of remote `name`, or undefined when there is no such remote. */
+  remoteUrl(name: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** The branch, its upstream and what changed (`git status`). */
+  status(signal?: AbortSignal): Promise<RepoStatus>;
+  /** Author emails of HEAD's history, newest first, as git stored them. */
+  authorEmails(signal?: AbortSignal): Promise<string[]>;
+  /** Whether a commit of HEAD's history is authored with `email` (trimmed, any case); stops at the first match. */
+  authoredBy(email: string, signal?: AbortSignal): Promise<boolean>;
+  /** Every tracked file, relative to the repository root. */
+  tracked(signal?: AbortSignal): Promise<string[]>;
+  /** Whether each file (relative to the assignment folder) is committed, only staged, or neither. */
+  objectStates(files: string[], signal?: AbortSignal): Promise<Map<string, ObjectState>>;
+  /**
+   * Every distinct file content in the history that was pushed (and HEAD's), each once, for scans
+   * of what has ever left the student's machine. Empty outside a repository.
+   */
+  history(signal?: AbortSignal): AsyncIterable<HistoryBlob>;
+  /** A commit (short name) whose files held content `id`, for messages about a hit in the history. */
+  commitOf(id: string, signal?: AbortSignal): Promise<string | undefined>;
+}
+
+/** GitView over the clone that holds `dir`, asking git processes; each fact is asked once per instance. */
+export class CloneGit implements GitView {
+  private facts = new Map<string, Promise<unknown>>();
+
+  constructor(readonly dir: string) {}
+
+  private once<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let p = this.facts.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = make();
+      this.facts.set(key, p);
+      p.catch(() => this.facts.delete(key)); // an abort or a crash should not stick
+    }
+    return p;
+  }
+
+  repo(signal?: AbortSignal): Promise<RepoInfo> {
+    return this.once('repo', async (): Promise<RepoInfo> => {
+      // The first two always print when in a repository; --show-toplevel fails outside a work tree.
+      const out = await runGit(this.dir, ['rev-parse', '--is-bare-repository', '--is-inside-work-tree', '--show-toplevel', '--show-prefix'], { signal });
+      const lines = out.stdout.split('\n');
+      const message = firstLine(out.stderr);
+      if (out.code === 0 && lines[1] === 'true') return { ok: true, root: lines[2], prefix: lines[3] ?? '' };
+      if (/dubious ownership/.test(out.stderr)) return { ok: false, reason: 'dubious', message };
+      if (lines[0] === 'true') return { ok: false, reason: 'bare', message };
+      if (lines[1] === 'false') return { ok: false, reason: 'not-work-tree', message };
+      return { ok: false, reason: 'not-repo', message };
+    });
+  }
+
+  remoteUrl(name: string, signal?: AbortSignal): Promise<string | undefined> {
+    return this.once(`remote:${name}`, async () => {
+      // `git remote get-url` prints the URL, or an error on stderr: never silent.
+      const out = await runGit(this.dir, ['remote', 'get-url', '--', name], { signal });
+      return out.code === 0 ? out.stdout.trim() || undefined : undefined;
+    });
+  }
+
+  /** `git status` of the whole repository, porcelain v2 with -z (no quoting of odd names). */
+  status(signal?: AbortSignal): Promise<RepoStatus> {
+    return this.once('status', async () => {
+      const root = await this.root(signal);
+      // --branch makes status always print, so simple-git never adds its 50 ms.
+      return parseStatus(await gitText(root, ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=no', '--ignore-submodules=none'], { signal }));
+    });
+  }
+
+  authorEmails(signal?: AbortSignal): Promise<string[]> {
+    return this.once('authors', async () => {
+      const out = await runGit(this.dir, ['log', '--format=%ae', 'HEAD', '--'], { signal });
+      if (out.code !== 0) return []; // no commits yet: git printed why on stderr
+      return out.stdout.split('\n').filter(Boolean);
+    });
+  }
+
+  async authoredBy(email: string, signal?: AbortSignal): Promise<boolean> {
+    const want = email.trim().toLowerCase();
+    return (await this.authorEmails(signal)).some((e) => e.trim().toLowerCase() === want);
+  }
+
+  tracked(signal?: AbortSignal): Promise<string[]> {
+    return this.once('ls-files', async () => {
+      const root = await this.root(signal);
+      // --error-unmatch makes an empty index print an error instead of nothing.
+      const out = await runGit(root, ['ls-files', '-z', '--error-unmatch', '--', ':/'], { signal });
+      if (out.code !== 0) return [];
+      return out.stdout.split('\0').filter(Boolean);
+    });
+  }
+
+  /** One `cat-file --batch-check` process answers them all, and always prints a line per question. */
+  async objectStates(files: string[], signal?: AbortSignal): Promise<Map<string, ObjectState>> {
+    const states = new Map<string, ObjectState>();
+    const asks = files.filter((f) => !/[\n\r]/.test(f));
+    if (asks.length > 0) {
+      const input = asks.map((f) => `HEAD:./${f}\n:./${f}\n`).join('');
+      const lines = (await gitText(this.dir, ['cat-file', '--batch-check'], { input, signal })).split('\n');
+      asks.forEach((f, i) => {
+        const inHead = /^[0-9a-f]+ blob \d+$/.test(lines[2 * i] ?? '');
+        const inIndex = /^[0-9a-f]+ blob \d+$/.test(lines[2 * i + 1] ?? '');
+        states.set(f, inHead ? 'committed' : inIndex ? 'staged' : 'untracked');
+      });
+    }
+    for (const f of files) if (!states.has(f)) states.set(f, 'untracked');
+    return states;
+  }
+
+  async *history(signal?: AbortSignal): AsyncIterable<HistoryBlob> {
+    const info = await this.repo(signal);
+    if (!info.ok) return;
+    // Every object reachable from HEAD and from the remote-tracking branches (what was pushed, as
+    // of the last fetch or push), with the path each blob was first seen at.
+    const listed = await runGit(info.root, ['rev-list', '--objects', '--no-object-names', 'HEAD', '--remotes', '--'], { signal });
+    if (listed.code !== 0) return; // no commits yet
+    const oids = [...new Set(listed.stdout.split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l)))];
+    if (!oids.length) return;
+    const paths = await this.blobPaths(info.root, signal);
+    // One `cat-file --batch` reads every object; trees and commits are passed over.
+    for await (const o of catFileBatch(info.root, oids, signal)) {
+      if (o.type !== 'blob') continue;
+      const data = o.data;
+      yield { id: o.id, path: paths.get(o.id) ?? o.id.slice(0, 12), read: async () => data };
+    }
+  }
+
+  /** A path for each blob of the history (the newest it was at), for messages. */
+  private async blobPaths(root: string, signal?: AbortSignal): Promise<Map<string, string>> {
+    const out = await runGit(root, ['rev-list', '--objects', 'HEAD', '--remotes', '--'], { signal });
+    const m = new Map<string, string>();
+    for (const line of out.stdout.split('\n')) {
+      const sp = line.indexOf(' ');
+      if (sp > 0 && !m.has(line.slice(0, sp))) m.set(line.slice(0, sp), line.slice(sp + 1));
+    }
+    return m;
+  }
+
+  /** The oldest commit that added it. */
+  async commitOf(id: string, signal?: AbortSignal): Promise<string | undefined> {
+    const info = await this.repo(signal);
+    if (!info.ok) return undefined;
+    const out = await runGit(info.root, ['log', '--format=%h', '--reverse', `--find-object=${id}`, 'HEAD', '--remotes', '--'], { signal });
+    return out.code === 0 ? out.stdout.split('\n').find(Boolean) : undefined;
+  }
+
+  private async root(signal?: AbortSignal): Promise<string> {
+    const info = await this.repo(signal);
+    return info.ok ? info.root : this.dir;
+  }
+}
+
+/**
+ * Objects by name through one `git cat-file --batch`, read as git writes them (a header line, the
+ * bytes, a newline), one at a time, so memory holds one object at once.
+ */
+async function* catFileBatch(root: string, ids: string[], signal?: AbortSignal): AsyncGenerator<{ id: string; type: string; data: Buffer }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn('git', ['-C', root, '-c', 'core.fsmonitor=false', 'cat-file', '--batch'], { env: childEnv(), stdio: ['pipe', 'pipe', 'ignore'], signal });
+  child.on('error', () => {}); // reported through the stream's end below
+  child.stdin.on('error', () => {});
+  child.stdin.end(ids.join('\n') + '\n');
+  let buf: Buffer = Buffer.alloc(0);
+  let want: { id: string; type: string; size: number } | undefined;
+  try {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      for (;;) {
+        if (!want) {
+          const nl = buf.indexOf(10);
+          if (nl < 0) break;
+          const [id, type, size] = buf.subarray(0, nl).toString('latin1').split(' ');
+          buf = buf.subarray(nl + 1);
+          if (type === 'missing' || size === undefined) continue;
+          want = { id, type, size: Number(size) };
+        }
+        if (buf.length < want.size + 1) break;
+        const data = Buffer.from(buf.subarray(0, want.size));
+        buf = buf.subarray(want.size + 1);
+        const got = want;
+        want = undefined;
+        yield { id: got.id, type: got.type, data };
+      }
+    }
+  } finally {
+    child.kill();
+  }
 }
 
 export function parseStatus(text: string): RepoStatus {
@@ -262,67 +375,6 @@ export function parseStatus(text: string): RepoStatus {
   return st;
 }
 
-/** Author emails of every commit in HEAD's history, newest first, as git stored them. */
-export function authorEmails(root: string, signal?: AbortSignal): Promise<string[]> {
-  return cached(`authors:${root}`, async () => {
-    const primed = knownAuthors.get(root);
-    if (primed) return [...primed];
-    const out = await runGit(root, ['log', '--format=%ae', 'HEAD', '--'], { signal });
-    if (out.code !== 0) return []; // no commits yet: git printed why on stderr
-    return out.stdout.split('\n').filter(Boolean);
-  });
-}
-
-/**
- * Whether any commit in HEAD's history is authored with `email` (compared trimmed, ignoring case).
- * With a primed, lazy history it stops at the first match instead of reading every commit.
- */
-export async function authoredBy(root: string, email: string, signal?: AbortSignal): Promise<boolean> {
-  const want = email.trim().toLowerCase();
-  const primed = knownAuthors.get(root);
-  const emails = primed ?? (await authorEmails(root, signal));
-  for (const e of emails) if (e.trim().toLowerCase() === want) return true;
-  return false;
-}
-
-/** Every file tracked by git in the repository (paths relative to the root). */
-export function trackedFiles(root: string, signal?: AbortSignal): Promise<string[]> {
-  return cached(`ls-files:${root}`, async () => {
-    // --error-unmatch makes an empty index print an error instead of nothing.
-    const out = await runGit(root, ['ls-files', '-z', '--error-unmatch', '--', ':/'], { signal });
-    if (out.code !== 0) return [];
-    return out.stdout.split('\0').filter(Boolean);
-  });
-}
-
-export type ObjectState = 'committed' | 'staged' | 'untracked';
-
-/**
- * Whether each file (relative to `dir`) is in HEAD, only in the index, or neither. One
- * `cat-file --batch-check` process answers them all, and always prints a line per question.
- */
-export async function objectStates(dir: string, files: string[], signal?: AbortSignal): Promise<Map<string, ObjectState>> {
-  const states = new Map<string, ObjectState>();
-  const primed = known.get(dir);
-  if (primed) {
-    // A fresh checkout: every tracked file is committed, and nothing is staged.
-    for (const f of files) states.set(f, primed.tracked.has(path.posix.normalize(f)) ? 'committed' : 'untracked');
-    return states;
-  }
-  const asks = files.filter((f) => !/[\n\r]/.test(f));
-  if (asks.length > 0) {
-    const input = asks.map((f) => `HEAD:./${f}\n:./${f}\n`).join('');
-    const lines = (await gitText(dir, ['cat-file', '--batch-check'], { input, signal })).split('\n');
-    asks.forEach((f, i) => {
-      const inHead = /^[0-9a-f]+ blob \d+$/.test(lines[2 * i] ?? '');
-      const inIndex = /^[0-9a-f]+ blob \d+$/.test(lines[2 * i + 1] ?? '');
-      states.set(f, inHead ? 'committed' : inIndex ? 'staged' : 'untracked');
-    });
-  }
-  for (const f of files) if (!states.has(f)) states.set(f, 'untracked');
-  return states;
-}
-
 // ---- Shared by the git checks ----
 
 /**
@@ -330,7 +382,8 @@ export async function objectStates(dir: string, files: string[], signal?: AbortS
  * Checks other than git.repo call this so each fails clearly on its own.
  */
 export async function requireRepo(ctx: CheckContext): Promise<{ root: string; prefix: string }> {
-  const info = await repoInfo(ctx.spec.dir, ctx.signal);
+  if (!ctx.git) throw new Failure({ code: 'no-repository', rationale: 'There is no git repository here to judge.', hint: 'Hand in your work through your fork, as the assignment asks.' });
+  const info = await ctx.git.repo(ctx.signal);
   if (info.ok) return info;
   throw notARepo(info);
 }
@@ -339,6 +392,7 @@ export function notARepo(info: Exclude<RepoInfo, { ok: true }>): Failure {
   switch (info.reason) {
     case 'dubious':
       return new Failure({
+        code: 'dubious-ownership',
         rationale: 'git refuses to read this repository because it belongs to another user account.',
         hint: 'Work in a clone that belongs to you, or mark it safe: git config --global --add safe.directory "$(git rev-parse --show-toplevel 2>/dev/null || pwd)"',
         actual: info.message,
@@ -346,11 +400,13 @@ export function notARepo(info: Exclude<RepoInfo, { ok: true }>): Failure {
     case 'bare':
     case 'not-work-tree':
       return new Failure({
+        code: 'inside-git-folder',
         rationale: 'The assignment folder is inside a git folder (.git or a bare repository), not in a working copy.',
         hint: "Clone your fork (git clone <your fork's URL>) and work inside the clone.",
       });
     default:
       return new Failure({
+        code: 'not-a-repository',
         rationale: 'The assignment folder is not inside a git repository.',
         hint: "Fork the class repository and clone your fork (git clone <your fork's URL>), then work in the clone; or run git init at the top of your course folder.",
       });

@@ -98,6 +98,11 @@ export interface CheckResult extends Partial<Finding> {
    * grader such a student is incomplete (their grade is not written) and the check is tried again.
    */
   fault?: Fault;
+  /**
+   * Not judged where it ran (a grader cannot see a student's laptop or AWS account; a zip has no
+   * history; CI has neither): skipped, and worth no points there.
+   */
+  notJudged?: boolean;
   /** What a passing check found, for the student to confirm ("account 1234…, IAM user lw641"). */
   note?: string;
   /** Stack of a crashed check (shown under --debug and in JSON). */

@@ -3,18 +3,27 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { writeFork, writeForks } from '../scripts/lib/synth-forks.mjs';
 import { tempDir } from './helpers/fixture.js';
-import { CLI, REPO } from './helpers/student.js';
+import { CLI } from './helpers/student.js';
+import { offlineCourse } from '../scripts/lib/offline-course.mjs';
 
 /** A1 is due 2017-01-20 23:59 America/New_York. */
 const DUE = Date.parse('2017-01-21T04:59:00Z') / 1000;
 const H = 3600;
 
+// The grader's own work (deadlines, caches, resuming, shards) on A1 without its three internet
+// checks, which `grade --offline` would leave unjudged (students incomplete); they have tests of
+// their own. The course copy is made once for this file.
+let course: string | undefined;
+const COURSE = () => (course ??= offlineCourse(mkdtempSync(path.join(tmpdir(), 'grader-course-'))));
+
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1', INIT_CWD: '', ...env } });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: COURSE(), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1', INIT_CWD: '', ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -58,23 +67,26 @@ describe('deadline rules, ledger and problems', () => {
     expect(run(['collect', 'A1', '--roster', pinRoster, '--out', out]).code).toBe(0);
     const ledger = (await readFile(path.join(out, 'ledger.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(ledger).toMatchObject([{ netid: 'pin1', assignment: 'A1', branch: 'main' }]);
-    expect(ledger[0].commit).toMatch(/^[0-9a-f]{40}$/);
+    // Every commit of pin1 is dated after the deadline: the rule chooses none, and the tip is recorded for the late policy.
+    expect(ledger[0].commit).toBe('');
+    expect(ledger[0].tip).toMatch(/^[0-9a-f]{40}$/);
 
-    const r = run(['grade', 'A1', '--roster', roster, '--out', out, '--offline']);
+    const r = run(['grade', 'A1', '--roster', roster, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const g = Object.fromEntries((await rows(out)).map((x) => [x.NetID, x]));
     const batch = JSON.parse(await readFile(path.join(out, 'batch.json'), 'utf8'));
     const P = batch.assignment.points as number;
     const on1 = batch.students.find((s: { netid: string }) => s.netid === 'on1');
-    // Everything an offline grader can judge passes for on1; live checks are skipped, not failed.
+    // Everything the grader can judge passes for on1; checks of the student's own machine and AWS account are not judged, and worth nothing here.
     expect(on1.results.filter((x: { status: string }) => x.status !== 'pass' && x.status !== 'skip')).toEqual([]);
+    expect(on1.results.filter((x: { status: string; notJudged?: boolean }) => x.status === 'skip' && !x.notJudged)).toEqual([]);
     const F = on1.total as number;
     const off = (pct: number) => String(Math.round((F - (P * pct) / 100) * 100) / 100);
     const pick = (n: string) => [g[n].Status, g[n]['Chosen by'] !== '', g[n].Late, g[n]['Penalty %'], g[n].Total];
     expect(pick('ext1')).toEqual(['graded', true, 'no', '0', String(F)]);
     expect(pick('late1')).toEqual(['graded', true, 'yes', '20', off(20)]); // 30 h late: two started days
-    expect(g.pin1.Commit).toBe(ledger[0].commit);
-    // Collected after the deadline, so its date stands: 50 h late, three started days.
+    expect(g.pin1.Commit).toBe(ledger[0].tip);
+    // Its date stands (collected after it): 50 h late, three started days.
     expect(pick('pin1')).toEqual(['graded', true, 'yes', '30', off(30)]);
     // mix1: the on-time commit has 4 of the 8 answer files; the tip has all, at 10% off, and scores more.
     expect(pick('mix1')).toEqual(['graded', true, 'yes', '10', off(10)]);
@@ -82,7 +94,7 @@ describe('deadline rules, ledger and problems', () => {
     expect(mix.commitTime).toBe(new Date((DUE + 2 * H) * 1000).toISOString());
     expect(g.gone1.Status).toBe('missing fork');
     expect(g.bad1.Status).toMatch(/^(error|clone failed)/);
-    expect(r.stderr).toMatch(/7 students, 5 graded, 2 not graded/);
+    expect(r.stderr).toMatch(/7 students, 5 graded, 0 incomplete, 2 not graded/);
   }, 60_000);
 });
 
@@ -97,20 +109,20 @@ describe('resume, kill -9 and shards', () => {
     const roster = path.join(dir, 'roster.csv');
     await writeFile(roster, csv);
     const ref = path.join(dir, 'ref');
-    const first = run(['grade', 'A1', '--roster', roster, '--out', ref, '--offline']);
+    const first = run(['grade', 'A1', '--roster', roster, '--out', ref]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(new RegExp(`\\(${N} checked, 0 from cache\\)`));
-    const again = run(['grade', 'A1', '--roster', roster, '--out', ref, '--offline']);
+    const again = run(['grade', 'A1', '--roster', roster, '--out', ref]);
     expect(again.stderr).toMatch(new RegExp(`\\(0 checked, ${N} from cache\\)`));
     const want = await outputs(ref);
-    expect(want.size).toBe(1 + 3 + 2 * N); // batch.json, grades/canvas/report, and 2 files a student
+    expect(want.size).toBe(1 + 3 + 2 * N); // batch.json, grades/canvas/report, and 2 files a student (all graded)
     expect([...want.values()].join('')).not.toContain(dir); // no paths of this machine
 
     // Kill at several points: early, mid-batch, near the end.
     for (const after of [0, 30, 110, N - 1]) {
       const out = path.join(dir, `kill-${after}`);
       await new Promise<void>((resolve) => {
-        const c = spawn(process.execPath, [CLI, 'grade', 'A1', '--roster', roster, '--out', out, '--offline'], { cwd: REPO, env: { ...process.env, CI: '1', INIT_CWD: '' } });
+        const c = spawn(process.execPath, [CLI, 'grade', 'A1', '--roster', roster, '--out', out], { cwd: COURSE(), env: { ...process.env, CI: '1', INIT_CWD: '' } });
         let done = 0;
         const kill = () => c.kill('SIGKILL');
         if (after === 0) setTimeout(kill, 150);
@@ -120,7 +132,7 @@ describe('resume, kill -9 and shards', () => {
         });
         c.on('close', () => resolve());
       });
-      const resumed = run(['grade', 'A1', '--roster', roster, '--out', out, '--offline']);
+      const resumed = run(['grade', 'A1', '--roster', roster, '--out', out]);
       expect(resumed.code, resumed.stderr).toBe(0);
       const got = await outputs(out);
       expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
@@ -129,7 +141,7 @@ describe('resume, kill -9 and shards', () => {
 
     // Three shards in folders of their own, merged elsewhere: the same bytes as one run.
     const shards = [1, 2, 3].map((k) => path.join(dir, `shard${k}`));
-    for (const [i, s] of shards.entries()) expect(run(['grade', 'A1', '--roster', roster, '--out', s, '--offline', '--shard', `${i + 1}/3`]).code).toBe(0);
+    for (const [i, s] of shards.entries()) expect(run(['grade', 'A1', '--roster', roster, '--out', s, '--shard', `${i + 1}/3`]).code).toBe(0);
     expect(run(['merge', shards[0], shards[1], '--out', path.join(dir, 'm0')]).stderr).toMatch(/shard 3 of 3 missing/);
     const merged = path.join(dir, 'merged');
     const m = run(['merge', ...shards, '--out', merged]);
@@ -147,7 +159,7 @@ describe('a re-run with nothing changed', () => {
     const roster = path.join(dir, 'roster.csv');
     await writeFile(roster, await writeForks(path.join(dir, 'forks'), 3));
     const out = path.join(dir, 'out');
-    const grade = () => run(['grade', 'A1', '--roster', roster, '--out', out, '--offline']);
+    const grade = () => run(['grade', 'A1', '--roster', roster, '--out', out]);
     expect(grade().stderr).toMatch(/\(3 checked, 0 from cache\)/);
     expect(grade().stderr).toMatch(/\(0 checked, 3 from cache\); nothing changed since the last run/);
 
@@ -187,7 +199,7 @@ describe('secrets across a class', () => {
     }));
     const out = path.join(dir, 'out');
     // One at a time, so the third student's scan surely finds the first's in the cache.
-    expect(run(['grade', 'A1', '--roster', roster, '--out', out, '--offline', '--jobs', '1']).code).toBe(0);
+    expect(run(['grade', 'A1', '--roster', roster, '--out', out, '--jobs', '1']).code).toBe(0);
     const batch = JSON.parse(await readFile(path.join(out, 'batch.json'), 'utf8')) as { students: { netid: string; results: { id: string; status: string; rationale?: string }[] }[] };
     const verdict = (netid: string) => batch.students.find((s) => s.netid === netid)!.results.find((r) => r.id === 'no-secrets')!;
     expect(verdict('s0001')).toMatchObject({ status: 'fail', rationale: expect.stringMatching(/^notes\.txt:1 looks like an AWS access key id/) });
@@ -200,7 +212,7 @@ describe('bad --zips input', () => {
   it('a missing path or a file that is not a zip is a one-line error with exit 2', async () => {
     const dir = await tempDir({ 'notes.csv': 'a,b\n' }, 'grader-badzips-');
     for (const [p, msg] of [[path.join(dir, 'nope.zip'), /does not exist/], [path.join(dir, 'notes.csv'), /is not a zip file/]] as const) {
-      const r = run(['grade', 'A1', '--zips', p, '--out', path.join(dir, 'out'), '--offline']);
+      const r = run(['grade', 'A1', '--zips', p, '--out', path.join(dir, 'out')]);
       expect(r.code).toBe(2);
       expect(r.stderr.split('\n')[0]).toMatch(msg);
       expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
@@ -217,14 +229,14 @@ describe('an output folder the grader cannot use', () => {
     // A file where the feedback folder goes: the first student's feedback cannot be written.
     await mkdir(out, { recursive: true });
     await writeFile(path.join(out, 'feedback'), 'not a folder');
-    let r = run(['grade', 'A1', '--roster', roster, '--out', out, '--offline', '--quiet']);
+    let r = run(['grade', 'A1', '--roster', roster, '--out', out, '--quiet']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toMatch(/^error: cannot write feedback\/s\d+\.md in the output folder: ENOTDIR$/);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect((await readdir(path.join(out, '.mirrors'))).filter((n) => n.includes('.tmp-'))).toEqual([]);
     // Fixed, the run finishes, reusing what was checked before it stopped.
     await rm(path.join(out, 'feedback'));
-    r = run(['grade', 'A1', '--roster', roster, '--out', out, '--offline', '--quiet']);
+    r = run(['grade', 'A1', '--roster', roster, '--out', out, '--quiet']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/12 students, 12 graded/);
     expect(r.stderr).toMatch(/\b[1-9]\d* from cache/);
@@ -232,7 +244,7 @@ describe('an output folder the grader cannot use', () => {
     const out2 = path.join(dir, 'out2');
     await mkdir(out2, { recursive: true });
     await writeFile(path.join(out2, '.mirrors'), '');
-    r = run(['grade', 'A1', '--roster', roster, '--out', out2, '--offline', '--quiet']);
+    r = run(['grade', 'A1', '--roster', roster, '--out', out2, '--quiet']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toMatch(/^error: the output folder's \.mirrors .* cannot be read: ENOTDIR$/);
     expect(r.stderr.split('\n')[1]).toMatch(/fix: remove .*\.mirrors/);

@@ -73,13 +73,13 @@ describe('grades.csv and canvas.csv', () => {
     const rows: string[][] = parse(text);
     expect(rows[0]).toEqual([
       'NetID', 'Name', 'Commit', 'Chosen by', 'Commit time', 'Late', 'Minutes late', 'Penalty %',
-      'q1 (3)', 'q2 (5)', 'h1 (2)', 'Total', 'Status', 'Reason',
+      'q1 (3)', 'q2 (5)', 'h1 (2)', 'Total', 'Status', 'Reason', 'Leaked secret',
     ]);
     expect(rows.slice(1).map((r) => r[0])).toEqual(['ab123', 'cd456', 'ef789', 'lw641', 'zz999']);
     const lw = rows.find((r) => r[0] === 'lw641')!;
-    expect(lw.slice(1, 13)).toEqual(["José O'Brien-Smith", 'b'.repeat(40), 'by commit date (no collected commit)', '2024-01-21T10:00:00Z', 'yes', '600', '10', '3', '0', '0', '2.7', 'graded']);
+    expect(lw.slice(1, 13)).toEqual(["José O'Brien-Smith", 'b'.repeat(40), 'last commit at or before the deadline', '2024-01-21T10:00:00Z', 'yes', '600', '10', '3', '0', '0', '2.7', 'graded']);
     expect(rows.find((r) => r[0] === 'zz999')![1]).toBe('Zed, "Quote", Comma');
-    expect(rows.find((r) => r[0] === 'ab123')!.slice(11)).toEqual(['0', 'clone failed', 'repository not found <img src=x>']);
+    expect(rows.find((r) => r[0] === 'ab123')!.slice(11)).toEqual(['0', 'clone failed', 'repository not found <img src=x>', '']);
     expect(rows.find((r) => r[0] === 'cd456')![12]).toBe('error: check q2 crashed');
     // A name that a spreadsheet would run as a formula stays text.
     expect(rows.find((r) => r[0] === 'cd456')![1]).toBe('\'=HYPERLINK("http://evil")');
@@ -113,7 +113,8 @@ describe('gradescope results.json', () => {
     const schema = JSON.parse(await readFile(path.join(__dirname, '../grader/export/gradescope.schema.json'), 'utf8'));
     const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
     const dirs = (await readdir(path.join(out, 'gradescope'))).sort();
-    expect(dirs).toEqual(['ab123', 'cd456', 'ef789', 'lw641', 'zz999']);
+    // Graded students only: a score written for a student we could not grade would be a grade.
+    expect(dirs).toEqual(['lw641', 'zz999']);
     for (const d of dirs) {
       const json = JSON.parse(await readFile(path.join(out, 'gradescope', d, 'results.json'), 'utf8'));
       expect(validate(json), `${d}: ${JSON.stringify(validate.errors)}`).toBe(true);
@@ -125,8 +126,11 @@ describe('gradescope results.json', () => {
     expect(JSON.stringify(lw)).not.toContain('DeleteObject');
     expect(lw.tests[1].output).toContain('q2.csv has 2 columns');
     expect(lw.output).toContain('10% was taken off');
-    const ab = JSON.parse(await readFile(path.join(out, 'gradescope/ab123/results.json'), 'utf8'));
-    expect(ab.output).toContain('We could not clone your fork: repository not found');
+    // Gradescope shows a test without `status` as passed when score >= max_score: every test says.
+    expect(lw.tests.map((t: { status: string }) => t.status)).toEqual(['passed', 'failed', 'failed']);
+    expect(lw.output_format).toBe('text');
+    expect(lw.tests.every((t: { output_format: string }) => t.output_format === 'text')).toBe(true);
+    expect(await readFile(path.join(out, 'feedback/ab123.md'), 'utf8')).toContain('We could not clone your fork: repository not found');
   });
 
   it('the schema rejects what Gradescope would not understand', async () => {
@@ -214,7 +218,7 @@ describe('determinism', () => {
     const batch = sampleBatch();
     batch.students.reverse();
     const files = await writeOutputs(batch, b, { canvasAssignmentId: '4242' });
-    expect(files.length).toBe(3 + 2 * 5);
+    expect(files.length).toBe(3 + 5 + 2); // class files, feedback for all five, Gradescope for the two graded
     for (const f of a.files) {
       const rel = path.relative(a.out, f);
       expect(await readFile(path.join(b, rel), 'utf8'), rel).toBe(await readFile(f, 'utf8'));

@@ -1,12 +1,12 @@
 // The secrets scanner and the secrets.scan kind. Every key-like string is built at run time, so
 // this file holds nothing the scan itself would flag (the last test checks that).
-import { describe, it, expect, beforeEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { randomBytes, randomInt } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Failure } from '../lib/errors.js';
-import { clearGitCache, trackedFiles } from '../lib/git.js';
+import { CloneGit } from '../lib/git.js';
 import { MAX_SCAN_BYTES, mask, scanBuffer, scanName } from '../lib/secrets.js';
 import secretsScan from '../lib/checks/secrets.js';
 import { makeCtx, tempDir } from './helpers/fixture.js';
@@ -139,7 +139,6 @@ describe('scanName', () => {
 
 /** Runs secrets.scan on `dir`; returns the Failure, or undefined on a pass. */
 async function scan(dir: string, params: Record<string, unknown> = {}, files: { required: string[]; optional?: string[] } = { required: ['q1.txt'] }): Promise<Failure | undefined> {
-  clearGitCache();
   const ctx = makeCtx(dir, params);
   ctx.spec.files = { required: files.required, optional: files.optional ?? [] };
   try {
@@ -153,8 +152,6 @@ async function scan(dir: string, params: Record<string, unknown> = {}, files: { 
 const everything = (f: Failure) => [f.rationale, f.hint, f.actual, f.message].join('\n');
 
 describe('secrets.scan', () => {
-  beforeEach(() => clearGitCache());
-
   it('fails on a key in a submitted file, naming file and line, never showing the key', async () => {
     const id = keyId();
     const secret = secretKey();
@@ -229,7 +226,7 @@ describe('this repository', () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
     const mine = ['lib/git.ts', 'lib/secrets.ts', 'lib/checks/secrets.ts', 'test/secrets.test.ts', 'test/git.test.ts', 'test/helpers/git.ts']
       .concat(['git.repo', 'git.committed', 'git.clean', 'git.pushed', 'git.author', 'secrets.scan'].map((k) => `docs/checks/${k}.md`));
-    const files = [...new Set([...(await trackedFiles(root)), ...mine])];
+    const files = [...new Set([...(await new CloneGit(root).tracked()), ...mine])];
     const hits = [];
     for (const rel of files) {
       const body = await readFile(path.join(root, rel)).catch(() => undefined);

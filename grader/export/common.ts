@@ -105,6 +105,8 @@ export function statusExplanation(s: StudentResult, esc: (t: string) => string =
       return `We could not find your fork${why} Check that it exists, is named as the assignment says, and that the course account can read it.`;
     case 'clone failed':
       return `We could not clone your fork${why} Check that the course account has read access, then contact the instructor.`;
+    case 'incomplete':
+      return `Your grade is not final yet: some checks could not run on the grading machine${why} This was not your doing; the instructor grades again.`;
     case 'timed out':
       return `Grading your work took too long and was stopped${why} Contact the instructor; running \`npm run check\` yourself shows which check hangs.`;
     default:
@@ -113,7 +115,8 @@ export function statusExplanation(s: StudentResult, esc: (t: string) => string =
 }
 
 export const CHOICE: Record<string, string> = {
-  collected: 'collected at the deadline',
-  'date-based': 'by commit date (no collected commit)',
+  collected: 'last commit at or before the deadline (collected)',
+  'date-based': 'last commit at or before the deadline',
+  later: 'later commit, late penalty applied (it scored more)',
   zip: 'uploaded zip',
 };

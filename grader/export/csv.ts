@@ -19,7 +19,7 @@ export function gradesCsv(batch: BatchResult): string {
   const head = [
     'NetID', 'Name', 'Commit', 'Chosen by', 'Commit time', 'Late', 'Minutes late', 'Penalty %',
     ...checks.map((c) => `${c.id} (${fmtNum(c.maxPoints)})`),
-    'Total', 'Status', 'Reason',
+    'Total', 'Status', 'Reason', 'Leaked secret',
   ];
   const rows = sortedStudents(batch).map((s) => [
     cell(s.netid),
@@ -33,9 +33,20 @@ export function gradesCsv(batch: BatchResult): string {
     ...checks.map((c) => num(resultFor(s, c.id)?.points)),
     num(s.total),
     cell(statusText(s)),
-    cell(s.status === 'graded' || s.status === 'error' ? '' : s.reason),
+    cell(reasonOf(s)),
+    cell(s.leak ? `${s.leak} — deactivate this key now` : ''),
   ]);
   return stringify([head, ...rows], OPTS);
+}
+
+/**
+ * Why a student is not graded; for a graded one, the stable reason codes of the checks that
+ * failed (`q2-traceroute: file.lines/blank-lines`), so a spreadsheet can count them.
+ */
+function reasonOf(s: StudentResult): string {
+  if (s.status === 'error') return ''; // spelt out in the status column
+  if (s.status !== 'graded') return s.reason ?? '';
+  return s.results.filter((r) => (r.status === 'fail' || r.status === 'warn') && r.code).map((r) => `${r.id}: ${r.code}`).join('; ');
 }
 
 /**

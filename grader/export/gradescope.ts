@@ -13,12 +13,18 @@ export interface GradescopeTest {
   number: string;
   output: string;
   visibility: 'visible' | 'after_published';
+  /** Always set: Gradescope shows a test without it as passed when score >= max_score (a failed 0-point check). */
+  status: 'passed' | 'failed';
+  output_format: 'text';
   tags?: string[];
 }
 
 export interface GradescopeResults {
   score: number;
   output: string;
+  /** Our messages hold `<`, `&` and backticks meant literally: plain text, never HTML or Markdown. */
+  output_format: 'text';
+  test_output_format: 'text';
   tests: GradescopeTest[];
 }
 
@@ -54,6 +60,9 @@ function test(c: ExportCheck, r: CheckResult | undefined, k: number): Gradescope
     number: c.hidden ? `2.${c.hiddenNo}` : `1.${k}`,
     output: output(r, !!c.hidden),
     visibility: c.hidden ? 'after_published' : 'visible',
+    // Failed for fail and error; a skip, a warning and a pass are not failures of the student's.
+    status: r && (r.status === 'fail' || r.status === 'error') ? 'failed' : 'passed',
+    output_format: 'text',
   };
   if (!c.hidden && r?.kind) t.tags = [r.kind];
   return t;
@@ -70,5 +79,5 @@ export function gradescopeResults(batch: BatchResult, s: StudentResult): Gradesc
     lines.push(`Late by ${s.late.minutesLate} minutes: ${fmtNum(round2(s.late.penaltyPercent))}% was taken off the score.`);
   lines.push(`Total: ${fmtNum(round2(s.total))}/${fmtNum(batch.assignment.points)}.`);
   // The top-level score overrides the sum of the tests, which is how the late penalty applies.
-  return { score: round2(s.total), output: lines.join('\n'), tests };
+  return { score: round2(s.total), output: lines.join('\n'), output_format: 'text', test_output_format: 'text', tests };
 }

@@ -1,7 +1,7 @@
 // Writes every output of a graded batch into one folder. Pure of the clock and the machine: the
 // same batch gives the same bytes (students sorted by NetID, no timestamps), and every file is
 // written atomically, so a run killed at any point and run again ends with identical files.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../lib/errors.js';
 import { holdsExactly, writeDerivedSync, writeFileAtomic } from '../../lib/util/atomic.js';
@@ -25,11 +25,15 @@ export function safeFileName(netid: string): string {
   return /^\.*$/.test(s) ? `_${s}` : s;
 }
 
-/** A student's own two files, as [path relative to the output folder, text]. */
-function studentFiles(batch: BatchResult, s: StudentResult): [string, string][] {
+/**
+ * A student's own files, as [path relative to the output folder, text or undefined for "must not
+ * exist"]. Gradescope gets a results.json only for a graded student: its score is the grade, and a
+ * student we could not grade (incomplete, a clone that failed) must not get a zero there.
+ */
+function studentFiles(batch: BatchResult, s: StudentResult): [string, string | undefined][] {
   const name = safeFileName(s.netid);
   return [
-    [`gradescope/${name}/results.json`, JSON.stringify(gradescopeResults(batch, s), null, 2) + '\n'],
+    [`gradescope/${name}/results.json`, s.status === 'graded' ? JSON.stringify(gradescopeResults(batch, s), null, 2) + '\n' : undefined],
     [`feedback/${name}.md`, feedbackMd(batch, s)],
   ];
 }
@@ -52,12 +56,25 @@ export class OutputWriter {
     private readonly beforeFirstWrite: () => void = () => {},
   ) {}
 
-  private write(rel: string, text: string): void {
+  private write(rel: string, text: string | undefined): void {
     try {
-      this.writeFile(rel, text);
+      if (text === undefined) this.remove(rel);
+      else this.writeFile(rel, text);
     } catch (e) {
       throw unwritable(rel, e);
     }
+  }
+
+  /** A file an earlier run wrote that this one must not leave behind (a grade that is no longer one). */
+  private remove(rel: string): void {
+    if (this.isFresh(rel.slice(0, rel.indexOf('/')))) return;
+    const file = path.join(this.outDir, rel);
+    if (!existsSync(file)) return;
+    if (!this.started) {
+      this.started = true;
+      this.beforeFirstWrite();
+    }
+    rmSync(file, { force: true });
   }
 
   private writeFile(rel: string, text: string): void {
@@ -100,12 +117,13 @@ export class OutputWriter {
     for (const s of sortedStudents(batch)) {
       if (this.done.has(s.netid)) {
         const name = safeFileName(s.netid);
-        perStudent.push(path.join(this.outDir, 'gradescope', name, 'results.json'), path.join(this.outDir, 'feedback', `${name}.md`));
+        if (s.status === 'graded') perStudent.push(path.join(this.outDir, 'gradescope', name, 'results.json'));
+        perStudent.push(path.join(this.outDir, 'feedback', `${name}.md`));
         continue;
       }
       for (const [rel, text] of studentFiles(batch, s)) {
         this.write(rel, text);
-        perStudent.push(path.join(this.outDir, rel));
+        if (text !== undefined) perStudent.push(path.join(this.outDir, rel));
       }
     }
     // Written (and synced) side by side: each waits mostly on its own fsync.

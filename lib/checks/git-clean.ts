@@ -3,7 +3,7 @@ import path from 'node:path';
 import { defineKind } from './kind.js';
 import { filesParam } from './params.js';
 import { Failure } from '../errors.js';
-import { defaultFiles, listNames, repoStatus, requireRepo, type StatusEntry } from '../git.js';
+import { defaultFiles, listNames, requireRepo, type StatusEntry } from '../git.js';
 
 interface Params {
   files?: string[];
@@ -24,9 +24,9 @@ export default defineKind<Params>({
   files: (p) => p.files ?? [],
   async run(ctx, params) {
     const files = params.files ?? (await defaultFiles(ctx));
-    const { root, prefix } = await requireRepo(ctx);
+    const { prefix } = await requireRepo(ctx);
     if (files.length === 0) return;
-    const status = await repoStatus(root, ctx.signal);
+    const status = await ctx.git!.status(ctx.signal);
     // Status paths are relative to the repository root; ours to the assignment folder.
     const byPath = new Map(status.changes.map((c) => [c.path, c]));
     const dirty: { file: string; change: StatusEntry }[] = [];
@@ -39,6 +39,7 @@ export default defineKind<Params>({
     const conflict = dirty.some((d) => d.change.conflict);
     const onlyStaged = dirty.every((d) => d.change.worktree === '.');
     throw new Failure({
+      code: conflict ? 'merge-conflict' : 'uncommitted-changes',
       rationale: `${listNames(names)} ${names.length === 1 ? 'has' : 'have'} changes that are not committed, so they would not be handed in.`,
       hint: conflict
         ? 'Finish the merge first: edit the files to remove the <<<<<<< / >>>>>>> markers, then git add them and git commit; git status shows where you are.'

@@ -2,7 +2,7 @@
 import { defineKind } from './kind.js';
 import { filesParam } from './params.js';
 import { Failure } from '../errors.js';
-import { defaultFiles, listNames, objectStates, requireRepo } from '../git.js';
+import { defaultFiles, listNames, requireRepo } from '../git.js';
 import { shellQuote } from '../util/text.js';
 
 interface Params {
@@ -26,7 +26,7 @@ export default defineKind<Params>({
     const files = params.files ?? (await defaultFiles(ctx));
     await requireRepo(ctx);
     if (files.length === 0) return;
-    const states = await objectStates(ctx.spec.dir, files, ctx.signal);
+    const states = await ctx.git!.objectStates(files, ctx.signal);
     const staged = files.filter((f) => states.get(f) === 'staged');
     const untracked = files.filter((f) => states.get(f) === 'untracked');
     const missing = [...untracked, ...staged];
@@ -39,6 +39,7 @@ export default defineKind<Params>({
           ? `${listNames(untracked)} ${untracked.length === 1 ? 'is' : 'are'} not committed to git.`
           : `${listNames(untracked)} ${untracked.length === 1 ? 'is' : 'are'} not committed to git, and ${listNames(staged)} ${staged.length === 1 ? 'is' : 'are'} staged but not committed.`;
     throw new Failure({
+      code: untracked.length === 0 ? 'staged-not-committed' : 'not-committed',
       rationale: what,
       hint: untracked.length === 0 ? 'Commit them: git commit -m "Add my answers" && git push' : `Commit them: ${add}`,
       expected: `${files.length} committed file${files.length === 1 ? '' : 's'}`,

@@ -1,7 +1,7 @@
 // git.repo: the assignment is inside a git working copy that has the remote the course expects.
 import { defineKind } from './kind.js';
 import { Failure } from '../errors.js';
-import { notARepo, remoteUrl, repoInfo } from '../git.js';
+import { requireRepo } from '../git.js';
 
 interface Params {
   remote?: string;
@@ -41,12 +41,13 @@ export default defineKind<Params>({
   async run(ctx, params) {
     const wanted = names(params);
     // Every question at once: git answers `remote get-url` from any folder inside the work tree.
-    const [info, ...urls] = await Promise.all([repoInfo(ctx.spec.dir, ctx.signal), ...wanted.map((r) => remoteUrl(ctx.spec.dir, r, ctx.signal))]);
-    if (!info.ok) throw notARepo(info);
+    await requireRepo(ctx);
+    const urls = await Promise.all(wanted.map((r) => ctx.git!.remoteUrl(r, ctx.signal)));
     wanted.forEach((remote, i) => {
       if (urls[i] !== undefined) return;
       const what = i === 0 ? 'so your work cannot be pushed to your fork' : 'so you cannot fetch the course\'s updates';
       throw new Failure({
+        code: 'no-remote',
         rationale: `The repository has no remote called ${remote}, ${what}.`,
         hint: `Add it with: git remote add ${remote} <${i === 0 ? 'your fork\'s' : 'the class repository\'s'} URL>   (git remote -v lists the remotes you have)`,
         expected: `a remote named ${remote}`,
@@ -56,6 +57,7 @@ export default defineKind<Params>({
       const j = urls.indexOf(urls[i]);
       if (j < i) {
         throw new Failure({
+          code: 'same-remotes',
           rationale: `The remotes ${wanted[j]} and ${wanted[i]} point to the same repository (${urls[i]}).`,
           hint: `${wanted[0]} is your fork; point ${wanted[i]} at the repository you forked: git remote set-url ${wanted[i]} <its URL>`,
         });

@@ -1,10 +1,14 @@
 // secrets.scan: no AWS key, private key or credentials file in the files to hand in, nor in any
-// file git tracks in the repository. Hits name the file and line and show the secret masked.
+// file git tracks in the repository, nor in any file content the pushed history ever held (a key
+// that was pushed and then deleted is still public to whoever can read the fork, and still works
+// until it is deactivated). Hits name the file and line (and the commit, for history) and show
+// the secret masked.
 import path from 'node:path';
 import { defineKind } from './kind.js';
 import { Failure } from '../errors.js';
-import { defaultFiles, repoInfo, trackedFiles } from '../git.js';
+import { defaultFiles } from '../git.js';
 import type { AssignmentFiles } from '../fsio.js';
+import type { CheckContext } from '../context.js';
 import { describeSecret, MAX_SCAN_BYTES, scanBuffer, scanName, type SecretHit } from '../secrets.js';
 
 interface Params {
@@ -19,6 +23,8 @@ const PARALLEL = 16;
 export default defineKind<Params>({
   kind: 'secrets.scan',
   spawns: true,
+  // The files, and the history where there is one (a zip upload has none: its files alone are scanned).
+  needs: 'files',
   title: (p) =>
     p.scope === 'submission'
       ? 'No AWS keys or private keys in the files you hand in'
@@ -41,11 +47,13 @@ export default defineKind<Params>({
     const targets = new Map<string, string>(); // absolute path -> name shown to the student
     const show = (abs: string) => path.relative(ctx.spec.dir, abs).split(path.sep).join('/');
     let inRepo = false;
-    if (scope !== 'submission') {
-      const info = await repoInfo(ctx.spec.dir, ctx.signal);
+    let root = '';
+    if (scope !== 'submission' && ctx.git) {
+      const info = await ctx.git.repo(ctx.signal);
       if (info.ok) {
         inRepo = true;
-        for (const rel of await trackedFiles(info.root, ctx.signal)) {
+        root = info.root;
+        for (const rel of await ctx.git.tracked(ctx.signal)) {
           const abs = path.join(info.root, rel);
           targets.set(abs, show(abs));
         }
@@ -55,16 +63,39 @@ export default defineKind<Params>({
       for (const rel of await defaultFiles(ctx)) targets.set(ctx.files.abs(rel), show(ctx.files.abs(rel)));
     }
 
-    const hits: SecretHit[] = [];
+    const hits: Hit[] = [];
     const entries = [...targets].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
     for (let i = 0; i < entries.length; i += PARALLEL) {
       ctx.signal.throwIfAborted();
       const batch = await Promise.all(entries.slice(i, i + PARALLEL).map(([abs, name]) => scanFile(ctx.files, abs, name)));
       for (const h of batch) hits.push(...h);
     }
+    if (inRepo) {
+      // What the pushed history held, beyond what is in the files now.
+      const now = new Set(hits.map((h) => h.masked));
+      for (const h of await historyHits(ctx, root, show)) if (!now.has(h.masked)) hits.push(h);
+    }
     if (hits.length > 0) throw found(hits);
   },
 });
+
+/** Hits in every file content of the pushed history, each content scanned once per process. */
+async function historyHits(ctx: CheckContext, root: string, show: (abs: string) => string): Promise<Hit[]> {
+  const out: Hit[] = [];
+  for await (const blob of ctx.git!.history(ctx.signal)) {
+    let found = byContent.get(blob.id);
+    if (!found) {
+      found = scanBuffer(await blob.read(), '').map(({ file: _, ...h }) => h);
+      if (byContent.size >= MAX_REMEMBERED) byContent.clear();
+      byContent.set(blob.id, found);
+    }
+    if (!found.length) continue;
+    const commit = await ctx.git!.commitOf(blob.id, ctx.signal);
+    const name = `${show(path.join(root, blob.path))}${commit ? ` (commit ${commit})` : ''}`;
+    for (const h of found) out.push({ file: name, ...h, history: true });
+  }
+  return out;
+}
 
 /**
  * What a file's content holds, by content name (git's blob name, when the files come from a
@@ -93,11 +124,13 @@ async function scanFile(files: AssignmentFiles, abs: string, name: string): Prom
   return hits;
 }
 
-function where(h: SecretHit): string {
+type Hit = SecretHit & { history?: boolean };
+
+function where(h: Hit): string {
   return h.line > 0 ? `${h.file}:${h.line}` : h.file;
 }
 
-function found(hits: SecretHit[]): Failure {
+function found(hits: Hit[]): Failure {
   const first = hits[0];
   const lines = hits.slice(0, SHOWN).map((h) => `${where(h)}: ${describeSecret(h.type)} (${h.masked})`);
   if (hits.length > SHOWN) lines.push(`and ${hits.length - SHOWN} more`);
@@ -105,10 +138,15 @@ function found(hits: SecretHit[]): Failure {
     hits.length === 1
       ? `${where(first)} looks like ${describeSecret(first.type)} (${first.masked}), which must never be handed in or committed.`
       : `${hits.length} things look like AWS keys, private keys or credentials files, which must never be handed in or committed; the first is ${where(first)}.`;
-  const inFolder = !first.file.startsWith('../');
+  const inFolder = !first.file.startsWith('../') && !first.history;
+  const pushed = hits.some((h) => h.history);
   return new Failure({
-    rationale,
+    code: hits.some((h) => h.type === 'aws-access-key-id' || h.type === 'aws-secret-key') ? 'aws-key' : hits.some((h) => h.type === 'private-key') ? 'private-key' : 'credentials-file',
+    rationale: pushed && hits.every((h) => h.history)
+      ? `${rationale.replace(/, which must never be handed in or committed/, '')} It is no longer in your files, but it is in the history you pushed, where anyone who can read your fork finds it.`
+      : rationale,
     hint:
+      (pushed ? 'Deactivate this key now (IAM console → your user → Security credentials), then make a new one: deleting the file does not undo a push. ' : '') +
       'Delete the secret (or the file). If it is an AWS key, deactivate it and make a new one in the IAM console NOW: ' +
       'a key that was ever pushed is compromised. Then remove it from git history (git filter-repo or BFG), ' +
       'and keep keys in ~/.aws/credentials, never in the repository.',

@@ -1,4 +1,5 @@
 // Temporary folders built from inline file maps (publint's habit), and a CheckContext over them.
+import { CloneGit } from '../../lib/git.js';
 import { mkdtemp, mkdir, rm, writeFile, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -66,7 +67,7 @@ export function makeCtx(dir: string, params: Record<string, unknown> = {}, over:
     files: { required: [], optional: [] }, checks: [check], dir, file: path.join(dir, 'assignment.yaml'), hash: '0',
   };
   return {
-    spec, check, course: testCourse(), identity: testIdentity(), files: new AssignmentFiles(dir),
+    spec, check, course: testCourse(), identity: testIdentity(), files: new AssignmentFiles(dir), git: new CloneGit(dir),
     python: process.env.HARNESS_PYTHON ?? 'python3', signal: new AbortController().signal, now: () => new Date(),
     ...over,
   };
