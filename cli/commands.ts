@@ -55,6 +55,7 @@ const OUT: OptionDef = { type: 'string', arg: 'DIR', help: 'the output folder (d
 const JOBS: OptionDef = { type: 'string', arg: 'N', help: 'forks handled at once (default 4)' };
 const QUIET: OptionDef = { type: 'boolean', help: 'no progress lines' };
 const CANVAS_ID: OptionDef = { type: 'string', arg: 'ID', help: "Canvas's id of the assignment, so canvas.csv updates that column instead of adding one" };
+const MISSING_WORK: OptionDef = { type: 'string', arg: 'blank|zero', help: 'canvas.csv for a student without work (no fork, nothing uploaded): blank leaves Canvas as it is (default), zero writes 0' };
 
 const EXIT_CHECK = '0 all checks passed · 1 some check failed · 2 could not run (bad user.cfg, bad spec, bad option)';
 
@@ -183,6 +184,7 @@ no checking work, and a killed run picks up where it stopped.`,
       shard: { type: 'string', arg: 'K/N', help: 'grade part K of N (stable by NetID); combine with `harness merge`' },
       jobs: { type: 'string', arg: 'N', help: 'students graded at once (default 4); forks are cloned twice as many at a time' },
       'canvas-id': CANVAS_ID,
+      'missing-work': MISSING_WORK,
       offline: { type: 'boolean', help: 'judge no check that needs the network; students with such checks are incomplete' },
       quiet: QUIET,
     },
@@ -197,8 +199,9 @@ no checking work, and a killed run picks up where it stopped.`,
     summary: 'combine the outputs of `grade --shard K/N` runs into one set',
     description: `Reads the shard-K-of-N.json files that \`harness grade --shard K/N\` wrote in each DIR, checks
 every shard is there once and was graded with the same spec, and writes one output set, the same
-bytes as grading the whole roster in one run.`,
-    options: { out: OUT, 'canvas-id': CANVAS_ID },
+bytes as grading the whole roster in one run. The shards' --canvas-id and --missing-work carry
+through; give them again only to change them.`,
+    options: { out: OUT, 'canvas-id': CANVAS_ID, 'missing-work': MISSING_WORK },
     examples: ['harness merge shard1/ shard2/ --out grades/A1'],
     load: async () => (await import('./grader.js')).mergeCommand,
   },

@@ -29,6 +29,8 @@ import type { OutputWriter } from '../grader/export/index.js';
 import { fingerprint, saveUpToDate, upToDate } from '../grader/uptodate.js';
 import { lockOutput } from '../grader/lock.js';
 import { courseFilesOf } from '../grader/layout.js';
+import { NO_UPLOAD, noUpload } from '../grader/nowork.js';
+import { mergeValues, missingPolicy } from './export-options.js';
 import { trace } from '../lib/util/trace.js';
 
 /** Limits on student code while grading, stricter than a student's own `check`. */
@@ -103,6 +105,7 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
 async function gradeLocked(course: Course, base: Spec, out: string, values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   if (!values.roster && !values.zips) throw new UserError('grade needs --roster FILE or --zips PATH', 'e.g. `harness grade A1 --roster roster.csv` or `harness grade A1 --zips submissions.zip`');
   if (values.zips) checkDownload(path.resolve(g.cwd, values.zips as string), values.zips as string);
+  exportOptions(values); // a bad --missing-work stops the run before any work
   const shard = parseShard(values.shard as string | undefined);
   let spec = base;
   let hiddenHash: string | undefined;
@@ -122,7 +125,7 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
     for (const u of ing.unmatched) process.stderr.write(`grade: not matched to a student: ${u}\n`);
     candidates = ing.students.map((s) => ({ entry: s.entry, upload: s }));
     const seen = new Set(candidates.map((c) => c.entry.netid.toLowerCase()));
-    for (const r of roster ?? []) if (!seen.has(r.netid.toLowerCase())) candidates.push({ entry: r, upload: { entry: r, files: [], uploadedName: '', late: false, canvasUserId: r.canvasId ?? '', problem: 'no upload in the Canvas download' } });
+    for (const r of roster ?? []) if (!seen.has(r.netid.toLowerCase())) candidates.push({ entry: r, upload: { entry: r, files: [], uploadedName: '', late: false, canvasUserId: r.canvasId ?? '', problem: NO_UPLOAD } });
   } else {
     candidates = roster!.map((entry) => ({ entry }));
   }
@@ -154,22 +157,23 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
     const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.needs === 'internet');
     const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;
     const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
-    const assignment = batchHeader(spec, hiddenHash);
+    const assignment = { ...batchHeader(spec, hiddenHash), timezone: spec.timezone };
     // Each student's own files are written as they are graded; the class files at the end. The
     // writer is loaded when first needed: a re-run that changes nothing never needs it.
     let writer: OutputWriter | undefined;
     const courseFiles = values.zips ? courseFilesOf(spec) : undefined;
     const { students, stats } = await gradeBatch(candidates, {
       spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, fetches, courseFiles, quiet: values.quiet === true,
-      onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, s),
+      onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, noUpload(s)),
     });
+    students.forEach((s, i) => (students[i] = noUpload(s)));
     trace('grade: every student graded');
     const graded = students.filter((s) => s.status === 'graded').length;
     const incomplete = students.filter((s) => s.status === 'incomplete');
     let where: string;
     if (shard) {
       where = path.join(out, shardName(shard.k, shard.n));
-      await writeFileAtomic(where, JSON.stringify({ assignment, shard, students }) + '\n');
+      await writeFileAtomic(where, JSON.stringify({ assignment, shard, students, exportOptions: exportOptions(values) }) + '\n');
     } else {
       await writeAll({ assignment, students }, out, values, writer);
       trace('grade: class files written');
@@ -213,8 +217,13 @@ export async function mergeCommand(positionals: string[], values: Record<string,
   let n: number | undefined;
   const got = new Map<number, string>();
   const students: StudentResult[] = [];
+  let shardOpts: ExportOptionsSeen | undefined;
   for (const f of [...new Set(files)].sort()) {
-    const s = JSON.parse(await readFile(f, 'utf8')) as { assignment: BatchResult['assignment']; shard: { k: number; n: number }; students: StudentResult[] };
+    const s = JSON.parse(await readFile(f, 'utf8')) as { assignment: BatchResult['assignment']; shard: { k: number; n: number }; students: StudentResult[]; exportOptions?: ExportOptionsSeen };
+    // The shards' --canvas-id and --missing-work carry through, so the merged canvas.csv is the one a single run writes.
+    const o = JSON.stringify(s.exportOptions ?? {});
+    if (shardOpts !== undefined && JSON.stringify(shardOpts) !== o) throw new UserError(`${f} was graded with other export options (${o}) than ${[...got.values()][0]} (${JSON.stringify(shardOpts)})`, 'grade every shard with the same --canvas-id and --missing-work');
+    shardOpts = s.exportOptions ?? {};
     head ??= s.assignment;
     n ??= s.shard.n;
     if (JSON.stringify(s.assignment) !== JSON.stringify(head) || s.shard.n !== n) {
@@ -229,7 +238,7 @@ export async function mergeCommand(positionals: string[], values: Record<string,
   if (missing.length) throw new UserError(`shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${n} missing`, 'grade every shard before merging');
   students.sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
   const out = path.resolve(g.cwd, (values.out as string | undefined) ?? path.join('grades', head.id));
-  await writeAll({ assignment: head, students }, out, values);
+  await writeAll({ assignment: head, students }, out, mergeValues(values, shardOpts ?? {}));
   process.stderr.write(`merge: ${n} shards, ${students.length} students; outputs: ${out}\n`);
   return 0;
 }
@@ -250,7 +259,8 @@ async function writeAll(batch: BatchResult, out: string, values: Record<string, 
   await writeFileAtomic(file, text);
 }
 
-const exportOptions = (values: Record<string, unknown>) => ({ canvasAssignmentId: values['canvas-id'] as string | undefined });
+const exportOptions = (values: Record<string, unknown>) => ({ canvasAssignmentId: values['canvas-id'] as string | undefined, missing: missingPolicy(values['missing-work']) });
+type ExportOptionsSeen = Partial<ReturnType<typeof exportOptions>>;
 
 /** The batch's output writer; its first write removes batch.json, the mark of a complete set. */
 async function outputWriter(out: string, values: Record<string, unknown>): Promise<OutputWriter> {

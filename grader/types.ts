@@ -46,11 +46,13 @@ export interface LedgerEntry {
 export type CommitChoice = 'collected' | 'date-based' | 'later' | 'zip';
 
 /**
- * `incomplete`: graded, but some check that matters could not run (the network, a time limit, a
+ * `missing fork` (no fork, or one the grader cannot read) and `no upload` (a Canvas download with
+ * nothing from the student) are students without work: canvas.csv writes them per the missing-work
+ * policy (blank by default, or 0). `incomplete`: graded, but some check that matters could not run (the network, a time limit, a
  * crash, a tool missing on the grading machine, --offline); the total is not final and no grade
  * is exported for the student until a run judges those checks.
  */
-export type StudentStatus = 'graded' | 'incomplete' | 'missing fork' | 'clone failed' | 'timed out' | 'error';
+export type StudentStatus = 'graded' | 'incomplete' | 'missing fork' | 'no upload' | 'clone failed' | 'timed out' | 'error';
 
 /** One commit graded for a student (the on-time one, and the later tip when the course accepts late work). */
 export interface Attempt {
@@ -119,6 +121,8 @@ export interface BatchResult {
     due?: string;
     /** `due` as people read it in the course time zone ("2017-01-20 23:59 EST"). */
     dueText?: string;
+    /** The course's time zone (IANA name): feedback shows commit times in it. */
+    timezone?: string;
     specHash: string;
     hiddenHash?: string;
     /** The checks in spec order; exporters fall back to the order results appear in. */

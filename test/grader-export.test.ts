@@ -2,12 +2,14 @@
 // against our JSON Schema of Gradescope's format, feedback that keeps hidden checks hidden, and a
 // report.html that loads nothing from outside and escapes what students typed.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { writeOutputs } from '../grader/export/index.js';
+import { feedbackMd, writeOutputs } from '../grader/export/index.js';
+import { lateText } from '../grader/export/common.js';
 import { histogram } from '../grader/export/html.js';
 import type { CheckResult } from '../lib/types.js';
 import type { BatchResult, StudentResult } from '../grader/types.js';
@@ -93,10 +95,22 @@ describe('grades.csv and canvas.csv', () => {
     const by = Object.fromEntries(rows.slice(2).map((r) => [r[3], r]));
     expect(by.zz999).toEqual(['Zed, "Quote", Comma', '1001', '', 'zz999', '', '10']);
     expect(by.lw641).toEqual(["José O'Brien-Smith", '', '', 'lw641', 'L01', '2.7']);
-    // Missing fork scores 0; a student we failed to grade is left blank, never a silent zero.
-    expect(by.ef789[5]).toBe('0');
+    // By default a student without work is left blank (an excused or hand-entered grade in Canvas
+    // survives), and so is a student we failed to grade: never a silent zero.
+    expect(by.ef789[5]).toBe('');
     expect(by.ab123[5]).toBe('');
     expect(by.cd456[5]).toBe('');
+  });
+
+  it('the missing-work policy zero writes 0 for students without work, and only for them', async () => {
+    for (const status of ['missing fork', 'no upload'] as const) {
+      const batch = sampleBatch();
+      batch.students.find((s) => s.netid === 'ef789')!.status = status;
+      const out = await tempDir();
+      await writeOutputs(batch, out, { canvasAssignmentId: '4242', missing: 'zero' });
+      const by = Object.fromEntries((parse(await readFile(path.join(out, 'canvas.csv'), 'utf8')) as string[][]).slice(2).map((r) => [r[3], r[5]]));
+      expect(by, status).toEqual({ zz999: '10', lw641: '2.7', ab123: '', cd456: '', ef789: '0' });
+    }
   });
 
   it('without an assignment id the column is the bare title', async () => {
@@ -153,10 +167,10 @@ describe('feedback', () => {
     expect(md).not.toContain('Deny statement');
     // The visible failure: rationale, hint, points, a fence longer than the backticks inside.
     expect(md).toContain('q2.csv has 2 columns, not 3.');
-    expect(md).toContain('**How to fix it:** Add the \\`count\\` column.');
+    expect(md).toContain('**How to fix it:** Add the `count` column.');
     expect(md).toContain('(0/5 points)');
     expect(md).toContain('````\na,b ```\n````');
-    expect(md).toContain('Late by 600 minutes: 10% off');
+    expect(md).toContain('Late by 10 hours: 10% off');
     expect(md).toContain('**Total: 2.7/10**');
     const zz = await read('feedback/zz999.md');
     expect(zz).toContain('- Hidden check 1: passed (2/2 points)');
@@ -165,7 +179,7 @@ describe('feedback', () => {
 
   it('explains why a student could not be graded', async () => {
     const { read } = await exportSample();
-    expect(await read('feedback/ab123.md')).toContain('We could not clone your fork: repository not found &lt;img src=x&gt;.');
+    expect(await read('feedback/ab123.md')).toContain('We could not clone your fork: repository not found `<img src=x>`.');
     expect(await read('feedback/ef789.md')).toContain('We could not find your fork: no fork at file:///nowhere.');
   });
 });
@@ -174,7 +188,12 @@ describe('report.html', () => {
   it('is self-contained, has the histogram and rates worst first, and escapes student strings', async () => {
     const { read } = await exportSample();
     const html = await read('report.html');
-    expect(html).not.toMatch(/<script/i);
+    // One inline script (sorting), allowed by its hash and by nothing else.
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+    expect(scripts).toHaveLength(1);
+    expect(html.match(/<script/g)).toHaveLength(1);
+    const hash = createHash('sha256').update(scripts[0]).digest('base64');
+    expect(html).toContain(`script-src 'sha256-${hash}'`);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('repository not found &lt;img src=x&gt;');
     expect(html).not.toMatch(/\s(src|href)\s*=\s*["']?(https?:|\/\/)/i);
@@ -182,13 +201,55 @@ describe('report.html', () => {
     expect(html).toMatch(/<svg id="histogram"[^>]*>.*<rect/s);
     expect(html).toContain("default-src 'none'");
     // q2 and h1 failed for 1 of 2 graded students, q1 for none: worst first, spec order on ties.
-    const order = [...html.matchAll(/<tr><td>(q1|q2|h1)\b/g)].map((m) => m[1]);
+    const checks = html.match(/<table id="checks-table".*?<\/table>/s)![0];
+    const order = [...checks.matchAll(/<tr><td>(q1|q2|h1)\b/g)].map((m) => m[1]);
     expect(order).toEqual(['q2', 'h1', 'q1']);
+    expect(checks).toContain('1 × <code>file-exists/failed</code>');
     expect(html).toMatch(/Could not be graded \(3\)/);
     expect(html).toMatch(/Late submissions \(1\)/);
+    // Lateness in days and hours, with a chart.
+    expect(html).toContain('10 hours');
+    expect(html).toMatch(/<svg id="lateness"/);
+    // A row per student (lw641 is in section L01, the others in none: a table each).
+    const rows = html.match(/<h2 id="students">.*?<h2 id="broken">/s)![0];
+    expect([...rows.matchAll(/<tr><td>(\w+)/g)].map((m) => m[1])).toEqual(['ab123', 'cd456', 'ef789', 'zz999', 'lw641']);
     // Tags balance: a crude but real structure check.
-    for (const tag of ['table', 'tr', 'svg', 'h2', 'p'])
+    for (const tag of ['table', 'tr', 'svg', 'h2', 'p', 'ul', 'div'])
       expect((html.match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length, tag).toBe((html.match(new RegExp(`</${tag}>`, 'g')) ?? []).length);
+  });
+
+  it('calls out leaked keys and incomplete students at the top, lists incomplete students first, and says when a check was skipped', async () => {
+    const batch = sampleBatch();
+    const lw = batch.students.find((s) => s.netid === 'lw641')!;
+    lw.leak = 'AKIA…MPLE';
+    batch.students.push(student('aa000', 'Inge Complete', { status: 'incomplete', reason: '1 check could not run: q2 (a time limit passed); grade again to retry them', results: [check('q1', 'skip', 0, 3, { reason: 'not judged' })] }));
+    // q1 skipped for every graded student: "skipped for N", not "0% failed".
+    for (const s of batch.students) if (s.status === 'graded') s.results[0] = check('q1', 'skip', 0, 3, { reason: 'optional file not handed in' });
+    const out = await tempDir();
+    await writeOutputs(batch, out);
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    const top = html.slice(0, html.indexOf('<h2'));
+    expect(top).toContain('id="leaks"');
+    expect(top).toContain('lw641');
+    expect(top).toContain('AKIA…MPLE');
+    expect(top).toContain('id="incomplete"');
+    expect(top).toContain('aa000');
+    const q1 = html.match(/<tr><td>q1<\/td>.*?<\/tr>/)![0];
+    expect(q1).toContain('not judged');
+    expect(q1).toContain('skipped for 2');
+    const rows = html.match(/<h2 id="students">.*?<\/table>/s)![0];
+    expect([...rows.matchAll(/<tr><td>(\w+)/g)].map((m) => m[1])[0]).toBe('aa000');
+  });
+
+  it('has a view per section when the roster has sections', async () => {
+    const batch = sampleBatch();
+    batch.students.forEach((s, i) => (s.section = i % 2 ? 'L02' : 'L01'));
+    const out = await tempDir();
+    await writeOutputs(batch, out);
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<h2 id="sections">Sections (2)</h2>');
+    expect(html).toMatch(/<h3 id="section-L01">L01 \(3\)<\/h3>/);
+    expect(html).toMatch(/<h3 id="section-L02">L02 \(2\)<\/h3>/);
   });
 
   it('parses cleanly: the page with xmllint --html, the chart as well-formed SVG XML', async () => {
@@ -196,7 +257,7 @@ describe('report.html', () => {
     const html = await read('report.html');
     const page = spawnSync('xmllint', ['--html', '--noout', path.join(out, 'report.html')], { encoding: 'utf8' });
     // libxml2's HTML 4 parser does not know SVG element names; anything else is a real error.
-    const real = page.stderr.split('\n').filter((l) => /error/.test(l) && !/Tag (svg|line|rect|text) invalid/.test(l));
+    const real = page.stderr.split('\n').filter((l) => /error/.test(l) && !/Tag (svg|line|rect|text|title|nav) invalid/.test(l));
     expect(page.status).toBe(0);
     expect(real).toEqual([]);
     const svg = html.match(/<svg id="histogram".*?<\/svg>/s)![0];
@@ -263,5 +324,65 @@ describe('self-reported evidence', () => {
     expect(md).toMatch(/\*\*Total: 10\/10\*\*/); // unchanged by what the student reported
     const other = await readFile(path.join(dir, 'feedback', 'lw641.md'), 'utf8');
     expect(other).not.toContain('What your own check reported');
+  });
+});
+
+describe('feedback as a student reads it', () => {
+  function batchOf(s: StudentResult): BatchResult {
+    return {
+      assignment: { id: 'A1', title: 'Getting started', points: 10, specHash: 'x', timezone: 'America/New_York', checks: [
+        { id: 'q3-present', title: 'q3.txt is there', maxPoints: 1 }, { id: 'q5', title: 'q5.txt has a line per key', maxPoints: 4 },
+        { id: 'committed', title: 'Your answer files are committed', maxPoints: 0 },
+      ] },
+      students: [s],
+    };
+  }
+  const leaky = () => student('lw641', 'Lee Wong', {
+    commit: 'c'.repeat(40), choice: 'later', commitTime: '2017-01-22T15:30:00Z', total: 7, leak: 'AKIA…MPLE',
+    late: { late: true, minutesLate: 2 * 1440 + 185, penaltyPercent: 30 },
+    attempts: [
+      { commit: 'd'.repeat(40), commitTime: '2017-01-20T20:00:00Z', score: 5, penaltyPercent: 0, total: 5, chosen: false },
+      { commit: 'c'.repeat(40), commitTime: '2017-01-22T15:30:00Z', score: 10, penaltyPercent: 30, total: 7, chosen: true },
+    ],
+    results: [
+      check('q3-present', 'fail', 0, 1, { kind: 'file.present', rationale: 'q3.txt is missing.', hint: 'Create q3.txt in the assignment folder and commit it.', file: 'q3.txt' }),
+      check('q5', 'fail', 1, 4, { kind: 'file.lines', code: 'file.lines/blank-lines', rationale: 'Line 2 of q5.txt is blank; name it <NetID>-A1.zip & go.', hint: 'Delete the blank lines: sed -i \'/^$/d\' q5.txt' }),
+      check('committed', 'fail', 0, 0, { kind: 'git.committed', rationale: 'q3.txt and q5.txt are not committed to git.', hint: 'Commit them: git add q3.txt q5.txt && git commit -m "Add my answers" && git push', file: 'q3.txt' }),
+    ],
+  });
+
+  it('puts the score and what to fix first at the top, and names the commit graded in the course time zone', () => {
+    const md = feedbackMd(batchOf(leaky()), leaky());
+    const lines = md.split('\n');
+    expect(lines.findIndex((l) => l.startsWith('**Score: 7/10**'))).toBeLessThan(6);
+    expect(md).toContain('**Score: 7/10** (after a 30% late penalty)');
+    // q5 lost 3 points, q3 one: q5 first.
+    expect(md).toContain("**Fix first:** Title of q5 (3 points): Delete the blank lines: `sed -i '/^$/d' q5.txt`");
+    expect(md).toContain('**Deactivate this key now:** `AKIA…MPLE`');
+    // 15:30 UTC on 22 January is 10:30 in New York (EST).
+    expect(md).toContain('Graded commit `cccccccccccc`, made 2017-01-22 10:30 EST: your later commit scored more, even after its late penalty.');
+    expect(md).toContain('Your later commit `cccccccccccc` (2017-01-22 10:30 EST) scored 10 before its 30% late penalty, 7 after; your on-time commit `dddddddddddd` (2017-01-20 15:00 EST) scored 5.');
+    expect(md).toContain('Late by 2 days 4 hours');
+    expect(md).not.toMatch(/minutes/);
+  });
+
+  it('writes no HTML entities, puts commands in code spans, and hints only at files that exist', () => {
+    const md = feedbackMd(batchOf(leaky()), leaky());
+    expect(md).not.toMatch(/&(lt|gt|amp|quot|#\d+);/);
+    expect(md).toContain('`<NetID>-A1.zip`');
+    // The commit hint no longer asks to add q3.txt, which was never handed in.
+    expect(md).toContain('**How to fix it:** Commit them: `git add q5.txt && git commit -m "Add my answers" && git push`');
+    expect(md).not.toMatch(/git add q3\.txt/);
+    const only = leaky();
+    only.results[2].hint = 'Commit them: git add q3.txt && git commit -m "Add my answers" && git push';
+    expect(feedbackMd(batchOf(only), only)).toContain('**How to fix it:** First hand in q3.txt (see its own check above); then commit and push it.');
+  });
+
+  it('lateness under an hour is in minutes, else days and hours', () => {
+    expect(lateText(12)).toBe('12 minutes');
+    expect(lateText(60)).toBe('1 hour');
+    expect(lateText(1441)).toBe('1 day 1 hour');
+    expect(lateText(2 * 1440)).toBe('2 days');
+    expect(lateText(5201195)).toBe('3611 days 23 hours');
   });
 });

@@ -1,9 +1,60 @@
 // Shared by the exporters: the batch's checks in order, stable sorting, number formatting and
 // wording. Exporters are pure functions of the batch, so the same batch gives the same bytes.
 import type { CheckResult } from '../../lib/types.js';
+import { formatInZone } from '../../lib/util/time.js';
 import type { BatchCheck, BatchResult, StudentResult } from '../types.js';
 
-export { fmtNum } from '../../lib/report/pretty.js';
+import { fmtNum } from '../../lib/report/pretty.js';
+
+export { fmtNum };
+
+/**
+ * What canvas.csv (and `harness publish`) write for a student without work (no fork, a fork the
+ * grader cannot read, nothing uploaded): `blank` (the default) leaves Canvas's cell as it is, so an
+ * excused or hand-entered grade survives; `zero` writes 0. The same in fork and zip modes.
+ */
+export type MissingPolicy = 'blank' | 'zero';
+export const MISSING_POLICIES: readonly MissingPolicy[] = ['blank', 'zero'];
+
+/** A student who handed in nothing the grader could read: no fork, or nothing uploaded. */
+export const withoutWork = (s: StudentResult) => s.status === 'missing fork' || s.status === 'no upload';
+
+/**
+ * The score Canvas gets, as text: graded students their total; students without work per the
+ * policy; anyone we could not grade (incomplete, a failed clone, an error) blank, so a broken run
+ * never becomes a zero.
+ */
+export function canvasScore(s: StudentResult, missing: MissingPolicy = 'blank'): string {
+  if (s.status === 'graded') return fmtNum(round2(s.total));
+  if (withoutWork(s) && missing === 'zero') return '0';
+  return '';
+}
+
+/** "3 days 4 hours", "1 day", "5 hours", "12 minutes": lateness as people say it. */
+export function lateText(minutes: number): string {
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  if (minutes < 60) return plural(minutes, 'minute');
+  const days = Math.floor(minutes / 1440);
+  // Hours round up: 1 day and 1 minute is "1 day 1 hour", never a lateness that reads as on time.
+  let hours = Math.ceil((minutes - days * 1440) / 60);
+  let d = days;
+  if (hours === 24) {
+    d++;
+    hours = 0;
+  }
+  return [d ? plural(d, 'day') : '', hours ? plural(hours, 'hour') : ''].filter(Boolean).join(' ');
+}
+
+/** An ISO instant in the course's time zone ("2017-01-20 23:59 EST"); as given when it cannot be read. */
+export function localTime(iso: string, timeZone: string | undefined): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  try {
+    return formatInZone(d, timeZone ?? 'UTC');
+  } catch {
+    return formatInZone(d, 'UTC');
+  }
+}
 
 /** Code-unit order: the same on every machine and locale (localeCompare is not). */
 export const byNetid = (a: StudentResult, b: StudentResult) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0);
@@ -103,6 +154,8 @@ export function statusExplanation(s: StudentResult, esc: (t: string) => string =
       return undefined;
     case 'missing fork':
       return `We could not find your fork${why} Check that it exists, is named as the assignment says, and that the course account can read it.`;
+    case 'no upload':
+      return `Nothing from you was in the Canvas submissions for this assignment${why} If you did upload a zip, contact the instructor.`;
     case 'clone failed':
       return `We could not clone your fork${why} Check that the course account has read access, then contact the instructor.`;
     case 'incomplete':
@@ -113,6 +166,14 @@ export function statusExplanation(s: StudentResult, esc: (t: string) => string =
       return `Something went wrong while grading your work${why} Contact the instructor with this message.`;
   }
 }
+
+/** Why this commit was graded, as a sentence's end ("…, because …"). */
+export const CHOICE_WHY: Record<string, string> = {
+  collected: 'it was your last commit at or before the deadline (collected at the deadline)',
+  'date-based': 'it was your last commit at or before the deadline',
+  later: 'your later commit scored more, even after its late penalty',
+  zip: 'it is the zip you uploaded',
+};
 
 export const CHOICE: Record<string, string> = {
   collected: 'last commit at or before the deadline (collected)',

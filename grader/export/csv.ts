@@ -2,7 +2,7 @@
 // RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line break.
 import { stringify } from 'csv-stringify/sync';
 import type { BatchResult, StudentResult } from '../types.js';
-import { batchChecks, CHOICE, fmtNum, resultFor, round2, sortedStudents, statusText } from './common.js';
+import { batchChecks, canvasScore, CHOICE, fmtNum, resultFor, round2, sortedStudents, statusText, type MissingPolicy } from './common.js';
 
 const OPTS = { record_delimiter: '\r\n', quoted_string: false } as const;
 
@@ -49,17 +49,7 @@ function reasonOf(s: StudentResult): string {
   return s.results.filter((r) => (r.status === 'fail' || r.status === 'warn') && r.code).map((r) => `${r.id}: ${r.code}`).join('; ');
 }
 
-/**
- * The score Canvas gets: graded students their total, a missing fork 0 (nothing was handed in),
- * and blank for students we failed to grade, so a broken clone never silently becomes a zero.
- */
-function canvasScore(s: StudentResult): string {
-  if (s.status === 'graded') return num(s.total);
-  if (s.status === 'missing fork') return '0';
-  return '';
-}
-
-export function canvasCsv(batch: BatchResult, opts: { canvasAssignmentId?: string; title?: string }): string {
+export function canvasCsv(batch: BatchResult, opts: { canvasAssignmentId?: string; title?: string; missing?: MissingPolicy }): string {
   const title = opts.title ?? batch.assignment.title;
   // With an id Canvas updates that assignment; without one it would create a new column.
   const column = opts.canvasAssignmentId ? `${title} (${opts.canvasAssignmentId})` : title;
@@ -72,7 +62,7 @@ export function canvasCsv(batch: BatchResult, opts: { canvasAssignmentId?: strin
     // Canvas matches on ID, then SIS User ID, then SIS Login ID: the NetID is the usual login.
     cell(s.sisLoginId ?? s.netid),
     cell(s.section),
-    canvasScore(s),
+    canvasScore(s, opts.missing),
   ]);
   return stringify([head, points, ...rows], OPTS);
 }

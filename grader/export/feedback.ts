@@ -1,21 +1,15 @@
-// feedback/<NetID>.md: the student's own report. Failures first, each with what is wrong, how to
-// fix it and the points; hidden checks show only their outcome and points.
+// feedback/<NetID>.md: the student's own report, as they read it in a Canvas comment (plain text)
+// or on Gradescope (Markdown). The score and what to fix first at the top; the commit graded, when
+// (in the course's time zone) and why; then each failure with what is wrong, how to fix it and the
+// points; hidden checks show only their outcome and points.
 import type { CheckResult } from '../../lib/types.js';
+import { shellQuote } from '../../lib/util/text.js';
 import type { BatchResult, StudentResult } from '../types.js';
-import { batchChecks, CHOICE, fmtNum, hiddenTitle, resultFor, round2, statusExplanation, type ExportCheck } from './common.js';
+import { batchChecks, CHOICE_WHY, fmtNum, hiddenTitle, lateText, localTime, resultFor, round2, statusExplanation, type ExportCheck } from './common.js';
+import { code, prose } from './markdown.js';
 
-/** Prose from checks may quote the student's files: keep it from turning into HTML or markup. */
-export function mdText(s: string): string {
-  // Most prose repeats from student to student (check titles, skip reasons): escaped once each.
-  let t = escaped.get(s);
-  if (t === undefined) {
-    t = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([\\`*_[\]#|])/g, '\\$1');
-    if (escaped.size >= 20_000) escaped.clear();
-    escaped.set(s, t);
-  }
-  return t;
-}
-const escaped = new Map<string, string>();
+/** Prose from checks as Markdown (kept for callers of the old name). */
+export const mdText = prose;
 
 /** A literal value in a fence longer than any run of backticks inside it. */
 function fence(label: string, value: string): string[] {
@@ -27,23 +21,49 @@ function fence(label: string, value: string): string[] {
 const pts = (r: CheckResult | undefined, c: ExportCheck) =>
   c.maxPoints ? ` (${fmtNum(round2(r?.points ?? 0))}/${fmtNum(c.maxPoints)} points)` : '';
 
-function failed(c: ExportCheck, r: CheckResult): string[] {
+/** Answer files the student did not hand in (their presence check failed). */
+function missingFiles(s: StudentResult): Set<string> {
+  return new Set(s.results.filter((r) => r.kind === 'file.present' && r.status === 'fail' && r.file).map((r) => r.file!));
+}
+
+/**
+ * A hint that names only files that exist: a file that is missing is taken out of a `git add`, and
+ * a hint about nothing but missing files points back to their own failure instead. (A commit
+ * check would otherwise tell the student to commit a file that is not there.)
+ */
+export function hintFor(r: CheckResult, missing: Set<string>): string | undefined {
+  if (!r.hint || r.kind === 'file.present' || !missing.size) return r.hint;
+  const gone = (tok: string) => [...missing].some((f) => tok === f || tok === shellQuote(f) || tok.endsWith(`/${f}`));
+  const named = [...missing].filter((f) => r.hint!.split(/\s+/).some((t) => t === f || t === shellQuote(f) || t.endsWith(`/${f}`)));
+  if (!named.length) return r.hint;
+  let left = 0;
+  const hint = r.hint.replace(/git add ((?:(?!&&)\S+\s*)+)/, (_m, files: string) => {
+    const keep = files.trim().split(/\s+/).filter((t) => !gone(t));
+    left = keep.length;
+    return `git add ${keep.join(' ')} `;
+  });
+  if (left > 0) return hint;
+  return `First hand in ${named.join(', ')} (see ${named.length === 1 ? 'its' : 'their'} own check above); then commit and push ${named.length === 1 ? 'it' : 'them'}.`;
+}
+
+function failed(c: ExportCheck, r: CheckResult, missing: Set<string>): string[] {
   if (c.hidden)
     return [`### ${hiddenTitle(c)}${pts(r, c)}`, '', r.status === 'error' ? 'This hidden check could not run.' : 'This hidden check failed. What it tests is not shown.', ''];
-  const out = [`### ${mdText(r.title)}${pts(r, c)}`, ''];
-  if (r.status === 'error') out.push(mdText(r.reason ?? r.rationale ?? 'The check crashed without a message.'), '');
-  if (r.rationale && r.status !== 'error') out.push(mdText(r.rationale), '');
-  if (r.file) out.push(`In \`${r.file.replace(/`/g, "'")}\`${r.line ? `, line ${r.line}` : ''}.`, '');
+  const out = [`### ${prose(r.title)}${pts(r, c)}`, ''];
+  if (r.status === 'error') out.push(prose(r.reason ?? r.rationale ?? 'The check crashed without a message.'), '');
+  if (r.rationale && r.status !== 'error') out.push(prose(r.rationale), '');
+  if (r.file) out.push(`In ${code(r.file)}${r.line ? `, line ${r.line}` : ''}.`, '');
   if (r.expected !== undefined) out.push(...fence('Expected', r.expected));
   if (r.actual !== undefined) out.push(...fence('Found', r.actual));
-  if (r.hint) out.push(`**How to fix it:** ${mdText(r.hint)}`, '');
+  const hint = hintFor(r, missing);
+  if (hint) out.push(`**How to fix it:** ${prose(hint)}`, '');
   return out;
 }
 
 function other(c: ExportCheck, r: CheckResult | undefined): string {
-  const title = c.hidden ? hiddenTitle(c) : mdText(r?.title ?? c.title);
+  const title = c.hidden ? hiddenTitle(c) : prose(r?.title ?? c.title);
   if (!r) return `- ${title}: not run${pts(r, c)}`;
-  const why = c.hidden ? '' : r.status === 'skip' ? ` — ${mdText(r.reason ?? '')}` : r.status === 'warn' ? ` — ${mdText(r.rationale ?? '')}` : '';
+  const why = c.hidden ? '' : r.status === 'skip' ? ` — ${prose(r.reason ?? '')}` : r.status === 'warn' ? ` — ${prose(r.rationale ?? '')}` : '';
   const word = { pass: 'passed', warn: 'passed with a warning', skip: 'skipped', fail: 'failed', error: 'could not run' }[r.status];
   return `- ${title}: ${word}${pts(r, c)}${why}`;
 }
@@ -66,7 +86,7 @@ function selfReportedSection(s: StudentResult): string[] {
   const sum = rep.summary ?? {};
   const out = ['## What your own check reported', ''];
   out.push(
-    `Your submission.json (harness ${mdText(String(rep.harness ?? '?'))}${rep.git?.commit ? `, commit \`${String(rep.git.commit).slice(0, 12)}\`${rep.git.dirty ? ' with uncommitted changes' : ''}` : ''}) ` +
+    `Your submission.json (harness ${prose(String(rep.harness ?? '?'))}${rep.git?.commit ? `, commit \`${String(rep.git.commit).slice(0, 12)}\`${rep.git.dirty ? ' with uncommitted changes' : ''}` : ''}) ` +
       `recorded ${sum.pass ?? '?'} passed, ${sum.fail ?? '?'} failed, ${fmtNum(round2(sum.points ?? 0))}/${fmtNum(sum.maxPoints ?? 0)} points. It is shown for reference and not scored.`,
     '',
   );
@@ -74,27 +94,75 @@ function selfReportedSection(s: StudentResult): string[] {
   const theirs = rep.results.filter((r) => graderSkipped.has(r.id) && r.status !== 'skip').slice(0, 20);
   if (theirs.length) {
     out.push('Checks the grader could not re-run, as your machine saw them:', '');
-    for (const r of theirs) out.push(`- ${mdText(r.id)}: ${mdText(r.status)}`);
+    for (const r of theirs) out.push(`- ${prose(r.id)}: ${prose(r.status)}`);
     out.push('');
   }
   return out;
 }
 
+/** The failure that costs the most points (a visible one before a hidden one; spec order on ties). */
+function fixFirst(pairs: (readonly [ExportCheck, CheckResult | undefined])[]): readonly [ExportCheck, CheckResult] | undefined {
+  let best: readonly [ExportCheck, CheckResult] | undefined;
+  const lost = (c: ExportCheck, r: CheckResult) => c.maxPoints - r.points;
+  for (const [c, r] of pairs) {
+    if (!r || (r.status !== 'fail' && r.status !== 'error')) continue;
+    if (!best || (best[0].hidden && !c.hidden) || (!!best[0].hidden === !!c.hidden && lost(c, r) > lost(best[0], best[1]))) best = [c, r];
+  }
+  return best;
+}
+
+/** The commit graded, when it was made and why it counts; the other attempt's scores beside it. */
+function commitLines(a: BatchResult['assignment'], s: StudentResult): string[] {
+  if (!s.commit) return [];
+  const tz = a.timezone;
+  const when = s.commitTime ? `, made ${localTime(s.commitTime, tz)}` : '';
+  const why = s.choice ? `: ${CHOICE_WHY[s.choice] ?? s.choice}` : '';
+  const what = s.choice === 'zip' ? 'Graded: your uploaded zip' : `Graded commit ${code(s.commit.slice(0, 12))}`;
+  const out = [`- ${what}${s.choice === 'zip' ? '' : when}${why}.`];
+  const other = s.attempts?.find((t) => !t.chosen);
+  const mine = s.attempts?.find((t) => t.chosen);
+  if (other && mine) {
+    const desc = (t: NonNullable<StudentResult['attempts']>[number]) =>
+      t.penaltyPercent ? `scored ${fmtNum(round2(t.score))} before its ${fmtNum(t.penaltyPercent)}% late penalty, ${fmtNum(round2(t.total))} after` : `scored ${fmtNum(round2(t.total))}`;
+    const label = (t: NonNullable<StudentResult['attempts']>[number]) => `${t.penaltyPercent ? 'later' : 'on-time'} commit ${code(t.commit.slice(0, 12))}${t.commitTime ? ` (${localTime(t.commitTime, tz)})` : ''}`;
+    out.push(`- Your ${label(mine)} ${desc(mine)}; your ${label(other)} ${desc(other)}. You get the higher.`);
+  }
+  if (s.late?.late) out.push(`- Late by ${lateText(s.late.minutesLate)}: ${fmtNum(round2(s.late.penaltyPercent))}% of the points off.`);
+  return out;
+}
+
 export function feedbackMd(batch: BatchResult, s: StudentResult): string {
   const a = batch.assignment;
-  const out = [`# ${mdText(a.id)} · ${mdText(a.title)}`, '', `Feedback for ${mdText(s.name)} (${mdText(s.netid)}).`, ''];
-  const problem = statusExplanation(s, mdText);
-  if (problem) out.push('## We could not grade your work', '', problem, '');
-  if (s.commit) out.push(`Graded commit \`${s.commit.slice(0, 12)}\`${s.choice ? ` (${CHOICE[s.choice] ?? s.choice})` : ''}${s.commitTime ? `, ${s.commitTime}` : ''}.`, '');
-
+  const out = [`# ${prose(a.id)} · ${prose(a.title)}`, '', `Feedback for ${prose(s.name)} (${prose(s.netid)}).`, ''];
   const checks = batchChecks(batch);
   const pairs = checks.map((c) => [c, resultFor(s, c.id)] as const);
   const bad = pairs.filter(([, r]) => r && (r.status === 'fail' || r.status === 'error'));
   const rest = pairs.filter(([, r]) => !r || (r.status !== 'fail' && r.status !== 'error'));
+  const missing = missingFiles(s);
+
+  // What a student looks for first: the score, then the one thing that costs the most.
+  if (s.status === 'graded') {
+    out.push(`**Score: ${fmtNum(round2(s.total))}/${fmtNum(a.points)}**${s.late?.late ? ` (after a ${fmtNum(round2(s.late.penaltyPercent))}% late penalty)` : ''}`, '');
+    const first = fixFirst(pairs);
+    if (first) {
+      const [c, r] = first;
+      const lost = fmtNum(round2(c.maxPoints - r.points));
+      const hint = c.hidden ? undefined : hintFor(r, missing);
+      const what = c.hidden ? `${hiddenTitle(c)} (${lost} points)` : `${prose(r.title)} (${lost} points)${hint ? `: ${prose(hint)}` : ''}`;
+      out.push(`**Fix first:** ${what}`, '');
+    } else out.push('Every check passed.', '');
+  }
+  if (s.leak)
+    out.push(`**Deactivate this key now:** ${code(s.leak)} is in your work or its pushed history. Deactivate it in the AWS IAM console and make a new one; deleting the commit does not make it safe.`, '');
+  const problem = statusExplanation(s, prose);
+  if (problem) out.push('## We could not grade your work', '', problem, '');
+  const commit = commitLines(a, s);
+  if (commit.length) out.push('## What was graded', '', ...commit, '');
+
   if (s.status === 'graded') {
     if (bad.length) {
       out.push(`## What to fix (${bad.length})`, '');
-      for (const [c, r] of bad) out.push(...failed(c, r!));
+      for (const [c, r] of bad) out.push(...failed(c, r!, missing));
     }
     if (rest.length) out.push('## The other checks', '', ...rest.map(([c, r]) => other(c, r)), '');
   }
@@ -102,10 +170,14 @@ export function feedbackMd(batch: BatchResult, s: StudentResult): string {
   out.push(...selfReportedSection(s));
 
   out.push('## Score', '');
+  if (s.status !== 'graded') {
+    out.push('No score from this run (see above).', '');
+    return out.join('\n');
+  }
   const raw = round2(s.results.reduce((n, r) => n + r.points, 0));
   if (s.late?.late) {
     out.push(`- Checks: ${fmtNum(raw)}/${fmtNum(a.points)} points`);
-    out.push(`- Late by ${s.late.minutesLate} minutes: ${fmtNum(round2(s.late.penaltyPercent))}% off`);
+    out.push(`- Late by ${lateText(s.late.minutesLate)}: ${fmtNum(round2(s.late.penaltyPercent))}% off`);
   }
   out.push(`- **Total: ${fmtNum(round2(s.total))}/${fmtNum(a.points)}**`, '');
   return out.join('\n');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { UserError } from '../../lib/errors.js';
 import { holdsExactly, writeDerivedSync, writeFileAtomic } from '../../lib/util/atomic.js';
 import type { BatchResult, StudentResult } from '../types.js';
-import { sortedStudents } from './common.js';
+import { sortedStudents, type MissingPolicy } from './common.js';
 import { canvasCsv, gradesCsv } from './csv.js';
 import { feedbackMd } from './feedback.js';
 import { gradescopeResults } from './gradescope.js';
@@ -17,6 +17,8 @@ export interface ExportOptions {
   canvasAssignmentId?: string;
   /** The assignment's title in Canvas; default the spec's title. */
   title?: string;
+  /** What Canvas gets for a student without work (see MissingPolicy); default blank. */
+  missing?: MissingPolicy;
 }
 
 /** A NetID becomes a file name: anything but letters, digits, `.`, `_` and `-` is replaced. */
