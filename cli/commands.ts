@@ -88,6 +88,27 @@ key, a private key) or when a file is a link leading outside the assignment fold
     load: async () => (await import('./submit.js')).submit,
   },
   {
+    name: 'ci',
+    group: 'Students',
+    synopsis: 'ci [A1...]',
+    summary: 'in your fork\'s pipeline: check the open assignments, JUnit into test-results/',
+    description: `What your fork's Bitbucket pipeline runs on every push. It checks the assignments that are open
+(released, and not yet past the due date plus the course's grace), or the ones named, and writes
+test-results/harness-<ASSIGNMENT>.xml for the pipeline's Tests tab. Checks that need your own
+computer or your AWS account are skipped as "not checkable in CI"; \`npm run check\` on your
+machine judges them.`,
+    options: {
+      all: { type: 'boolean', help: 'check every assignment, open or not' },
+      at: { type: 'string', arg: 'TIME', help: 'which assignments are open at this time (default now; course time zone unless it says Z or an offset)' },
+      'output-dir': { type: 'string', arg: 'DIR', help: 'where the JUnit reports go (default test-results)' },
+      user: REPORT.user,
+      offline: LIVE.offline,
+    },
+    examples: ['harness ci', 'harness ci A1', 'harness ci --at "2017-01-15 12:00"'],
+    exitCodes: '0 nothing failed (or nothing is open) · 1 some check failed · 2 could not run (bad user.cfg, bad spec)',
+    load: async () => (await import('./ci.js')).ci,
+  },
+  {
     name: 'list',
     group: 'Students',
     synopsis: 'list',

@@ -5,7 +5,7 @@ import { findRoot, resolveAssignment } from '../lib/repo.js';
 import { loadCourse, type Course } from '../lib/course.js';
 import { loadIdentity, type Identity } from '../lib/usercfg.js';
 import { loadSpec } from '../lib/spec/load.js';
-import { runChecks, summarize } from '../lib/engine.js';
+import { runChecks, summarize, type Mode } from '../lib/engine.js';
 import { getReporter, shouldColor } from '../lib/report/index.js';
 import { writeFileAtomic } from '../lib/util/atomic.js';
 import { UserError } from '../lib/errors.js';
@@ -42,7 +42,8 @@ export async function prepare(positionals: string[], values: Record<string, unkn
   return { root, course, spec, identity };
 }
 
-export async function runAndReport(p: Prepared, values: Record<string, unknown>, g: GlobalOptions): Promise<RunReport> {
+/** `mode` is where the checks run (`ci` for the students' pipeline; default `check`, a student's own machine). */
+export async function runAndReport(p: Prepared, values: Record<string, unknown>, g: GlobalOptions, mode?: Mode): Promise<RunReport> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const offline = Boolean(values.offline);
@@ -55,6 +56,7 @@ export async function runAndReport(p: Prepared, values: Record<string, unknown>,
       only: values.only as string[] | undefined,
       offline,
       aws,
+      mode,
     });
   } finally {
     aws?.destroy();

@@ -13,9 +13,9 @@ const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
 const files = ['bitbucket-pipelines.yml', ...readdirSync(path.join(repo, 'templates')).filter((f) => f.startsWith('bitbucket-pipelines')).map((f) => `templates/${f}`)];
 
 describe('Bitbucket Pipelines files', () => {
-  it('there is one for the repository and one for students at least', () => {
+  it("there is the students' (the repository's own, which every fork runs) and the grading one", () => {
     expect(files).toContain('bitbucket-pipelines.yml');
-    expect(files).toContain('templates/bitbucket-pipelines.student.yml');
+    expect(files).toContain('templates/bitbucket-pipelines.grading.yml');
   });
 
   it.each(files)('%s is valid against the pipelines schema', (f) => {
@@ -30,25 +30,94 @@ describe('Bitbucket Pipelines files', () => {
   });
 });
 
-describe('the student pipeline, run for real', () => {
-  it('writes JUnit reports the XSD accepts, and fails the step when a check fails', async () => {
+/** Every step a push can start: default, branches, tags and pull requests (not custom ones, started by hand). */
+function pushSteps(doc: { pipelines: Record<string, unknown> }): { name: string; script: string[] }[] {
+  const steps: { name: string; script: string[] }[] = [];
+  const walk = (items: unknown) => {
+    for (const item of (items as { step?: { name: string; script: string[] }; parallel?: { steps: unknown[] } | unknown[] }[]) ?? []) {
+      if (item.step) steps.push(item.step);
+      if (item.parallel) walk(Array.isArray(item.parallel) ? item.parallel : item.parallel.steps);
+    }
+  };
+  const p = doc.pipelines;
+  walk(p.default);
+  for (const key of ['branches', 'tags', 'pull-requests']) for (const v of Object.values((p[key] as Record<string, unknown>) ?? {})) walk(v);
+  return steps;
+}
+
+describe("the students' pipeline (the repository's bitbucket-pipelines.yml), run for real", () => {
+  const rootDoc = () => parse(readFileSync(path.join(repo, 'bitbucket-pipelines.yml'), 'utf8'));
+
+  it("no step a push starts runs the harness's own tests", () => {
+    const steps = pushSteps(rootDoc());
+    expect(steps.length).toBeGreaterThan(0);
+    for (const st of steps) for (const line of st.script) expect(line, st.name).not.toMatch(/vitest|npm (run )?test|\.ci\/run|npm run (bench|typecheck|lint)/);
+  });
+
+  it('checks only the open assignments, skips what needs a laptop as not checkable in CI, writes valid JUnit, fails on a failed check, and never starts vitest', async () => {
     const { studentRepo } = await import('./helpers/student.js');
     const { spawnSync } = await import('node:child_process');
-    const { mkdirSync, writeFileSync, readdirSync: ls } = await import('node:fs');
-    const s = await studentRepo({ edit: { 'q7.txt': 'not the answer\n' } });
+    const { mkdirSync, writeFileSync, readdirSync: ls, chmodSync, existsSync } = await import('node:fs');
+    // A1 and A0 open now (released long ago, due far ahead); A2 as the course has it (closed).
+    const open = (id: string) => readFileSync(path.join(repo, 'assignments', id, 'assignment.yaml'), 'utf8').replace(/^release: .*$/m, 'release: 2000-01-01 09:00').replace(/^due: .*$/m, 'due: 2999-01-01 23:59');
+    const s = await studentRepo({
+      edit: {
+        'q7.txt': 'not the answer\n',
+        'assignment.yaml': open('A1'),
+        '../A0/assignment.yaml': open('A0'),
+        '../A0/hello.txt': 'name: Test Student\nbitbucket: tstudent\nvm_os: Ubuntu 22.04.3 LTS\nvm_python: 3.10.12\n',
+        '../A2/assignment.yaml': readFileSync(path.join(repo, 'assignments/A2/assignment.yaml'), 'utf8'),
+      },
+    });
     mkdirSync(path.join(s.root, 'bin'), { recursive: true });
     writeFileSync(path.join(s.root, 'bin', 'harness.mjs'), `await import(${JSON.stringify(path.join(repo, 'dist', 'harness.mjs'))});\n`);
-    const doc = parse(readFileSync(path.join(repo, 'templates/bitbucket-pipelines.student.yml'), 'utf8'));
-    const script: string[] = doc.pipelines.default[0].step.script.filter((l: string) => !l.startsWith('npm ci'));
-    const r = spawnSync('bash', ['-c', script.join('\n')], { cwd: s.root, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', INIT_CWD: '' } });
-    expect(r.status).not.toBe(0); // q7 fails, so the step fails
-    const reports = ls(path.join(s.root, 'test-results')).filter((f) => f.endsWith('.xml'));
-    expect(reports).toEqual(['harness-A1.xml']);
+    // npm, npx and vitest as the pipeline's image would find them on PATH: each records that it ran.
+    // npm ci has nothing to do (the harness is built in this repository); anything else is logged.
+    const bin = path.join(s.root, '..', 'fake-bin');
+    const log = path.join(s.root, '..', 'commands.log');
+    mkdirSync(bin);
+    for (const tool of ['npm', 'npx', 'vitest']) {
+      writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> ${JSON.stringify(log)}\n`);
+      chmodSync(path.join(bin, tool), 0o755);
+    }
+    const script: string[] = pushSteps(rootDoc()).flatMap((st) => st.script);
+    const r = spawnSync('bash', ['-euc', script.join('\n')], {
+      cwd: s.root, encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GIT_CONFIG_GLOBAL: '/dev/null', INIT_CWD: '', NO_COLOR: '1' },
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(1); // q7 fails, so the step fails
+    expect(r.stdout).toMatch(/ci: checking A0, A1 at .*; not checked: A2 \(closed 2017-02-03 23:59 EST\)/);
+    const commands = readFileSync(log, 'utf8').trim().split('\n');
+    expect(commands).toEqual(['npm ci --no-audit --no-fund --prefer-offline']);
+    expect(existsSync(path.join(s.root, 'node_modules'))).toBe(false);
+
+    const reports = ls(path.join(s.root, 'test-results')).filter((f) => f.endsWith('.xml')).sort();
+    expect(reports).toEqual(['harness-A0.xml', 'harness-A1.xml']);
     const xsd = referenceSchema('JUnit.xsd');
-    const v = spawnSync('xmllint', ['--noout', '--schema', xsd, path.join(s.root, 'test-results', reports[0])], { encoding: 'utf8' });
-    expect(v.stderr).toMatch(/validates/);
-    expect(readFileSync(path.join(s.root, 'test-results', reports[0]), 'utf8')).toMatch(/<testcase[^>]*name="[^"]*q7/);
-  });
+    for (const f of reports) {
+      const v = spawnSync('xmllint', ['--noout', '--schema', xsd, path.join(s.root, 'test-results', f)], { encoding: 'utf8' });
+      expect(v.stderr, f).toMatch(/validates/);
+    }
+    expect(readFileSync(path.join(s.root, 'test-results', 'harness-A1.xml'), 'utf8')).toMatch(/<testcase[^>]*name="[^"]*q7[^>]*>\s*<failure/);
+    // A0's laptop checks (an SSH key, an upstream remote, the tools) are skipped, not failed.
+    const a0 = readFileSync(path.join(s.root, 'test-results', 'harness-A0.xml'), 'utf8');
+    for (const id of ['ssh-key', 'git-repo', 'aws-cli-installed', 'git-pushed']) {
+      expect(a0, id).toMatch(new RegExp(`<testcase[^>]*name="[^"]*${id}[^>]*>\\s*<skipped message="not checkable in CI`));
+    }
+    expect(a0).not.toMatch(/<failure/);
+  }, 60_000);
+
+  it('a fork with nothing open passes and writes no report', async () => {
+    const { studentRepo, harness } = await import('./helpers/student.js');
+    const s = await studentRepo();
+    const r = harness(s.root, ['ci', '--at', '2016-06-01 12:00']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ci: no assignment is open at 2016-06-01 12:00 EDT; not checked: A1 \(opens 2017-01-10 09:00 EST\)/);
+    const after = harness(s.root, ['ci', '--at', '2017-01-21 00:03']); // inside the 5-minute grace
+    expect(after.stdout).toMatch(/^ci: checking A1/);
+    const closed = harness(s.root, ['ci', '--at', '2017-01-21 00:05']);
+    expect(closed.stdout).toMatch(/^ci: no assignment is open .*A1 \(closed 2017-01-20 23:59 EST\)/);
+  }, 60_000);
 });
 
 describe('the grading pipeline, run for real', () => {
