@@ -226,6 +226,44 @@ through; give them again only to change them.`,
     examples: ['harness merge shard1/ shard2/ --out grades/A1'],
     load: async () => (await import('./grader.js')).mergeCommand,
   },
+  {
+    name: 'gradescope',
+    group: 'Instructors',
+    synopsis: 'gradescope A1 [--hidden FILE]',
+    summary: 'write autograder.zip for a Gradescope programming assignment',
+    description: `Writes autograder.zip: Gradescope's setup.sh (Node.js 20, git, python3, the harness's packages) and
+run_autograder (\`harness autograde\` on /autograder/submission), with this harness, course.yaml,
+the assignment's own files and, with --hidden, the hidden checks. Upload it as the assignment's
+autograder on Gradescope. Steps: docs/gradescope.md.`,
+    options: {
+      hidden: { type: 'string', arg: 'FILE', help: 'hidden checks to grade with (validated now; shipped inside the zip, which students never see)' },
+      out: { type: 'string', short: 'o', arg: 'FILE', help: 'where to write it (default autograder.zip)' },
+    },
+    examples: ['harness gradescope A1 --hidden ~/anly502-hidden/A1.yaml'],
+    exitCodes: '0 written · 2 could not (bad spec, bad hidden file, harness not built)',
+    load: async () => (await import('./gradescope.js')).gradescope,
+  },
+  {
+    name: 'autograde',
+    group: 'Instructors',
+    synopsis: 'autograde A1 --submission DIR --results FILE',
+    summary: 'grade one submission folder (Gradescope\'s) and write its results.json',
+    description: `Grades one submission as \`grade\` grades one upload of a Canvas download: the answer files (as
+uploaded, in a zip, or in a whole fork's assignments/<ASSIGNMENT>/) laid over the course's own
+files, with the checks the grader judges; the late policy applies to the submission time in
+--metadata (Gradescope's submission_metadata.json). Writes a Gradescope results.json, and prints
+the student's feedback. Gradescope's run_autograder runs it (\`harness gradescope\`).`,
+    options: {
+      submission: { type: 'string', arg: 'DIR', help: "the student's files (Gradescope: /autograder/submission)" },
+      results: { type: 'string', arg: 'FILE', help: 'where results.json goes (Gradescope: /autograder/results/results.json)' },
+      metadata: { type: 'string', arg: 'FILE', help: "Gradescope's submission_metadata.json: who submitted, when, and their due date" },
+      hidden: { type: 'string', arg: 'FILE', help: 'extra checks (spec format, under checks:) kept from students' },
+      'unsafe-no-sandbox': { type: 'boolean', help: "run student code even where it cannot be confined (each submission in a throwaway container, as Gradescope's)" },
+    },
+    examples: ['harness autograde A1 --submission /autograder/submission --results /autograder/results/results.json --metadata /autograder/submission_metadata.json'],
+    exitCodes: '0 results.json written · 2 not graded (a check could not run, bad input): no results.json, run it again',
+    load: async () => (await import('./autograde.js')).autograde,
+  },
 ];
 
 export const COMMANDS: Record<string, CommandDef> = Object.fromEntries(list.map((c) => [c.name, c]));

@@ -88,7 +88,7 @@ describe("the students' pipeline (the repository's bitbucket-pipelines.yml), run
     expect(r.status, r.stdout + r.stderr).toBe(1); // q7 fails, so the step fails
     expect(r.stdout).toMatch(/ci: checking A0, A1 at .*; not checked: A2 \(closed 2017-02-03 23:59 EST\)/);
     const commands = readFileSync(log, 'utf8').trim().split('\n');
-    expect(commands).toEqual(['npm ci --no-audit --no-fund --prefer-offline']);
+    expect(commands).toEqual(['npm ci --omit=dev --no-audit --no-fund --prefer-offline']);
     expect(existsSync(path.join(s.root, 'node_modules'))).toBe(false);
 
     const reports = ls(path.join(s.root, 'test-results')).filter((f) => f.endsWith('.xml')).sort();
