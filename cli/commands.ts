@@ -227,6 +227,30 @@ through; give them again only to change them.`,
     load: async () => (await import('./grader.js')).mergeCommand,
   },
   {
+    name: 'publish',
+    group: 'Instructors',
+    synopsis: 'publish A1 --canvas-url URL --course ID --assignment ID',
+    summary: 'post grades and each student\'s feedback (as a comment) to Canvas',
+    description: `Posts the grades of a finished \`grade\` (or \`merge\`) run, and each student's feedback as a
+submission comment, to a Canvas assignment through Canvas's REST API (its bulk grade update,
+50 students a request). The token is read from the environment, CANVAS_TOKEN, never from a flag.
+What was posted is recorded in DIR/.publish/: a re-run posts nothing already posted, a regrade
+only what changed. Excused students, grades changed by hand in Canvas (unless --overwrite) and
+students without work under --missing-work blank are left alone.`,
+    options: {
+      'canvas-url': { type: 'string', arg: 'URL', help: 'your Canvas site, e.g. https://canvas.university.edu' },
+      course: { type: 'string', arg: 'ID', help: "the course's Canvas id (in its address: /courses/ID)" },
+      assignment: { type: 'string', arg: 'ID', help: "the assignment's Canvas id (/courses/…/assignments/ID)" },
+      out: OUT,
+      'dry-run': { type: 'boolean', help: 'list what would be posted; post nothing' },
+      'missing-work': MISSING_WORK,
+      overwrite: { type: 'boolean', help: 'replace grades in Canvas that publish did not post (hand-entered ones)' },
+    },
+    examples: ['CANVAS_TOKEN=… harness publish A1 --canvas-url https://canvas.university.edu --course 1234 --assignment 98765 --dry-run'],
+    exitCodes: '0 posted (or nothing to post) · 2 could not (no token, Canvas refused, bad option)',
+    load: async () => (await import('./publish.js')).publish,
+  },
+  {
     name: 'gradescope',
     group: 'Instructors',
     synopsis: 'gradescope A1 [--hidden FILE]',
