@@ -38,7 +38,7 @@ export async function publish(positionals: string[], values: Record<string, unkn
     const a = await api.get<{ name?: string; points_possible?: number | null }>(`courses/${encodeURIComponent(course)}/assignments/${encodeURIComponent(assignment)}`);
     if (typeof a.points_possible === 'number' && a.points_possible !== batch.assignment.points)
       process.stderr.write(`publish: warning: Canvas's "${a.name}" is out of ${a.points_possible} points, ${batch.assignment.id} out of ${batch.assignment.points}\n`);
-    const subs = await api.list<import('../grader/publish.js').CanvasSubmission>(`courses/${encodeURIComponent(course)}/assignments/${encodeURIComponent(assignment)}/submissions`, { 'include[]': 'user' });
+    const subs = await api.list<import('../grader/publish.js').CanvasSubmission>(`courses/${encodeURIComponent(course)}/assignments/${encodeURIComponent(assignment)}/submissions`, { 'include[]': ['user', 'submission_comments'] });
     const file = ledgerFile(out, course, assignment);
     const ledger = readLedger(file, { canvas: api.origin, course, assignment });
     const actions = plan(batch.students, (s) => feedbackMd(batch, s), subs, ledger, { missing, overwrite: values.overwrite === true });

@@ -19,6 +19,8 @@ export interface CanvasSubmission {
   excused?: boolean | null;
   workflow_state?: string;
   user?: { id: number; name?: string; sis_user_id?: string | null; login_id?: string | null };
+  /** With include[]=submission_comments: a comment already there is never posted again. */
+  submission_comments?: { comment?: string | null }[] | null;
 }
 
 /** What an earlier publish posted for a student. */
@@ -96,7 +98,11 @@ export function plan(students: StudentResult[], feedback: (s: StudentResult) => 
       score = target;
     }
     const text = s.status === 'graded' || withoutWork(s) ? feedback(s) : undefined;
-    const comment = text !== undefined && rec?.comment !== sha(text) ? text : undefined;
+    // Posted before: by the record in the output folder, or because Canvas already shows it (a
+    // pipeline run's output folder does not outlive the run; Canvas's comments do).
+    const norm = (t: string) => t.replace(/\r\n/g, '\n').trim();
+    const shown = text !== undefined && (sub.submission_comments ?? []).some((c) => typeof c.comment === 'string' && norm(c.comment) === norm(text));
+    const comment = text !== undefined && rec?.comment !== sha(text) && !shown ? text : undefined;
     if (score === undefined && comment === undefined) return { ...base, userId: sub.user_id, what: `up to date (${target})` };
     const what = [score !== undefined ? `grade ${current} → ${score}` : `grade ${target} (already)`, comment !== undefined ? `comment (${Buffer.byteLength(comment)} bytes)` : ''].filter(Boolean).join(', ');
     return { ...base, userId: sub.user_id, ...(score !== undefined && { score }), ...(comment !== undefined && { comment }), what };

@@ -8,6 +8,7 @@ import { writeDerivedSync } from '../lib/util/atomic.js';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../lib/errors.js';
 import type { RosterEntry } from './types.js';
+import { isCanvasExport, isCanvasMetaRow, netidFromLogin } from './canvas-roster.js';
 
 type Field = Exclude<keyof RosterEntry, 'line' | 'extensionMinutes'> | 'extension';
 
@@ -59,6 +60,9 @@ export function parseRoster(text: string | Buffer, shown = 'roster.csv'): Roster
     const i = header.findIndex((h) => names.includes(h));
     if (i >= 0) col.set(field, i);
   }
+  // Canvas's gradebook export: the NetID is the SIS Login ID (grader/canvas-roster.ts).
+  const canvas = isCanvasExport(rows[0].record);
+  if (canvas && col.has('sisLoginId')) col.set('netid', col.get('sisLoginId')!);
   const missing = REQUIRED.filter((f) => !col.has(f));
   if (missing.length) {
     throw new UserError(
@@ -72,7 +76,8 @@ export function parseRoster(text: string | Buffer, shown = 'roster.csv'): Roster
     const line = info.lines;
     const get = (f: Field) => (col.has(f) ? (record[col.get(f)!] ?? '').trim() : '');
     if (record.every((v) => v.trim() === '')) continue;
-    const netid = get('netid');
+    if (canvas && isCanvasMetaRow(record, col.get('name') ?? 0, col.get('canvasId') ?? 1)) continue;
+    const netid = canvas ? netidFromLogin(get('netid')) : get('netid');
     const where = `${shown}:${line}`;
     if (!netid) {
       problems.push(`${where}: the NetID is empty`);
@@ -85,6 +90,7 @@ export function parseRoster(text: string | Buffer, shown = 'roster.csv'): Roster
     const ext = parseExtension(get('extension'));
     if (ext === undefined) problems.push(`${where}: extension ${JSON.stringify(get('extension'))} is not a duration; write minutes (90) or 36h, 2d, 1d12h`);
     const e: RosterEntry = { netid, name: get('name') || netid, extensionMinutes: ext ?? 0, line };
+    if (canvas && !get('email') && get('sisLoginId').includes('@')) e.email = get('sisLoginId');
     for (const f of ['email', 'repo', 'canvasId', 'sisUserId', 'sisLoginId', 'section'] as const) {
       const v = get(f);
       if (v) e[f] = v;

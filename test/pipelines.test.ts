@@ -121,11 +121,12 @@ describe("the students' pipeline (the repository's bitbucket-pipelines.yml), run
 });
 
 describe('the grading pipeline, run for real', () => {
-  it('collect, four parallel shards and merge give the same grades as one run', async () => {
-    const { spawnSync } = await import('node:child_process');
+  it('collect, four parallel shards, merge and publish give the grades of one run, canvas.csv byte for byte, and post them once', async () => {
+    const { spawn, spawnSync } = await import('node:child_process');
     const { mkdirSync, writeFileSync } = await import('node:fs');
     const { tempDir } = await import('./helpers/fixture.js');
     const { writeForks } = await import('../scripts/lib/synth-forks.mjs');
+    const { FakeCanvas } = await import('./helpers/canvas-server.js');
     const dir = await tempDir({}, 'harness-gradingrepo-');
     // A grading repository: the course files, the harness entry point, a roster and hidden checks.
     // Tests never leave this machine: A1 without its internet checks (grading them --offline would
@@ -137,24 +138,58 @@ describe('the grading pipeline, run for real', () => {
     writeFileSync(path.join(dir, 'roster.csv'), await writeForks(path.join(dir, 'forks'), 12));
     mkdirSync(path.join(dir, 'hidden'));
     writeFileSync(path.join(dir, 'hidden', 'A1.yaml'), 'checks:\n  - { id: h-q6-count, kind: file.lines, file: q6-malfunctions.txt, count: { min: 3 }, points: 1, dependsOn: [q6-text] }\n');
-
-    const doc = parse(readFileSync(path.join(repo, 'templates/bitbucket-pipelines.grading.yml'), 'utf8'));
-    const steps: { name: string; script: string[] }[] = [];
-    for (const item of doc.pipelines.custom.deadline) {
-      if (item.step) steps.push(item.step);
-      if (item.parallel) for (const p of item.parallel.steps) steps.push(p.step);
+    const token = 'pipeline-secret-token';
+    const canvas = await new FakeCanvas({
+      token, course: '77', assignment: { id: 98765, name: 'Getting started with AWS', points_possible: 19 },
+      students: Array.from({ length: 12 }, (_, i) => ({ id: 500 + i, name: `Student ${i}`, login_id: `s${String(i + 1).padStart(4, '0')}` })),
+    }).start();
+    try {
+      const doc = parse(readFileSync(path.join(repo, 'templates/bitbucket-pipelines.grading.yml'), 'utf8'));
+      const steps: { name: string; script: string[]; trigger?: string }[] = [];
+      for (const item of doc.pipelines.custom.grade) {
+        if (item.step) steps.push(item.step);
+        if (item.parallel) for (const p of item.parallel.steps) steps.push(p.step);
+      }
+      expect(steps.at(-1)!.trigger).toBe('manual'); // nothing is posted before someone has looked
+      // The pipeline's variables, and the repository variables the set-up page names.
+      const env = {
+        ...process.env, ASSIGNMENT: 'A1', CANVAS_ASSIGNMENT_ID: '98765', MISSING_WORK: 'blank', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null', CI: 'true',
+        CANVAS_URL: canvas.url, CANVAS_COURSE_ID: '77', CANVAS_TOKEN: token,
+      };
+      // Run without blocking: the local Canvas answers from this process.
+      const run = (script: string) =>
+        new Promise<{ status: number | null; out: string }>((resolve) => {
+          const c = spawn('bash', ['-euc', script], { cwd: dir, env });
+          let out = '';
+          c.stdout.on('data', (d) => (out += d));
+          c.stderr.on('data', (d) => (out += d));
+          c.on('close', (status) => resolve({ status, out }));
+        });
+      const outputs: string[] = [];
+      for (const step of steps) {
+        const r = await run(step.script.filter((l) => !l.startsWith('npm ci')).join('\n'));
+        expect(r.status, `${step.name}: ${r.out}`).toBe(0);
+        outputs.push(r.out);
+      }
+      expect(outputs.at(-2)).toMatch(/publish: dry run: would post 12 grades and 12 comments/);
+      const merged = (f: string) => readFileSync(path.join(dir, 'grades/A1', f), 'utf8');
+      const one = spawnSync('bash', ['-euc', 'node bin/harness.mjs collect A1 --roster roster.csv --out single && node bin/harness.mjs grade A1 --roster roster.csv --out single --hidden hidden/A1.yaml --canvas-id 98765'], { cwd: dir, encoding: 'utf8', env });
+      expect(one.status, one.stderr).toBe(0);
+      expect(merged('grades.csv')).toBe(readFileSync(path.join(dir, 'single/grades.csv'), 'utf8'));
+      expect(merged('canvas.csv')).toBe(readFileSync(path.join(dir, 'single/canvas.csv'), 'utf8'));
+      expect(merged('canvas.csv').split('\r\n')[0]).toMatch(/,Getting started with AWS \(98765\)$/);
+      expect(merged('grades.csv').split('\n').filter(Boolean)).toHaveLength(13); // header + 12 students
+      expect(merged('grades.csv')).toContain('h-q6-count');
+      // Published: every student's grade, once.
+      expect(canvas.problems).toEqual([]);
+      expect(canvas.opts.students.every((s) => typeof s.score === 'number')).toBe(true);
+      const posts = canvas.requests.filter((q) => q.method === 'POST').length;
+      const again = await run(steps.at(-1)!.script.filter((l) => !l.startsWith('npm ci')).join('\n'));
+      expect(again.status, again.out).toBe(0);
+      expect(canvas.requests.filter((q) => q.method === 'POST').length).toBe(posts);
+      for (const o of [...outputs, again.out]) expect(o).not.toContain(token);
+    } finally {
+      await canvas.stop();
     }
-    const env = { ...process.env, ASSIGNMENT: 'A1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null', CI: 'true' };
-    for (const step of steps) {
-      const script = step.script.filter((l) => !l.startsWith('npm ci'));
-      const r = spawnSync('bash', ['-euc', script.join('\n')], { cwd: dir, encoding: 'utf8', env });
-      expect(r.status, `${step.name}: ${r.stderr}`).toBe(0);
-    }
-    const merged = readFileSync(path.join(dir, 'grades/A1/grades.csv'), 'utf8');
-    const one = spawnSync('bash', ['-euc', 'node bin/harness.mjs collect A1 --roster roster.csv --out single && node bin/harness.mjs grade A1 --roster roster.csv --out single --hidden hidden/A1.yaml'], { cwd: dir, encoding: 'utf8', env });
-    expect(one.status, one.stderr).toBe(0);
-    expect(merged).toBe(readFileSync(path.join(dir, 'single/grades.csv'), 'utf8'));
-    expect(merged.split('\n').filter(Boolean)).toHaveLength(13); // header + 12 students
-    expect(merged).toContain('h-q6-count');
-  }, 120_000);
+  }, 180_000);
 });

@@ -77,7 +77,7 @@ describe('harness publish', () => {
     expect(canvas.requests.every((q) => q.authorized && q.status === 200)).toBe(true);
     const pages = canvas.requests.filter((q) => q.path.endsWith('/submissions'));
     expect(pages.map((q) => new URLSearchParams(q.query).get('page'))).toEqual([null, '2', '3']);
-    expect(new URLSearchParams(pages[0].query).getAll('include[]')).toEqual(['user']);
+    expect(new URLSearchParams(pages[0].query).getAll('include[]')).toEqual(['user', 'submission_comments']);
     // 118 students in bulk requests of at most 50: three jobs, each polled until it completed.
     expect(posts().map((p) => new URLSearchParams(p.body).getAll('grade_data[1000][posted_grade]').length + 0)).toHaveLength(3);
     for (const p of posts()) for (const k of new URLSearchParams(p.body).keys()) expect(k).toMatch(/^grade_data\[\d+\]\[(posted_grade|text_comment)\]$/);
@@ -97,6 +97,14 @@ describe('harness publish', () => {
     expect(canvas.requests.slice(before).filter((q) => q.method === 'POST')).toEqual([]);
     expect(again.stdout).toMatch(/^s0000 +up to date \(10\)$/m);
     expect(again.stdout).toMatch(/posted 0 grades and 0 comments/);
+    expect(canvas.comments.get(1000)).toHaveLength(1);
+
+    // A new pipeline run has no record of the last one: Canvas's own comments keep it from posting twice.
+    const { rm } = await import('node:fs/promises');
+    await rm(path.join(out, '.publish'), { recursive: true });
+    const fresh = await publish(out);
+    expect(fresh.status, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toMatch(/posted 0 grades and 0 comments/);
     expect(canvas.comments.get(1000)).toHaveLength(1);
   }, 60_000);
 

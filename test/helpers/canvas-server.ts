@@ -122,8 +122,9 @@ export class FakeCanvas {
     const page = Number(u.searchParams.get('page') ?? 1);
     const all = this.opts.students;
     const last = Math.max(1, Math.ceil(all.length / per));
-    const withUser = u.searchParams.getAll('include[]').includes('user');
-    const items = all.slice((page - 1) * per, page * per).map((s) => this.submission(s, withUser));
+    const include = u.searchParams.getAll('include[]');
+    for (const i of include) if (!['user', 'submission_comments', 'assignment', 'rubric_assessment', 'visibility'].includes(i)) this.problems.push(`submissions list: include[]=${i} is not documented`);
+    const items = all.slice((page - 1) * per, page * per).map((s) => this.submission(s, include.includes('user'), include.includes('submission_comments')));
     const link = (p: number, rel: string) => {
       const l = new URL(u.toString());
       l.searchParams.set('page', String(p));
@@ -134,14 +135,14 @@ export class FakeCanvas {
     send(200, items, { Link: links.join(',') });
   }
 
-  private submission(s: FakeStudent, withUser: boolean) {
+  private submission(s: FakeStudent, withUser: boolean, withComments: boolean) {
     const score = s.score ?? null;
     return {
       id: 5000 + s.id, assignment_id: this.opts.assignment.id, user_id: s.id, attempt: null, body: null,
       grade: score === null ? null : String(score), score, grade_matches_current_submission: true,
       submission_type: null, submitted_at: null, graded_at: score === null ? null : '2017-01-25T10:00:00Z',
       excused: s.excused ?? false, missing: false, late: false, workflow_state: score === null ? 'unsubmitted' : 'graded',
-      submission_comments: withUser ? undefined : undefined,
+      ...(withComments && { submission_comments: (this.comments.get(s.id) ?? []).map((c) => ({ ...c, author_name: 'Instructor', edited_at: null })) }),
       ...(withUser && { user: { id: s.id, name: s.name, sortable_name: s.name, short_name: s.name, sis_user_id: s.sis_user_id ?? null, login_id: s.login_id } }),
     };
   }
