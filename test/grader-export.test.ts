@@ -223,8 +223,11 @@ describe('report.html', () => {
     const lw = batch.students.find((s) => s.netid === 'lw641')!;
     lw.leak = 'AKIA…MPLE';
     batch.students.push(student('aa000', 'Inge Complete', { status: 'incomplete', reason: '1 check could not run: q2 (a time limit passed); grade again to retry them', results: [check('q1', 'skip', 0, 3, { reason: 'not judged' })] }));
-    // q1 skipped for every graded student: "skipped for N", not "0% failed".
-    for (const s of batch.students) if (s.status === 'graded') s.results[0] = check('q1', 'skip', 0, 3, { reason: 'optional file not handed in' });
+    // q1 skipped for one graded student: "skipped for 1" beside its rate. A check skipped for every
+    // graded student (the grader cannot judge it) is named below the table, not "0% failed".
+    batch.students.find((s) => s.netid === 'zz999')!.results[0] = check('q1', 'skip', 0, 3, { reason: 'optional file not handed in' });
+    batch.assignment.checks!.push({ id: 'acct', title: 'Your AWS account', maxPoints: 0 });
+    for (const s of batch.students) if (s.status === 'graded') s.results.push(check('acct', 'skip', 0, 0, { reason: 'not judged by the grader', notJudged: true }));
     const out = await tempDir();
     await writeOutputs(batch, out);
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
@@ -235,8 +238,10 @@ describe('report.html', () => {
     expect(top).toContain('id="incomplete"');
     expect(top).toContain('aa000');
     const q1 = html.match(/<tr><td>q1<\/td>.*?<\/tr>/)![0];
-    expect(q1).toContain('not judged');
-    expect(q1).toContain('skipped for 2');
+    expect(q1).toContain('0/1');
+    expect(q1).toContain('skipped for 1');
+    expect(html).not.toMatch(/<tr><td>acct</);
+    expect(html).toMatch(/Skipped for every graded student \(1\): <code>acct<\/code>/);
     const rows = html.match(/<h2 id="students">.*?<\/table>/s)![0];
     expect([...rows.matchAll(/<tr><td>(\w+)/g)].map((m) => m[1])[0]).toBe('aa000');
   });
@@ -360,10 +365,18 @@ describe('feedback as a student reads it', () => {
     expect(md).toContain("**Fix first:** Title of q5 (3 points): Delete the blank lines: `sed -i '/^$/d' q5.txt`");
     expect(md).toContain('**Deactivate this key now:** `AKIA…MPLE`');
     // 15:30 UTC on 22 January is 10:30 in New York (EST).
-    expect(md).toContain('Graded commit `cccccccccccc`, made 2017-01-22 10:30 EST: your later commit scored more, even after its late penalty.');
+    expect(md).toContain('Graded commit `cccccccccccc`, made 2017-01-22 10:30 EST: it is your latest commit, graded with its late penalty because that scores more.');
     expect(md).toContain('Your later commit `cccccccccccc` (2017-01-22 10:30 EST) scored 10 before its 30% late penalty, 7 after; your on-time commit `dddddddddddd` (2017-01-20 15:00 EST) scored 5.');
     expect(md).toContain('Late by 2 days 4 hours');
     expect(md).not.toMatch(/minutes/);
+  });
+
+  it('counts the points a failure blocks (checks skipped behind it) when choosing what to fix first', () => {
+    const s = leaky();
+    s.results.push(check('q3-text', 'skip', 0, 3, { kind: 'file.text', reason: 'needs "q3.txt is there" (q3-present), which did not pass' }));
+    const b = batchOf(s);
+    b.assignment.checks!.push({ id: 'q3-text', title: 'q3.txt is text', maxPoints: 3 });
+    expect(feedbackMd(b, s)).toContain('**Fix first:** Title of q3-present (4 points): Create q3.txt');
   });
 
   it('writes no HTML entities, puts commands in code spans, and hints only at files that exist', () => {

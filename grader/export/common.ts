@@ -171,7 +171,7 @@ export function statusExplanation(s: StudentResult, esc: (t: string) => string =
 export const CHOICE_WHY: Record<string, string> = {
   collected: 'it was your last commit at or before the deadline (collected at the deadline)',
   'date-based': 'it was your last commit at or before the deadline',
-  later: 'your later commit scored more, even after its late penalty',
+  later: 'it is your latest commit, graded with its late penalty because that scores more',
   zip: 'it is the zip you uploaded',
 };
 

@@ -100,13 +100,22 @@ function selfReportedSection(s: StudentResult): string[] {
   return out;
 }
 
+/**
+ * Points a failure costs: its own, and those of the checks skipped because it did not pass (a
+ * skip carries the id of the check at its root: `needs "…" (q3-present), which did not pass`).
+ */
+function cost(c: ExportCheck, r: CheckResult, s: StudentResult): number {
+  const behind = s.results.filter((x) => x.status === 'skip' && x.id !== r.id && x.reason?.includes(`(${r.id})`));
+  return c.maxPoints - r.points + behind.reduce((n, x) => n + x.maxPoints, 0);
+}
+
 /** The failure that costs the most points (a visible one before a hidden one; spec order on ties). */
-function fixFirst(pairs: (readonly [ExportCheck, CheckResult | undefined])[]): readonly [ExportCheck, CheckResult] | undefined {
-  let best: readonly [ExportCheck, CheckResult] | undefined;
-  const lost = (c: ExportCheck, r: CheckResult) => c.maxPoints - r.points;
+function fixFirst(pairs: (readonly [ExportCheck, CheckResult | undefined])[], s: StudentResult): readonly [ExportCheck, CheckResult, number] | undefined {
+  let best: readonly [ExportCheck, CheckResult, number] | undefined;
   for (const [c, r] of pairs) {
     if (!r || (r.status !== 'fail' && r.status !== 'error')) continue;
-    if (!best || (best[0].hidden && !c.hidden) || (!!best[0].hidden === !!c.hidden && lost(c, r) > lost(best[0], best[1]))) best = [c, r];
+    const lost = cost(c, r, s);
+    if (!best || (best[0].hidden && !c.hidden) || (!!best[0].hidden === !!c.hidden && lost > best[2])) best = [c, r, lost];
   }
   return best;
 }
@@ -143,12 +152,12 @@ export function feedbackMd(batch: BatchResult, s: StudentResult): string {
   // What a student looks for first: the score, then the one thing that costs the most.
   if (s.status === 'graded') {
     out.push(`**Score: ${fmtNum(round2(s.total))}/${fmtNum(a.points)}**${s.late?.late ? ` (after a ${fmtNum(round2(s.late.penaltyPercent))}% late penalty)` : ''}`, '');
-    const first = fixFirst(pairs);
+    const first = fixFirst(pairs, s);
     if (first) {
-      const [c, r] = first;
-      const lost = fmtNum(round2(c.maxPoints - r.points));
+      const [c, r, cost] = first;
+      const lost = cost > 0 ? ` (${fmtNum(round2(cost))} point${cost === 1 ? '' : 's'})` : '';
       const hint = c.hidden ? undefined : hintFor(r, missing);
-      const what = c.hidden ? `${hiddenTitle(c)} (${lost} points)` : `${prose(r.title)} (${lost} points)${hint ? `: ${prose(hint)}` : ''}`;
+      const what = c.hidden ? `${hiddenTitle(c)}${lost}` : `${prose(r.title)}${lost}${hint ? `: ${prose(hint)}` : ''}`;
       out.push(`**Fix first:** ${what}`, '');
     } else out.push('Every check passed.', '');
   }
@@ -164,7 +173,12 @@ export function feedbackMd(batch: BatchResult, s: StudentResult): string {
       out.push(`## What to fix (${bad.length})`, '');
       for (const [c, r] of bad) out.push(...failed(c, r!, missing));
     }
-    if (rest.length) out.push('## The other checks', '', ...rest.map(([c, r]) => other(c, r)), '');
+    // Checks the grader does not judge (the student's own computer or AWS account) in one line.
+    const judged = rest.filter(([, r]) => !r?.notJudged);
+    const unjudged = rest.filter(([, r]) => r?.notJudged);
+    const lines = judged.map(([c, r]) => other(c, r));
+    if (unjudged.length) lines.push(`- Not judged by the grader (${unjudged.length}; your own \`npm run check\` judges them): ${unjudged.map(([c, r]) => (c.hidden ? hiddenTitle(c) : prose(r?.title ?? c.title))).join('; ')}`);
+    if (lines.length) out.push('## The other checks', '', ...lines, '');
   }
 
   out.push(...selfReportedSection(s));

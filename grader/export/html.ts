@@ -17,8 +17,10 @@ export function esc(s: string): string {
 }
 
 // Sorts a table.sortable by the column whose header button was pressed: by each cell's data-v
-// (numbers) when it has one, else by its text; pressing again reverses.
-const SORT_SCRIPT = `for(const b of document.querySelectorAll('table.sortable th button'))b.addEventListener('click',()=>{const th=b.parentNode,row=th.parentNode,i=[...row.children].indexOf(th),body=th.closest('table').tBodies[0],dir=th.getAttribute('aria-sort')==='ascending'?-1:1;for(const c of row.children)c.removeAttribute('aria-sort');th.setAttribute('aria-sort',dir>0?'ascending':'descending');const key=r=>{const c=r.children[i];return c.dataset.v!==undefined?Number(c.dataset.v):c.textContent.toLowerCase()};const rows=[...body.rows].map((r,n)=>[key(r),n,r]);rows.sort((x,y)=>(x[0]<y[0]?-1:x[0]>y[0]?1:x[1]-y[1])*dir);for(const r of rows)body.appendChild(r[2])});`;
+// (numbers) when it has one, else by its text; pressing again reverses. It marks the body when it
+// has run, so the headers look clickable only where they are (and a browser test can tell the CSP
+// let it run).
+const SORT_SCRIPT = `for(const b of document.querySelectorAll('table.sortable th button'))b.addEventListener('click',()=>{const th=b.parentNode,row=th.parentNode,i=[...row.children].indexOf(th),body=th.closest('table').tBodies[0],dir=th.getAttribute('aria-sort')==='ascending'?-1:1;for(const c of row.children)c.removeAttribute('aria-sort');th.setAttribute('aria-sort',dir>0?'ascending':'descending');const key=r=>{const c=r.children[i];return c.dataset.v!==undefined?Number(c.dataset.v):c.textContent.toLowerCase()};const rows=[...body.rows].map((r,n)=>[key(r),n,r]);rows.sort((x,y)=>(x[0]<y[0]?-1:x[0]>y[0]?1:x[1]-y[1])*dir);for(const r of rows)body.appendChild(r[2])});document.body.dataset.sortable='ready';`;
 export const SCRIPT_HASH = `sha256-${createHash('sha256').update(SORT_SCRIPT).digest('base64')}`;
 
 const pct = (n: number) => `${fmtNum(round2(n * 100))}%`;
@@ -27,13 +29,15 @@ interface Cell {
   html: string;
   /** A number to sort by (data-v); cells without one sort by their text. */
   v?: number;
+  /** Prose that may wrap (other cells keep to one line). */
+  wrap?: boolean;
 }
 type Row = (string | Cell)[];
 
 function table(head: string[], rows: Row[], opts: { sortable?: boolean; id?: string } = {}): string {
   if (!rows.length) return '<p class="none">None.</p>';
   const th = head.map((h) => `<th scope="col">${opts.sortable ? `<button type="button">${esc(h)}</button>` : esc(h)}</th>`).join('');
-  const td = (c: string | Cell) => (typeof c === 'string' ? `<td>${c}</td>` : `<td${c.v !== undefined ? ` data-v="${round2(c.v)}"` : ''}>${c.html}</td>`);
+  const td = (c: string | Cell) => (typeof c === 'string' ? `<td>${c}</td>` : `<td${c.v !== undefined ? ` data-v="${round2(c.v)}"` : ''}${c.wrap ? ' class="wrap"' : ''}>${c.html}</td>`);
   const attrs = `${opts.id ? ` id="${opts.id}"` : ''}${opts.sortable ? ' class="sortable"' : ''}`;
   return `<table${attrs}><thead><tr>${th}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(td).join('')}</tr>`).join('')}</tbody></table>`;
 }
@@ -61,7 +65,7 @@ function reasons(results: CheckResult[]): string {
   return [...n].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([c, k]) => `${k} × <code>${esc(c)}</code>`).join('<br>');
 }
 
-function checkRows(checks: ExportCheck[], graded: StudentResult[]): Row[] {
+function checkRates(checks: ExportCheck[], graded: StudentResult[]) {
   const rates = checks.map((c, i) => {
     const rs = graded.map((s) => resultFor(s, c.id)).filter((r): r is CheckResult => !!r);
     const skipped = rs.filter((r) => r.status === 'skip').length;
@@ -69,37 +73,48 @@ function checkRows(checks: ExportCheck[], graded: StudentResult[]): Row[] {
     const n = graded.filter((s) => missed(resultFor(s, c.id))).length;
     return { c, i, n, skipped, judged, rate: judged ? n / judged : -1, rs };
   });
-  rates.sort((x, y) => y.rate - x.rate || x.i - y.i);
-  return rates.map(({ c, n, skipped, judged, rate, rs }) => [
+  return rates.sort((x, y) => y.rate - x.rate || x.i - y.i);
+}
+
+/** The checks table, and a line for the checks no graded student had judged (the student's own computer or account). */
+function checksPart(checks: ExportCheck[], graded: StudentResult[]): string {
+  const rates = checkRates(checks, graded);
+  const judged = graded.length ? rates.filter((r) => r.judged > 0) : rates;
+  const never = graded.length ? rates.filter((r) => r.judged === 0) : [];
+  const rows: Row[] = judged.map(({ c, n, skipped, judged: j, rate, rs }) => [
     esc(c.id) + (c.hidden ? ' <span class="tag">hidden</span>' : ''),
-    esc(c.title),
-    { html: `${n}/${judged}`, v: n },
+    { html: esc(c.title), wrap: true },
+    { html: `${n}/${j}`, v: n },
     rate < 0 ? { html: '<span class="none">not judged</span>', v: -1 } : { html: `<span class="bar"><span style="width:${round2(rate * 100)}%"></span></span> ${pct(rate)}`, v: rate },
     { html: skipped ? `skipped for ${skipped}` : '', v: skipped },
     c.hidden ? '' : reasons(rs),
   ]);
+  const tail = never.length
+    ? `<p class="none">Skipped for every graded student (${never.length}): ${never.map(({ c }) => `<code>${esc(c.id)}</code>`).join(', ')}. The grader does not judge these (a student's own computer or AWS account, or a file nobody handed in); the students' own <code>npm run check</code> does.</p>`
+    : '';
+  return table(['Check', 'Title', 'Failed', 'Rate', 'Skipped', 'Reasons'], rows, { sortable: true, id: 'checks-table' }) + tail;
 }
 
 /** Incomplete students first (they need a re-run), then the others not graded, then by NetID. */
 const ORDER: Record<string, number> = { incomplete: 0, error: 1, 'timed out': 1, 'clone failed': 1, 'missing fork': 2, 'no upload': 2, graded: 3 };
 const byAttention = (a: StudentResult, b: StudentResult) => (ORDER[a.status] ?? 1) - (ORDER[b.status] ?? 1) || (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0);
 
+/** A student's row; the section is the table's (one table per section when there are sections). */
 function studentRow(s: StudentResult, checks: ExportCheck[]): Row {
   const failedIds = checks.filter((c) => missed(resultFor(s, c.id))).map((c) => (c.hidden ? `hidden ${c.hiddenNo}` : c.id));
   const days = s.late?.late ? s.late.minutesLate / 1440 : 0;
   return [
     esc(s.netid) + (s.leak ? ' <span class="tag leak">key leaked</span>' : ''),
     esc(s.name),
-    esc(s.section ?? ''),
     `<span class="st st-${s.status.replace(/\s/g, '-')}">${esc(statusText(s))}</span>`,
     s.status === 'graded' ? { html: fmtNum(round2(s.total)), v: s.total } : { html: '', v: -1 },
     s.late?.late ? { html: `${esc(lateText(s.late.minutesLate))} <span class="none">(−${fmtNum(round2(s.late.penaltyPercent))}%)</span>`, v: days } : { html: '', v: 0 },
-    s.status === 'graded' ? esc(failedIds.join(', ')) : esc(s.reason ?? ''),
+    { html: s.status === 'graded' ? esc(failedIds.join(', ')) : esc(s.reason ?? ''), wrap: true },
     s.commit && s.choice !== 'zip' ? `<code>${esc(s.commit.slice(0, 10))}</code>` : s.choice === 'zip' ? 'zip' : '',
   ];
 }
 
-const STUDENT_HEAD = ['NetID', 'Name', 'Section', 'Status', 'Total', 'Late', 'Failed checks / why', 'Commit'];
+const STUDENT_HEAD = ['NetID', 'Name', 'Status', 'Total', 'Late', 'Failed checks / why', 'Commit'];
 
 function sectionsPart(students: StudentResult[], checks: ExportCheck[]): string {
   const names = [...new Set(students.map((s) => s.section ?? ''))].sort();
@@ -156,7 +171,7 @@ export function reportHtml(batch: BatchResult): string {
     { html: `${fmtNum(round2(s.late!.penaltyPercent))}%`, v: s.late!.penaltyPercent }, { html: fmtNum(round2(s.total)), v: s.total },
   ]);
   const broken = students.filter((s) => s.status !== 'graded').sort(byAttention);
-  const brokenRows: Row[] = broken.map((s) => [esc(s.netid), esc(s.name), esc(statusText(s)), esc(s.reason ?? '')]);
+  const brokenRows: Row[] = broken.map((s) => [esc(s.netid), esc(s.name), esc(statusText(s)), { html: esc(s.reason ?? ''), wrap: true }]);
 
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -165,8 +180,10 @@ export function reportHtml(batch: BatchResult): string {
 <title>${esc(a.id)} · ${esc(a.title)}: grading report</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;max-width:72em;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#f2f2f2}th button{font:inherit;font-weight:bold;background:none;border:0;padding:0;cursor:pointer}
+table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top;white-space:nowrap}
+td.wrap{white-space:normal;min-width:14em}
+th{background:#f2f2f2}th button{font:inherit;font-weight:bold;background:none;border:0;padding:0;color:inherit}
+body[data-sortable] th button{cursor:pointer;text-decoration:underline dotted}
 th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] button::after{content:" ▼"}
 .bar{display:inline-block;width:8em;height:.8em;background:#eee;vertical-align:middle}
 .bar span{display:block;height:100%;background:#c0392b}.tag{font-size:80%;background:#555;color:#fff;padding:0 .3em;border-radius:3px}
@@ -185,7 +202,7 @@ ${callouts(students)}
 ${histogramSvg(histogram(graded.map((s) => s.total), a.points), a.points)}
 <h2 id="checks">Checks, most failed first</h2>
 <p>Failed: graded students whose check failed or could not run, out of those for whom it was judged (a check is skipped when what it needs was not there, or it cannot be judged in this mode).</p>
-${table(['Check', 'Title', 'Failed', 'Rate', 'Skipped', 'Reasons'], checkRows(checks, graded), { sortable: true, id: 'checks-table' })}
+${checksPart(checks, graded)}
 <h2 id="late">Late submissions (${late.length})</h2>
 ${late.length ? lateSvg(lateDays(late.map((s) => s.late!.minutesLate))) : ''}
 ${table(['NetID', 'Name', 'Late by', 'Penalty', 'Total'], lateRows, { sortable: true, id: 'late-table' })}
