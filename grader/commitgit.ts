@@ -112,6 +112,10 @@ export class CommitGit implements GitView {
     }
   }
 
+  async normalizesEol(): Promise<boolean> {
+    return false; // a commit's bytes are what is graded
+  }
+
   async commitOf(id: string): Promise<string | undefined> {
     return this.seenIn.get(id)?.slice(0, 7);
   }

@@ -90,7 +90,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   const started = new Map<string, Promise<CheckResult>>();
   const mode = opts.mode ?? 'check';
   const grading = mode === 'fork' || mode === 'zip';
-  const git = opts.git ?? (mode === 'zip' ? undefined : new CloneGit(spec.dir));
+  const git = opts.git ?? (mode === 'zip' ? undefined : new CloneGit(spec.dir, [...spec.files.required, ...spec.files.optional]));
   const runOpts = { ...opts, files, python, git };
   const kinds = opts.kinds ?? registry;
 

@@ -178,13 +178,23 @@ export interface GitView {
   history(signal?: AbortSignal): AsyncIterable<HistoryBlob>;
   /** A commit (short name) whose files held content `id`, for messages about a hit in the history. */
   commitOf(id: string, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * Whether committing `file` (relative to the assignment folder) turns its Windows line endings
+   * into LF (the repository's .gitattributes, or core.autocrlf): then CRLF in the working copy is
+   * not what gets handed in. Always false for a commit, whose bytes are final.
+   */
+  normalizesEol(file: string, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** GitView over the clone that holds `dir`, asking git processes; each fact is asked once per instance. */
 export class CloneGit implements GitView {
   private facts = new Map<string, Promise<unknown>>();
 
-  constructor(readonly dir: string) {}
+  /** `files`: the assignment's own files, whose attributes are asked in one process when first needed. */
+  constructor(
+    readonly dir: string,
+    private readonly files: string[] = [],
+  ) {}
 
   private once<T>(key: string, make: () => Promise<T>): Promise<T> {
     let p = this.facts.get(key) as Promise<T> | undefined;
@@ -302,6 +312,35 @@ export class CloneGit implements GitView {
     if (!info.ok) return undefined;
     const out = await runGit(info.root, ['log', '--format=%h', '--reverse', `--find-object=${id}`, 'HEAD', '--remotes', '--'], { signal });
     return out.code === 0 ? out.stdout.split('\n').find(Boolean) : undefined;
+  }
+
+  async normalizesEol(file: string, signal?: AbortSignal): Promise<boolean> {
+    const known = await this.once('eol', () => this.eolOf(this.files, signal));
+    if (known.has(file)) return known.get(file)!;
+    return (await this.eolOf([file], signal)).get(file) ?? false;
+  }
+
+  private async eolOf(files: string[], signal?: AbortSignal): Promise<Map<string, boolean>> {
+    const out = new Map<string, boolean>();
+    const asks = files.filter((f) => f && !f.startsWith('-'));
+    if (!asks.length || !(await this.repo(signal)).ok) return out;
+    const [attrs, cfg] = await Promise.all([
+      runGit(this.dir, ['check-attr', '-z', 'text', 'eol', '--', ...asks], { signal }),
+      runGit(this.dir, ['config', '--get', 'core.autocrlf'], { signal }),
+    ]);
+    const autocrlf = /^(true|input)$/i.test(cfg.stdout.trim());
+    const text = new Map<string, string>();
+    const eol = new Map<string, string>();
+    const f = attrs.stdout.split('\0');
+    for (let i = 0; i + 2 < f.length; i += 3) (f[i + 1] === 'text' ? text : eol).set(f[i], f[i + 2]);
+    for (const file of asks) {
+      const t = text.get(file) ?? 'unspecified';
+      const e = eol.get(file) ?? 'unspecified';
+      // git turns CRLF into LF on commit for a file marked text (or auto, or given an eol, which
+      // implies text), and with core.autocrlf true or input for one not marked -text.
+      out.set(file, t === 'unset' ? false : t === 'set' || t === 'auto' || e === 'lf' || e === 'crlf' || autocrlf);
+    }
+    return out;
   }
 
   private async root(signal?: AbortSignal): Promise<string> {
