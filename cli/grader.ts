@@ -241,7 +241,8 @@ export async function mergeCommand(positionals: string[], values: Record<string,
  */
 async function writeAll(batch: BatchResult, out: string, values: Record<string, unknown>, writer?: OutputWriter): Promise<void> {
   // Compact: it is read by programs, and a re-run builds and compares it in full.
-  const text = JSON.stringify({ ...batch, exportOptions: exportOptions(values) }) + '\n';
+  // The build that made it: a different build rewrites every output (scripts/lib/build-id.mjs).
+  const text = JSON.stringify({ harness: `${VERSION}+${BUILD}`, ...batch, exportOptions: exportOptions(values) }) + '\n';
   const file = path.join(out, 'batch.json');
   const same = statSync(file, { throwIfNoEntry: false })?.size === Buffer.byteLength(text) && (await readFile(file, 'utf8').catch(() => undefined)) === text;
   if (same) return;

@@ -161,7 +161,7 @@ class Grading {
     const store = new ObjectStore(mirror);
     const log = await openLog(mirror, led?.tip || led?.commit || branch, store, this.cache.commits);
     if ('error' in log) {
-      return done({ ...base, status: 'error', reason: led ? `the collected commit ${(led.tip || led.commit).slice(0, 12)} is not in the fork: ${log.error}` : `${log.error}${damaged(entry)}` });
+      return done({ ...base, status: 'error', reason: `${led ? `the collected commit ${(led.tip || led.commit).slice(0, 12)} cannot be read: ` : ''}${log.error}${damaged(entry)}` });
     }
     // The deadline is a rule, not a moment: the last commit at or before it (plus the student's
     // extension and the course's grace), whether `collect` chose it or it is chosen now; and, when
