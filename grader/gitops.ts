@@ -58,7 +58,12 @@ export type FetchProblem = { status: 'missing fork' | 'clone failed'; reason: st
 /** "Repository not found", "could not read Username" (a private HTTPS repo), "Permission denied (publickey)". */
 const MISSING_RE = /not found|does not exist|does not appear to be a git repository|could not read (Username|Password)|Authentication failed|Permission denied|access denied|not exist/i;
 
+/** The grader's own disk refused git's writes: the run's problem, thrown with the errno it means. */
+const NO_SPACE = /No space left on device|Disk quota exceeded|Read-only file system/i;
+
 function problem(r: GitRun): FetchProblem {
+  const disk = NO_SPACE.exec(r.stderr);
+  if (disk) throw Object.assign(new Error(`git: ${disk[0]}`), { code: /quota/i.test(disk[0]) ? 'EDQUOT' : /read-only/i.test(disk[0]) ? 'EROFS' : 'ENOSPC' });
   const line = r.stderr.trim().split('\n').filter((l) => !/^(Cloning|remote: Enumerating)/.test(l)).pop() ?? `git exited with ${r.code}`;
   return MISSING_RE.test(r.stderr) ? { status: 'missing fork', reason: `the fork cannot be read (missing or private): ${line.replace(/^fatal: /, '')}` } : { status: 'clone failed', reason: line.replace(/^fatal: /, '') };
 }

@@ -63,7 +63,8 @@ export interface BatchStats {
 export type Candidate = { entry: RosterEntry; upload?: CanvasStudent };
 
 /** Errors of the grader's own disk: the run stops with one line, nothing is marked graded. */
-const DISK = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+export const DISK = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
 
 export async function gradeBatch(students: Candidate[], opts: GradeOptions): Promise<{ students: StudentResult[]; stats: BatchStats }> {
   const g = new Grading(opts);

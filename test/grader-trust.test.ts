@@ -321,3 +321,35 @@ describe('starter code earns nothing', () => {
     expect(rows(out)[0].Total).toBe('0');
   }, 60_000);
 });
+
+describe('a full disk', () => {
+  const canMount = (() => {
+    try {
+      execFileSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!canMount)('is one line and exit 2; nothing is marked graded that was not; the next run, with room, finishes the job', async () => {
+    const dir = await tempDir({}, 'trust-disk-');
+    const course = offlineCourse(mkdtempSync(path.join(tmpdir(), 'trust-course-')));
+    const { writeForks } = await import('../scripts/lib/synth-forks.mjs');
+    const roster = path.join(dir, 'roster.csv');
+    writeFileSync(roster, await writeForks(path.join(dir, 'forks'), 30));
+    const out = path.join(dir, 'out');
+    mkdirSync(out);
+    // In a mount namespace of its own: the output folder on a tmpfs too small for the batch, then
+    // made larger (space freed) and graded again.
+    const sh = (script: string) => execFileSync('unshare', ['-rm', 'sh', '-c', script], { cwd: course, encoding: 'utf8', env: { ...process.env, INIT_CWD: '' } });
+    const grade = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} grade A1 --roster ${roster} --out ${out} --quiet`;
+    const res = sh(`mount -t tmpfs -o size=400k tmpfs ${out}; ${grade} 2>err1; echo "first=$?"; cat err1; mount -o remount,size=64m ${out}; ${grade} 2>err2; echo "second=$?"; cat err2; cp ${out}/grades.csv ${dir}/grades.csv`);
+    expect(res).toMatch(/^first=2$/m);
+    expect(res).toMatch(/^error: the disk holding .* is full \(ENOSPC\); the run stopped, and no student was marked graded who was not$/m);
+    expect(res).not.toMatch(/internal error|\n\s+at /);
+    expect(res).toMatch(/^second=0$/m);
+    const graded = parse(readFileSync(path.join(dir, 'grades.csv')), { columns: true }) as Record<string, string>[];
+    expect(graded.map((x) => x.Status)).toEqual(graded.map(() => 'graded'));
+    expect(graded).toHaveLength(30);
+  }, 120_000);
+});
