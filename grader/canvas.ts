@@ -1,6 +1,6 @@
 // Reads Canvas's "Download Submissions" zip (or its unpacked folder): one file per upload, named
 // `<lastfirst>[_LATE]_<user id>_<attachment id>_<original>` or `[LATE_]anon_<id>_<attachment id>_<original>`
-// (see ../shared/reference/FORMATS.md). Each file is mapped to a student, the latest upload wins,
+// (see docs/reference/formats.md). Each file is mapped to a student, the latest upload wins,
 // and each student's zip is unpacked safely into `workDir/<netid>/`.
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 // Git for the batch grader: raw spawn, not simple-git. simple-git sleeps 50 ms after every process
 // that prints nothing (clone -q, fetch -q, read-tree), which is +25% on a batch
-// (../shared/reference/PERF-BASELINES.md). Every process runs without a terminal prompt and with
+// (docs/reference/perf-baselines.md). Every process runs without a terminal prompt and with
 // ssh in batch mode, so a private fork fails fast instead of waiting for a password.
 import { ShellPool } from './shell.js';
 import { ObjectError, ObjectStore, parseCommit, type CommitInfo } from './objects.js';

@@ -50,7 +50,7 @@ export interface GradeOptions {
   courseFiles?: CourseFiles;
   /** Called as each student's result is known, unless it came whole from the cache. */
   onGraded?: (s: StudentResult) => void | Promise<void>;
-  /** Stops one student's grading (clone, checkout and checks) after this long; default: every check's timeout plus 10 minutes. */
+  /** Stops one student's grading (clone, reading the commit, checks) after this long; default: every check's timeout plus 10 minutes. */
   studentTimeoutMs?: number;
 }
 
