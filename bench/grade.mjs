@@ -1,6 +1,6 @@
 // Batch grading speed, as ratios measured in the same run (the machine's speed cancels out):
 //   floor  = plain `git clone` of the same 200 synthetic forks, best of 2, 4 and 8 in parallel;
-//   cold   = `harness grade A1 --offline` over the 200 forks (clone, pick the commit, checks, exports) ≤ 1.5 × floor,
+//   cold   = `harness grade A1` over the 200 forks (clone, pick the commit, checks, exports) ≤ 1.5 × floor,
 //            the median over BENCH_ROUNDS (5) rounds of each round's own ratio;
 //   warm   = the same again with nothing changed ≤ 10% of cold;
 //   1000   = cold over 1000 forks ≤ 5.5 × the 200-fork time (cold 200-fork runs just before and
@@ -13,11 +13,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeForks } from '../scripts/lib/synth-forks.mjs';
 import { REPO } from '../scripts/lib/fork.mjs';
+import { offlineCourse } from '../scripts/lib/offline-course.mjs';
 
 const CLI = path.join(REPO, 'bin', 'harness.mjs');
 const work = await mkdtemp(path.join(tmpdir(), 'harness-bench-grade-'));
 const env = { ...process.env, CI: '1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null' };
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+// A1 without its three internet checks (their speed is bench/live-grade's): `grade --offline`
+// would leave every student incomplete, a different path from the one measured here.
+const COURSE = offlineCourse(await mkdtemp(path.join(tmpdir(), 'harness-bench-course-')));
 
 async function forks(n) {
   const dir = path.join(work, `forks${n}`);
@@ -50,11 +54,11 @@ async function cloneAll(dir, par) {
 /** One `harness grade` run: wall seconds, peak memory (MB, when /usr/bin/time exists), and its summary line. */
 function grade(roster, out) {
   const memFile = path.join(work, 'mem.txt');
-  const args = [CLI, 'grade', 'A1', '--roster', roster, '--out', out, '--offline', '--quiet'];
+  const args = [CLI, 'grade', 'A1', '--roster', roster, '--out', out, '--quiet'];
   const t0 = performance.now();
   const r = TIME
-    ? spawnSync(TIME, ['-f', '%M', '-o', memFile, process.execPath, ...args], { cwd: REPO, env, encoding: 'utf8' })
-    : spawnSync(process.execPath, args, { cwd: REPO, env, encoding: 'utf8' });
+    ? spawnSync(TIME, ['-f', '%M', '-o', memFile, process.execPath, ...args], { cwd: COURSE, env, encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { cwd: COURSE, env, encoding: 'utf8' });
   const s = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`grade failed: ${r.stderr}`);
   return { s, summary: r.stderr.trim().split('\n').pop(), memFile };

@@ -68,13 +68,19 @@ async function collectCommandInner(positionals: string[], values: Record<string,
   const roster = await loadRoster(path.resolve(g.cwd, values.roster as string), values.roster as string);
   const release = lockOutput(out, `harness collect ${spec.id}`);
   try {
-    const entries = await collect(roster, { spec, course, out, jobs: jobsOf(values.jobs), quiet: values.quiet === true });
-    const bad = entries.filter((e) => e.problem).length;
-    process.stderr.write(`collect: ${entries.length - bad} forks pinned, ${bad} could not be fetched or read; ledger: ${path.join(out, LEDGER_FILE)}\n`);
-    return 0;
+    return await collectLocked(roster, spec, course, out, values);
+  } catch (e) {
+    throw diskFull(e, out);
   } finally {
     release();
   }
+}
+
+async function collectLocked(roster: Awaited<ReturnType<typeof loadRoster>>, spec: Spec, course: Course, out: string, values: Record<string, unknown>): Promise<number> {
+  const entries = await collect(roster, { spec, course, out, jobs: jobsOf(values.jobs), quiet: values.quiet === true });
+  const bad = entries.filter((e) => e.problem).length;
+  process.stderr.write(`collect: ${entries.length - bad} forks pinned, ${bad} could not be fetched or read; ledger: ${path.join(out, LEDGER_FILE)}\n`);
+  return 0;
 }
 
 export async function gradeCommand(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
@@ -97,9 +103,19 @@ async function gradeCommandInner(positionals: string[], values: Record<string, u
   const release = lockOutput(out, `harness grade ${base.id}`);
   try {
     return await gradeLocked(course, base, out, values, g);
+  } catch (e) {
+    throw diskFull(e, out);
   } finally {
     release();
   }
+}
+
+/** The grader's own disk refused a write: one line and exit 2; what was graded is kept, and the next run finishes. */
+function diskFull(e: unknown, out: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  if (!['ENOSPC', 'EDQUOT', 'EROFS'].includes(code)) return e;
+  const what = code === 'EROFS' ? 'is read-only' : 'is full';
+  return new UserError(`the disk holding ${out} ${what} (${code}); the run stopped, and no student was marked graded who was not`, 'free some space (or give --out on another disk), then run the same command again: it finishes the job');
 }
 
 async function gradeLocked(course: Course, base: Spec, out: string, values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
@@ -187,7 +203,7 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
     process.stderr.write(`grade: ${students.length} students, ${graded} graded, ${incomplete.length} incomplete, ${students.length - graded - incomplete.length} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`);
     if (!incomplete.length) return 0;
     const disk = incomplete.find((s) => /ENOSPC|EDQUOT|EROFS|no space left/i.test(JSON.stringify(s.results.filter((r) => r.fault))));
-    if (disk) throw new UserError(`the grading machine's disk is full or read-only (${disk.netid}'s checks could not write their files)`, 'free some space (or give --out on another disk), then run the same command again: what was graded is kept');
+    if (disk) throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
     process.stderr.write(`grade: ${incomplete.length} student${incomplete.length === 1 ? ' is' : 's are'} incomplete (no grade written for them): ${summarizeCauses(incomplete)}; run the same command again to retry those checks\n`);
     return 1;
   } finally {
@@ -250,7 +266,8 @@ export async function mergeCommand(positionals: string[], values: Record<string,
  */
 async function writeAll(batch: BatchResult, out: string, values: Record<string, unknown>, writer?: OutputWriter): Promise<void> {
   // Compact: it is read by programs, and a re-run builds and compares it in full.
-  const text = JSON.stringify({ ...batch, exportOptions: exportOptions(values) }) + '\n';
+  // The build that made it: a different build rewrites every output (scripts/lib/build-id.mjs).
+  const text = JSON.stringify({ harness: `${VERSION}+${BUILD}`, ...batch, exportOptions: exportOptions(values) }) + '\n';
   const file = path.join(out, 'batch.json');
   const same = statSync(file, { throwIfNoEntry: false })?.size === Buffer.byteLength(text) && (await readFile(file, 'utf8').catch(() => undefined)) === text;
   if (same) return;

@@ -1,6 +1,6 @@
 // Reads Canvas's "Download Submissions" zip (or its unpacked folder): one file per upload, named
 // `<lastfirst>[_LATE]_<user id>_<attachment id>_<original>` or `[LATE_]anon_<id>_<attachment id>_<original>`
-// (see ../shared/reference/FORMATS.md). Each file is mapped to a student, the latest upload wins,
+// (see docs/reference/formats.md). Each file is mapped to a student, the latest upload wins,
 // and each student's zip is unpacked safely into `workDir/<netid>/`.
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -121,16 +121,70 @@ export function arrange(files: string[], expected: string[] = []): Map<string, s
   return out;
 }
 
-function matchStudent(p: CanvasName, roster: RosterEntry[]): RosterEntry | undefined {
-  const byId = roster.find((r) => r.canvasId && r.canvasId === p.userId);
-  if (byId) return byId;
-  const tokens = new Set(p.original.toLowerCase().split(/[^\p{L}\p{N}]+/u));
-  const byNetid = roster.filter((r) => tokens.has(r.netid.toLowerCase()));
-  if (byNetid.length === 1) return byNetid[0];
-  if (!p.lastfirst) return undefined;
-  const byName = roster.filter((r) => nameKeys(r.name).includes(p.lastfirst!));
-  return byName.length === 1 ? byName[0] : undefined;
+/**
+ * Which roster student each Canvas user is. Canvas's own facts first: the user id (when the roster
+ * has Canvas ids), then the sortable name Canvas wrote. A NetID in a file name is the student's own
+ * claim: it is used only for a user Canvas's facts leave unmatched, only when no other user claims
+ * or holds that student, and it is reported; a file named as another student's never replaces
+ * that student's work.
+ */
+export function matchUsers(users: Map<string, CanvasName[]>, roster: RosterEntry[]): { byUser: Map<string, RosterEntry>; notes: Map<string, string>; conflicts: string[]; disputed: Set<string> } {
+  const byUser = new Map<string, RosterEntry>();
+  const holder = new Map<RosterEntry, string>();
+  const notes = new Map<string, string>();
+  const conflicts: string[] = [];
+  const disputed = new Set<string>();
+  const unmatched = () => [...users.keys()].filter((u) => !byUser.has(u) && !disputed.has(u));
+  /** Gives each student the one user pointing at them; several users pointing at one student get none. */
+  const settle = (pointing: Map<string, RosterEntry>, why: (users: string[], e: RosterEntry) => string, note?: (u: string, e: RosterEntry) => string) => {
+    const at = new Map<RosterEntry, string[]>();
+    for (const [u, e] of pointing) (at.get(e) ?? at.set(e, []).get(e)!).push(u);
+    for (const [e, us] of at) {
+      if (us.length === 1 && !holder.has(e)) {
+        byUser.set(us[0], e);
+        holder.set(e, us[0]);
+        if (note) notes.set(us[0], note(us[0], e));
+      } else {
+        for (const u of us) disputed.add(u);
+        conflicts.push(why(us, e));
+      }
+    }
+  };
+  // 1. Canvas user id.
+  const byId = new Map<string, RosterEntry>();
+  for (const u of users.keys()) {
+    const e = roster.find((r) => r.canvasId && r.canvasId === u);
+    if (e) byId.set(u, e);
+  }
+  settle(byId, (us, e) => `Canvas users ${us.join(' and ')} both have ${e.netid}'s Canvas id`);
+  // 2. The sortable name Canvas wrote.
+  const byName = new Map<string, RosterEntry>();
+  for (const u of unmatched()) {
+    const key = users.get(u)![0].lastfirst;
+    const hits = key ? roster.filter((r) => !holder.has(r) && nameKeys(r.name).includes(key)) : [];
+    if (hits.length === 1) byName.set(u, hits[0]);
+  }
+  settle(byName, (us, e) => `Canvas users ${us.join(' and ')} both have ${e.netid}'s name: tell them apart with Canvas ids in the roster`);
+  // 3. A NetID in the file names: the student's own claim, for users still unmatched.
+  const byFile = new Map<string, RosterEntry>();
+  for (const u of unmatched()) {
+    const named = new Set(users.get(u)!.flatMap((p) => roster.filter((r) => tokensOf(p.original).has(r.netid.toLowerCase()))));
+    if (named.size === 1) byFile.set(u, [...named][0]);
+  }
+  settle(
+    byFile,
+    (us, e) => `${us.map((u) => `Canvas user ${u}`).join(' and ')} uploaded files named as ${e.netid}'s${holder.has(e) ? `, who is Canvas user ${holder.get(e)}` : ''}: not trusted`,
+    (u, e) => `matched to ${e.netid} by the NetID in the file name only (Canvas user ${u}); check it, or add Canvas ids to the roster`,
+  );
+  // A matched user whose files claim another student's NetID: reported on the student's own work.
+  for (const [u, e] of byUser) {
+    const others = new Set(users.get(u)!.flatMap((p) => roster.filter((r) => r !== e && tokensOf(p.original).has(r.netid.toLowerCase())).map((r) => r.netid)));
+    if (others.size && !notes.has(u)) notes.set(u, `uploaded a file named as ${[...others].join(', ')}'s; graded as ${e.netid}, whom Canvas names`);
+  }
+  return { byUser, notes, conflicts, disputed };
 }
+
+const tokensOf = (name: string) => new Set(name.toLowerCase().split(/[^\p{L}\p{N}]+/u));
 
 /** Without a roster: the NetID from a `harness submit` zip name (`lw641-A1.zip`), else the Canvas id. */
 function guessEntry(uploads: CanvasName[]): RosterEntry {
@@ -163,21 +217,35 @@ export async function ingestCanvasDownload(
     unmatched.push(...r.problems.map((p) => `${path.basename(folder)}: ${p}`));
     folder = dl;
   }
-  // With a roster, uploads group by student; without one, by Canvas user id, named afterwards.
-  const groups = new Map<string, { entry?: RosterEntry; uploads: CanvasName[] }>();
+  // Uploads group by Canvas user (one uploader, whatever the files are called); with a roster each
+  // user is matched to a student (matchUsers), without one named from its files afterwards.
+  const users = new Map<string, CanvasName[]>();
   for (const rel of (await walk(folder)).sort()) {
     if (isJunk(rel)) continue;
     const p = parseCanvasName(path.posix.basename(rel));
-    const entry = p && roster ? matchStudent(p, roster) : undefined;
-    if (!p || (roster && !entry)) {
+    if (!p) {
       unmatched.push(rel);
       continue;
     }
     p.file = rel;
-    const key = entry ? entry.netid : p.userId;
-    const g = groups.get(key) ?? { entry, uploads: [] };
-    g.uploads.push(p);
-    groups.set(key, g);
+    (users.get(p.userId) ?? users.set(p.userId, []).get(p.userId)!).push(p);
+  }
+  const groups = new Map<string, { entry?: RosterEntry; uploads: CanvasName[]; note?: string }>();
+  if (roster) {
+    const m = matchUsers(users, roster);
+    unmatched.push(...m.conflicts);
+    for (const [user, ups] of users) {
+      const entry = m.byUser.get(user);
+      if (!entry) {
+        if (!m.disputed.has(user)) unmatched.push(...ups.map((u) => u.file));
+        continue;
+      }
+      const g = groups.get(entry.netid) ?? { entry, uploads: [], note: m.notes.get(user) };
+      g.uploads.push(...ups);
+      groups.set(entry.netid, g);
+    }
+  } else {
+    for (const [user, ups] of users) groups.set(user, { uploads: ups });
   }
   const used = new Set<string>();
   const named = [...groups.values()].map((g) => {
@@ -185,11 +253,11 @@ export async function ingestCanvasDownload(
     // Two Canvas users handing in the same `<netid>-A1.zip` must not share (and overwrite) one folder.
     if (used.has(entry.netid)) entry.netid = `${entry.netid}-${g.uploads[0].userId}`;
     used.add(entry.netid);
-    return { entry, uploads: g.uploads };
+    return { entry, uploads: g.uploads, note: g.note };
   });
 
   const students: CanvasStudent[] = [];
-  for (const { entry, uploads } of named.sort((a, b) => (a.entry.netid < b.entry.netid ? -1 : a.entry.netid > b.entry.netid ? 1 : 0))) {
+  for (const { entry, uploads, note } of named.sort((a, b) => (a.entry.netid < b.entry.netid ? -1 : a.entry.netid > b.entry.netid ? 1 : 0))) {
     // The latest zip wins outright; otherwise the latest copy of each loose file.
     const zips = uploads.filter(isZip).sort(newer);
     const chosen: CanvasName[] = zips.length
@@ -198,7 +266,7 @@ export async function ingestCanvasDownload(
     const latest = [...chosen].sort(newer).at(-1)!;
     const dir = path.join(work, safeFileName(entry.netid));
     const stage = path.join(work, '.stage', safeFileName(entry.netid));
-    const problems: string[] = [];
+    const problems: string[] = note ? [note] : [];
     const files: string[] = [];
     try {
       await rm(dir, { recursive: true, force: true });

@@ -18,7 +18,7 @@ import { trace } from '../lib/util/trace.js';
 import { progress } from './progress.js';
 import type { LedgerEntry, RosterEntry } from './types.js';
 
-/** PERF-BASELINES: above 4 in parallel gains nothing on these machines (the kernel is the limit). */
+/** docs/reference/perf-baselines.md: above 4 in parallel gains nothing on these machines (the kernel is the limit). */
 export const DEFAULT_JOBS = 4;
 
 export const mirrorDir = (out: string, netid: string) => path.join(out, '.mirrors', `${netid.toLowerCase()}.git`);

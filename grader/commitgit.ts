@@ -81,7 +81,7 @@ export class CommitGit implements GitView {
    * Every file content reachable from the fork's branches and tags (everything that was pushed),
    * each once: commits newest first, each tree walked once (a tree names its whole content).
    */
-  async *history(signal?: AbortSignal): AsyncIterable<HistoryBlob> {
+  async *history(signal?: AbortSignal, skip?: (id: string) => boolean): AsyncIterable<HistoryBlob> {
     const commits: string[] = [];
     const queued = new Set<string>();
     for (const tip of [this.o.commit, ...refTips(this.o.mirror, this.o.store)]) if (!queued.has(tip)) (queued.add(tip), commits.push(tip));
@@ -104,12 +104,21 @@ export class CommitGit implements GitView {
           else if (e.mode !== GITLINK && e.mode !== LINK && !blobs.has(e.oid)) {
             blobs.add(e.oid);
             this.seenIn.set(e.oid, c.oid);
+            if (skip?.(e.oid)) continue;
             const store = this.o.store;
             yield { id: e.oid, path: rel, read: async () => store.read(e.oid).data };
           }
         }
       }
     }
+  }
+
+  async unchangedIds(): Promise<Map<string, string>> {
+    return new Map(); // the commit's volume names every content itself
+  }
+
+  async normalizesEol(): Promise<boolean> {
+    return false; // a commit's bytes are what is graded
   }
 
   async commitOf(id: string): Promise<string | undefined> {

@@ -1,6 +1,6 @@
 // Git for the batch grader: raw spawn, not simple-git. simple-git sleeps 50 ms after every process
 // that prints nothing (clone -q, fetch -q, read-tree), which is +25% on a batch
-// (../shared/reference/PERF-BASELINES.md). Every process runs without a terminal prompt and with
+// (docs/reference/perf-baselines.md). Every process runs without a terminal prompt and with
 // ssh in batch mode, so a private fork fails fast instead of waiting for a password.
 import { ShellPool } from './shell.js';
 import { ObjectError, ObjectStore, parseCommit, type CommitInfo } from './objects.js';
@@ -58,7 +58,12 @@ export type FetchProblem = { status: 'missing fork' | 'clone failed'; reason: st
 /** "Repository not found", "could not read Username" (a private HTTPS repo), "Permission denied (publickey)". */
 const MISSING_RE = /not found|does not exist|does not appear to be a git repository|could not read (Username|Password)|Authentication failed|Permission denied|access denied|not exist/i;
 
+/** The grader's own disk refused git's writes: the run's problem, thrown with the errno it means. */
+const NO_SPACE = /No space left on device|Disk quota exceeded|Read-only file system/i;
+
 function problem(r: GitRun): FetchProblem {
+  const disk = NO_SPACE.exec(r.stderr);
+  if (disk) throw Object.assign(new Error(`git: ${disk[0]}`), { code: /quota/i.test(disk[0]) ? 'EDQUOT' : /read-only/i.test(disk[0]) ? 'EROFS' : 'ENOSPC' });
   const line = r.stderr.trim().split('\n').filter((l) => !/^(Cloning|remote: Enumerating)/.test(l)).pop() ?? `git exited with ${r.code}`;
   return MISSING_RE.test(r.stderr) ? { status: 'missing fork', reason: `the fork cannot be read (missing or private): ${line.replace(/^fatal: /, '')}` } : { status: 'clone failed', reason: line.replace(/^fatal: /, '') };
 }

@@ -50,7 +50,7 @@ export interface GradeOptions {
   courseFiles?: CourseFiles;
   /** Called as each student's result is known, unless it came whole from the cache. */
   onGraded?: (s: StudentResult) => void | Promise<void>;
-  /** Stops one student's grading (clone, checkout and checks) after this long; default: every check's timeout plus 10 minutes. */
+  /** Stops one student's grading (clone, reading the commit, checks) after this long; default: every check's timeout plus 10 minutes. */
   studentTimeoutMs?: number;
 }
 
@@ -63,7 +63,8 @@ export interface BatchStats {
 export type Candidate = { entry: RosterEntry; upload?: CanvasStudent };
 
 /** Errors of the grader's own disk: the run stops with one line, nothing is marked graded. */
-const DISK = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+export const DISK = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
 
 export async function gradeBatch(students: Candidate[], opts: GradeOptions): Promise<{ students: StudentResult[]; stats: BatchStats }> {
   const g = new Grading(opts);
@@ -161,7 +162,7 @@ class Grading {
     const store = new ObjectStore(mirror);
     const log = await openLog(mirror, led?.tip || led?.commit || branch, store, this.cache.commits);
     if ('error' in log) {
-      return done({ ...base, status: 'error', reason: led ? `the collected commit ${(led.tip || led.commit).slice(0, 12)} is not in the fork: ${log.error}` : `${log.error}${damaged(entry)}` });
+      return done({ ...base, status: 'error', reason: `${led ? `the collected commit ${(led.tip || led.commit).slice(0, 12)} cannot be read: ` : ''}${log.error}${damaged(entry)}` });
     }
     // The deadline is a rule, not a moment: the last commit at or before it (plus the student's
     // extension and the course's grace), whether `collect` chose it or it is chosen now; and, when

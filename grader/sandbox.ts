@@ -26,9 +26,15 @@ export async function scrubEnvironment(workRoot: string, env: NodeJS.ProcessEnv 
   return { instructor, home };
 }
 
-/** What anonymous live checks may use: endpoints and region, never keys or profiles. */
+/**
+ * What anonymous live checks may use: endpoints, region and the harness's own endpoint and
+ * loopback settings (a rehearsal or a test points every one of them at a local stand-in), never
+ * keys or profiles.
+ */
 export function anonymousAwsEnv(instructor: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { AWS_EC2_METADATA_DISABLED: 'true' };
-  for (const [k, v] of Object.entries(instructor)) if (/^AWS_(REGION|DEFAULT_REGION|ENDPOINT_URL(_\w+)?)$/.test(k)) out[k] = v;
+  for (const [k, v] of Object.entries(instructor)) {
+    if (/^(AWS_(REGION|DEFAULT_REGION|ENDPOINT_URL(_\w+)?|REQUEST_CHECKSUM_CALCULATION|RESPONSE_CHECKSUM_VALIDATION)|HARNESS_S3_WEBSITE_ENDPOINT|HARNESS_LOOPBACK_ONLY)$/.test(k)) out[k] = v;
+  }
   return out;
 }

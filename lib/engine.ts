@@ -90,7 +90,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   const started = new Map<string, Promise<CheckResult>>();
   const mode = opts.mode ?? 'check';
   const grading = mode === 'fork' || mode === 'zip';
-  const git = opts.git ?? (mode === 'zip' ? undefined : new CloneGit(spec.dir));
+  const git = opts.git ?? (mode === 'zip' ? undefined : new CloneGit(spec.dir, [...spec.files.required, ...spec.files.optional]));
   const runOpts = { ...opts, files, python, git };
   const kinds = opts.kinds ?? registry;
 
@@ -99,7 +99,8 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
     if (!p) {
       p = (async () => {
         const deps = await Promise.all(check.dependsOn.map((d) => start(byId.get(d)!)));
-        const blocked = deps.find((d) => d.status !== 'pass' && d.status !== 'warn');
+        // A check that failed on form only (CheckResult.soft) lets its dependents judge the content.
+        const blocked = deps.find((d) => d.status !== 'pass' && d.status !== 'warn' && !(d.status === 'fail' && d.soft));
         if (blocked) {
           // A skip propagates its root cause ("optional file not handed in"), not a chain of skips;
           // so does a fault: a check behind one that could not run was not judged either.
@@ -216,7 +217,7 @@ function classify(base: CheckResult, check: CheckSpec, e: unknown): CheckResult 
   if (e instanceof Failure) {
     const finding = { code: `${check.kind}/${e.code ?? 'failed'}`, rationale: e.rationale, hint: e.hint, expected: e.expected, actual: e.actual, file: e.file, line: e.line };
     if (check.severity === 'warn') return { ...base, ...finding, status: 'warn', points: 0 };
-    return { ...base, ...finding, status: 'fail', points: round2(base.maxPoints * e.partial) };
+    return { ...base, ...finding, status: 'fail', points: round2(base.maxPoints * e.partial), ...(e.soft && { soft: true }) };
   }
   if (e instanceof Advice) {
     return { ...base, code: `${check.kind}/${e.code ?? 'advice'}`, rationale: e.rationale, hint: e.hint, file: e.file, line: e.line, status: 'warn', points: base.maxPoints };

@@ -27,7 +27,12 @@ export class Failure extends Error implements Finding {
   readonly file?: string;
   readonly line?: number;
   readonly partial: number;
-  constructor(finding: Finding & { partial?: number }) {
+  /**
+   * A problem of form, not of content (Windows line endings, a byte-order mark, no final newline):
+   * it costs this check's points, and the checks that depend on it still judge the content.
+   */
+  readonly soft: boolean;
+  constructor(finding: Finding & { partial?: number; soft?: boolean }) {
     super(finding.rationale);
     this.code = finding.code;
     this.rationale = finding.rationale;
@@ -37,6 +42,7 @@ export class Failure extends Error implements Finding {
     this.file = finding.file;
     this.line = finding.line;
     this.partial = Math.min(1, Math.max(0, finding.partial ?? 0));
+    this.soft = finding.soft === true;
   }
 }
 

@@ -123,6 +123,10 @@ export class AssignmentFiles {
     const base: FileInfo = { rel, abs, type: 'missing', size: 0, symlink: false, outside: false, executable: false };
     const l = v.lstat(abs);
     if (!l) return base;
+    // File names are judged case-sensitively on every system: on macOS (and Windows) `Q1.txt` is
+    // found as `q1.txt`, and would then be missing on the grader's Linux. Such a name counts as
+    // missing here too, and the missing-file message names the near miss.
+    if (!this.exactCase(rel, root)) return base;
     base.symlink = l.type === 'symlink';
     const target = v.realpath(abs);
     if (target === undefined) return base; // a dangling link
@@ -134,6 +138,27 @@ export class AssignmentFiles {
     base.size = s.size;
     base.executable = s.executable;
     return base;
+  }
+
+  private dirNames = new Map<string, Set<string>>();
+
+  /** Whether every component of `rel` is spelt, case and all, as the folder lists it. */
+  private exactCase(rel: string, root: string): boolean {
+    const parts = path.posix.normalize(rel.replace(/\\/g, '/')).split('/').filter((p) => p && p !== '.');
+    let dir = path.resolve(this.dir);
+    for (const part of parts) {
+      if (part === '..') {
+        dir = path.dirname(dir);
+        continue;
+      }
+      let names = this.dirNames.get(dir);
+      if (!names) this.dirNames.set(dir, (names = new Set(this.volume.readdir(dir))));
+      // A folder that cannot be listed (a link out of the tree, no permission) is not a case problem.
+      if (names.size && !names.has(part)) return false;
+      dir = path.join(dir, part);
+    }
+    void root;
+    return true;
   }
 
   /**

@@ -173,18 +173,35 @@ export interface GitView {
   objectStates(files: string[], signal?: AbortSignal): Promise<Map<string, ObjectState>>;
   /**
    * Every distinct file content in the history that was pushed (and HEAD's), each once, for scans
-   * of what has ever left the student's machine. Empty outside a repository.
+   * of what has ever left the student's machine; those `skip` says are known already are passed
+   * over unread. Empty outside a repository.
    */
-  history(signal?: AbortSignal): AsyncIterable<HistoryBlob>;
+  history(signal?: AbortSignal, skip?: (id: string) => boolean): AsyncIterable<HistoryBlob>;
   /** A commit (short name) whose files held content `id`, for messages about a hit in the history. */
   commitOf(id: string, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * The blob names of the tracked files whose working copy is as git has it (relative to the
+   * root): a scan can know their content without reading them. Empty where the volume itself
+   * names contents (a commit).
+   */
+  unchangedIds(signal?: AbortSignal): Promise<Map<string, string>>;
+  /**
+   * Whether committing `file` (relative to the assignment folder) turns its Windows line endings
+   * into LF (the repository's .gitattributes, or core.autocrlf): then CRLF in the working copy is
+   * not what gets handed in. Always false for a commit, whose bytes are final.
+   */
+  normalizesEol(file: string, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** GitView over the clone that holds `dir`, asking git processes; each fact is asked once per instance. */
 export class CloneGit implements GitView {
   private facts = new Map<string, Promise<unknown>>();
 
-  constructor(readonly dir: string) {}
+  /** `files`: the assignment's own files, whose attributes are asked in one process when first needed. */
+  constructor(
+    readonly dir: string,
+    private readonly files: string[] = [],
+  ) {}
 
   private once<T>(key: string, make: () => Promise<T>): Promise<T> {
     let p = this.facts.get(key) as Promise<T> | undefined;
@@ -267,33 +284,51 @@ export class CloneGit implements GitView {
     return states;
   }
 
-  async *history(signal?: AbortSignal): AsyncIterable<HistoryBlob> {
+  async *history(signal?: AbortSignal, skip?: (id: string) => boolean): AsyncIterable<HistoryBlob> {
     const info = await this.repo(signal);
     if (!info.ok) return;
     // Every object reachable from HEAD and from the remote-tracking branches (what was pushed, as
-    // of the last fetch or push), with the path each blob was first seen at.
-    const listed = await runGit(info.root, ['rev-list', '--objects', '--no-object-names', 'HEAD', '--remotes', '--'], { signal });
+    // of the last fetch or push), each with the path it was seen at; then the blobs among them,
+    // read by one `cat-file --batch`.
+    // git 2.32+ lists the blobs alone; an older one lists every object, sorted out by a batch-check.
+    let listed = await runGit(info.root, ['rev-list', '--objects', '--filter=object:type=blob', 'HEAD', '--remotes', '--'], { signal });
+    const filtered = listed.code === 0;
+    if (!filtered) listed = await runGit(info.root, ['rev-list', '--objects', 'HEAD', '--remotes', '--'], { signal });
     if (listed.code !== 0) return; // no commits yet
-    const oids = [...new Set(listed.stdout.split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l)))];
-    if (!oids.length) return;
-    const paths = await this.blobPaths(info.root, signal);
-    // One `cat-file --batch` reads every object; trees and commits are passed over.
-    for await (const o of catFileBatch(info.root, oids, signal)) {
-      if (o.type !== 'blob') continue;
+    const paths = new Map<string, string>();
+    for (const line of listed.stdout.split('\n')) {
+      const sp = line.indexOf(' ');
+      if (sp > 0 && !paths.has(line.slice(0, sp))) paths.set(line.slice(0, sp), line.slice(sp + 1));
+    }
+    let blobs = [...paths.keys()].filter((id) => !skip?.(id));
+    if (!blobs.length) return;
+    if (!filtered) {
+      const kinds = await gitText(info.root, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: blobs.join('\n') + '\n', signal });
+      blobs = kinds.split('\n').filter((l) => l.endsWith(' blob')).map((l) => l.slice(0, l.indexOf(' ')));
+    }
+    for await (const o of catFileBatch(info.root, blobs, signal)) {
       const data = o.data;
       yield { id: o.id, path: paths.get(o.id) ?? o.id.slice(0, 12), read: async () => data };
     }
   }
 
-  /** A path for each blob of the history (the newest it was at), for messages. */
-  private async blobPaths(root: string, signal?: AbortSignal): Promise<Map<string, string>> {
-    const out = await runGit(root, ['rev-list', '--objects', 'HEAD', '--remotes', '--'], { signal });
-    const m = new Map<string, string>();
-    for (const line of out.stdout.split('\n')) {
-      const sp = line.indexOf(' ');
-      if (sp > 0 && !m.has(line.slice(0, sp))) m.set(line.slice(0, sp), line.slice(sp + 1));
-    }
-    return m;
+  unchangedIds(signal?: AbortSignal): Promise<Map<string, string>> {
+    return this.once('ids', async () => {
+      const info = await this.repo(signal);
+      const out = new Map<string, string>();
+      if (!info.ok) return out;
+      const [listed, status] = await Promise.all([runGit(info.root, ['ls-files', '-s', '-z'], { signal }), this.status(signal)]);
+      if (listed.code !== 0) return out;
+      for (const item of listed.stdout.split('\0')) {
+        // `<mode> <oid> <stage>\t<path>`
+        const tab = item.indexOf('\t');
+        if (tab < 0) continue;
+        const [mode, oid, stage] = item.slice(0, tab).split(' ');
+        if (stage === '0' && mode !== '160000' && mode !== '120000') out.set(item.slice(tab + 1), oid);
+      }
+      for (const c of status.changes) if (c.worktree !== '.' || c.conflict) out.delete(c.path);
+      return out;
+    });
   }
 
   /** The oldest commit that added it. */
@@ -302,6 +337,35 @@ export class CloneGit implements GitView {
     if (!info.ok) return undefined;
     const out = await runGit(info.root, ['log', '--format=%h', '--reverse', `--find-object=${id}`, 'HEAD', '--remotes', '--'], { signal });
     return out.code === 0 ? out.stdout.split('\n').find(Boolean) : undefined;
+  }
+
+  async normalizesEol(file: string, signal?: AbortSignal): Promise<boolean> {
+    const known = await this.once('eol', () => this.eolOf(this.files, signal));
+    if (known.has(file)) return known.get(file)!;
+    return (await this.eolOf([file], signal)).get(file) ?? false;
+  }
+
+  private async eolOf(files: string[], signal?: AbortSignal): Promise<Map<string, boolean>> {
+    const out = new Map<string, boolean>();
+    const asks = files.filter((f) => f && !f.startsWith('-'));
+    if (!asks.length || !(await this.repo(signal)).ok) return out;
+    const [attrs, cfg] = await Promise.all([
+      runGit(this.dir, ['check-attr', '-z', 'text', 'eol', '--', ...asks], { signal }),
+      runGit(this.dir, ['config', '--get', 'core.autocrlf'], { signal }),
+    ]);
+    const autocrlf = /^(true|input)$/i.test(cfg.stdout.trim());
+    const text = new Map<string, string>();
+    const eol = new Map<string, string>();
+    const f = attrs.stdout.split('\0');
+    for (let i = 0; i + 2 < f.length; i += 3) (f[i + 1] === 'text' ? text : eol).set(f[i], f[i + 2]);
+    for (const file of asks) {
+      const t = text.get(file) ?? 'unspecified';
+      const e = eol.get(file) ?? 'unspecified';
+      // git turns CRLF into LF on commit for a file marked text (or auto, or given an eol, which
+      // implies text), and with core.autocrlf true or input for one not marked -text.
+      out.set(file, t === 'unset' ? false : t === 'set' || t === 'auto' || e === 'lf' || e === 'crlf' || autocrlf);
+    }
+    return out;
   }
 
   private async root(signal?: AbortSignal): Promise<string> {
@@ -320,23 +384,35 @@ async function* catFileBatch(root: string, ids: string[], signal?: AbortSignal):
   child.on('error', () => {}); // reported through the stream's end below
   child.stdin.on('error', () => {});
   child.stdin.end(ids.join('\n') + '\n');
-  let buf: Buffer = Buffer.alloc(0);
+  // Chunks are kept in a list and joined only when an object is complete: a large object arrives
+  // in many chunks, and joining at every chunk would copy it over and over.
+  let chunks: Buffer[] = [];
+  let have = 0;
   let want: { id: string; type: string; size: number } | undefined;
+  const take = (n: number): Buffer => {
+    const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, have);
+    chunks = all.length > n ? [all.subarray(n)] : [];
+    have -= n;
+    return all.subarray(0, n);
+  };
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      chunks.push(chunk);
+      have += chunk.length;
       for (;;) {
         if (!want) {
-          const nl = buf.indexOf(10);
+          let nl = -1;
+          for (let i = 0, at = 0; i < chunks.length && nl < 0; at += chunks[i].length, i++) {
+            const k = chunks[i].indexOf(10);
+            if (k >= 0) nl = at + k;
+          }
           if (nl < 0) break;
-          const [id, type, size] = buf.subarray(0, nl).toString('latin1').split(' ');
-          buf = buf.subarray(nl + 1);
+          const [id, type, size] = take(nl + 1).toString('latin1').trimEnd().split(' ');
           if (type === 'missing' || size === undefined) continue;
           want = { id, type, size: Number(size) };
         }
-        if (buf.length < want.size + 1) break;
-        const data = Buffer.from(buf.subarray(0, want.size));
-        buf = buf.subarray(want.size + 1);
+        if (have < want.size + 1) break;
+        const data = Buffer.from(take(want.size + 1).subarray(0, want.size));
         const got = want;
         want = undefined;
         yield { id: got.id, type: got.type, data };

@@ -103,6 +103,8 @@ export interface CheckResult extends Partial<Finding> {
    * history; CI has neither): skipped, and worth no points there.
    */
   notJudged?: boolean;
+  /** Failed on form only (line endings, a byte-order mark): the checks that depend on it still ran. */
+  soft?: boolean;
   /** What a passing check found, for the student to confirm ("account 1234…, IAM user lw641"). */
   note?: string;
   /** Stack of a crashed check (shown under --debug and in JSON). */

@@ -6,6 +6,7 @@ import { readFile, writeFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { computeBuildId } from './lib/build-id.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -71,22 +72,9 @@ let answerCode = answer.size ? standaloneCode(answerAjv, exportsMap) : '';
 answerCode += `\nexport const answerSchemas = {${[...answer.keys()].map((h) => `${JSON.stringify(h)}: answer_${h}`).join(', ')}};\n`;
 await writeFile(path.join(gen, 'answer-validators.js'), answerCode);
 
-// 4. The CLI bundle. The build id hashes every file that shapes a verdict or an output: the core
-// (lib/, with the generated validators), the grader and its exporters (grader/), and the commands
-// (cli/). Caches and the grader's "nothing changed" test key on it, so a rebuilt harness never
-// trusts a result or keeps an output another build wrote. (Specs, hidden checks and course.yaml
-// are hashed where they are read, into the same keys.)
-const { createHash } = await import('node:crypto');
-const hash = createHash('sha256').update(pkg.version);
-const walk = async (dir) => {
-  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) await walk(p);
-    else if (/\.(ts|js|json)$/.test(e.name)) hash.update(p.slice(root.length)).update(await readFile(p));
-  }
-};
-for (const dir of ['lib', 'grader', 'cli']) await walk(path.join(root, dir));
-const buildId = hash.digest('hex').slice(0, 16);
+// 4. The CLI bundle, with its build id (scripts/lib/build-id.mjs: everything that shapes a verdict
+// or an output).
+const buildId = await computeBuildId(root, pkg.version);
 // ajv itself is needed only to compile a schema that was not precompiled (a spec edited after the
 // build): keep it out of the bundle, so it costs nothing unless used. Its runtime helpers
 // (ajv/dist/runtime/*), which the standalone code imports, are bundled.

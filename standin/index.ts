@@ -55,7 +55,7 @@ export async function startStandin(world: World, opts: StandinOptions = {}): Pro
       HARNESS_S3_WEBSITE_ENDPOINT: url,
       AWS_REGION: 'us-east-1',
       AWS_DEFAULT_REGION: 'us-east-1', // the AWS CLI v1 reads only this one
-      // s3rver mishandles the SDK's default streaming checksums (AWS-PEERS.md).
+      // s3rver mishandles the SDK's default streaming checksums (docs/reference/aws-peers.md).
       AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
     },

@@ -1,6 +1,6 @@
 // What every service handler shares: the request context, the reply shape, and each protocol's
 // error envelope. The envelopes are what the SDK's deserialisers read the error name from, so they
-// are kept exactly as AWS sends them (see AWS-PEERS.md): EC2 `<Response><Errors>`, Query
+// are kept exactly as AWS sends them (see docs/reference/aws-peers.md): EC2 `<Response><Errors>`, Query
 // `<ErrorResponse>`, JSON `__type` (plus `x-amzn-query-error` for CloudWatch), S3 `<Error>`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { doc, el, wrap } from './xml.js';

@@ -161,7 +161,7 @@ export class S3Backend {
 
 /**
  * The SDK streams uploads as `aws-chunked` with trailing checksums, which s3rver stores verbatim
- * (the corruption AWS-PEERS.md warns about). Decoding here makes the stand-in safe with default
+ * (the corruption docs/reference/aws-peers.md warns about). Decoding here makes the stand-in safe with default
  * checksum settings too.
  */
 async function decodeAwsChunked(req: IncomingMessage): Promise<Buffer> {

@@ -108,7 +108,7 @@ export interface Account {
   dynamoTables?: DynamoTable[];
 }
 
-/** The instance identity document (FORMATS.md) plus the role IMDS hands credentials for. */
+/** The instance identity document (docs/reference/formats.md) plus the role IMDS hands credentials for. */
 export interface Imds {
   accountId: string;
   instanceId: string;

@@ -118,33 +118,41 @@ describe('A0: course setup', () => {
     expect(r.status).toBe(0);
   });
 
-  it('no AWS CLI, a key others can read, no upstream, a bad hello.txt: each fails', async () => {
+  it('every point rests on committed evidence: the checks of a laptop and an AWS account are advice, worth nothing', async () => {
+    const spec = await loadSpec(path.join(REPO, 'assignments', 'A0', 'assignment.yaml'), await loadCourse(REPO));
+    const advice = spec.checks.filter((c) => ['tool.present', 'ssh.key', 'git.pushed', 'git.clean', 'aws.identity', 'aws.evidence.exists'].includes(c.kind) || (c.kind === 'git.repo' && c.params.remotes));
+    expect(advice.length).toBeGreaterThanOrEqual(7);
+    expect(advice.filter((c) => c.points > 0)).toEqual([]);
+  });
+
+  it('no AWS CLI, a key others can read, no upstream, a bad hello.txt: the evidence fails, the laptop checks warn', async () => {
     const bin = await tempDir({}, 'harness-bin-');
     symlinkSync(execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim(), path.join(bin, 'git'));
-    const f = await fork('A0', { upstream: 'none', after: { 'hello.txt': 'name: Fixture Student\nbitbucket: fixture student\n' } });
+    const f = await fork('A0', { upstream: 'none', after: { 'hello.txt': 'name: Fixture Student\nbitbucket: fixture student\n', 'tools.txt': 'git version 2.39.5\nPython 3.11.7\n' } });
     const r = check(f, 'A0', { HOME: await home(0o644), PATH: bin });
-    expect(pick(r.results, ['git-installed', 'python-installed', 'aws-cli-installed', 'ssh-key', 'git-repo', 'git-author', 'hello-yaml', 'git-pushed'])).toEqual([
-      ['git-installed', 'pass'], ['python-installed', 'pass'], ['aws-cli-installed', 'fail'], ['ssh-key', 'fail'],
-      ['git-repo', 'fail'], ['git-author', 'skip'], ['hello-yaml', 'fail'], ['git-pushed', 'skip'],
+    expect(pick(r.results, ['git-installed', 'python-installed', 'aws-cli-installed', 'ssh-key', 'git-remotes', 'hello-yaml', 'tools-versions', 'git-pushed'])).toEqual([
+      ['git-installed', 'pass'], ['python-installed', 'pass'], ['aws-cli-installed', 'warn'], ['ssh-key', 'warn'],
+      ['git-remotes', 'warn'], ['hello-yaml', 'fail'], ['tools-versions', 'fail'], ['git-pushed', 'warn'],
     ]);
     const why = (id: string) => r.results.find((x) => x.id === id)?.rationale ?? '';
     expect(why('aws-cli-installed')).toMatch(/aws is not installed/);
     expect(why('ssh-key')).toMatch(/can be read by other users.*mode 644/);
-    expect(why('git-repo')).toMatch(/no remote called upstream/);
+    expect(why('git-remotes')).toMatch(/no remote called upstream/);
+    expect(why('tools-versions')).toMatch(/tools.txt has 2 answer lines, but at least 3 lines are expected/);
     expect(r.status).toBe(1);
   });
 
-  it('an old python, no SSH key, upstream = origin, commits by another email, unpushed work: each fails', async () => {
+  it('an old python, no SSH key, upstream = origin, commits by another email, unpushed work: each is reported', async () => {
     const bin = await tempDir({ 'python3': '#!/bin/sh\necho "Python 3.4.10"\n' }, 'harness-oldpy-');
     chmodSync(path.join(bin, 'python3'), 0o755);
     const f = await fork('A0', { upstream: 'same', email: 'someone@else.example' });
     const r = check(f, 'A0', { HOME: await home(0o600, false), HARNESS_PYTHON: path.join(bin, 'python3') });
-    expect(pick(r.results, ['python-installed', 'ssh-key', 'git-repo'])).toEqual([['python-installed', 'fail'], ['ssh-key', 'fail'], ['git-repo', 'fail']]);
+    expect(pick(r.results, ['python-installed', 'ssh-key', 'git-remotes', 'git-author'])).toEqual([['python-installed', 'warn'], ['ssh-key', 'warn'], ['git-remotes', 'warn'], ['git-author', 'fail']]);
     expect(r.results.find((x) => x.id === 'python-installed')?.rationale).toMatch(/3\.4\.10 is too old/);
-    expect(r.results.find((x) => x.id === 'git-repo')?.rationale).toMatch(/point to the same repository/);
+    expect(r.results.find((x) => x.id === 'git-remotes')?.rationale).toMatch(/point to the same repository/);
     const f2 = await fork('A0', { email: 'someone@else.example', after: { 'hello.txt': 'name: X\nbitbucket: x\nvm_os: Fixture OS\nvm_python: 3.9\n' } });
     const r2 = check(f2, 'A0', { HOME: await home() });
-    expect(pick(r2.results, ['git-repo', 'git-author', 'ssh-key', 'git-pushed'])).toEqual([['git-repo', 'pass'], ['git-author', 'fail'], ['ssh-key', 'pass'], ['git-pushed', 'fail']]);
+    expect(pick(r2.results, ['git-remotes', 'git-author', 'ssh-key', 'git-pushed'])).toEqual([['git-remotes', 'pass'], ['git-author', 'fail'], ['ssh-key', 'pass'], ['git-pushed', 'warn']]);
   });
 });
 
@@ -238,7 +246,7 @@ describe('harness new', () => {
     const r = harness(root, ['new', 'A6', '--title', 'Streaming: at scale']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(readdirSync(path.join(root, 'assignments', 'A6')).sort()).toEqual(['Makefile', 'README.md', 'assignment.yaml', 'q1.py']);
+    expect(readdirSync(path.join(root, 'assignments', 'A6')).sort()).toEqual(['Makefile', 'README.md', 'assignment.yaml', 'data', 'q1.py']);
     const spec = readFileSync(path.join(root, 'assignments', 'A6', 'assignment.yaml'), 'utf8');
     expect(spec).toMatch(/^id: A6$/m);
     expect(spec).toMatch(/^title: "Streaming: at scale"$/m);

@@ -13,6 +13,7 @@ import { validateParams as linesProblems } from '../lib/lines.js';
 import fileYaml, { validateSchema } from '../lib/checks/file-yaml.js';
 import fileJson, { jsonError } from '../lib/checks/file-json.js';
 import { firstInvalidUtf8, sniff } from '../lib/util/text.js';
+import { AssignmentFiles, diskVolume, type Volume } from '../lib/fsio.js';
 
 type Kind = CheckKind<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const isRoot = process.getuid?.() === 0;
@@ -65,6 +66,32 @@ describe('file.present', () => {
     expect(f.hint).toContain("'r\u00e9sum\u00e9 notes.txt'"); // quoted for the shell
     // a near miss is reported even for an optional file: it was probably meant to be handed in
     expect(await thrown(filePresent, { q5: 'x\n' }, { file: 'q5.txt' }, ['q5.txt'])).toBeInstanceOf(Failure);
+  });
+
+  it('judges names case-sensitively on a file system that folds case (macOS, Windows), with the same hint as Linux', async () => {
+    const dir = await tempDir({ 'Q3.txt': 'x\n', 'data/Sample.txt': 'y\n' });
+    // The disk as macOS shows it: any case finds the file, listings keep the case it was saved with.
+    const fold = (abs: string) => {
+      const rel = path.relative(dir, abs);
+      if (rel.startsWith('..')) return abs;
+      let cur = dir;
+      for (const part of rel.split(path.sep).filter(Boolean)) {
+        const hit = diskVolume.readdir(cur).find((n) => n.toLowerCase() === part.toLowerCase());
+        cur = path.join(cur, hit ?? part);
+      }
+      return cur;
+    };
+    const macos: Volume = { ...diskVolume, lstat: (a) => diskVolume.lstat(fold(a)), stat: (a) => diskVolume.stat(fold(a)), realpath: (a) => diskVolume.realpath(fold(a)) && a, read: (a, r, c, p) => diskVolume.read(fold(a), r, c, p) };
+    expect(macos.lstat(path.join(dir, 'q3.txt'))?.type).toBe('file'); // the fake really folds case
+    const ctx = makeCtx(dir, {}, { files: new AssignmentFiles(dir, macos) });
+    const f = await filePresent.run(ctx, { file: 'q3.txt' }).catch((e: unknown) => e as Failure);
+    expect(f).toBeInstanceOf(Failure);
+    // Word for word what Linux (and the grader) says.
+    expect((f as Failure).rationale).toBe('q3.txt is missing, but there is "Q3.txt" in the same folder.');
+    expect((f as Failure).hint).toBe('Rename it: git mv Q3.txt q3.txt');
+    await expect(filePresent.run(ctx, { file: 'Q3.txt' })).resolves.toBeUndefined();
+    // Every kind reads through the same rule, and folders count too.
+    expect(await fileText.run(ctx, { file: 'data/sample.txt' }).catch((e: unknown) => (e as Failure).rationale)).toBe('data/sample.txt is missing.');
   });
 
   it('fails for a folder, a dangling link and a link out of the folder; passes a link inside', async () => {

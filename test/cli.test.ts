@@ -145,6 +145,12 @@ describe('bad input: one line, the right exit code', () => {
     expect(oneLineError(r.stderr)).toBe('error: A1 has no check "q1-presnt"; did you mean "q1-present"?');
   });
 
+  it('the command reference in docs/commands.md is the help itself', () => {
+    const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'gen-commands-doc.mjs'), '--check'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('help is made from each command\'s own options', () => {
     const s = harness(process.cwd(), ['help', 'check']);
     expect(s.status).toBe(0);

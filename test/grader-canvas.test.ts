@@ -114,6 +114,35 @@ describe('ingestCanvasDownload', () => {
     expect((await readdir(work)).sort()).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'lw641']);
   });
 
+  it('never trusts a file name over Canvas: an upload named as another student\'s is reported, not graded as theirs', async () => {
+    const dl = await tempDir();
+    const people: RosterEntry[] = [
+      { netid: 'good1', name: 'Good One', extensionMinutes: 0 },
+      { netid: 'good2', name: 'Good Two', extensionMinutes: 0 },
+      { netid: 'mal1', name: 'Mallory Bad', extensionMinutes: 0 },
+      { netid: 'quiet3', name: 'Quiet Three', extensionMinutes: 0 },
+      { netid: 'x4', name: 'Ex Four', extensionMinutes: 0 },
+    ];
+    await infoZip(path.join(dl, 'onegood_1_10_good1-A2.zip'), { 'q1.txt': 'good1\n' });
+    await infoZip(path.join(dl, 'twogood_2_20_good2-A2.zip'), { 'q1.txt': 'good2\n' });
+    // Mallory (no Canvas ids in the roster) uploads a zip named as good2's, later than good2's own.
+    await infoZip(path.join(dl, 'badmallory_3_30_good2-A2.zip'), { 'q1.txt': 'sabotage\n' });
+    // Canvas names that match no roster name: the file name is all there is.
+    await infoZip(path.join(dl, 'nicknameq_5_50_quiet3-A2.zip'), { 'q1.txt': 'quiet3\n' });
+    await infoZip(path.join(dl, 'strangera_6_60_x4-A2.zip'), { 'q1.txt': 'a\n' });
+    await infoZip(path.join(dl, 'strangerb_7_70_x4-A2.zip'), { 'q1.txt': 'b\n' });
+    const { students, unmatched } = await ingestCanvasDownload(dl, people, { workDir: await tempDir(), expected: ['q1.txt'] });
+    const by = Object.fromEntries(students.map((st) => [st.entry.netid, st]));
+    expect(await readFile(path.join(by.good2.dir!, 'q1.txt'), 'utf8')).toBe('good2\n');
+    expect(by.good2.problem).toBeUndefined();
+    expect(await readFile(path.join(by.mal1.dir!, 'q1.txt'), 'utf8')).toBe('sabotage\n');
+    expect(by.mal1.problem).toBe("uploaded a file named as good2's; graded as mal1, whom Canvas names");
+    expect(by.quiet3.problem).toMatch(/^matched to quiet3 by the NetID in the file name only \(Canvas user 5\)/);
+    // Two strangers claiming the same student: neither is trusted.
+    expect(by.x4).toBeUndefined();
+    expect(unmatched).toEqual(["Canvas user 6 and Canvas user 7 uploaded files named as x4's: not trusted"]);
+  });
+
   it('reads the download as one zip too, and without a roster guesses NetIDs from file names', async () => {
     const dl = await sampleDownload();
     const zip = path.join(await tempDir(), 'submissions.zip');

@@ -208,3 +208,20 @@ describe('mirrors', () => {
   });
 });
 
+
+describe('the build id', () => {
+  it('changes when an exporter or a command changes, not only the core: a rebuilt grader rewrites its outputs', async () => {
+    const { computeBuildId, BUILD_DIRS } = await import('../scripts/lib/build-id.mjs');
+    const { cpSync, appendFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const root = mkdtempSync(path.join(tmpdir(), 'buildid-'));
+    for (const d of BUILD_DIRS) cpSync(path.join(REPO, d), path.join(root, d), { recursive: true });
+    const a = await computeBuildId(root, '1.0.0');
+    expect(await computeBuildId(root, '1.0.0')).toBe(a);
+    appendFileSync(path.join(root, 'grader', 'export', 'csv.ts'), '\n// changed\n');
+    const b = await computeBuildId(root, '1.0.0');
+    expect(b).not.toBe(a);
+    appendFileSync(path.join(root, 'cli', 'commands.ts'), '\n// changed\n');
+    expect(await computeBuildId(root, '1.0.0')).not.toBe(b);
+  });
+});

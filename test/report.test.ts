@@ -1,5 +1,5 @@
 // Reporters: pretty (wording, layout, colour), json (shape and key order), junit (validated with
-// the real xmllint against the strict JUnit.xsd in ../shared/schemas), and loading a user's own.
+// the real xmllint against the strict JUnit.xsd, vendored in test/fixtures/schemas), and loading a user's own.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """A1 extra credit: time a streaming search of an S3 object for malfunction readings.
 
-Usage: python3 streaming-time.py s3://BUCKET/KEY OUTPUT.yaml
+Usage: python3 streaming-time.py SOURCE OUTPUT.yaml
 
-Streams the object through a search for lines whose four readings are all -1, without keeping a
-local copy, and writes a q4-style YAML report (date, mode, streaming, malfunctions) to OUTPUT.yaml.
+SOURCE is an S3 URL (s3://BUCKET/KEY), streamed with `aws s3 cp SOURCE -`, or a local file, read
+directly: try it on data/sensor-sample.txt (the course's check runs it on that file, without AWS).
+Searches for lines whose four readings are all -1, without keeping a local copy, and writes a
+q4-style YAML report (date, mode, streaming, malfunctions) to OUTPUT.yaml.
 """
 import datetime
 import subprocess
@@ -13,10 +15,11 @@ import time
 
 
 def count_malfunctions(source_url):
-    """Return the number of malfunction lines in the S3 object at source_url.
+    """Return the number of malfunction lines in the S3 object (or local file) at source_url.
 
-    Hint: start `aws s3 cp SOURCE -` with subprocess.Popen(stdout=subprocess.PIPE) and read its
-    output line by line; do not load the whole object into memory.
+    Hint: for an s3:// URL start `aws s3 cp SOURCE -` with subprocess.Popen(stdout=subprocess.PIPE)
+    and read its output line by line; do not load the whole object into memory. Open anything
+    else as a local file.
     """
     raise NotImplementedError("write count_malfunctions")
 

@@ -9,6 +9,9 @@ MALFUNCTION = " fnard:-1 fnok:-1 cark:-1 gnuck:-1"
 
 
 def count_malfunctions(source_url):
+    if not source_url.startswith("s3://"):
+        with open(source_url) as f:
+            return sum(1 for line in f if line.rstrip("\n").endswith(MALFUNCTION))
     proc = subprocess.Popen(["aws", "s3", "cp", source_url, "-"], stdout=subprocess.PIPE, text=True)
     count = sum(1 for line in proc.stdout if line.rstrip("\n").endswith(MALFUNCTION))
     proc.wait()

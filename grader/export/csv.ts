@@ -46,7 +46,9 @@ export function gradesCsv(batch: BatchResult): string {
 function reasonOf(s: StudentResult): string {
   if (s.status === 'error') return ''; // spelt out in the status column
   if (s.status !== 'graded') return s.reason ?? '';
-  return s.results.filter((r) => (r.status === 'fail' || r.status === 'warn') && r.code).map((r) => `${r.id}: ${r.code}`).join('; ');
+  const codes = s.results.filter((r) => (r.status === 'fail' || r.status === 'warn') && r.code).map((r) => `${r.id}: ${r.code}`);
+  // A graded upload may carry a note for the instructor (how it was matched to the student).
+  return [s.reason, ...codes].filter(Boolean).join('; ');
 }
 
 export function canvasCsv(batch: BatchResult, opts: { canvasAssignmentId?: string; title?: string; missing?: MissingPolicy }): string {

@@ -39,7 +39,7 @@ export default defineKind<ExampleParams>({
       word: { type: 'string', minLength: 1, description: 'The word to look for; default `hello`.' },
     },
   },
-  // The files the check reads (for --files, the spec linter and the docs).
+  // The files the check reads: `harness lint` reports any the spec does not list under `files`.
   files: (p) => [p.file],
   // Semantic problems the schema cannot express; return [] when there are none.
   validate: () => [],

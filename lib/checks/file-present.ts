@@ -47,16 +47,6 @@ export default defineKind<FilePresentParams>({
       if (ctx.spec.files.optional.includes(file)) throw new Skip('optional file not handed in');
     }
     assertReadable(info);
-    const actual = await wrongCase(ctx.files, info.abs);
-    if (actual) {
-      throw new Failure({
-        rationale: `${file} is named "${actual}"; the name must match exactly, including upper and lower case.`,
-        hint: `Rename it: git mv ${shellQuote(path.join(path.dirname(file), actual))} ${shellQuote(file)}`,
-        expected: file,
-        actual,
-        file,
-      });
-    }
     await ctx.files.head(file, 1); // opens it: a permission problem fails here, with a hint
   },
 });
@@ -96,12 +86,4 @@ async function nearNames(files: AssignmentFiles, abs: string): Promise<string[]>
     })
     .sort()
     .slice(0, 2);
-}
-
-/** On a case-insensitive disk (macOS, Windows) "Q1.TXT" opens as "q1.txt"; the Linux grader's does not. */
-async function wrongCase(files: AssignmentFiles, abs: string): Promise<string | undefined> {
-  const want = path.basename(abs).normalize('NFC');
-  const names = (await files.names(path.dirname(abs))).map((n) => n.normalize('NFC'));
-  if (names.includes(want)) return undefined;
-  return names.find((n) => n.toLowerCase() === want.toLowerCase());
 }

@@ -41,7 +41,7 @@ export interface CheckKind<P = Record<string, unknown>> {
   spawns?: boolean;
   /** Needs a valid user.cfg (for example the git author check). */
   needsIdentity?: boolean;
-  /** Files (relative to the assignment folder) this check reads; used for --files and docs. */
+  /** Files (relative to the assignment folder) this check reads: `harness lint` reports any not listed under `files`. */
   files?(params: P): string[];
   /**
    * Starts loading what `run` will need (a parser, a library) as soon as the run begins, so it

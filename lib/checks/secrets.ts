@@ -9,6 +9,7 @@ import { Failure } from '../errors.js';
 import { defaultFiles } from '../git.js';
 import type { AssignmentFiles } from '../fsio.js';
 import type { CheckContext } from '../context.js';
+import { PersistentSet } from '../util/memo.js';
 import { describeSecret, MAX_SCAN_BYTES, scanBuffer, scanName, type SecretHit } from '../secrets.js';
 
 interface Params {
@@ -48,14 +49,19 @@ export default defineKind<Params>({
     const show = (abs: string) => path.relative(ctx.spec.dir, abs).split(path.sep).join('/');
     let inRepo = false;
     let root = '';
+    // Files git has as they are: their content is known by name, and read only if not known clean.
+    const ids = new Map<string, string>();
     if (scope !== 'submission' && ctx.git) {
       const info = await ctx.git.repo(ctx.signal);
       if (info.ok) {
         inRepo = true;
         root = info.root;
+        const unchanged = await ctx.git.unchangedIds(ctx.signal);
         for (const rel of await ctx.git.tracked(ctx.signal)) {
           const abs = path.join(info.root, rel);
           targets.set(abs, show(abs));
+          const id = unchanged.get(rel);
+          if (id) ids.set(abs, id);
         }
       }
     }
@@ -67,7 +73,7 @@ export default defineKind<Params>({
     const entries = [...targets].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
     for (let i = 0; i < entries.length; i += PARALLEL) {
       ctx.signal.throwIfAborted();
-      const batch = await Promise.all(entries.slice(i, i + PARALLEL).map(([abs, name]) => scanFile(ctx.files, abs, name)));
+      const batch = await Promise.all(entries.slice(i, i + PARALLEL).map(([abs, name]) => scanFile(ctx.files, abs, name, ids.get(abs))));
       for (const h of batch) hits.push(...h);
     }
     if (inRepo) {
@@ -75,27 +81,40 @@ export default defineKind<Params>({
       const now = new Set(hits.map((h) => h.masked));
       for (const h of await historyHits(ctx, root, show)) if (!now.has(h.masked)) hits.push(h);
     }
+    cleanBefore?.save();
     if (hits.length > 0) throw found(hits);
   },
 });
 
-/** Hits in every file content of the pushed history, each content scanned once per process. */
+/**
+ * Hits in every file content of the pushed history. Each content is scanned once per process (a
+ * batch shares the course's history across forks), and a content found clean is remembered across
+ * runs in the cache folder (history never changes), so a student's repeated `check` reads only
+ * what is new since the last one.
+ */
 async function historyHits(ctx: CheckContext, root: string, show: (abs: string) => string): Promise<Hit[]> {
   const out: Hit[] = [];
-  for await (const blob of ctx.git!.history(ctx.signal)) {
+  cleanBefore ??= new PersistentSet('clean-contents');
+  const clean = (id: string) => cleanBefore!.has(id) || byContent.get(id)?.length === 0;
+  for await (const blob of ctx.git!.history(ctx.signal, clean)) {
     let found = byContent.get(blob.id);
     if (!found) {
       found = scanBuffer(await blob.read(), '').map(({ file: _, ...h }) => h);
       if (byContent.size >= MAX_REMEMBERED) byContent.clear();
       byContent.set(blob.id, found);
+      if (!found.length) cleanBefore.add(blob.id);
     }
     if (!found.length) continue;
     const commit = await ctx.git!.commitOf(blob.id, ctx.signal);
     const name = `${show(path.join(root, blob.path))}${commit ? ` (commit ${commit})` : ''}`;
     for (const h of found) out.push({ file: name, ...h, history: true });
   }
+  cleanBefore.save();
   return out;
 }
+
+/** File contents found clean by earlier runs (see historyHits). */
+let cleanBefore: PersistentSet | undefined;
 
 /**
  * What a file's content holds, by content name (git's blob name, when the files come from a
@@ -106,18 +125,21 @@ const byContent = new Map<string, Omit<SecretHit, 'file'>[]>();
 const MAX_REMEMBERED = 100_000;
 
 /** The name check, then the contents of a regular file (not a link: git stores only its target). */
-async function scanFile(files: AssignmentFiles, abs: string, name: string): Promise<SecretHit[]> {
+async function scanFile(files: AssignmentFiles, abs: string, name: string, knownId?: string): Promise<SecretHit[]> {
   const hits: SecretHit[] = [];
   const byName = scanName(name);
   if (byName) hits.push(byName);
-  const id = files.contentId(abs);
-  let found = id === undefined ? undefined : byContent.get(id);
+  const id = files.contentId(abs) ?? knownId;
+  cleanBefore ??= new PersistentSet('clean-contents');
+  let found = id === undefined ? undefined : byContent.get(id) ?? (cleanBefore.has(id) ? [] : undefined);
   if (!found) {
     const buf = await files.peek(abs, MAX_SCAN_BYTES);
     found = buf ? scanBuffer(buf, '').map(({ file: _, ...h }) => h) : [];
     if (id !== undefined && buf) {
       if (byContent.size >= MAX_REMEMBERED) byContent.clear();
       byContent.set(id, found);
+      // Remembered across runs only when the whole file was read.
+      if (!found.length && buf.length < MAX_SCAN_BYTES) cleanBefore.add(id);
     }
   }
   for (const h of found) hits.push({ file: name, ...h });

@@ -8,7 +8,8 @@ import { UserError } from '../errors.js';
 import { writeZip } from './zip.js';
 import { isJunk } from './junk.js';
 import { scanBuffer, scanName, describeSecret as describe, MAX_SCAN_BYTES, type SecretHit } from '../secrets.js';
-import { open } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+import { CloneGit } from '../git.js';
 import type { Identity } from '../usercfg.js';
 import type { CheckResult, Spec, Summary } from '../types.js';
 
@@ -66,6 +67,9 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
   }
 
   // Hash and scan every file before anything is written.
+  // What git would store: a text file whose Windows line endings git turns into LF on commit is
+  // packed with LF, so the zip holds what the fork would (the grader judges both the same way).
+  const git = new CloneGit(spec.dir, present.map((f) => f.rel));
   const files: SubmissionFile[] = [];
   const hits: SecretHit[] = [];
   for (const f of present) {
@@ -96,11 +100,24 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
     summary: input.summary,
   };
   const entries = [
-    ...present.map((f) => ({ name: `${base}/${f.rel}`, source: f.abs })),
+    ...(await Promise.all(present.map(async (f) => ({ name: `${base}/${f.rel}`, source: await asCommitted(git, f) })))),
     { name: `${base}/submission.json`, source: Buffer.from(JSON.stringify(record, null, 2) + '\n') },
   ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const z = await writeZip(zipPath, entries);
   return { zipPath, bytes: z.bytes, sha256: z.sha256, entries: entries.map((e) => e.name), missing, files };
+}
+
+/** Largest file whose line endings are normalized as git would (answer files are small). */
+const MAX_NORMALIZE = 64 * 1024 * 1024;
+
+/** The file's path, or its bytes with CRLF turned into LF when git would do so on commit. */
+async function asCommitted(git: CloneGit, f: { rel: string; abs: string }): Promise<string | Buffer> {
+  const { size } = await stat(f.abs);
+  if (size > MAX_NORMALIZE || !(await git.normalizesEol(f.rel))) return f.abs;
+  const buf = await readFile(f.abs);
+  if (!buf.includes(0x0d) || buf.subarray(0, 8192).includes(0)) return f.abs;
+  const text = buf.toString('latin1');
+  return text.includes('\r\n') ? Buffer.from(text.replace(/\r\n/g, '\n'), 'latin1') : f.abs;
 }
 
 /**

@@ -1,5 +1,5 @@
 // The JUnit XML reporter, for Bitbucket Pipelines' Tests tab (and anything Jenkins-compatible).
-// Output validates against the strict windyroad JUnit.xsd in ../shared/schemas, which requires:
+// Output validates against the strict windyroad JUnit.xsd (vendored in test/fixtures/schemas), which requires:
 // - on each <testsuite> in <testsuites>: name, timestamp (no zone, no fraction), hostname, tests,
 //   failures, errors, time, plus package and id; `skipped` is optional but Bitbucket wants it;
 // - children in this order, <properties> and both <system-out> and <system-err> mandatory:

@@ -2,6 +2,7 @@
 // schema first, then small rules that collect every problem).
 import path from 'node:path';
 import { registry, kindNames } from '../checks/registry.js';
+import { needOf } from '../checks/kind.js';
 import { nearest } from '../util/text.js';
 import type { Spec } from '../types.js';
 import type { Locator, SpecProblem } from './load.js';
@@ -42,7 +43,14 @@ export function semanticProblems(spec: Spec, loc: Locator, raw: Record<string, u
       if (d === c.id) add(['checks', i, 'dependsOn', j], `${c.id} depends on itself`);
     });
     if (c.severity === 'warn' && c.points > 0) add(['checks', i, 'points'], `${c.id} has severity warn, so it cannot carry points (a failing warn check costs nothing)`);
-    for (const f of filesOf(c.params)) {
+    const need = kind ? needOf(kind, c.params) : 'files';
+    if ((need === 'machine' || need === 'account') && c.points > 0) {
+      // The grader never sees a student's computer or AWS account: such points would be the same
+      // work graded differently by `check` and by `grade`.
+      const what = need === 'machine' ? "the student's own computer or clone" : "the student's AWS account";
+      add(['checks', i, 'points'], `${c.id} (${c.kind}) looks at ${what}, which the grader cannot judge, so it cannot carry points; set points: 0 and give the points to evidence the student commits (a file, as A1 does with instance-identity.json)`);
+    }
+    for (const f of new Set([...filesOf(c.params), ...(kind?.files?.(c.params) ?? [])])) {
       // data/ holds the sample data the course bundles for checks that run code: never handed in.
       if (!listed.has(f) && !f.startsWith('data/')) add(['checks', i], `${c.id} reads ${f}, which is not listed under files.required or files.optional`);
       if (TEXT_KINDS.has(c.kind) && BINARY_EXTENSIONS.has(path.extname(f).toLowerCase())) {

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 
 import { BUILD as HARNESS_BUILD } from '../version.js';
 /** Identifies the exact harness code; undefined when running from source (tests), which disables the cache. */
@@ -40,4 +41,48 @@ export async function memoJson<T>(parts: (string | Buffer)[], compute: () => Pro
     /* a read-only checkout still works, only slower */
   }
   return value;
+}
+
+/**
+ * A set of names kept across runs in the cache folder, for one purpose and one build (a file of
+ * lines, appended to): e.g. the file contents the secret scan has found clean, which never change.
+ * Off when running from source, or with no cache folder.
+ */
+export class PersistentSet {
+  private readonly file?: string;
+  private readonly known = new Set<string>();
+  private added: string[] = [];
+
+  constructor(name: string, env: NodeJS.ProcessEnv = process.env) {
+    const dir = BUILD ? cacheDir(env) : undefined;
+    if (!dir) return;
+    this.file = path.join(dir, `${name}-${BUILD}.txt`);
+    try {
+      for (const line of readFileSync(this.file, 'utf8').split('\n')) if (line) this.known.add(line);
+    } catch {
+      /* none yet */
+    }
+  }
+
+  has(name: string): boolean {
+    return this.known.has(name);
+  }
+
+  add(name: string): void {
+    if (!this.file || this.known.has(name)) return;
+    this.known.add(name);
+    this.added.push(name);
+  }
+
+  /** Appends what was added (best effort). */
+  save(): void {
+    if (!this.file || !this.added.length) return;
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      appendFileSync(this.file, this.added.join('\n') + '\n');
+      this.added = [];
+    } catch {
+      /* a read-only home still works, only slower */
+    }
+  }
 }

@@ -223,7 +223,10 @@ export function decodeText(buf: Buffer, rel: string): string {
       line,
     });
   }
-  return buf.toString('utf8', hasUtf8Bom(buf) ? 3 : 0);
+  // Content is judged with line endings normalized: a file saved with Windows (or old Mac) line
+  // endings says the same thing, and file.text alone reports the form.
+  const text = buf.toString('utf8', hasUtf8Bom(buf) ? 3 : 0);
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
 export function utf8Hint(rel: string): string {

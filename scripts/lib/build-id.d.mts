@@ -1,0 +1,2 @@
+export const BUILD_DIRS: string[];
+export function computeBuildId(root: string, version: string): Promise<string>;
