@@ -4,8 +4,8 @@ import path from 'node:path';
 import { defineKind } from './kind.js';
 import { Failure } from '../errors.js';
 import { defaultFiles, repoInfo, trackedFiles } from '../git.js';
-import type { AssignmentFiles } from '../fsio.js';
-import { describeSecret, MAX_SCAN_BYTES, scanBuffer, scanName, type SecretHit } from '../secrets.js';
+import { diskVolume, type AssignmentFiles } from '../fsio.js';
+import { describeSecret, scanBuffer, scanFile as scanDiskFile, scanName, type SecretHit } from '../secrets.js';
 
 interface Params {
   scope?: 'submission' | 'repository' | 'both';
@@ -82,15 +82,28 @@ async function scanFile(files: AssignmentFiles, abs: string, name: string): Prom
   const id = files.contentId(abs);
   let found = id === undefined ? undefined : byContent.get(id);
   if (!found) {
-    const buf = await files.peek(abs, MAX_SCAN_BYTES);
-    found = buf ? scanBuffer(buf, '').map(({ file: _, ...h }) => h) : [];
-    if (id !== undefined && buf) {
+    const got = await contents(files, abs);
+    found = got ? got.map(({ file: _, ...h }) => h) : [];
+    if (id !== undefined && got) {
       if (byContent.size >= MAX_REMEMBERED) byContent.clear();
       byContent.set(id, found);
     }
   }
   for (const h of found) hits.push({ file: name, ...h });
   return hits;
+}
+
+/**
+ * The hits in a regular file (not a link), all of it: streamed from the disk in bounded memory;
+ * a volume held in memory (a commit read from git objects) already holds the bytes. Undefined
+ * when there is no such file or it cannot be read (other checks say so).
+ */
+async function contents(files: AssignmentFiles, abs: string): Promise<SecretHit[] | undefined> {
+  const l = files.volume.lstat(abs);
+  if (!l || l.type !== 'file') return undefined;
+  if (files.volume === diskVolume) return scanDiskFile(abs, '').then((r) => r.hits, () => undefined);
+  const buf = await files.peek(abs, l.size);
+  return buf && scanBuffer(buf, '');
 }
 
 function where(h: SecretHit): string {
@@ -104,9 +117,10 @@ function found(hits: SecretHit[]): Failure {
   const rationale =
     hits.length === 1
       ? `${where(first)} looks like ${describeSecret(first.type)} (${first.masked}), which must never be handed in or committed.`
-      : `${hits.length} things look like AWS keys, private keys or credentials files, which must never be handed in or committed; the first is ${where(first)}.`;
+      : `${hits.length} things look like keys, tokens, passwords or credentials files, which must never be handed in or committed; the first is ${where(first)}.`;
   const inFolder = !first.file.startsWith('../');
   return new Failure({
+    code: 'secret-found',
     rationale,
     hint:
       'Delete the secret (or the file). If it is an AWS key, deactivate it and make a new one in the IAM console NOW: ' +

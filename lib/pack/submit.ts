@@ -7,8 +7,7 @@ import { AssignmentFiles } from '../fsio.js';
 import { UserError } from '../errors.js';
 import { writeZip } from './zip.js';
 import { isJunk } from './junk.js';
-import { scanBuffer, scanName, describeSecret as describe, MAX_SCAN_BYTES, type SecretHit } from '../secrets.js';
-import { open } from 'node:fs/promises';
+import { scanFile, scanName, describeSecret as describe, type SecretHit } from '../secrets.js';
 import type { Identity } from '../usercfg.js';
 import type { CheckResult, Spec, Summary } from '../types.js';
 
@@ -71,9 +70,11 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
   for (const f of present) {
     const nameHit = scanName(f.rel);
     if (nameHit) hits.push(nameHit);
-    const { head, bytes, sha256 } = await hashAndHead(f.abs, MAX_SCAN_BYTES);
-    hits.push(...scanBuffer(head, f.rel));
-    files.push({ path: f.rel, bytes, sha256 });
+    // One read per file: hashed and scanned (all of it) in the same pass, in bounded memory.
+    const hash = createHash('sha256');
+    const scanned = await scanFile(f.abs, f.rel, (chunk) => hash.update(chunk));
+    hits.push(...scanned.hits);
+    files.push({ path: f.rel, bytes: scanned.bytes, sha256: hash.digest('hex') });
   }
   if (hits.length) {
     const first = hits[0];
@@ -101,36 +102,6 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
   ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const z = await writeZip(zipPath, entries);
   return { zipPath, bytes: z.bytes, sha256: z.sha256, entries: entries.map((e) => e.name), missing, files };
-}
-
-/**
- * A file's SHA-256 and size, read in chunks, and its first `headBytes` (what the secret scanner
- * reads): memory stays flat however large the submission is.
- */
-async function hashAndHead(abs: string, headBytes: number): Promise<{ head: Buffer; bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  const fh = await open(abs, 'r');
-  try {
-    const chunk = Buffer.allocUnsafe(1024 * 1024);
-    const head: Buffer[] = [];
-    let kept = 0;
-    let bytes = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, bytes);
-      if (bytesRead === 0) break;
-      const part = chunk.subarray(0, bytesRead);
-      hash.update(part);
-      if (kept < headBytes) {
-        const take = Buffer.from(part.subarray(0, headBytes - kept));
-        head.push(take);
-        kept += take.length;
-      }
-      bytes += bytesRead;
-    }
-    return { head: Buffer.concat(head), bytes, sha256: hash.digest('hex') };
-  } finally {
-    await fh.close();
-  }
 }
 
 /** The commit the files came from, and whether the packed files differ from it; null outside git. */
