@@ -1,11 +1,15 @@
 import path from 'node:path';
 import { findRoot, listAssignments } from '../lib/repo.js';
 import { loadCourse } from '../lib/course.js';
-import { loadSpec, SpecError } from '../lib/spec/load.js';
+import { loadSpec, locatorFor, SpecError } from '../lib/spec/load.js';
+import { patternHazards } from '../lib/spec/patterns.js';
 import { UserError } from '../lib/errors.js';
 import type { GlobalOptions } from './options.js';
 
-/** Validates every spec; prints each problem as file:line:col. Exit 1 when any spec has problems. */
+/**
+ * Validates every spec, and reports patterns that backtrack catastrophically; prints each problem
+ * as file:line:col. Exit 1 when any spec has problems.
+ */
 export async function lint(positionals: string[], _values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   const root = findRoot(g.cwd);
   const course = await loadCourse(root);
@@ -17,6 +21,9 @@ export async function lint(positionals: string[], _values: Record<string, unknow
     const rel = path.relative(g.cwd, file) || file;
     try {
       const spec = await loadSpec(file, course);
+      // Catastrophic backtracking: only lint pays for the analysis, never check.
+      const hazards = await patternHazards(spec, await locatorFor(spec.file));
+      if (hazards.length) throw new SpecError(spec.file, hazards);
       process.stdout.write(`ok    ${rel}  (${spec.id}: ${spec.checks.length} checks, ${spec.points} points)\n`);
     } catch (e) {
       if (!(e instanceof SpecError)) throw e;
