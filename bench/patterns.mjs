@@ -98,3 +98,5 @@ console.log(`  lint analysis (scslre, load included): ${m('lint', 'lint').toFixe
 const row = (k) => ({ load: m(k, 'load'), compile: m(k, 'compile'), match: m(k, 'match') });
 console.log(JSON.stringify({ bench: 'patterns', patterns: patterns.length, inputs: inputs.length, v8: row('v8'), guarded: row('guarded'), re2: row('re2'), lintMs: m('lint', 'lint'), sameMatches: same }));
 if (!process.env.BENCH_KEEP) await rm(work, { recursive: true, force: true });
+// The target: the three ways agree on every match (speed is reported, not judged: see decision 0012).
+process.exitCode = same ? 0 : 1;
