@@ -15,6 +15,7 @@ const isScalar = (n: unknown): n is import('yaml').Scalar => yaml().isScalar(n);
 import { UserError } from './errors.js';
 import { checkTimeZone } from './util/time.js';
 import { editDistance } from './util/text.js';
+import { loadLinear, patternProblem } from './util/pattern.js';
 
 export const COURSE_FILE = 'course.yaml';
 
@@ -109,7 +110,7 @@ export async function loadCourse(startDir: string): Promise<Course> {
     throw new UserError(`Cannot read ${shown}: ${(err as Error).message}.`, 'Check the file exists and is readable.');
   }
   const course = await memoJson(['course', bytes], async () => {
-    await loadYaml();
+    await Promise.all([loadYaml(), loadLinear()]);
     return parseCourse(bytes.toString('utf8'), shown);
   });
   return { ...course, file, root };
@@ -227,10 +228,9 @@ export function parseCourse(text: string, shown = COURSE_FILE): Course {
         const pattern = rule.has('pattern') ? str(rule.get('pattern'), `${where}.pattern`, n as Node) : undefined;
         const message = rule.has('message') ? str(rule.get('message'), `${where}.message`, n as Node) : undefined;
         if (pattern !== undefined) {
-          try {
-            new RegExp(pattern, 'u');
-          } catch (err) {
-            at(pos(rule.get('pattern')), `${where}.pattern is not a valid regular expression: ${(err as Error).message}.`);
+          const problem = patternProblem(pattern, 'u');
+          if (problem) {
+            at(pos(rule.get('pattern')), `${where}.pattern: ${problem}.`);
             return;
           }
         }

@@ -124,7 +124,7 @@ describe('parseCourse', () => {
       'course.yaml:4:16: emailDomains[0] "@x.edu" is not a domain name; write it without "@", like example.edu.',
       'course.yaml:4:34: emailDomains[2] must be non-empty text, not the number 3.',
       'course.yaml:6:9: studentId.label must be non-empty text, not empty.',
-      'course.yaml:8:16: studentId.rules[0].pattern is not a valid regular expression: Invalid regular expression: /[a-/u: Unterminated character class.',
+      'course.yaml:8:16: studentId.rules[0].pattern: invalid regular expression /[a-/: Unterminated character class.',
       'course.yaml:10:7: studentId.rules[1] needs a message.',
       'course.yaml:11:7: studentId.rules[2] must be a mapping of key: value lines, not the number 7.',
       'course.yaml:12:16: studentId.templateIds must be a list, not text "pat".',
@@ -164,6 +164,6 @@ describe('parseCourse', () => {
   });
 
   it('compiles rule patterns with the u flag, as the identity check does', () => {
-    expect(problems('studentId:\n  rules:\n    - {pattern: "\\\\-", message: m}\n').details[0]).toMatch(/^course\.yaml:3:17: .*not a valid regular expression/);
+    expect(problems('studentId:\n  rules:\n    - {pattern: "\\\\-", message: m}\n').details[0]).toMatch(/^course\.yaml:3:17: .*invalid regular expression/);
   });
 });

@@ -224,7 +224,7 @@ describe('determinism', () => {
       expect(await readFile(path.join(b, rel), 'utf8'), rel).toBe(await readFile(f, 'utf8'));
     }
     // No temp files left behind by the atomic writes.
-    expect((await readdir(b)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(b)).filter((n) => n.startsWith('.harness-tmp-'))).toEqual([]);
   });
 });
 
