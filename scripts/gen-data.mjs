@@ -27,6 +27,9 @@ function rng(seed) {
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+// The course's real quazyilx readings: a space between date and time, no `T`, no `Z`
+// (`2000-01-28 03:07:44 fnard:-1 ...`), as its own 2017 tests and real answers show.
+const reading = (ms) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Web-server access log lines (Apache "combined" format) of a small wiki. */
@@ -55,7 +58,7 @@ function accessLog(seed, lines, { from, to, site }) {
   }).join('\n') + '\n';
 }
 
-/** Sensor readings: a timestamp and four named readings; a reading of -1 means the sensor failed. */
+/** Quazyilx sensor readings: a date and time and four named readings; -1 means the sensor failed. */
 function sensorReadings(seed, lines, from) {
   const r = rng(seed);
   let t = Date.parse(from);
@@ -64,7 +67,7 @@ function sensorReadings(seed, lines, from) {
     t += r.int(1, 120) * 1000;
     const broken = r.next() < 0.012;
     const v = () => (broken || r.next() < 0.02 ? -1 : r.int(-40, 120));
-    out.push(`${iso(t)} fnard:${v()} fnok:${v()} cark:${v()} gnuck:${v()}`);
+    out.push(`${reading(t)} fnard:${v()} fnok:${v()} cark:${v()} gnuck:${v()}`);
   }
   return out.join('\n') + '\n';
 }
