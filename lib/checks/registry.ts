@@ -28,6 +28,7 @@ import toolPresent from './tool-present.js';
 import sshKey from './ssh-key.js';
 import mapreduceStreaming from './mapreduce-streaming.js';
 import pythonUnittest from './python-unittest.js';
+import pythonPytest from './python-pytest.js';
 import programOutput from './program-output.js';
 import mrjobLocal from './mrjob-local.js';
 import pysparkLocal from './pyspark-local.js';
@@ -42,7 +43,7 @@ const all: AnyKind[] = [
   awsS3Object, awsS3Public, awsS3Website, gitPrivate, awsCostGuard, awsBillingAlarm, awsDynamoTable,
   awsIdentity, awsKeyPair, awsInstance, awsEvidence, awsEvidenceExists,
   toolPresent, sshKey,
-  mapreduceStreaming, pythonUnittest, programOutput, mrjobLocal, pysparkLocal,
+  mapreduceStreaming, pythonUnittest, pythonPytest, programOutput, mrjobLocal, pysparkLocal,
 ];
 
 export const registry: ReadonlyMap<string, AnyKind> = new Map(all.map((k) => [k.kind, k]));

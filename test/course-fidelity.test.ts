@@ -1,0 +1,53 @@
+// Faithful to the real course: its data's format, its file names. Each test runs the course's own
+// specs (assignments/*/assignment.yaml) on answers in the shape real students handed in.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO } from './helpers/student.js';
+import { tempDir, type FileMap } from './helpers/fixture.js';
+import { loadCourse } from '../lib/course.js';
+import { loadSpec } from '../lib/spec/load.js';
+import { runChecks } from '../lib/engine.js';
+
+/** Runs the listed checks of a course spec (and what they depend on) on `files`, offline. */
+async function run(id: string, files: FileMap, only: string[]) {
+  const course = await loadCourse(REPO);
+  const spec = await loadSpec(path.join(REPO, 'assignments', id, 'assignment.yaml'), course);
+  const dir = await tempDir(files, `harness-${id}-`);
+  const results = await runChecks({ ...spec, dir, file: path.join(dir, 'assignment.yaml') }, { course, offline: true, only });
+  return Object.fromEntries(results.filter((r) => only.includes(r.id)).map((r) => [r.id, r]));
+}
+
+// Real readings, as the course handed them out and as real answers copied them.
+const REAL = '2000-01-28 03:07:44 fnard:-1 fnok:-1 cark:-1 gnuck:-1\n2000-02-03 11:20:08 fnard:-1 fnok:-1 cark:-1 gnuck:-1\n';
+
+describe('the quazyilx readings have the real data\'s format (a space, no T…Z)', () => {
+  it('A1 q6: real malfunction lines pass; lines reformatted to T…Z are not "exactly as in the data file"', async () => {
+    expect((await run('A1', { 'q6-malfunctions.txt': REAL }, ['q6-lines']))['q6-lines'].status).toBe('pass');
+    const iso = REAL.replace(/^(\S+) (\S+)/gm, '$1T$2Z');
+    const r = (await run('A1', { 'q6-malfunctions.txt': iso }, ['q6-lines']))['q6-lines'];
+    expect([r.status, r.rationale]).toEqual(['fail', expect.stringMatching(/^Line 1 of q6-malfunctions.txt does not look like .*: 2000-01-28 03:07:44 fnard:-1/)]);
+  });
+
+  it('A5: answers 3 and 4 may be written as the data writes times or as ISO 8601', async () => {
+    for (const t of ['2000-01-28 03:07:44', '2000-01-28T03:07:44', '2000-01-28T03:07:44Z']) {
+      const r = await run('A5', { 'quazyilx_run.txt': `1: 1000\n2: 12\n3: ${t}\n4: ${t}\n` }, ['quazyilx-answers']);
+      expect([t, r['quazyilx-answers'].status]).toEqual([t, 'pass']);
+    }
+    const bad = await run('A5', { 'quazyilx_run.txt': '1: 1000\n2: 12\n3: Jan 28 2000\n4: 2000-01-28 03:07:44\n' }, ['quazyilx-answers']);
+    expect(bad['quazyilx-answers'].status).toBe('fail');
+  });
+
+  it('the sample data, READMEs and starters show readings in the real format only', () => {
+    const real = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d fnard:-?\d+ fnok:-?\d+ cark:-?\d+ gnuck:-?\d+$/;
+    for (const f of ['assignments/A2/data/sensor-sample.txt', 'assignments/A5/data/quazyilx-sample.txt', 'test/fixtures/A2/data/sensor.txt', 'test/fixtures/A5/data/readings.txt']) {
+      const lines = readFileSync(path.join(REPO, f), 'utf8').trimEnd().split('\n');
+      expect(lines.filter((l) => !real.test(l)), f).toEqual([]);
+    }
+    for (const f of ['assignments/A1/README.md', 'assignments/A2/q2_mapper.py', 'assignments/A5/quazyilx.py', 'assignments/A5/quazyilx_test.py', 'examples/A1-student/q6-malfunctions.txt']) {
+      const text = readFileSync(path.join(REPO, f), 'utf8');
+      expect(text, f).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d fnard:/);
+      expect(text, f).not.toMatch(/\d\dZ fnard:/);
+    }
+  });
+});
