@@ -1,7 +1,7 @@
 // Faithful to the real course: its data's format, its file names. Each test runs the course's own
 // specs (assignments/*/assignment.yaml) on answers in the shape real students handed in.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from './helpers/student.js';
 import { tempDir, type FileMap } from './helpers/fixture.js';
@@ -49,5 +49,22 @@ describe('the quazyilx readings have the real data\'s format (a space, no T…Z)
       expect(text, f).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d fnard:/);
       expect(text, f).not.toMatch(/\d\dZ fnard:/);
     }
+  });
+});
+
+describe('A4 q4: a notebook question, Spark through Jupyter', () => {
+  const Q4 = ['q4-present', 'q4-notebook', 'q4-executed', 'q4-answer', 'q4-rerun'];
+
+  it('the starter notebook is valid and earns nothing', async () => {
+    const course = await loadCourse(REPO);
+    const spec = await loadSpec(path.join(REPO, 'assignments', 'A4', 'assignment.yaml'), course);
+    const dir = await tempDir({}, 'harness-A4-');
+    cpSync(path.join(REPO, 'assignments', 'A4'), dir, { recursive: true });
+    const results = await runChecks({ ...spec, dir, file: path.join(dir, 'assignment.yaml') }, { course, offline: true, only: Q4 });
+    const by = Object.fromEntries(results.map((r) => [r.id, r]));
+    expect(Q4.map((id) => [id, by[id].status])).toEqual([['q4-present', 'pass'], ['q4-notebook', 'pass'], ['q4-executed', 'fail'], ['q4-answer', 'fail'], ['q4-rerun', 'skip']]);
+    expect(results.reduce((n, r) => n + r.points, 0)).toBe(0);
+    expect(by['q4-answer'].rationale).toBe('cell 3 (code) of q4.ipynb ("addresses-per-hop") shows no output: it has not been run.');
+    expect(spec.checks.filter((c) => Q4.includes(c.id) && c.points > 0).every((c) => c.extraCredit)).toBe(true);
   });
 });

@@ -32,6 +32,10 @@ import pythonPytest from './python-pytest.js';
 import programOutput from './program-output.js';
 import mrjobLocal from './mrjob-local.js';
 import pysparkLocal from './pyspark-local.js';
+import notebookValid from './notebook-valid.js';
+import notebookExecuted from './notebook-executed.js';
+import notebookOutput from './notebook-output.js';
+import notebookExecute from './notebook-execute.js';
 
 // Kinds are typed by their own params; the registry hands them untyped params already
 // validated against each kind's schema.
@@ -44,6 +48,7 @@ const all: AnyKind[] = [
   awsIdentity, awsKeyPair, awsInstance, awsEvidence, awsEvidenceExists,
   toolPresent, sshKey,
   mapreduceStreaming, pythonUnittest, pythonPytest, programOutput, mrjobLocal, pysparkLocal,
+  notebookValid, notebookExecuted, notebookOutput, notebookExecute,
 ];
 
 export const registry: ReadonlyMap<string, AnyKind> = new Map(all.map((k) => [k.kind, k]));
