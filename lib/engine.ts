@@ -12,6 +12,7 @@ import { resolvePython } from './util/python.js';
 import { trace } from './util/trace.js';
 import { maskKeyIds } from './aws/mask.js';
 import { Semaphore } from './util/semaphore.js';
+import { describeMisplaced, findMisplaced, type Misplaced } from './where.js';
 
 export interface RunOptions {
   course: Course;
@@ -45,11 +46,19 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   const limit = new Semaphore(opts.concurrency ?? 32);
   const started = new Map<string, Promise<CheckResult>>();
   const runOpts = { ...opts, files, python };
+  // Where the work is: when the assignment folder is missing (or holds none of the required files
+  // while another folder does), the first check that reads answer files says so, once, and the
+  // others that work on its files (kinds that declare `files`, git.committed's defaults included)
+  // are skipped with a pointer to it, instead of one "missing" each.
+  const misplaced = findMisplaced(files, spec);
+  const reads = (c: CheckSpec) => typeof (opts.kinds ?? registry).get(c.kind)?.files === 'function';
+  const told = misplaced ? wanted.find((c) => reads(c) && c.severity !== 'warn') ?? wanted.find(reads) : undefined;
 
   const start = (check: CheckSpec): Promise<CheckResult> => {
     let p = started.get(check.id);
     if (!p) {
       p = (async () => {
+        if (misplaced && reads(check)) return misplacedResult(spec, check, opts, misplaced, told!);
         const deps = await Promise.all(check.dependsOn.map((d) => start(byId.get(d)!)));
         const blocked = deps.find((d) => d.status !== 'pass' && d.status !== 'warn');
         if (blocked) {
@@ -183,6 +192,14 @@ function baseResult(check: CheckSpec, defaultTitle: string): CheckResult {
     doc: `docs/checks/${check.kind}.md`,
     durationMs: 0,
   };
+}
+
+/** The one result that says the work is not where the spec expects it; the other readers point to it. */
+function misplacedResult(spec: Spec, check: CheckSpec, opts: RunOptions, m: Misplaced, told: CheckSpec): CheckResult {
+  if (check !== told) return skipped(check, opts, `${m.folder}/ ${m.missing ? 'is not there' : 'holds none of the required files'}: see ${told.id}`);
+  const kind = (opts.kinds ?? registry).get(check.kind);
+  const finding = { ...describeMisplaced(m, spec.id), code: `${check.kind}/folder-missing` };
+  return { ...baseResult(check, kind ? kind.title(check.params) : check.kind), ...finding, status: check.severity === 'warn' ? 'warn' : 'fail', points: 0 };
 }
 
 function skipped(check: CheckSpec, opts: RunOptions, reason: string): CheckResult {
