@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { arrange, ingestCanvasDownload, lastfirstKey, parseCanvasName } from '../grader/canvas.js';
+import { arrange, arrangeUpload, ingestCanvasDownload, lastfirstKey, parseCanvasName } from '../grader/canvas.js';
 import type { RosterEntry } from '../grader/types.js';
 import { safeUnzip } from '../grader/unzip.js';
 import { tempDir } from './helpers/fixture.js';
@@ -92,6 +92,45 @@ async function sampleDownload(): Promise<string> {
   await writeFile(path.join(dl, '.DS_Store'), 'junk');
   return dl;
 }
+
+describe('an upload with two copies of an answer', () => {
+  /** A zip whose entries carry the given modification times (date_time, as zip tools write them). */
+  function datedZip(file: string, entries: [string, string, number[]][]): void {
+    const code = `
+import json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+    for name, text, when in json.loads(sys.argv[2]):
+        z.writestr(zipfile.ZipInfo(name, tuple(when)), text)`;
+    execFileSync('python3', ['-c', code, file, JSON.stringify(entries)]);
+  }
+
+  it('grades the newer copy (by the zip\'s own times) and tells the student about both', async () => {
+    // As in a real 2016 upload: PS03/ and a Finder copy "PS03 2/", the copy older.
+    const dl = await tempDir({}, 'harness-copies-');
+    datedZip(path.join(dl, 'smithjohn_12345_67890_PS03.zip'), [
+      ['PS03 2/q1.txt', 'first try\n', [2016, 10, 1, 9, 15, 44]],
+      ['PS03/q1.txt', 'final\n', [2016, 10, 3, 14, 2, 10]],
+      ['PS03/q2.csv', 'a\n', [2016, 10, 3, 14, 2, 10]],
+      ['PS03 2/q2.csv', 'a\n', [2016, 10, 1, 9, 15, 44]],
+    ]);
+    const { students } = await ingestCanvasDownload(dl, undefined, { workDir: await tempDir(), expected: ['q1.txt', 'q2.csv'] });
+    const s = students[0];
+    expect(await readFile(path.join(s.dir!, 'q1.txt'), 'utf8')).toBe('final\n');
+    // Identical copies (q2.csv) need no word; the two q1.txt differ.
+    expect(s.problem).toBe('q1.txt: the upload holds 2 different copies, "PS03/q1.txt" (modified 2016-10-03 14:02:10) and "PS03 2/q1.txt" (modified 2016-10-01 09:15:44); the newer, "PS03/q1.txt", was graded');
+    // The other copy is kept beside it, under its own path, for the instructor to see.
+    expect(s.files).toEqual(['PS03 2/q1.txt', 'PS03 2/q2.csv', 'q1.txt', 'q2.csv']);
+  });
+
+  it('the newer copy wins wherever it sorts; without times, an exact path, then the shallowest', () => {
+    const t = (d: number) => Date.UTC(2016, 9, d);
+    expect(arrangeUpload(['PS03 2/q1.txt', 'PS03/q1.txt'], ['q1.txt'], { 'PS03 2/q1.txt': t(5), 'PS03/q1.txt': t(3) }).copies).toEqual([
+      { name: 'q1.txt', graded: 'PS03 2/q1.txt', all: [{ path: 'PS03 2/q1.txt', modified: t(5) }, { path: 'PS03/q1.txt', modified: t(3) }] },
+    ]);
+    expect(arrange(['x/old/q1.txt', 'x/q1.txt'], ['q1.txt']).get('x/q1.txt')).toBe('q1.txt');
+    expect(arrange(['a/b/q1.txt', 'c/q1.txt'], ['q1.txt']).get('c/q1.txt')).toBe('q1.txt');
+  });
+});
 
 describe('ingestCanvasDownload', () => {
   it('maps uploads by Canvas id, NetID in the file name and roster name; the latest upload wins', async () => {
