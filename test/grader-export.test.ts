@@ -124,7 +124,7 @@ describe('gradescope results.json', () => {
     expect(lw.tests[2]).toMatchObject({ name: 'Hidden check 1', score: 0, max_score: 2, visibility: 'after_published' });
     expect(JSON.stringify(lw)).not.toContain('DeleteObject');
     expect(lw.tests[1].output).toContain('q2.csv has 2 columns');
-    expect(lw.output).toContain('10% was taken off');
+    expect(lw.output).toContain('Late by 10 hours, past the deadline and any grace: 10% of your score was taken off, 3 → 2.7 of 10 points.');
     const ab = JSON.parse(await readFile(path.join(out, 'gradescope/ab123/results.json'), 'utf8'));
     expect(ab.output).toContain('We could not clone your fork: repository not found');
   });
@@ -152,7 +152,7 @@ describe('feedback', () => {
     expect(md).toContain('**How to fix it:** Add the \\`count\\` column.');
     expect(md).toContain('(0/5 points)');
     expect(md).toContain('````\na,b ```\n````');
-    expect(md).toContain('Late by 600 minutes: 10% off');
+    expect(md).toContain('- Late by 10 hours, past the deadline and any grace: 10% of your score was taken off, 3 → 2.7 of 10 points.');
     expect(md).toContain('**Total: 2.7/10**');
     const zz = await read('feedback/zz999.md');
     expect(zz).toContain('- Hidden check 1: passed (2/2 points)');
