@@ -68,3 +68,40 @@ describe('A4 q4: a notebook question, Spark through Jupyter', () => {
     expect(spec.checks.filter((c) => Q4.includes(c.id) && c.points > 0).every((c) => c.extraCredit)).toBe(true);
   });
 });
+
+// The 2017 Makefiles' REQUIRED_FILES (and the optional names the course's notes record), as facts.
+const Y2017: Record<string, { required: string[]; optional: string[] }> = {
+  A1: { required: ['q1.txt', 'q2.txt', 'q3.txt', 'q4.txt', 'q5.txt', 'q6-malfunctions.txt', 'q7.txt'], optional: ['streaming-time.py'] },
+  A2: {
+    required: ['q1.txt', 'q2_mapper.py', 'q2_reducer.py', 'q2_python.py', 'q2_results.txt', 'q3_results.txt', 'q4_mapper.py', 'q4_reducer.py', 'q4_run.py', 'q5_mapper.py', 'q5_reducer.py', 'q5_combiner.py'],
+    optional: ['q4_monthly.txt', 'grapher.py', 'q5_explaination.txt'],
+  },
+  A3: { required: ['q1_ipaddresses.py', 'q1_hostnames.py', 'q1_hostnames.txt', 'q2_multiple.py', 'q2_multiple.txt', 'q3_links.py', 'q3_linksdev.txt', 'q4_hop23.py', 'q4_hop23.txt'], optional: ['q4_grapher.py'] },
+  A4: { required: ['mtr_fix.py', 'q1.py', 'q1.txt', 'q2.py', 'q2.txt', 'tld.py', 'q3.txt', 'q3_counts.txt', 'analytics.py', 'top1k_analytics.py', 'top1k_analytics.txt'], optional: [] },
+  A5: {
+    required: ['quazyilx.py', 'quazyilx_test.py', 'quazyilx_run.py', 'quazyilx_run.txt', 'fwiki.py', 'fwiki_test.py', 'fwiki_run.py', 'fwiki_run.txt', 'complaints.py', 'complaints.txt', 'paypal.txt'],
+    optional: ['complaints_dd.txt', 'complaints_spark.txt'],
+  },
+};
+
+describe('file names: every spec against the 2017 Makefiles', () => {
+  const doc = readFileSync(path.join(REPO, 'docs', 'real-course.md'), 'utf8');
+  const section = (id: string) => doc.split(/^### /m).find((s) => s.startsWith(`${id} `)) ?? '';
+
+  it.each(Object.keys(Y2017))('%s: each difference is recorded with its reason in docs/real-course.md; 2017\'s optional names are accepted', async (id) => {
+    const course = await loadCourse(REPO);
+    const spec = await loadSpec(path.join(REPO, 'assignments', id, 'assignment.yaml'), course);
+    const old = Y2017[id];
+    const differ = [
+      ...spec.files.required.filter((f) => !old.required.includes(f)),
+      ...old.required.filter((f) => !spec.files.required.includes(f)),
+      ...spec.files.optional.filter((f) => !old.optional.includes(f) && !old.required.includes(f)),
+    ];
+    // A difference is recorded as a bullet that names the file and gives a reason after a colon.
+    const bullets = section(id).split('\n').filter((l) => l.startsWith('- '));
+    const unrecorded = differ.filter((f) => !bullets.some((b) => b.includes(f) && /\): |: /.test(b)));
+    expect(unrecorded).toEqual([]);
+    // Every name 2017 accepted is accepted (required or optional) by the spec.
+    expect([...old.required, ...old.optional].filter((f) => !spec.files.required.includes(f) && !spec.files.optional.includes(f))).toEqual([]);
+  });
+});
