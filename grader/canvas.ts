@@ -23,7 +23,7 @@ export interface CanvasName {
   /** The student's own file name, or `text.html` / `link.html`. */
   original: string;
   kind: 'file' | 'text' | 'link';
-  /** The original name without a re-upload suffix (`lw641-A1-1.zip` → `lw641-A1.zip`). */
+  /** The original name without a re-upload suffix (`qz417-A1-1.zip` → `qz417-A1.zip`). */
   logical: string;
   /** The re-upload number (`-1` → 1), 0 when there is none. */
   reupload: number;
@@ -178,7 +178,7 @@ function matchStudent(p: CanvasName, roster: RosterEntry[]): RosterEntry | undef
   return byName.length === 1 ? byName[0] : undefined;
 }
 
-/** Without a roster: the NetID from a `harness submit` zip name (`lw641-A1.zip`), else the Canvas id. */
+/** Without a roster: the NetID from a `harness submit` zip name (`qz417-A1.zip`), else the Canvas id. */
 function guessEntry(uploads: CanvasName[]): RosterEntry {
   const p = uploads[0];
   const netids = uploads.map((u) => /^([a-z]{1,8}\d{1,6})-[^.]*\.zip$/i.exec(u.original)?.[1]).filter(Boolean);

@@ -98,7 +98,7 @@ export interface CheckResult extends Partial<Finding> {
    * grader such a student is incomplete (their grade is not written) and the check is tried again.
    */
   fault?: Fault;
-  /** What a passing check found, for the student to confirm ("account 1234…, IAM user lw641"). */
+  /** What a passing check found, for the student to confirm ("account 1234…, IAM user qz417"). */
   note?: string;
   /** Stack of a crashed check (shown under --debug and in JSON). */
   stack?: string;

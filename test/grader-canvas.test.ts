@@ -40,11 +40,11 @@ async function infoZip(zipFile: string, files: Record<string, string>, args: str
 
 describe('Canvas file names', () => {
   it.each([
-    ['smithjohn_12345_67890_lw641-A1.zip', { lastfirst: 'smithjohn', userId: '12345', attachmentId: 67890, original: 'lw641-A1.zip', late: false, reupload: 0 }],
+    ['smithjohn_12345_67890_qz417-A1.zip', { lastfirst: 'smithjohn', userId: '12345', attachmentId: 67890, original: 'qz417-A1.zip', late: false, reupload: 0 }],
     ['obriensmithjosé_LATE_23456_78901_my_answers_final.zip', { lastfirst: 'obriensmithjosé', userId: '23456', late: true, original: 'my_answers_final.zip' }],
-    ['smithjohn_12345_67891_lw641-A1-1.zip', { original: 'lw641-A1-1.zip', logical: 'lw641-A1.zip', reupload: 1 }],
-    ['smithjohn_12345_67892_lw641-A1-12.zip', { logical: 'lw641-A1.zip', reupload: 12 }],
-    ['anon_a1b2c_99_lw641-A1-2.zip', { anonymous: true, userId: 'anon_a1b2c', attachmentId: 99, logical: 'lw641-A1.zip', reupload: 2, late: false }],
+    ['smithjohn_12345_67891_qz417-A1-1.zip', { original: 'qz417-A1-1.zip', logical: 'qz417-A1.zip', reupload: 1 }],
+    ['smithjohn_12345_67892_qz417-A1-12.zip', { logical: 'qz417-A1.zip', reupload: 12 }],
+    ['anon_a1b2c_99_qz417-A1-2.zip', { anonymous: true, userId: 'anon_a1b2c', attachmentId: 99, logical: 'qz417-A1.zip', reupload: 2, late: false }],
     ['LATE_anon_x9_100_report_v2.pdf', { anonymous: true, userId: 'anon_x9', late: true, original: 'report_v2.pdf', reupload: 0 }],
     ['smithjohn_12345_text.html', { kind: 'text', userId: '12345', late: false }],
     ['smithjohn_LATE_12345_link.html', { kind: 'link', userId: '12345', late: true }],
@@ -55,22 +55,22 @@ describe('Canvas file names', () => {
   });
 
   it('refuses names that are not Canvas names, and reads decomposed (macOS) unicode', () => {
-    expect(parseCanvasName('lw641-A1.zip')).toBeUndefined();
-    expect(parseCanvasName('smithjohn_lw641-A1.zip')).toBeUndefined();
+    expect(parseCanvasName('qz417-A1.zip')).toBeUndefined();
+    expect(parseCanvasName('smithjohn_qz417-A1.zip')).toBeUndefined();
     expect(parseCanvasName('obriensmithjose\u0301_1_2_a.zip')?.lastfirst).toBe('obriensmithjosé');
     expect(lastfirstKey("O'Brien-Smith, José")).toBe('obriensmithjosé');
   });
 
   it('arranges files by base name when a student zipped another layout', () => {
-    const m = arrange(['lw641-A1/deep/q1.txt', 'lw641-A1/q2.csv', 'lw641-A1/notes.md'], ['q1.txt', 'q2.csv']);
-    expect(Object.fromEntries(m)).toEqual({ 'lw641-A1/deep/q1.txt': 'q1.txt', 'lw641-A1/q2.csv': 'q2.csv', 'lw641-A1/notes.md': 'notes.md' });
+    const m = arrange(['qz417-A1/deep/q1.txt', 'qz417-A1/q2.csv', 'qz417-A1/notes.md'], ['q1.txt', 'q2.csv']);
+    expect(Object.fromEntries(m)).toEqual({ 'qz417-A1/deep/q1.txt': 'q1.txt', 'qz417-A1/q2.csv': 'q2.csv', 'qz417-A1/notes.md': 'notes.md' });
     // The shallower copy wins when two have the same base name.
     expect(arrange(['x/old/q1.txt', 'x/q1.txt'], ['q1.txt']).get('x/q1.txt')).toBe('q1.txt');
   });
 });
 
 const roster: RosterEntry[] = [
-  { netid: 'lw641', name: 'Lee Wong', canvasId: '12345', extensionMinutes: 0 },
+  { netid: 'qz417', name: 'Quinn Zhao', canvasId: '12345', extensionMinutes: 0 },
   { netid: 'jos1', name: "José O'Brien-Smith", extensionMinutes: 0 },
   { netid: 'jd22', name: 'Someone Else', extensionMinutes: 0 },
   { netid: 'bob1', name: 'Bob Evil', canvasId: '999', extensionMinutes: 0 },
@@ -79,8 +79,8 @@ const roster: RosterEntry[] = [
 
 async function sampleDownload(): Promise<string> {
   const dl = await tempDir();
-  await infoZip(path.join(dl, 'wonglee_12345_100_lw641-A1.zip'), { 'lw641-A1/q1.txt': 'old\n', 'lw641-A1/q2.csv': 'a\n' });
-  await infoZip(path.join(dl, 'wonglee_12345_105_lw641-A1-1.zip'), { 'lw641-A1/q1.txt': 'new\n', 'lw641-A1/q2.csv': 'a,b\n', 'lw641-A1/.DS_Store': 'x' });
+  await infoZip(path.join(dl, 'zhaoquinn_12345_100_qz417-A1.zip'), { 'qz417-A1/q1.txt': 'old\n', 'qz417-A1/q2.csv': 'a\n' });
+  await infoZip(path.join(dl, 'zhaoquinn_12345_105_qz417-A1-1.zip'), { 'qz417-A1/q1.txt': 'new\n', 'qz417-A1/q2.csv': 'a,b\n', 'qz417-A1/.DS_Store': 'x' });
   await infoZip(path.join(dl, 'obriensmithjosé_LATE_777_200_my_answers.zip'), { 'stuff/deep/q1.txt': 'jose\n', 'q2.csv': 'j\n', '__MACOSX/._q1.txt': 'x' });
   await infoZip(path.join(dl, 'elsesomeone_888_300_jd22-A1.zip'), { 'jd22-A1/q1.txt': 'jd\n' });
   pyZip(path.join(dl, 'evilbob_999_400_bob1-A1.zip'), [['../escape.txt', 'pwned'], ['q1.txt', 'bob\n']]);
@@ -138,11 +138,11 @@ describe('ingestCanvasDownload', () => {
     const { students, unmatched } = await ingestCanvasDownload(await sampleDownload(), roster, { workDir: work, expected: ['q1.txt', 'q2.csv'] });
     expect(unmatched).toEqual(['anon_zz_500_who.zip']);
     const by = Object.fromEntries(students.map((s) => [s.entry.netid, s]));
-    expect(students.map((s) => s.entry.netid)).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'lw641']);
+    expect(students.map((s) => s.entry.netid)).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'qz417']);
     expect(by.kim7).toMatchObject({ files: ['q1.txt', 'q2.csv'], late: true, uploadedName: 'q2.csv' });
     expect(await readFile(path.join(by.kim7.dir!, 'q1.txt'), 'utf8')).toBe('kim new\n');
-    expect(by.lw641).toMatchObject({ uploadedName: 'lw641-A1-1.zip', late: false, files: ['q1.txt', 'q2.csv'], attachmentId: 105 });
-    expect(await readFile(path.join(by.lw641.dir!, 'q1.txt'), 'utf8')).toBe('new\n');
+    expect(by.qz417).toMatchObject({ uploadedName: 'qz417-A1-1.zip', late: false, files: ['q1.txt', 'q2.csv'], attachmentId: 105 });
+    expect(await readFile(path.join(by.qz417.dir!, 'q1.txt'), 'utf8')).toBe('new\n');
     expect(by.jos1).toMatchObject({ late: true, files: ['q1.txt', 'q2.csv'], problem: undefined });
     expect(await readFile(path.join(by.jos1.dir!, 'q1.txt'), 'utf8')).toBe('jose\n');
     expect(by.jd22.files).toEqual(['q1.txt']);
@@ -150,7 +150,7 @@ describe('ingestCanvasDownload', () => {
     expect(by.bob1.files).toEqual(['q1.txt']);
     expect(existsSync(path.join(work, 'escape.txt'))).toBe(false);
     expect(existsSync(path.join(work, '.stage'))).toBe(false);
-    expect((await readdir(work)).sort()).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'lw641']);
+    expect((await readdir(work)).sort()).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'qz417']);
   });
 
   it('reads the download as one zip too, and without a roster guesses NetIDs from file names', async () => {
@@ -159,11 +159,11 @@ describe('ingestCanvasDownload', () => {
     execFileSync('zip', ['-q', '-r', zip, '.'], { cwd: dl });
     const { students, unmatched } = await ingestCanvasDownload(zip, undefined, { workDir: await tempDir() });
     expect(unmatched).toEqual([]);
-    expect(students.map((s) => s.entry.netid)).toEqual(['anon_zz', 'bob1', 'canvas-321', 'canvas-777', 'jd22', 'lw641']);
+    expect(students.map((s) => s.entry.netid)).toEqual(['anon_zz', 'bob1', 'canvas-321', 'canvas-777', 'jd22', 'qz417']);
     const anon = students.find((s) => s.entry.netid === 'anon_zz')!;
     expect(anon.problem).toMatch(/^who\.zip: the zip file is damaged or incomplete/);
     // Without `expected`, the single top folder of the zip is dropped.
-    expect(students.find((s) => s.entry.netid === 'lw641')!.files).toEqual(['q1.txt', 'q2.csv']);
+    expect(students.find((s) => s.entry.netid === 'qz417')!.files).toEqual(['q1.txt', 'q2.csv']);
   });
 });
 
