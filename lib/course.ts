@@ -30,10 +30,16 @@ export interface IdRule {
 export interface LatePolicy {
   /** Minutes after the due time still counted as on time. */
   graceMinutes: number;
-  /** Percent of the assignment's points lost for each day, or part of a day, late after the grace. */
+  /** Percent lost for each day, or part of a day, late after the grace (a percent of `base`). */
   penaltyPercentPerDay: number;
-  /** The total late penalty never exceeds this percent of the points. */
+  /** The total late penalty never exceeds this percent. */
   maxPenaltyPercent: number;
+  /**
+   * What the percent is taken of: `score`, the points the student earned (4.5 points, 50% off:
+   * 2.25), or `points`, the assignment's points possible, as Canvas's own late policy does (4.5 of
+   * 20, 50% off: 0). See docs/decisions/0010-late-penalty-base.md.
+   */
+  base: 'score' | 'points';
 }
 
 export interface Course {
@@ -59,7 +65,7 @@ export interface Course {
   root: string;
 }
 
-export const DEFAULT_LATE: Readonly<LatePolicy> = Object.freeze({ graceMinutes: 0, penaltyPercentPerDay: 0, maxPenaltyPercent: 100 });
+export const DEFAULT_LATE: Readonly<LatePolicy> = Object.freeze({ graceMinutes: 0, penaltyPercentPerDay: 0, maxPenaltyPercent: 100, base: 'score' as const });
 
 /** The settings used where a key is left out, and for a repository without course.yaml. */
 export function defaultCourse(root: string): Course {
@@ -119,7 +125,7 @@ export async function loadCourse(startDir: string): Promise<Course> {
 const TOP_KEYS = ['name', 'institution', 'studentId', 'emailDomains', 'timezone', 'late'];
 const ID_KEYS = ['label', 'rules', 'templateIds'];
 const RULE_KEYS = ['pattern', 'message'];
-const LATE_KEYS = ['graceMinutes', 'penaltyPercentPerDay', 'maxPenaltyPercent'];
+const LATE_KEYS = ['graceMinutes', 'penaltyPercentPerDay', 'maxPenaltyPercent', 'base'];
 const DOMAIN_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 
 /** Validates course.yaml's text (`shown` names it in messages); `file` and `root` are left ''. */
@@ -243,8 +249,13 @@ export function parseCourse(text: string, shown = COURSE_FILE): Course {
     const late = entries(lateNode, 'late', LATE_KEYS, root);
     const limits: Record<string, number> = { graceMinutes: Infinity, penaltyPercentPerDay: 100, maxPenaltyPercent: 100 };
     for (const [k, n] of late) {
+      if (k === 'base') {
+        if (isScalar(n) && (n.value === 'score' || n.value === 'points')) course.late.base = n.value;
+        else at(pos(n, pos(lateNode as Node)), `late.base must be score or points, not ${describe(n)}.`);
+        continue;
+      }
       const v = num(n, `late.${k}`, lateNode as Node, limits[k]);
-      if (v !== undefined) course.late[k as keyof LatePolicy] = v;
+      if (v !== undefined) course.late[k as 'graceMinutes' | 'penaltyPercentPerDay' | 'maxPenaltyPercent'] = v;
     }
   }
   if (problems.length) report();

@@ -13,7 +13,7 @@ import { parseS3Url, parseWebsiteUrl, publicUrl } from '../lib/aws/s3url.js';
 import { noCredentialsEnv, runLive, said, setAwsEnv } from './helpers/live-run.js';
 import { tempDir } from './helpers/fixture.js';
 
-const Q6 = '2017-01-01T00:00:00Z fnard:-1 fnok:-1 cark:-1 gnuck:-1\n2017-01-02T00:00:00Z fnard:-1 fnok:-1 cark:-1 gnuck:-1\n';
+const Q6 = '2017-01-01 00:00:00 fnard:-1 fnok:-1 cark:-1 gnuck:-1\n2017-01-02 00:00:00 fnard:-1 fnok:-1 cark:-1 gnuck:-1\n';
 const SITE = SAMPLE.bucket; // public, website on
 const q7 = (bucket = SITE, key = 'q6-malfunctions.txt', region = 'us-east-1') =>
   `s3: s3://${bucket}/${key}\nhttp: http://${bucket}.s3-website-${region}.amazonaws.com/${key}\n`;

@@ -3,6 +3,7 @@
 import type { CheckResult } from '../../lib/types.js';
 import type { BatchResult, StudentResult } from '../types.js';
 import { batchChecks, CHOICE, fmtNum, hiddenTitle, resultFor, round2, statusExplanation, type ExportCheck } from './common.js';
+import { lateSentence } from '../late.js';
 
 /** Prose from checks may quote the student's files: keep it from turning into HTML or markup. */
 export function mdText(s: string): string {
@@ -105,7 +106,7 @@ export function feedbackMd(batch: BatchResult, s: StudentResult): string {
   const raw = round2(s.results.reduce((n, r) => n + r.points, 0));
   if (s.late?.late) {
     out.push(`- Checks: ${fmtNum(raw)}/${fmtNum(a.points)} points`);
-    out.push(`- Late by ${s.late.minutesLate} minutes: ${fmtNum(round2(s.late.penaltyPercent))}% off`);
+    out.push(`- ${lateSentence(s.late, raw, s.total, a.points)}`);
   }
   out.push(`- **Total: ${fmtNum(round2(s.total))}/${fmtNum(a.points)}**`, '');
   return out.join('\n');
