@@ -92,8 +92,12 @@ describe('check A1 with live checks (CLI against the stand-in)', () => {
       'q7-website': 'fail',
       'q1-private': 'pass',
     });
-    // These depend on aws-identity, which failed: skipped with the reason. With IAM keys they run:
-    expect(st['cost-guard']).toBe('skip');
+    // Root keys fail aws-identity, but the money checks still run: that is when they matter most.
+    expect(st['cost-guard']).toBe('warn');
+    const rootResults = JSON.parse(r.stdout).results as { id: string; rationale?: string }[];
+    expect(rootResults.find((x) => x.id === 'cost-guard')?.rationale).toMatch(/1 instance running in eu-west-1 \(i-0eeeeeeeeeeeeeee1, t2\.large/);
+    // The key pair check depends on aws-identity: skipped with the reason. With IAM keys it runs:
+    expect(st['q2-keypair']).toBe('skip');
     const r2 = await harness(s.root, ['check', 'A1', '--reporter', 'json'], env(KEY));
     const st2 = statuses(r2.stdout);
     expect(st2).toMatchObject({ 'q2-keypair': 'warn', 'cost-guard': 'warn', 'aws-identity': 'pass', 'q7-public': 'fail' });
