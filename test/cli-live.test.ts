@@ -64,6 +64,8 @@ async function fork() {
 }
 const env = (creds: { accessKeyId: string; secretAccessKey: string }) => ({
   ...standin.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_MAX_ATTEMPTS: '1', HOME: home,
+  // The local git host is allowed, as an instructor allows one (git.private contacts public hosts only).
+  HARNESS_GIT_HOSTS: '127.0.0.1',
   AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
 });
 const statuses = (stdout: string) => Object.fromEntries((JSON.parse(stdout).results as { id: string; status: string }[]).map((r) => [r.id, r.status]));

@@ -1,17 +1,13 @@
-// aws.s3.object, aws.s3.public, aws.s3.website and git.private, end to end: the real engine, the
-// real SDK over HTTP to the stand-in (S3 via s3rver), real `git ls-remote` against local servers.
+// aws.s3.object, aws.s3.public and aws.s3.website, end to end: the real engine, the real SDK over
+// HTTP to the stand-in (S3 via s3rver). git.private is in git-private.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startStandin, refusedUrl, type Standin, type World } from '../standin/index.js';
 import { sampleWorld, SAMPLE } from '../standin/sample.js';
-import { probeUrl } from '../lib/checks/git-private.js';
 import { parseS3Url, parseWebsiteUrl, publicUrl } from '../lib/aws/s3url.js';
 import { noCredentialsEnv, runLive, said, setAwsEnv } from './helpers/live-run.js';
-import { tempDir } from './helpers/fixture.js';
 
 const Q6 = '2017-01-01T00:00:00Z fnard:-1 fnok:-1 cark:-1 gnuck:-1\n2017-01-02T00:00:00Z fnard:-1 fnok:-1 cark:-1 gnuck:-1\n';
 const SITE = SAMPLE.bucket; // public, website on
@@ -359,74 +355,4 @@ describe('aws.s3.website', () => {
     out.refused = said(await withEnv({ ...base, HARNESS_S3_WEBSITE_ENDPOINT: await refusedUrl() }, () => runLive({ kind, params, files: answers() })));
     for (const [f, s] of Object.entries(out)) expect(s, f).toMatch(/^error: /);
   }, 30_000);
-});
-
-describe('git.private', () => {
-  const kind = 'git.private';
-  const params = { file: 'q1.txt' };
-  const serve = async (handler: http.RequestListener) => {
-    const srv = http.createServer(handler);
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    return { url: `${urlOf(srv)}/ab123/anly502.git`, close: () => srv.closeAllConnections?.() ?? srv.close(), srv };
-  };
-  const pkt = (s: string) => (s.length + 4).toString(16).padStart(4, '0') + s;
-
-  it('probes SSH URLs of known hosts through their https form; unknown SSH hosts are skipped', () => {
-    expect(probeUrl('git@bitbucket.org:ab123/anly502.git')).toMatchObject({ url: 'https://bitbucket.org/ab123/anly502.git', converted: true });
-    expect(probeUrl('ssh://git@github.com/ab123/anly502.git').url).toBe('https://github.com/ab123/anly502.git');
-    expect(probeUrl('https://ab123:pw@bitbucket.org/ab123/anly502.git').url).toBe('https://bitbucket.org/ab123/anly502.git');
-    expect(() => probeUrl('git@git.example.edu:ab123/anly502.git')).toThrow(/not a host this check knows/);
-  });
-
-  it('a repository anyone can list is public: fail, with the fix', async () => {
-    const dir = await tempDir();
-    const bare = path.join(dir, 'origin.git');
-    execFileSync('git', ['init', '-q', '--bare', bare]);
-    const r = await runLive({ kind, params, files: { 'q1.txt': `file://${bare}\n` } });
-    expect(said(r)).toMatch(/^fail: Anyone can read your repository file:\/\/.*: it is public/);
-    expect(r.hint).toMatch(/private/);
-  });
-
-  it('a smart-HTTP server that lists refs anonymously: fail, with the Bitbucket/GitHub fix', async () => {
-    const sha = 'a'.repeat(40);
-    const s = await serve((req, res) => {
-      if (!req.url?.includes('/info/refs')) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement', 'cache-control': 'no-cache' });
-      res.end(pkt('# service=git-upload-pack\n') + '0000' + pkt(`${sha} HEAD\0multi_ack side-band-64k symref=HEAD:refs/heads/main\n`) + pkt(`${sha} refs/heads/main\n`) + '0000');
-    });
-    try {
-      expect(said(await runLive({ kind, params, files: { 'q1.txt': `${s.url}\n` } }))).toMatch(/^fail: Anyone can read your repository/);
-    } finally {
-      s.close();
-    }
-  });
-
-  it('a server that asks for a login (401, 403, 404) is private: pass', async () => {
-    for (const status of [401, 403, 404]) {
-      const s = await serve((_req, res) => res.writeHead(status, status === 401 ? { 'www-authenticate': 'Basic realm="Bitbucket"' } : {}).end('no'));
-      try {
-        expect(said(await runLive({ kind, params, files: { 'q1.txt': `${s.url}\n` } })), String(status)).toMatch(/^pass/);
-      } finally {
-        s.close();
-      }
-    }
-  });
-
-  it('no answer is an error, never a pass: refused port, a server that hangs', async () => {
-    const refused = await runLive({ kind, params, files: { 'q1.txt': `${await refusedUrl()}/ab123/r.git\n` } });
-    expect(said(refused)).toMatch(/^error: cannot tell whether .* is private: .*(Connection refused|Failed to connect)/i);
-    const s = await serve(() => {}); // accepts, never answers
-    try {
-      const hung = await runLive({ kind, params: { ...params, probeTimeout: 1 }, files: { 'q1.txt': `${s.url}\n` } });
-      expect(said(hung)).toMatch(/^error: 127\.0\.0\.1:\d+ did not answer in time/);
-    } finally {
-      s.close();
-    }
-  });
-
-  it('refuses loudly to contact a real host in loopback-only mode (SSH URLs too, as https)', async () => {
-    const r = await runLive({ kind, params, files: { 'q1.txt': 'git@bitbucket.org:ab123/anly502.git\n' } });
-    expect(said(r)).toMatch(/^error: .*HARNESS_LOOPBACK_ONLY is set, but git\.private would reach bitbucket\.org/);
-    expect(said(await runLive({ kind, params, files: { 'q1.txt': 'git@git.example.edu:ab123/r.git\n' } }))).toMatch(/^skip: git\.example\.edu is not a host/);
-  });
 });

@@ -53,6 +53,8 @@ process.stdout.write(JSON.stringify({ env: s.env, git: git.address().port }) + '
   const env = {
     ...process.env, ...info.env, ...CREDENTIALS, NO_COLOR: process.env.NO_COLOR ?? '', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null', HOME: home,
     AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'), HARNESS_LOOPBACK_ONLY: '1',
+    // git.private contacts only public hosts unless one is allowed: the local git host is.
+    HARNESS_GIT_HOSTS: `127.0.0.1:${info.git}`,
   };
   return { fork, env, stop: () => server.kill() };
 }
