@@ -6,7 +6,7 @@ const INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-
 const CLUSTER_STATES = ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING', 'TERMINATING', 'TERMINATED', 'TERMINATED_WITH_ERRORS'];
 const TABLE_STATES = ['CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'ARCHIVING', 'ARCHIVED'];
 const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
-const FAULT_KINDS = ['latency', 'throttle', '500', 'auth', 'expired', 'hang'];
+const FAULT_KINDS = ['latency', 'throttle', '500', 'auth', 'expired', 'denied', 'hang'];
 export const FAULT_SERVICES = ['ec2', 'sts', 'monitoring', 'cloudwatch', 'elasticmapreduce', 'emr', 'dynamodb', 's3', 's3-website', 'imds'];
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 

@@ -134,7 +134,7 @@ export interface Imds {
   role?: { name: string; accessKeyId: string };
 }
 
-export type FaultKind = 'latency' | 'throttle' | '500' | 'auth' | 'expired' | 'hang';
+export type FaultKind = 'latency' | 'throttle' | '500' | 'auth' | 'expired' | 'denied' | 'hang';
 
 export interface Fault {
   kind: FaultKind;
