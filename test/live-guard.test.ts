@@ -186,7 +186,8 @@ describe('aws.billing-alarm', () => {
   });
 
   it('an alarm whose actions are disabled tells nobody', async () => {
-    // DisableAlarmActions: the alarm keeps its SNS topic, but ActionsEnabled is false.
+    // CloudWatch API reference, DisableAlarmActions: the alarm keeps its SNS topic, but
+    // DescribeAlarms then reports ActionsEnabled false, and nothing is notified.
     const alarm = standin.world.accounts[0].alarms![0];
     for (const metricQuery of [false, true]) {
       standin.world.accounts[0].alarms = [{ ...alarm, actionsEnabled: false, metricQuery }];

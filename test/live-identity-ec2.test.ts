@@ -398,7 +398,9 @@ describe('evidence from the instance', () => {
     await expect(fetchIdentityDocument(imdsEnv())).rejects.toThrow(/^IMDSv2 token refused \(HTTP 401/);
     standin.world.faults = [];
     // Off EC2, something else may answer the metadata address (another cloud's metadata service, a
-    // router): EC2's own always says `Server: EC2ws`, so a 403 from anything else is "not on EC2".
+    // router). EC2's own answers every request, refusals too, with `Server: EC2ws` (what the stand-in
+    // sends; the EC2 User Guide's "Use the Instance Metadata Service" pages show the token exchange
+    // it follows), so a 403 from anything else is "not on EC2", not "token refused".
     const impostor = http.createServer((req, res) => { req.resume(); res.writeHead(403, { server: 'Metadata Server for VM' }).end('Forbidden'); });
     await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
     try {

@@ -200,8 +200,9 @@ describe('aws.s3.object', () => {
   });
 
   it('bad or expired keys on HeadBucket say so, not "not allowed to call HeadBucket"', async () => {
-    // A HEAD's error has no body, so no code: a rejected key reads as a bare 403. The check asks
-    // ListObjectsV2 (the same s3:ListBucket permission), whose error names the cause.
+    // S3 API reference, HeadBucket: "a HEAD request has no response body", so its 400/403/404 carry
+    // no error code, and a rejected key reads as a bare 403. The check asks ListObjectsV2 (the same
+    // s3:ListBucket permission), whose error body names the cause.
     const params = { url: `s3://${SITE}/q6-malfunctions.txt`, region: 'us-east-1' };
     const bad = await withEnv({ ...base, AWS_ACCESS_KEY_ID: 'STANDIN-NO-SUCH-KEY', AWS_SECRET_ACCESS_KEY: 'x' }, () => runLive({ kind, params }));
     expect(said(bad)).toMatch(/^error: AWS rejected your credentials \(InvalidAccessKeyId/);
