@@ -50,14 +50,16 @@ export interface AwsOptions {
   env?: NodeJS.ProcessEnv;
   /** Seconds to wait for a connection (unreachable endpoints fail fast); default 3. */
   connectTimeout?: number;
-  /** Seconds to wait for an answer (or the next bytes of one) once connected; default 6. */
+  /** Seconds a request may take in all, once sent; default 6. */
   requestTimeout?: number;
 }
 
 /**
- * Per attempt: 3 s to connect, 6 s of silence once connected. The SDK makes up to 3 attempts, so a
- * hung endpoint ends after about 18 s with the SDK's own TimeoutError, inside the default 30 s
- * check limit; for shorter limits each call also carries the check's deadline (budget.ts).
+ * Per attempt: 3 s to connect, 6 s for the request (@smithy/node-http-handler's requestTimeout
+ * times the whole request). AWS's control-plane calls answer in well under a second. The SDK makes
+ * up to 3 attempts, so a hung endpoint ends after about 18 s, at worst 27 s, with the SDK's own
+ * TimeoutError, inside the default 30 s check limit less its margin; for shorter limits each call
+ * also carries the check's deadline (budget.ts).
  */
 export const CONNECT_TIMEOUT_S = 3;
 export const REQUEST_TIMEOUT_S = 6;

@@ -80,7 +80,10 @@ export const isImds = (a: Answer) => a.server.trim().toLowerCase() === 'ec2ws';
 
 function notImds(base: string, a: Answer): UserError {
   const who = a.server ? ` (it calls itself "${a.server.replace(/[^\x20-\x7e]/g, '').slice(0, 40)}")` : '';
-  return new UserError(`not on an EC2 instance: something at ${new URL(base).host} answered HTTP ${a.status}, but it is not EC2's metadata service${who}`, OFF_EC2_FIX);
+  return new UserError(
+    `not on an EC2 instance: something at ${new URL(base).host} answered HTTP ${a.status}, but it is not EC2's metadata service${who}`,
+    `${OFF_EC2_FIX}; if this is your instance, turn its metadata service on (EC2 console → Actions → Instance settings → Modify instance metadata options)`,
+  );
 }
 
 async function request(method: string, url: string, headers: Record<string, string>, opts: ImdsOptions): Promise<Answer> {
