@@ -59,6 +59,11 @@ export interface Course {
   /** IANA time zone for due dates without an offset. */
   timezone: string;
   late: LatePolicy;
+  /**
+   * Hosts `git.private` may contact although they are on this machine, a private network or a
+   * non-standard port (a university's own git server): `host` or `host:port`. Empty: public hosts only.
+   */
+  gitHosts?: string[];
   /** Absolute path of the course file ('' for the built-in defaults). */
   file: string;
   /** Repository root (the folder holding course.yaml). */
@@ -122,7 +127,8 @@ export async function loadCourse(startDir: string): Promise<Course> {
   return { ...course, file, root };
 }
 
-const TOP_KEYS = ['name', 'institution', 'studentId', 'emailDomains', 'timezone', 'late'];
+const TOP_KEYS = ['name', 'institution', 'studentId', 'emailDomains', 'timezone', 'late', 'gitHosts'];
+const GIT_HOST_RE = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
 const ID_KEYS = ['label', 'rules', 'templateIds'];
 const RULE_KEYS = ['pattern', 'message'];
 const LATE_KEYS = ['graceMinutes', 'penaltyPercentPerDay', 'maxPenaltyPercent', 'base'];
@@ -214,6 +220,15 @@ export function parseCourse(text: string, shown = COURSE_FILE): Course {
       if (d === undefined) return;
       if (!DOMAIN_RE.test(d)) at(pos(n), `emailDomains[${i}] ${JSON.stringify(d)} is not a domain name; write it without "@", like example.edu.`);
       else course.emailDomains.push(d);
+    });
+  }
+  if (top.has('gitHosts')) {
+    const hosts: string[] = (course.gitHosts = []);
+    list(top.get('gitHosts'), 'gitHosts', root).forEach((n, i) => {
+      const h = str(n, `gitHosts[${i}]`, root)?.toLowerCase();
+      if (h === undefined) return;
+      if (!GIT_HOST_RE.test(h)) at(pos(n), `gitHosts[${i}] ${JSON.stringify(h)} is not a host name or address, with an optional :port (like git.example.edu or 10.0.0.5:8443).`);
+      else hosts.push(h);
     });
   }
   const idNode = top.get('studentId');
