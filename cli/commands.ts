@@ -150,7 +150,9 @@ EC2 it stops with "not on an EC2 instance" after about 2 seconds.`,
     summary: 'validate every assignment spec in the repository',
     description: `Validates every assignments/*/assignment.yaml (or the assignments or files given) against the spec
 schema and the semantic rules (unknown kinds, duplicate ids, missing dependencies, cycles, point
-totals), and reports every problem with file, line and column. Field reference: docs/spec.md.`,
+totals, regexes with lookaround or backreferences), and regexes that backtrack catastrophically
+(such as ^(a+)+$, with a fix), and reports every problem with file, line and column. Field
+reference: docs/spec.md.`,
     options: {},
     examples: ['harness lint', 'harness lint A1', 'harness lint assignments/A1/assignment.yaml'],
     exitCodes: '0 every spec is valid · 1 some spec has problems · 2 could not run',

@@ -5,13 +5,17 @@ import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { findRoot, listAssignments, resolveAssignment } from '../lib/repo.js';
 import { loadCourse, type Course } from '../lib/course.js';
-import { loadSpec, SpecError } from '../lib/spec/load.js';
+import { loadSpec, locatorFor, SpecError } from '../lib/spec/load.js';
+import { patternHazards } from '../lib/spec/patterns.js';
 import { UserError } from '../lib/errors.js';
 import { runChecks, summarize } from '../lib/engine.js';
 import type { Spec } from '../lib/types.js';
 import type { GlobalOptions } from './options.js';
 
-/** Validates every spec; prints each problem as file:line:col. Exit 1 when any spec has problems. */
+/**
+ * Validates every spec, reports patterns that backtrack catastrophically and starters that earn
+ * points; prints each problem as file:line:col. Exit 1 when any spec has problems.
+ */
 export async function lint(positionals: string[], _values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   const root = findRoot(g.cwd);
   const course = await loadCourse(root);
@@ -24,6 +28,9 @@ export async function lint(positionals: string[], _values: Record<string, unknow
     let spec: Spec;
     try {
       spec = await loadSpec(file, course);
+      // Catastrophic backtracking: only lint pays for the analysis, never check.
+      const hazards = await patternHazards(spec, await locatorFor(spec.file));
+      if (hazards.length) throw new SpecError(spec.file, hazards);
     } catch (e) {
       if (!(e instanceof SpecError)) throw e;
       bad++;

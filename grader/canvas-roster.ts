@@ -21,5 +21,5 @@ export function isCanvasMetaRow(record: string[], nameCol: number, idCol: number
   return /^(student, test|test student)$/i.test(name);
 }
 
-/** A NetID from a SIS login: `lw641@georgetown.edu` → `lw641`. */
+/** A NetID from a SIS login: `qz417@georgetown.edu` → `qz417`. */
 export const netidFromLogin = (login: string) => login.trim().split('@')[0];

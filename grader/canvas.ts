@@ -2,7 +2,7 @@
 // `<lastfirst>[_LATE]_<user id>_<attachment id>_<original>` or `[LATE_]anon_<id>_<attachment id>_<original>`
 // (see docs/reference/formats.md). Each file is mapped to a student, the latest upload wins,
 // and each student's zip is unpacked safely into `workDir/<netid>/`.
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isJunk } from '../lib/pack/junk.js';
 import { safeFileName } from './export/index.js';
@@ -23,7 +23,7 @@ export interface CanvasName {
   /** The student's own file name, or `text.html` / `link.html`. */
   original: string;
   kind: 'file' | 'text' | 'link';
-  /** The original name without a re-upload suffix (`lw641-A1-1.zip` → `lw641-A1.zip`). */
+  /** The original name without a re-upload suffix (`qz417-A1-1.zip` → `qz417-A1.zip`). */
   logical: string;
   /** The re-upload number (`-1` → 1), 0 when there is none. */
   reupload: number;
@@ -90,6 +90,12 @@ export interface IngestOptions {
   expected?: string[];
 }
 
+/** Whether the files (relative to `dir`) hold the same bytes; they were size-capped when unpacked. */
+async function sameBytes(dir: string, rels: string[]): Promise<boolean> {
+  const [first, ...rest] = await Promise.all(rels.map((r) => readFile(path.join(dir, r))));
+  return rest.every((b) => b.equals(first));
+}
+
 async function walk(dir: string, base = ''): Promise<string[]> {
   const out: string[] = [];
   for (const d of await readdir(path.join(dir, base), { withFileTypes: true })) {
@@ -100,25 +106,65 @@ async function walk(dir: string, base = ''): Promise<string[]> {
   return out;
 }
 
-/** Where each extracted file should go: expected names by base name, else the zip's single top folder stripped. */
-export function arrange(files: string[], expected: string[] = []): Map<string, string> {
-  const out = new Map<string, string>();
+/** Two or more files of an upload that could each be the answer `name`. */
+export interface Copies {
+  name: string;
+  /** The one graded: the newest by the zip's own times; else an exact path, the shallowest, the first by name. */
+  graded: string;
+  /** Every candidate, as the zip names it, with its time in the zip (ms, see UnzipResult.modified). */
+  all: { path: string; modified?: number }[];
+}
+
+export interface Arranged {
+  /** Extracted path → where it goes in the student's folder. */
+  moves: Map<string, string>;
+  copies: Copies[];
+}
+
+/**
+ * Where each extracted file should go: expected names by base name (a hand-made zip of another
+ * layout still grades), else the zip's single top folder stripped. When several files could be the
+ * same answer (`PS03/q1.txt` and `PS03 2/q1.txt` in a messy upload), the newest is graded and the
+ * others are listed in `copies`, so the student is told.
+ */
+export function arrangeUpload(files: string[], expected: string[] = [], modified: Record<string, number> = {}): Arranged {
+  const moves = new Map<string, string>();
+  const copies: Copies[] = [];
   const tops = new Set(files.map((f) => (f.includes('/') ? f.split('/')[0] : '')));
   const strip = tops.size === 1 && !tops.has('') ? [...tops][0].length + 1 : 0;
   const taken = new Set<string>();
-  const wanted = new Set(expected);
-  // Exact paths first (after the top folder), then base names, shallowest first.
-  const order = [...files].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : a > b ? 1 : 0));
-  for (const f of order) if (wanted.has(f.slice(strip))) (out.set(f, f.slice(strip)), taken.add(f.slice(strip)));
+  const depth = (f: string) => f.split('/').length;
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const order = [...files].sort((a, b) => depth(a) - depth(b) || byName(a, b));
+  for (const e of expected) {
+    const cands = order.filter((f) => !moves.has(f) && (f.slice(strip) === e || path.posix.basename(f) === path.posix.basename(e)));
+    if (cands.length === 0) continue;
+    const exact = (f: string) => (f.slice(strip) === e ? 0 : 1);
+    const ranked = [...cands].sort((a, b) => (modified[b] ?? -Infinity) - (modified[a] ?? -Infinity) || exact(a) - exact(b) || depth(a) - depth(b) || byName(a, b));
+    moves.set(ranked[0], e);
+    taken.add(e);
+    if (cands.length > 1) copies.push({ name: e, graded: ranked[0], all: cands.map((f) => ({ path: f, modified: modified[f] })) });
+  }
   for (const f of order) {
-    if (out.has(f)) continue;
-    const hit = expected.find((e) => !taken.has(e) && path.posix.basename(e) === path.posix.basename(f));
-    const to = hit ?? f.slice(strip);
+    if (moves.has(f)) continue;
+    const to = f.slice(strip);
     if (taken.has(to)) continue;
-    out.set(f, to);
+    moves.set(f, to);
     taken.add(to);
   }
-  return out;
+  return { moves, copies };
+}
+
+/** arrangeUpload without the times: where each extracted file goes. */
+export const arrange = (files: string[], expected: string[] = []): Map<string, string> => arrangeUpload(files, expected).moves;
+
+/** The sentence a student reads about copies that differ; identical copies need no word. */
+export function copiesSentence(c: Copies): string {
+  const when = (t?: number) => (t === undefined ? '' : ` (modified ${new Date(t).toISOString().slice(0, 19).replace('T', ' ')})`);
+  const newest = c.all.every((x) => x.modified !== undefined) && c.all.filter((x) => x.modified === c.all.find((y) => y.path === c.graded)!.modified).length === 1;
+  const list = [...c.all].sort((a, b) => Number(b.path === c.graded) - Number(a.path === c.graded)).map((x) => `"${x.path}"${when(x.modified)}`);
+  return `${c.name}: the upload holds ${c.all.length} different copies, ${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}; ` +
+    (newest ? `the ${c.all.length === 2 ? 'newer' : 'newest'}, "${c.graded}", was graded` : `none is newer than the others, so "${c.graded}" (nearest the top of the zip's folders) was graded`);
 }
 
 /**
@@ -186,7 +232,7 @@ export function matchUsers(users: Map<string, CanvasName[]>, roster: RosterEntry
 
 const tokensOf = (name: string) => new Set(name.toLowerCase().split(/[^\p{L}\p{N}]+/u));
 
-/** Without a roster: the NetID from a `harness submit` zip name (`lw641-A1.zip`), else the Canvas id. */
+/** Without a roster: the NetID from a `harness submit` zip name (`qz417-A1.zip`), else the Canvas id. */
 function guessEntry(uploads: CanvasName[]): RosterEntry {
   const p = uploads[0];
   const netids = uploads.map((u) => /^([a-z]{1,8}\d{1,6})-[^.]*\.zip$/i.exec(u.original)?.[1]).filter(Boolean);
@@ -272,9 +318,11 @@ export async function ingestCanvasDownload(
       await rm(dir, { recursive: true, force: true });
       await rm(stage, { recursive: true, force: true });
       let extracted: string[] = [];
+      let modified: Record<string, number> = {};
       if (zips.length) {
         const r = await safeUnzip(path.join(folder, latest.file), stage, opts.limits);
         extracted = r.files;
+        modified = r.modified;
         problems.push(...r.problems.map((m) => `${latest.logical}: ${m}`));
       } else {
         await mkdir(stage, { recursive: true });
@@ -284,7 +332,9 @@ export async function ingestCanvasDownload(
           extracted.push(u.logical);
         }
       }
-      for (const [from, to] of arrange(extracted, opts.expected)) {
+      const { moves, copies } = arrangeUpload(extracted, opts.expected, modified);
+      for (const c of copies) if (!(await sameBytes(stage, c.all.map((x) => x.path)))) problems.push(copiesSentence(c));
+      for (const [from, to] of moves) {
         await mkdir(path.dirname(path.join(dir, to)), { recursive: true });
         await rename(path.join(stage, from), path.join(dir, to));
         files.push(to);

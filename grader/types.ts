@@ -71,8 +71,10 @@ export interface LatePenalty {
   late: boolean;
   /** Minutes after the due date plus extension and grace (0 when on time). */
   minutesLate: number;
-  /** Percent of the score taken off. */
+  /** Percent taken off: of the student's score, or of the points possible (`base`). */
   penaltyPercent: number;
+  /** What the percent is of (course.yaml `late.base`); absent in records written before it existed. */
+  base?: 'score' | 'points';
 }
 
 export interface StudentResult {

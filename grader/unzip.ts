@@ -35,6 +35,12 @@ export interface UnzipResult {
   problems: string[];
   /** False when extraction stopped early (damaged archive, limits): files may be missing. */
   complete: boolean;
+  /**
+   * Each file's modification time as the zip records it (ms): the DOS date and time every entry
+   * carries, read as if UTC, so the digits are the zipping machine's clock on any grader's machine.
+   * For telling two copies of an answer apart (grader/canvas.ts).
+   */
+  modified: Record<string, number>;
 }
 
 class LimitError extends Error {}
@@ -132,13 +138,14 @@ export async function safeUnzip(zipFile: string, destDir: string, limits: Partia
   const lim = { ...DEFAULT_LIMITS, ...limits };
   const files: string[] = [];
   const problems: string[] = [];
+  const modified: Record<string, number> = {};
   const dest = path.resolve(destDir);
   let zip: yauzl.ZipFile;
   try {
     await mkdir(dest, { recursive: true });
     zip = await yauzl.openPromise(zipFile, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, autoClose: false });
   } catch (e) {
-    return { files, problems: [damaged(e)], complete: false };
+    return { files, problems: [damaged(e)], complete: false, modified };
   }
   const total = { bytes: 0 };
   const seen = new Set<string>();
@@ -213,6 +220,7 @@ export async function safeUnzip(zipFile: string, destDir: string, limits: Partia
       return false;
     }
     files.push(rel);
+    modified[rel] = entry.getLastModDate({ forceDosFormat: true, timezone: 'UTC' }).getTime();
     return true;
   };
 
@@ -256,5 +264,5 @@ export async function safeUnzip(zipFile: string, destDir: string, limits: Partia
         `(${nonUtf8.slice(0, 3).map(show).join(', ')}) and ${nonUtf8.length === 1 ? 'was' : 'were'} not extracted; rename with plain letters and zip again`,
     );
   files.sort();
-  return { files, problems, complete };
+  return { files, problems, complete, modified };
 }

@@ -12,7 +12,8 @@ export interface SchemaError {
   key?: string;
 }
 
-export type AnswerValidator = (data: unknown) => SchemaError[];
+/** Async: its `pattern` matching is guarded (util/pattern.ts) and may be redone in linear time. */
+export type AnswerValidator = (data: unknown) => Promise<SchemaError[]>;
 
 type CompiledFn = ((data: unknown) => boolean) & { errors?: AjvLikeError[] | null };
 interface AjvLikeError {
@@ -66,11 +67,14 @@ async function makeValidator(schema: object): Promise<AnswerValidator> {
   let fn = (await loadPrecompiled())[key];
   if (!fn) {
     const { default: Ajv } = await import('ajv');
-    const ajv = new (Ajv as unknown as typeof import('ajv').default)({ allErrors: true, strict: false, logger: false });
+    const { ajvPattern } = await import('./util/pattern.js');
+    // `pattern` keywords match in linear time, as in the precompiled validators (scripts/build.mjs).
+    const ajv = new (Ajv as unknown as typeof import('ajv').default)({ allErrors: true, strict: false, logger: false, code: { regExp: ajvPattern } });
     fn = ajv.compile(schema) as CompiledFn;
   }
   const compiled = fn;
-  return (data) => (compiled(data) ? [] : (compiled.errors ?? []).map(toSchemaError));
+  const { linearTime } = await import('./util/pattern.js');
+  return (data) => linearTime(() => (compiled(data) ? [] : (compiled.errors ?? []).map(toSchemaError)));
 }
 
 function toSchemaError(e: AjvLikeError): SchemaError {

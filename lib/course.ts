@@ -15,6 +15,7 @@ const isScalar = (n: unknown): n is import('yaml').Scalar => yaml().isScalar(n);
 import { UserError } from './errors.js';
 import { checkTimeZone } from './util/time.js';
 import { editDistance } from './util/text.js';
+import { loadLinear, patternProblem } from './util/pattern.js';
 
 export const COURSE_FILE = 'course.yaml';
 
@@ -29,10 +30,16 @@ export interface IdRule {
 export interface LatePolicy {
   /** Minutes after the due time still counted as on time. */
   graceMinutes: number;
-  /** Percent of the assignment's points lost for each day, or part of a day, late after the grace. */
+  /** Percent lost for each day, or part of a day, late after the grace (a percent of `base`). */
   penaltyPercentPerDay: number;
-  /** The total late penalty never exceeds this percent of the points. */
+  /** The total late penalty never exceeds this percent. */
   maxPenaltyPercent: number;
+  /**
+   * What the percent is taken of: `score`, the points the student earned (4.5 points, 50% off:
+   * 2.25), or `points`, the assignment's points possible, as Canvas's own late policy does (4.5 of
+   * 20, 50% off: 0). See docs/decisions/0010-late-penalty-base.md.
+   */
+  base: 'score' | 'points';
 }
 
 export interface Course {
@@ -52,13 +59,18 @@ export interface Course {
   /** IANA time zone for due dates without an offset. */
   timezone: string;
   late: LatePolicy;
+  /**
+   * Hosts `git.private` may contact although they are on this machine, a private network or a
+   * non-standard port (a university's own git server): `host` or `host:port`. Empty: public hosts only.
+   */
+  gitHosts?: string[];
   /** Absolute path of the course file ('' for the built-in defaults). */
   file: string;
   /** Repository root (the folder holding course.yaml). */
   root: string;
 }
 
-export const DEFAULT_LATE: Readonly<LatePolicy> = Object.freeze({ graceMinutes: 0, penaltyPercentPerDay: 0, maxPenaltyPercent: 100 });
+export const DEFAULT_LATE: Readonly<LatePolicy> = Object.freeze({ graceMinutes: 0, penaltyPercentPerDay: 0, maxPenaltyPercent: 100, base: 'score' as const });
 
 /** The settings used where a key is left out, and for a repository without course.yaml. */
 export function defaultCourse(root: string): Course {
@@ -109,16 +121,17 @@ export async function loadCourse(startDir: string): Promise<Course> {
     throw new UserError(`Cannot read ${shown}: ${(err as Error).message}.`, 'Check the file exists and is readable.');
   }
   const course = await memoJson(['course', bytes], async () => {
-    await loadYaml();
+    await Promise.all([loadYaml(), loadLinear()]);
     return parseCourse(bytes.toString('utf8'), shown);
   });
   return { ...course, file, root };
 }
 
-const TOP_KEYS = ['name', 'institution', 'studentId', 'emailDomains', 'timezone', 'late'];
+const TOP_KEYS = ['name', 'institution', 'studentId', 'emailDomains', 'timezone', 'late', 'gitHosts'];
+const GIT_HOST_RE = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
 const ID_KEYS = ['label', 'rules', 'templateIds'];
 const RULE_KEYS = ['pattern', 'message'];
-const LATE_KEYS = ['graceMinutes', 'penaltyPercentPerDay', 'maxPenaltyPercent'];
+const LATE_KEYS = ['graceMinutes', 'penaltyPercentPerDay', 'maxPenaltyPercent', 'base'];
 const DOMAIN_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 
 /** Validates course.yaml's text (`shown` names it in messages); `file` and `root` are left ''. */
@@ -209,6 +222,15 @@ export function parseCourse(text: string, shown = COURSE_FILE): Course {
       else course.emailDomains.push(d);
     });
   }
+  if (top.has('gitHosts')) {
+    const hosts: string[] = (course.gitHosts = []);
+    list(top.get('gitHosts'), 'gitHosts', root).forEach((n, i) => {
+      const h = str(n, `gitHosts[${i}]`, root)?.toLowerCase();
+      if (h === undefined) return;
+      if (!GIT_HOST_RE.test(h)) at(pos(n), `gitHosts[${i}] ${JSON.stringify(h)} is not a host name or address, with an optional :port (like git.example.edu or 10.0.0.5:8443).`);
+      else hosts.push(h);
+    });
+  }
   const idNode = top.get('studentId');
   if (idNode !== undefined) {
     const id = entries(idNode, 'studentId', ID_KEYS, root);
@@ -227,10 +249,9 @@ export function parseCourse(text: string, shown = COURSE_FILE): Course {
         const pattern = rule.has('pattern') ? str(rule.get('pattern'), `${where}.pattern`, n as Node) : undefined;
         const message = rule.has('message') ? str(rule.get('message'), `${where}.message`, n as Node) : undefined;
         if (pattern !== undefined) {
-          try {
-            new RegExp(pattern, 'u');
-          } catch (err) {
-            at(pos(rule.get('pattern')), `${where}.pattern is not a valid regular expression: ${(err as Error).message}.`);
+          const problem = patternProblem(pattern, 'u');
+          if (problem) {
+            at(pos(rule.get('pattern')), `${where}.pattern: ${problem}.`);
             return;
           }
         }
@@ -243,8 +264,13 @@ export function parseCourse(text: string, shown = COURSE_FILE): Course {
     const late = entries(lateNode, 'late', LATE_KEYS, root);
     const limits: Record<string, number> = { graceMinutes: Infinity, penaltyPercentPerDay: 100, maxPenaltyPercent: 100 };
     for (const [k, n] of late) {
+      if (k === 'base') {
+        if (isScalar(n) && (n.value === 'score' || n.value === 'points')) course.late.base = n.value;
+        else at(pos(n, pos(lateNode as Node)), `late.base must be score or points, not ${describe(n)}.`);
+        continue;
+      }
       const v = num(n, `late.${k}`, lateNode as Node, limits[k]);
-      if (v !== undefined) course.late[k as keyof LatePolicy] = v;
+      if (v !== undefined) course.late[k as 'graceMinutes' | 'penaltyPercentPerDay' | 'maxPenaltyPercent'] = v;
     }
   }
   if (problems.length) report();

@@ -13,6 +13,7 @@ import { resolvePython } from './util/python.js';
 import { trace } from './util/trace.js';
 import { maskKeyIds } from './aws/mask.js';
 import { Semaphore } from './util/semaphore.js';
+import { describeMisplaced, findMisplaced, type Misplaced } from './where.js';
 
 /**
  * Where checks run, which decides what can be judged (see CheckKind.needs):
@@ -93,11 +94,19 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   const git = opts.git ?? (mode === 'zip' ? undefined : new CloneGit(spec.dir, [...spec.files.required, ...spec.files.optional]));
   const runOpts = { ...opts, files, python, git };
   const kinds = opts.kinds ?? registry;
+  // Where the work is: when the assignment folder is missing (or holds none of the required files
+  // while another folder does), the first check that reads answer files says so, once, and the
+  // others that work on its files (kinds that declare `files`, git.committed's defaults included)
+  // are skipped with a pointer to it, instead of one "missing" each.
+  const misplaced = findMisplaced(files, spec);
+  const reads = (c: CheckSpec) => typeof kinds.get(c.kind)?.files === 'function';
+  const told = misplaced ? wanted.find((c) => reads(c) && c.severity !== 'warn') ?? wanted.find(reads) : undefined;
 
   const start = (check: CheckSpec): Promise<CheckResult> => {
     let p = started.get(check.id);
     if (!p) {
       p = (async () => {
+        if (misplaced && reads(check)) return misplacedResult(spec, check, kinds, misplaced, told!);
         const deps = await Promise.all(check.dependsOn.map((d) => start(byId.get(d)!)));
         // A check that failed on form only (CheckResult.soft) lets its dependents judge the content.
         const blocked = deps.find((d) => d.status !== 'pass' && d.status !== 'warn' && !(d.status === 'fail' && d.soft));
@@ -244,7 +253,17 @@ function baseResult(check: CheckSpec, defaultTitle: string): CheckResult {
   };
 }
 
-function skipped(check: CheckSpec, kinds: ReadonlyMap<string, CheckKind<any>>, reason: string): CheckResult { // eslint-disable-line @typescript-eslint/no-explicit-any
+type Kinds = ReadonlyMap<string, CheckKind<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The one result that says the work is not where the spec expects it; the other readers point to it. */
+function misplacedResult(spec: Spec, check: CheckSpec, kinds: Kinds, m: Misplaced, told: CheckSpec): CheckResult {
+  if (check !== told) return skipped(check, kinds, `${m.folder}/ ${m.missing ? 'is not there' : 'holds none of the required files'}: see ${told.id}`);
+  const kind = kinds.get(check.kind);
+  const finding = { ...describeMisplaced(m, spec.id), code: `${check.kind}/folder-missing` };
+  return { ...baseResult(check, kind ? titleOf(kind, check) : check.kind), ...finding, status: check.severity === 'warn' ? 'warn' : 'fail', points: 0 };
+}
+
+function skipped(check: CheckSpec, kinds: Kinds, reason: string): CheckResult {
   const kind = kinds.get(check.kind);
   return { ...baseResult(check, kind ? titleOf(kind, check) : check.kind), status: 'skip', reason };
 }

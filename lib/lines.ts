@@ -3,6 +3,7 @@
 // program's output (lib/run/judge.ts). Rules run in a fixed order; see docs/checks/file.lines.md.
 import type { Finding } from './types.js';
 import { plural, quoteLine } from './util/text.js';
+import { compilePattern, linearTime, patternProblem, type Pattern } from './util/pattern.js';
 
 export type Rule = string | { pattern: string; describe?: string; flags?: string };
 
@@ -22,6 +23,14 @@ export interface FileLinesParams {
 
 interface Line { n: number; text: string }
 type Finding2 = Finding & { partial?: number };
+
+/**
+ * lineFindings with its pattern matching guarded (util/pattern.ts): a pattern that backtracks
+ * catastrophically on a line is redone in linear time instead of hanging the run.
+ */
+export function checkLines(text: string, p: FileLinesParams): Promise<Finding2[]> {
+  return linearTime(() => lineFindings(text, p));
+}
 
 /** Every broken rule, in the documented order. */
 export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
@@ -61,7 +70,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
 
   // Per-line rules (fields, each): the share of good lines is the partial credit.
   const each = p.each === undefined ? undefined : compile(p.each);
-  const fieldRes = (p.fields?.patterns ?? []).map((f) => (f === null ? null : new RegExp(`^(?:${f})$`)));
+  const fieldRes = (p.fields?.patterns ?? []).map((f) => (f === null ? null : compilePattern(`^(?:${f})$`)));
   const format = p.fields?.names?.join(sep === '\t' ? '<TAB>' : sep);
   const lineProblem = (l: Line): Finding2 | undefined => {
     if (p.fields) {
@@ -161,7 +170,8 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
 
   if (p.whole !== undefined) {
     const w = compile(p.whole, 'm');
-    if (!w.re.test(text)) {
+    // Lines end at \n for the pattern, as for the other rules: a CRLF file matches the same.
+    if (!w.re.test(text.replace(/\r\n?/g, '\n'))) {
       out.push({
         rationale: `${file} does not have the expected overall form${w.describe ? `: ${w.describe}` : ''}.`,
         hint: w.describe ? `Make the file look like: ${w.describe}` : `The whole file must match /${w.re.source}/.`,
@@ -172,10 +182,11 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
   return out;
 }
 
-function compile(rule: Rule, extraFlags = ''): { re: RegExp; describe?: string } {
+/** Patterns from util/pattern.ts: matching is guarded, no rule and no line can hang a run. */
+function compile(rule: Rule, extraFlags = ''): { re: Pattern; describe?: string } {
   const r = typeof rule === 'string' ? { pattern: rule } : rule;
   const flags = [...new Set(`${r.flags ?? ''}${extraFlags}`)].join('');
-  return { re: new RegExp(r.pattern, flags), describe: 'describe' in r ? r.describe : undefined };
+  return { re: compilePattern(r.pattern, flags), describe: 'describe' in r ? r.describe : undefined };
 }
 
 /** Semantic problems the schema cannot see: bad regexes, impossible counts, field numbers out of range. */
@@ -184,11 +195,8 @@ export function validateParams(p: FileLinesParams): string[] {
   const tryRe = (where: string, pattern: unknown, flags = '') => {
     if (typeof pattern !== 'string') return;
     if (!/^[imsu]*$/.test(flags)) out.push(`${where}: flags "${flags}" are not allowed; use any of i, m, s, u`);
-    try {
-      new RegExp(pattern, flags.replace(/[^imsu]/g, ''));
-    } catch (e) {
-      out.push(`${where}: invalid regular expression /${pattern}/: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`);
-    }
+    const problem = patternProblem(pattern, flags.replace(/[^imsu]/g, ''));
+    if (problem) out.push(`${where}: ${problem}`);
   };
   const tryRule = (where: string, r: Rule | undefined) => {
     if (r === undefined) return;

@@ -105,7 +105,7 @@ export interface CheckResult extends Partial<Finding> {
   notJudged?: boolean;
   /** Failed on form only (line endings, a byte-order mark): the checks that depend on it still ran. */
   soft?: boolean;
-  /** What a passing check found, for the student to confirm ("account 1234…, IAM user lw641"). */
+  /** What a passing check found, for the student to confirm ("account 1234…, IAM user qz417"). */
   note?: string;
   /** Stack of a crashed check (shown under --debug and in JSON). */
   stack?: string;

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from './errors.js';
 import { findCourseRoot, type Course } from './course.js';
+import { compilePattern } from './util/pattern.js';
 
 export interface Identity {
   netid: string;
@@ -262,7 +263,7 @@ export function validateIdentity(text: string, course: Course, where: { file?: s
       `Replace it with your own email, for example ${example}, with your ${label} before the @.`,
     );
   }
-  const broken = course.studentId.rules.filter((r) => !new RegExp(r.pattern, 'u').test(netid)).map((r) => r.message);
+  const broken = course.studentId.rules.filter((r) => !compilePattern(r.pattern, 'u').test(netid)).map((r) => r.message);
   if (broken.length) {
     throw new UserError(
       `${at}: ${label} "${netid}" (the part of the email before @) ${broken.join(' and ')}.`,

@@ -17,7 +17,7 @@ const tmp = path.join(root, 'dist', '.build');
 await mkdir(tmp, { recursive: true });
 await build({
   stdin: {
-    contents: `export { buildSpecSchema } from './lib/spec/schema.ts'; export { schemaHash } from './lib/answer-schema.ts'; export { registry } from './lib/checks/registry.ts';`,
+    contents: `export { buildSpecSchema } from './lib/spec/schema.ts'; export { schemaHash } from './lib/answer-schema.ts'; export { registry } from './lib/checks/registry.ts'; export { ajvPattern } from './lib/util/pattern.ts'; export { notebookSchemas } from './lib/notebook/notebook.ts';`,
     resolveDir: root,
     loader: 'ts',
   },
@@ -26,7 +26,7 @@ await build({
   // The generated validators are what this step produces; the schema does not need them.
   plugins: [{ name: 'no-generated', setup: (b) => b.onResolve({ filter: /\/generated\// }, (a) => ({ path: a.path, external: true })) }],
 });
-const { buildSpecSchema, schemaHash, registry } = await import(pathToFileURL(path.join(tmp, 'schema.mjs')).href + `?t=${t0}`);
+const { buildSpecSchema, schemaHash, registry, ajvPattern, notebookSchemas } = await import(pathToFileURL(path.join(tmp, 'schema.mjs')).href + `?t=${t0}`);
 const specSchema = buildSpecSchema();
 const schemaFile = path.join(root, 'schemas', 'assignment.schema.json');
 const schemaText = JSON.stringify(specSchema, null, 2) + '\n';
@@ -53,6 +53,8 @@ for (const d of existsSync(assignments) ? await readdir(assignments, { withFileT
     if (c && typeof c.schema === 'object' && c.schema && registry.has(c.kind)) answer.set(schemaHash(c.schema), c.schema);
   }
 }
+// nbformat's schema (lib/notebook/), which every notebook check validates against.
+for (const s of notebookSchemas()) answer.set(schemaHash(s), s);
 
 // 3. Standalone validators: one module for the spec, one for answers (loaded only when needed).
 const { default: Ajv } = await import('ajv');
@@ -62,13 +64,15 @@ const gen = path.join(root, 'lib', 'spec', 'generated');
 const specAjv = newAjv();
 specAjv.addSchema(specSchema, 'spec');
 await writeFile(path.join(gen, 'spec-validator.js'), standaloneCode(specAjv, { validateSpec: 'spec' }));
-const answerAjv = newAjv();
+// Answer schemas' `pattern`s match in linear time (lib/util/pattern.ts): the generated code calls
+// ajvPattern, imported at the top of the module, instead of new RegExp.
+const answerAjv = new Ajv({ code: { source: true, esm: true, regExp: ajvPattern }, allErrors: true, strict: false, validateFormats: false });
 const exportsMap = {};
 for (const [hash, schema] of answer) {
   answerAjv.addSchema(schema, `answer_${hash}`);
   exportsMap[`answer_${hash}`] = `answer_${hash}`;
 }
-let answerCode = answer.size ? standaloneCode(answerAjv, exportsMap) : '';
+let answerCode = answer.size ? `import { ajvPattern as ${ajvPattern.code} } from '../../util/pattern';\n${standaloneCode(answerAjv, exportsMap)}` : '';
 answerCode += `\nexport const answerSchemas = {${[...answer.keys()].map((h) => `${JSON.stringify(h)}: answer_${h}`).join(', ')}};\n`;
 await writeFile(path.join(gen, 'answer-validators.js'), answerCode);
 

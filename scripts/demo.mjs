@@ -17,7 +17,7 @@ const work = await realpath(await mkdtemp(path.join(tmpdir(), 'harness-demo-')))
 const harness = path.join(REPO, 'bin', 'harness.mjs');
 const services = await startServices(work);
 const quietEnv = { ...process.env, INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null', CI: '1' };
-const liveEnv = { ...quietEnv, ...services.env, HARNESS_LOOPBACK_ONLY: '1', HARNESS_ALLOW_HOSTS: '127.0.0.1' };
+const liveEnv = { ...quietEnv, ...services.env, HARNESS_LOOPBACK_ONLY: '1', HARNESS_GIT_HOSTS: '127.0.0.1' };
 const run = (cwd, ...args) => {
   console.log(`\n$ harness ${args.join(' ')}`);
   const r = spawnSync(process.execPath, [harness, ...args], { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: liveEnv });

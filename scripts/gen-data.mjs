@@ -27,6 +27,9 @@ function rng(seed) {
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+// The course's real quazyilx readings: a space between date and time, no `T`, no `Z`
+// (`2000-01-28 03:07:44 fnard:-1 ...`), as its own 2017 tests and real answers show.
+const reading = (ms) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Web-server access log lines (Apache "combined" format) of a small wiki. */
@@ -55,7 +58,7 @@ function accessLog(seed, lines, { from, to, site }) {
   }).join('\n') + '\n';
 }
 
-/** Sensor readings: a timestamp and four named readings; a reading of -1 means the sensor failed. */
+/** Quazyilx sensor readings: a date and time and four named readings; -1 means the sensor failed. */
 function sensorReadings(seed, lines, from) {
   const r = rng(seed);
   let t = Date.parse(from);
@@ -64,7 +67,7 @@ function sensorReadings(seed, lines, from) {
     t += r.int(1, 120) * 1000;
     const broken = r.next() < 0.012;
     const v = () => (broken || r.next() < 0.02 ? -1 : r.int(-40, 120));
-    out.push(`${iso(t)} fnard:${v()} fnok:${v()} cark:${v()} gnuck:${v()}`);
+    out.push(`${reading(t)} fnard:${v()} fnok:${v()} cark:${v()} gnuck:${v()}`);
   }
   return out.join('\n') + '\n';
 }
@@ -125,12 +128,20 @@ const hopsB = [
   ['campus-gw.example.edu (198.51.100.200)', 'gw1.campus.example.edu (198.51.100.200)'], ['mirror.example.edu (198.51.100.201)'],
 ];
 
+// A far destination: past hop 23, so A3's q4 (hop 23's variability, as the course asked) has an
+// answer on the sample. Transit routers in the documentation ranges (RFC 5737) and example.net.
+const hopsFar = [
+  ...hopsA.slice(0, 9),
+  ...Array.from({ length: 14 }, (_, i) => (i % 5 === 1 ? ['???', `203.0.113.${20 + i}`] : [`ae-${i + 1}.r0${(i % 4) + 1}.core${i + 1}.example.net (203.0.113.${20 + i})`, `203.0.113.${60 + i}`])),
+  ['far-host.example.org (198.51.100.240)'],
+];
+
 /** Every data set: path → contents. Fixture data uses other seeds and shapes than the assignments'. */
 const files = {
   'assignments/A1/data/sensor-sample.txt': sensorReadings(2016, 600, '2016-02-01T00:00:00Z'),
   'assignments/A2/data/access-sample.log': accessLog(502, 1800, { from: '2016-09-01T00:00:00Z', to: '2017-01-20T00:00:00Z', site: 'wiki.example.org' }),
   'assignments/A2/data/sensor-sample.txt': sensorReadings(2017, 2400, '2016-03-01T00:00:00Z'),
-  'assignments/A3/data/mtr-sample.txt': mtrLog(303, 60, '2017-02-01T00:00:00Z', hopsA),
+  'assignments/A3/data/mtr-sample.txt': mtrLog(303, 60, '2017-02-01T00:00:00Z', hopsFar),
   'assignments/A4/data/mtr-sample.txt': mtrLog(404, 40, '2017-02-20T00:00:00Z', hopsA),
   'assignments/A5/data/quazyilx-sample.txt': sensorReadings(505, 2000, '2016-06-01T00:00:00Z'),
   'assignments/A5/data/fwiki-sample.log': accessLog(5050, 1500, { from: '2016-05-15T00:00:00Z', to: '2016-12-31T00:00:00Z', site: 'wiki.example.org' }),

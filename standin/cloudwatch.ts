@@ -31,10 +31,17 @@ export async function cloudwatch(ctx: Ctx): Promise<Reply> {
 
 function render(ctx: Ctx, a: Alarm) {
   const state = a.state ?? 'INSUFFICIENT_DATA';
+  const dimensions = Object.entries(a.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value }));
+  const period = a.period ?? 21600;
+  const stat = a.statistic ?? 'Maximum';
+  // A metric alarm names its metric directly, or (as the console now makes them) as metric queries.
+  const metric = a.metricQuery
+    ? { Metrics: [{ Id: 'm1', MetricStat: { Metric: { Namespace: a.namespace, MetricName: a.metricName, Dimensions: dimensions }, Period: period, Stat: stat }, ReturnData: true }] }
+    : { MetricName: a.metricName, Namespace: a.namespace, Statistic: stat, Dimensions: dimensions, Period: period };
   return {
     AlarmName: a.name,
     AlarmArn: `arn:aws:cloudwatch:${a.region}:${ctx.account!.id}:alarm:${a.name}`,
-    ActionsEnabled: true,
+    ActionsEnabled: a.actionsEnabled ?? true,
     AlarmActions: a.actions,
     OKActions: [],
     InsufficientDataActions: [],
@@ -42,11 +49,7 @@ function render(ctx: Ctx, a: Alarm) {
     StateReason: state === 'ALARM' ? 'Threshold Crossed' : 'Unchecked: Initial alarm creation',
     StateUpdatedTimestamp: STATE_TIME,
     AlarmConfigurationUpdatedTimestamp: STATE_TIME,
-    MetricName: a.metricName,
-    Namespace: a.namespace,
-    Statistic: a.statistic ?? 'Maximum',
-    Dimensions: Object.entries(a.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
-    Period: a.period ?? 21600,
+    ...metric,
     EvaluationPeriods: a.evaluationPeriods ?? 1,
     DatapointsToAlarm: a.evaluationPeriods ?? 1,
     Threshold: a.threshold ?? 0,

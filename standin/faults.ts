@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { ApiError, type Service } from './protocol.js';
 import type { Fault, World } from './world.js';
 
-type Common = 'throttle' | '500' | 'auth' | 'expired';
+type Common = 'throttle' | '500' | 'auth' | 'expired' | 'denied';
 type Spec = [code: string, status: number, message: string, queryCode?: string];
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
@@ -17,12 +17,14 @@ export const COMMON_ERRORS: Record<Service, Record<Common, Spec>> = {
     500: ['InternalError', 500, 'An internal error has occurred'],
     auth: ['AuthFailure', 401, 'AWS was not able to validate the provided access credentials'],
     expired: ['RequestExpired', 400, 'Request has expired.'],
+    denied: ['UnauthorizedOperation', 403, 'You are not authorized to perform this operation.'],
   },
   sts: {
     throttle: ['Throttling', 400, 'Rate exceeded'],
     500: ['InternalFailure', 500, 'The request processing has failed because of an unknown error, exception or failure.'],
     auth: ['InvalidClientTokenId', 403, INVALID_TOKEN],
     expired: ['ExpiredToken', 403, EXPIRED_TOKEN],
+    denied: ['AccessDenied', 403, 'User is not authorized to perform this action'],
   },
   // CloudWatch speaks JSON but keeps its Query error codes in `x-amzn-query-error`.
   monitoring: {
@@ -30,36 +32,42 @@ export const COMMON_ERRORS: Record<Service, Record<Common, Spec>> = {
     500: ['InternalServiceFault', 500, 'Internal service error', 'InternalServiceError'],
     auth: ['InvalidClientTokenId', 403, INVALID_TOKEN],
     expired: ['ExpiredToken', 403, EXPIRED_TOKEN],
+    denied: ['AccessDenied', 403, 'User is not authorized to perform this action', 'AccessDenied'],
   },
   elasticmapreduce: {
     throttle: ['ThrottlingException', 400, 'Rate exceeded'],
     500: ['InternalServerError', 500, 'Internal server error'],
     auth: ['UnrecognizedClientException', 400, INVALID_TOKEN],
     expired: ['ExpiredTokenException', 400, EXPIRED_TOKEN],
+    denied: ['AccessDeniedException', 400, 'User is not authorized to perform this action'],
   },
   dynamodb: {
     throttle: ['ThrottlingException', 400, 'Rate of requests exceeds the allowed throughput.'],
     500: ['InternalServerError', 500, 'Internal server error'],
     auth: ['UnrecognizedClientException', 400, INVALID_TOKEN],
     expired: ['ExpiredTokenException', 400, EXPIRED_TOKEN],
+    denied: ['AccessDeniedException', 400, 'User is not authorized to perform this action'],
   },
   s3: {
     throttle: ['SlowDown', 503, 'Please reduce your request rate.'],
     500: ['InternalError', 500, 'We encountered an internal error. Please try again.'],
     auth: ['InvalidAccessKeyId', 403, 'The AWS Access Key Id you provided does not exist in our records.'],
     expired: ['ExpiredToken', 400, 'The provided token has expired.'],
+    denied: ['AccessDenied', 403, 'Access Denied'],
   },
   's3-website': {
     throttle: ['SlowDown', 503, 'Please reduce your request rate.'],
     500: ['InternalError', 500, 'We encountered an internal error. Please try again.'],
     auth: ['AccessDenied', 403, 'Access Denied'],
     expired: ['AccessDenied', 403, 'Access Denied'],
+    denied: ['AccessDenied', 403, 'Access Denied'],
   },
   imds: {
     throttle: ['Throttled', 429, 'Too Many Requests'],
     500: ['InternalError', 500, 'Internal Server Error'],
     auth: ['Unauthorized', 401, 'Unauthorized'],
     expired: ['Unauthorized', 401, 'Unauthorized'],
+    denied: ['Forbidden', 403, 'Forbidden'],
   },
 };
 

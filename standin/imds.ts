@@ -1,7 +1,7 @@
 // The instance metadata service, IMDSv2 only (the default on new instances): a PUT for a session
 // token, then GETs carrying it. Without a token, or with a stale one, every GET is 401.
 import { randomBytes } from 'node:crypto';
-import { ApiError, type Ctx, type Reply } from './protocol.js';
+import { ApiError, IMDS_SERVER, type Ctx, type Reply } from './protocol.js';
 import { findCredential, type Imds, type World } from './world.js';
 
 const MAX_TTL = 21600;
@@ -23,7 +23,7 @@ export class ImdsState {
     const value = lookup(ctx.world, m, url.pathname.replace(/^\/latest\//, ''));
     if (value === undefined) throw new ApiError('NotFound', 'Not Found', 404);
     const json = typeof value !== 'string';
-    return { status: 200, headers: { 'content-type': json ? 'application/json' : 'text/plain' }, body: json ? JSON.stringify(value, null, 2) : value };
+    return { status: 200, headers: { 'content-type': json ? 'application/json' : 'text/plain', server: IMDS_SERVER }, body: json ? JSON.stringify(value, null, 2) : value };
   }
 
   private token(ctx: Ctx): Reply {
@@ -33,7 +33,7 @@ export class ImdsState {
     if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL) throw new ApiError('BadRequest', 'Bad Request', 400);
     const token = randomBytes(30).toString('base64');
     this.tokens.set(token, Date.now() + ttl * 1000);
-    return { status: 200, headers: { 'content-type': 'text/plain', 'x-aws-ec2-metadata-token-ttl-seconds': String(ttl) }, body: token };
+    return { status: 200, headers: { 'content-type': 'text/plain', 'x-aws-ec2-metadata-token-ttl-seconds': String(ttl), server: IMDS_SERVER }, body: token };
   }
 }
 

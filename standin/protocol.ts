@@ -39,6 +39,10 @@ export class ApiError extends Error {
     readonly status = 400,
     /** CloudWatch's query-compatible code when it differs from the JSON error name. */
     readonly queryCode?: string,
+    /** Extra headers on the answer (S3's x-amz-bucket-region on a refusal or a redirect). */
+    readonly headers: Record<string, string> = {},
+    /** Extra elements of S3's XML error (Endpoint, Bucket), or lines of the website's HTML one. */
+    readonly detail: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -70,6 +74,12 @@ export function xmlReply(ctx: Ctx, body: string, status = 200): Reply {
 }
 
 export function errorReply(ctx: Ctx, err: ApiError): Reply {
+  const r = renderError(ctx, err);
+  r.headers = { ...r.headers, ...err.headers };
+  return r;
+}
+
+function renderError(ctx: Ctx, err: ApiError): Reply {
   const { code, message, status } = err;
   switch (ctx.service) {
     case 'ec2':
@@ -87,18 +97,22 @@ export function errorReply(ctx: Ctx, err: ApiError): Reply {
       return r;
     }
     case 's3': {
-      const r = xmlReply(ctx, doc('Error', undefined, el('Code', code), el('Message', message), el('RequestId', ctx.requestId), el('HostId', 'standin')), status);
+      const extra = Object.entries(err.detail).map(([k, v]) => el(k, v)).join('');
+      const r = xmlReply(ctx, doc('Error', undefined, el('Code', code), el('Message', message), extra, el('RequestId', ctx.requestId), el('HostId', 'standin')), status);
       if (ctx.req.method === 'HEAD') r.body = undefined; // S3 answers HEAD errors with no body
       return r;
     }
     case 's3-website':
-      return websiteError(ctx, code, message, status);
+      return websiteError(ctx, code, message, status, err.detail);
     case 'imds':
-      return { status, headers: { 'content-type': 'text/plain' }, body: message };
+      return { status, headers: { 'content-type': 'text/plain', server: IMDS_SERVER }, body: message };
   }
 }
 
-const REASON: Record<number, string> = { 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+/** EC2's metadata service names itself so on every answer (lib/aws/imds.ts tells it from impostors by it). */
+export const IMDS_SERVER = 'EC2ws';
+
+const REASON: Record<number, string> = { 301: 'Moved Permanently', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 /** The HTML page S3's website endpoint shows for an error. */
 export function websiteError(ctx: Ctx, code: string, message: string, status: number, extra: Record<string, string> = {}): Reply {
@@ -106,7 +120,9 @@ export function websiteError(ctx: Ctx, code: string, message: string, status: nu
   const li = Object.entries({ Code: code, Message: message, ...extra, RequestId: ctx.requestId, HostId: 'standin' })
     .map(([k, v]) => `<li>${k}: ${v}</li>`).join('\n');
   const body = `<html>\n<head><title>${title}</title></head>\n<body>\n<h1>${title}</h1>\n<ul>\n${li}\n</ul>\n<hr/>\n</body>\n</html>\n`;
-  return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'x-amz-request-id': ctx.requestId }, body: ctx.req.method === 'HEAD' ? undefined : body };
+  // The website endpoint also names the error in headers (what a HEAD, with no page, carries).
+  const headers = { 'content-type': 'text/html; charset=utf-8', 'x-amz-request-id': ctx.requestId, 'x-amz-error-code': code, 'x-amz-error-message': message };
+  return { status, headers, body: ctx.req.method === 'HEAD' ? undefined : body };
 }
 
 /** A JSON-protocol request body; malformed JSON is the client's error, as with AWS. */

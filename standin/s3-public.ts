@@ -52,11 +52,15 @@ export async function anonymous(ctx: Ctx, t: S3Target, s3: S3Backend): Promise<v
   if (!t.bucket) throw new ApiError('AccessDenied', 'Access Denied', 403);
   const found = findBucket(ctx.world, t.bucket);
   if (!found) throw noSuchBucket();
+  const regionHeader = { 'x-amz-bucket-region': found.bucket.region };
   // A private bucket says 403 even for a missing key: telling them apart would need ListBucket.
   const readable = (ctx.req.method === 'GET' || ctx.req.method === 'HEAD') && t.key !== undefined && isPublicKey(found.bucket, t.key);
-  if (!readable) throw new ApiError('AccessDenied', 'Access Denied', 403);
+  if (!readable) throw new ApiError('AccessDenied', 'Access Denied', 403, undefined, regionHeader);
   await s3.ensureSeeded(ctx.world, t.bucket);
-  await s3.forward(ctx.req, ctx.res, t.rawPath, ctx.url.search);
+  // So does a public one, unless the public may list it: a policy granting s3:GetObject alone (the
+  // one the harness recommends) answers a missing key with 403 (GetObject API reference, "Permissions").
+  if (!found.bucket.publicList && !(await s3.exists(t.bucket, t.key!))) throw new ApiError('AccessDenied', 'Access Denied', 403, undefined, regionHeader);
+  await s3.forward(ctx.req, ctx.res, t.rawPath, ctx.url.search, undefined, regionHeader);
 }
 
 /** `<bucket>.s3-website-<region>.amazonaws.com` or `<bucket>.s3-website.<region>.amazonaws.com`. */
@@ -70,6 +74,11 @@ export async function website(ctx: Ctx, bucketName: string, s3: S3Backend): Prom
   const found = findBucket(ctx.world, bucketName);
   if (!found) return websiteError(ctx, 'NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: bucketName });
   const b = found.bucket;
+  // A website endpoint serves only the buckets of its own region (S3 User Guide, "Website endpoints").
+  if (b.region !== ctx.region) {
+    return websiteError(ctx, 'PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.', 301,
+      { BucketName: bucketName, Endpoint: `${bucketName}.s3-website-${b.region}.amazonaws.com` });
+  }
   if (!b.website) return websiteError(ctx, 'NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration', 404, { BucketName: bucketName });
   if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') return websiteError(ctx, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
   let key = decodeURIComponent(ctx.url.pathname.slice(1));
@@ -79,6 +88,8 @@ export async function website(ctx: Ctx, bucketName: string, s3: S3Backend): Prom
   const ans = await s3.raw(ctx.req.method, `/${b.name}/${encodeKey(key)}`);
   if (ans.statusCode === 404) {
     ans.resume();
+    // Without s3:ListBucket for everyone a missing key is refused, as on the REST endpoint.
+    if (!b.publicList) return websiteError(ctx, 'AccessDenied', 'Access Denied', 403);
     return websiteError(ctx, 'NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
   }
   const keep = ['content-type', 'content-length', 'etag', 'last-modified'];

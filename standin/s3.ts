@@ -48,6 +48,9 @@ export function s3Action(method: string, t: S3Target, q: URLSearchParams, header
   return `${verb}Object`;
 }
 
+/** Answered whatever region the request was signed for (GetBucketLocation is how a client finds the region). */
+const ANY_REGION = new Set(['GetBucketLocation', 'CreateBucket', 'ListBuckets']);
+
 type S3rverInstance = { run(): Promise<{ port: number }>; close(): Promise<void>; store: { putBucket(name: string): Promise<unknown> } };
 
 export class S3Backend {
@@ -97,6 +100,13 @@ export class S3Backend {
     }
   }
 
+  /** Whether s3rver holds the key (a HEAD straight to it). */
+  async exists(bucket: string, key: string): Promise<boolean> {
+    const ans = await this.raw('HEAD', `/${bucket}/${encodeKey(key)}`);
+    ans.resume();
+    return ans.statusCode === 200;
+  }
+
   /** An unsigned request straight to s3rver (which serves anonymous requests). */
   raw(method: string, p: string, headers: http.OutgoingHttpHeaders = {}, body?: Buffer): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
@@ -106,8 +116,8 @@ export class S3Backend {
     });
   }
 
-  /** Forwards a request to s3rver and streams its answer back; resolves with the status. */
-  forward(req: IncomingMessage, res: ServerResponse, rawPath: string, search: string, body?: Buffer): Promise<number> {
+  /** Forwards a request to s3rver and streams its answer back, with `extra` headers; resolves with the status. */
+  forward(req: IncomingMessage, res: ServerResponse, rawPath: string, search: string, body?: Buffer, extra: Record<string, string> = {}): Promise<number> {
     const headers = { ...req.headers, host: `127.0.0.1:${this.port}` };
     delete headers.expect;
     if (body) {
@@ -116,7 +126,7 @@ export class S3Backend {
     }
     return new Promise((resolve, reject) => {
       const up = http.request({ host: '127.0.0.1', port: this.port, method: req.method, path: rawPath + search, headers }, (ans) => {
-        res.writeHead(ans.statusCode ?? 502, ans.headers);
+        res.writeHead(ans.statusCode ?? 502, { ...ans.headers, ...extra });
         ans.pipe(res);
         ans.on('end', () => resolve(ans.statusCode ?? 502));
       });
@@ -131,14 +141,23 @@ export class S3Backend {
     const { req, res, url, world } = ctx;
     const t = s3Target(req, url);
     const owner = t.bucket ? findBucket(world, t.bucket) : undefined;
+    // S3 names an existing bucket's region on its answers (HeadBucket's x-amz-bucket-region), and
+    // redirects a request signed for another region there (301 PermanentRedirect), before it looks
+    // at who is asking: the HeadBucket and "Making requests" pages of the S3 API reference.
+    const regionHeader: Record<string, string> = owner ? { 'x-amz-bucket-region': owner.bucket.region } : {};
+    if (owner && owner.bucket.region !== ctx.region && !ANY_REGION.has(ctx.action)) {
+      const b = owner.bucket;
+      throw new ApiError('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.', 301,
+        undefined, regionHeader, { Endpoint: `${b.name}.s3.${b.region}.amazonaws.com`, Bucket: b.name });
+    }
     if (owner && owner.account !== ctx.account) {
       // Another account's bucket: only its world-readable objects, like a public-read policy.
       const readable = (ctx.action === 'GetObject' || ctx.action === 'HeadObject') && isPublicKey(owner.bucket, t.key!);
-      if (!readable) throw new ApiError('AccessDenied', 'Access Denied', 403);
+      if (!readable) throw new ApiError('AccessDenied', 'Access Denied', 403, undefined, regionHeader);
     }
     const answered = intercept(ctx, t, owner?.bucket);
     if (answered) {
-      res.writeHead(answered.status, answered.headers).end(answered.body);
+      res.writeHead(answered.status, { ...answered.headers, ...regionHeader }).end(answered.body);
       return;
     }
     if (t.bucket) await this.ensureSeeded(world, t.bucket);
@@ -146,7 +165,7 @@ export class S3Backend {
     const search = url.search.replace(/(X-Amz-Credential=)[^%&/]+/, '$1S3RVER');
     req.headers.authorization = req.headers.authorization?.replace(/Credential=[^/]+\//, 'Credential=S3RVER/');
     const body = /aws-chunked/.test(String(req.headers['content-encoding'] ?? '')) ? await decodeAwsChunked(req) : undefined;
-    const status = await this.forward(req, res, t.rawPath, search, body);
+    const status = await this.forward(req, res, t.rawPath, search, body, regionHeader);
     // Keep the world's idea of who owns what in step with buckets made and removed through S3.
     const action = ctx.action;
     if (status < 300 && t.bucket && action === 'CreateBucket' && !owner) {

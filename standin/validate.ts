@@ -6,7 +6,7 @@ const INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-
 const CLUSTER_STATES = ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING', 'TERMINATING', 'TERMINATED', 'TERMINATED_WITH_ERRORS'];
 const TABLE_STATES = ['CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'ARCHIVING', 'ARCHIVED'];
 const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
-const FAULT_KINDS = ['latency', 'throttle', '500', 'auth', 'expired', 'hang'];
+const FAULT_KINDS = ['latency', 'throttle', '500', 'auth', 'expired', 'denied', 'hang'];
 export const FAULT_SERVICES = ['ec2', 'sts', 'monitoring', 'cloudwatch', 'elasticmapreduce', 'emr', 'dynamodb', 's3', 's3-website', 'imds'];
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
@@ -141,6 +141,7 @@ export function validateWorld(raw: unknown): string[] {
       if (b.public !== undefined && typeof b.public !== 'boolean' && !(Array.isArray(b.public) && b.public.every((k) => typeof k === 'string'))) {
         c.note(`${q}.public`, 'must be true, false or a list of keys');
       }
+      c.bool(b, 'publicList', q);
       if (b.website !== undefined) {
         const ws = c.obj(b.website, `${q}.website`);
         if (ws) { c.str(ws, 'indexDocument', `${q}.website`); c.str(ws, 'errorDocument', `${q}.website`); }
@@ -158,6 +159,8 @@ export function validateWorld(raw: unknown): string[] {
       c.str(al, 'comparisonOperator', q);
       c.str(al, 'statistic', q);
       c.list(al, 'actions', q, true).forEach((s, k) => typeof s !== 'string' && c.note(`${q}.actions[${k}]`, 'must be a string'));
+      c.bool(al, 'actionsEnabled', q);
+      c.bool(al, 'metricQuery', q);
     });
     c.list(acct, 'emrClusters', p).forEach((x, j) => {
       const q = `${p}.emrClusters[${j}]`;

@@ -62,6 +62,12 @@ export interface Bucket {
   objects?: S3Object[];
   /** true: every object is world-readable (a public-read bucket policy); a list: only those keys. */
   public?: boolean | string[];
+  /**
+   * The public may also list the bucket (s3:ListBucket for everyone). Without it, as with the
+   * policy the harness recommends, a stranger asking for a missing key gets 403, not 404 (the
+   * GetObject API reference, "Permissions"). Default false.
+   */
+  publicList?: boolean;
   website?: { indexDocument?: string; errorDocument?: string };
 }
 
@@ -78,6 +84,10 @@ export interface Alarm {
   evaluationPeriods?: number;
   state?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
   actions: string[];
+  /** false: the alarm's actions are disabled (DisableAlarmActions); default true. */
+  actionsEnabled?: boolean;
+  /** Described as a metric query (`Metrics[]`), as the CloudWatch console now creates alarms, not by MetricName. */
+  metricQuery?: boolean;
 }
 
 export interface EmrCluster {
@@ -124,7 +134,7 @@ export interface Imds {
   role?: { name: string; accessKeyId: string };
 }
 
-export type FaultKind = 'latency' | 'throttle' | '500' | 'auth' | 'expired' | 'hang';
+export type FaultKind = 'latency' | 'throttle' | '500' | 'auth' | 'expired' | 'denied' | 'hang';
 
 export interface Fault {
   kind: FaultKind;

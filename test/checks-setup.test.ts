@@ -47,7 +47,7 @@ describe('tool.present', () => {
   });
 
   it('lint: versionPattern must compile and capture', () => {
-    expect(toolPresent.validate!({ command: 'x', versionPattern: '(' })[0]).toMatch(/not a valid regular expression/);
+    expect(toolPresent.validate!({ command: 'x', versionPattern: '(' })[0]).toMatch(/invalid regular expression/);
     expect(toolPresent.validate!({ command: 'x', versionPattern: 'v\\d+' })).toEqual(['versionPattern needs a capturing group around the version']);
     expect(toolPresent.validate!({ command: 'x', versionPattern: 'v(\\d+)' })).toEqual([]);
   });

@@ -37,7 +37,7 @@ describe('the repository\'s course.yaml', () => {
       },
       emailDomains: ['georgetown.edu'],
       timezone: 'America/New_York',
-      late: { graceMinutes: 5, penaltyPercentPerDay: 10, maxPenaltyPercent: 50 },
+      late: { graceMinutes: 5, penaltyPercentPerDay: 10, maxPenaltyPercent: 50, base: 'score' },
       file: path.join(REPO, 'course.yaml'),
       root: REPO,
     });
@@ -82,6 +82,17 @@ describe('loadCourse without course.yaml', () => {
 });
 
 describe('parseCourse', () => {
+  it('late.base: the penalty is a percent of the score (default) or of the points possible', () => {
+    expect(parseCourse('late:\n  base: points\n').late.base).toBe('points');
+    expect(parseCourse('name: X\n').late.base).toBe('score');
+    expect(() => parseCourse('late:\n  base: grade\n')).toThrow(/course\.yaml has 1 problem/);
+    try {
+      parseCourse('late:\n  base: grade\n');
+    } catch (e) {
+      expect((e as { details: string[] }).details).toEqual(['course.yaml:2:9: late.base must be score or points, not text "grade".']);
+    }
+  });
+
   it('fills in defaults for keys left out, including a partial late block', () => {
     const c = parseCourse('name: X\nlate:\n  graceMinutes: 15\n');
     expect([c.name, c.timezone, c.late, c.studentId.rules]).toEqual(['X', 'UTC', { ...DEFAULT_LATE, graceMinutes: 15 }, []]);
@@ -124,13 +135,13 @@ describe('parseCourse', () => {
       'course.yaml:4:16: emailDomains[0] "@x.edu" is not a domain name; write it without "@", like example.edu.',
       'course.yaml:4:34: emailDomains[2] must be non-empty text, not the number 3.',
       'course.yaml:6:9: studentId.label must be non-empty text, not empty.',
-      'course.yaml:8:16: studentId.rules[0].pattern is not a valid regular expression: Invalid regular expression: /[a-/u: Unterminated character class.',
+      'course.yaml:8:16: studentId.rules[0].pattern: invalid regular expression /[a-/: Unterminated character class.',
       'course.yaml:10:7: studentId.rules[1] needs a message.',
       'course.yaml:11:7: studentId.rules[2] must be a mapping of key: value lines, not the number 7.',
       'course.yaml:12:16: studentId.templateIds must be a list, not text "pat".',
       'course.yaml:14:17: late.graceMinutes must be a number, zero or more, not the number -1.',
       'course.yaml:15:25: late.penaltyPercentPerDay must be a number between 0 and 100, not text "10".',
-      'course.yaml:16:3: unknown key "cap" in late; known keys: graceMinutes, penaltyPercentPerDay, maxPenaltyPercent.',
+      'course.yaml:16:3: unknown key "cap" in late; known keys: graceMinutes, penaltyPercentPerDay, maxPenaltyPercent, base.',
     ]);
   });
 
@@ -164,6 +175,6 @@ describe('parseCourse', () => {
   });
 
   it('compiles rule patterns with the u flag, as the identity check does', () => {
-    expect(problems('studentId:\n  rules:\n    - {pattern: "\\\\-", message: m}\n').details[0]).toMatch(/^course\.yaml:3:17: .*not a valid regular expression/);
+    expect(problems('studentId:\n  rules:\n    - {pattern: "\\\\-", message: m}\n').details[0]).toMatch(/^course\.yaml:3:17: .*invalid regular expression/);
   });
 });

@@ -75,13 +75,13 @@ describe('deadline rules, ledger and problems', () => {
     expect(r.code, r.stderr).toBe(0);
     const g = Object.fromEntries((await rows(out)).map((x) => [x.NetID, x]));
     const batch = JSON.parse(await readFile(path.join(out, 'batch.json'), 'utf8'));
-    const P = batch.assignment.points as number;
     const on1 = batch.students.find((s: { netid: string }) => s.netid === 'on1');
     // Everything the grader can judge passes for on1; checks of the student's own machine and AWS account are not judged, and worth nothing here.
     expect(on1.results.filter((x: { status: string }) => x.status !== 'pass' && x.status !== 'skip')).toEqual([]);
     expect(on1.results.filter((x: { status: string; notJudged?: boolean }) => x.status === 'skip' && !x.notJudged)).toEqual([]);
     const F = on1.total as number;
-    const off = (pct: number) => String(Math.round((F - (P * pct) / 100) * 100) / 100);
+    // The course's late.base is score: the percent is of the score earned (decision 0010).
+    const off = (pct: number) => String(Math.round(F * (1 - pct / 100) * 100) / 100);
     const pick = (n: string) => [g[n].Status, g[n]['Chosen by'] !== '', g[n].Late, g[n]['Penalty %'], g[n].Total];
     expect(pick('ext1')).toEqual(['graded', true, 'no', '0', String(F)]);
     expect(pick('late1')).toEqual(['graded', true, 'yes', '20', off(20)]); // 30 h late: two started days

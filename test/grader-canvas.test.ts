@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { arrange, ingestCanvasDownload, lastfirstKey, parseCanvasName } from '../grader/canvas.js';
+import { arrange, arrangeUpload, ingestCanvasDownload, lastfirstKey, parseCanvasName } from '../grader/canvas.js';
 import type { RosterEntry } from '../grader/types.js';
 import { safeUnzip } from '../grader/unzip.js';
 import { tempDir } from './helpers/fixture.js';
@@ -40,11 +40,11 @@ async function infoZip(zipFile: string, files: Record<string, string>, args: str
 
 describe('Canvas file names', () => {
   it.each([
-    ['smithjohn_12345_67890_lw641-A1.zip', { lastfirst: 'smithjohn', userId: '12345', attachmentId: 67890, original: 'lw641-A1.zip', late: false, reupload: 0 }],
+    ['smithjohn_12345_67890_qz417-A1.zip', { lastfirst: 'smithjohn', userId: '12345', attachmentId: 67890, original: 'qz417-A1.zip', late: false, reupload: 0 }],
     ['obriensmithjosé_LATE_23456_78901_my_answers_final.zip', { lastfirst: 'obriensmithjosé', userId: '23456', late: true, original: 'my_answers_final.zip' }],
-    ['smithjohn_12345_67891_lw641-A1-1.zip', { original: 'lw641-A1-1.zip', logical: 'lw641-A1.zip', reupload: 1 }],
-    ['smithjohn_12345_67892_lw641-A1-12.zip', { logical: 'lw641-A1.zip', reupload: 12 }],
-    ['anon_a1b2c_99_lw641-A1-2.zip', { anonymous: true, userId: 'anon_a1b2c', attachmentId: 99, logical: 'lw641-A1.zip', reupload: 2, late: false }],
+    ['smithjohn_12345_67891_qz417-A1-1.zip', { original: 'qz417-A1-1.zip', logical: 'qz417-A1.zip', reupload: 1 }],
+    ['smithjohn_12345_67892_qz417-A1-12.zip', { logical: 'qz417-A1.zip', reupload: 12 }],
+    ['anon_a1b2c_99_qz417-A1-2.zip', { anonymous: true, userId: 'anon_a1b2c', attachmentId: 99, logical: 'qz417-A1.zip', reupload: 2, late: false }],
     ['LATE_anon_x9_100_report_v2.pdf', { anonymous: true, userId: 'anon_x9', late: true, original: 'report_v2.pdf', reupload: 0 }],
     ['smithjohn_12345_text.html', { kind: 'text', userId: '12345', late: false }],
     ['smithjohn_LATE_12345_link.html', { kind: 'link', userId: '12345', late: true }],
@@ -55,22 +55,22 @@ describe('Canvas file names', () => {
   });
 
   it('refuses names that are not Canvas names, and reads decomposed (macOS) unicode', () => {
-    expect(parseCanvasName('lw641-A1.zip')).toBeUndefined();
-    expect(parseCanvasName('smithjohn_lw641-A1.zip')).toBeUndefined();
+    expect(parseCanvasName('qz417-A1.zip')).toBeUndefined();
+    expect(parseCanvasName('smithjohn_qz417-A1.zip')).toBeUndefined();
     expect(parseCanvasName('obriensmithjose\u0301_1_2_a.zip')?.lastfirst).toBe('obriensmithjosé');
     expect(lastfirstKey("O'Brien-Smith, José")).toBe('obriensmithjosé');
   });
 
   it('arranges files by base name when a student zipped another layout', () => {
-    const m = arrange(['lw641-A1/deep/q1.txt', 'lw641-A1/q2.csv', 'lw641-A1/notes.md'], ['q1.txt', 'q2.csv']);
-    expect(Object.fromEntries(m)).toEqual({ 'lw641-A1/deep/q1.txt': 'q1.txt', 'lw641-A1/q2.csv': 'q2.csv', 'lw641-A1/notes.md': 'notes.md' });
+    const m = arrange(['qz417-A1/deep/q1.txt', 'qz417-A1/q2.csv', 'qz417-A1/notes.md'], ['q1.txt', 'q2.csv']);
+    expect(Object.fromEntries(m)).toEqual({ 'qz417-A1/deep/q1.txt': 'q1.txt', 'qz417-A1/q2.csv': 'q2.csv', 'qz417-A1/notes.md': 'notes.md' });
     // The shallower copy wins when two have the same base name.
     expect(arrange(['x/old/q1.txt', 'x/q1.txt'], ['q1.txt']).get('x/q1.txt')).toBe('q1.txt');
   });
 });
 
 const roster: RosterEntry[] = [
-  { netid: 'lw641', name: 'Lee Wong', canvasId: '12345', extensionMinutes: 0 },
+  { netid: 'qz417', name: 'Quinn Zhao', canvasId: '12345', extensionMinutes: 0 },
   { netid: 'jos1', name: "José O'Brien-Smith", extensionMinutes: 0 },
   { netid: 'jd22', name: 'Someone Else', extensionMinutes: 0 },
   { netid: 'bob1', name: 'Bob Evil', canvasId: '999', extensionMinutes: 0 },
@@ -79,8 +79,8 @@ const roster: RosterEntry[] = [
 
 async function sampleDownload(): Promise<string> {
   const dl = await tempDir();
-  await infoZip(path.join(dl, 'wonglee_12345_100_lw641-A1.zip'), { 'lw641-A1/q1.txt': 'old\n', 'lw641-A1/q2.csv': 'a\n' });
-  await infoZip(path.join(dl, 'wonglee_12345_105_lw641-A1-1.zip'), { 'lw641-A1/q1.txt': 'new\n', 'lw641-A1/q2.csv': 'a,b\n', 'lw641-A1/.DS_Store': 'x' });
+  await infoZip(path.join(dl, 'zhaoquinn_12345_100_qz417-A1.zip'), { 'qz417-A1/q1.txt': 'old\n', 'qz417-A1/q2.csv': 'a\n' });
+  await infoZip(path.join(dl, 'zhaoquinn_12345_105_qz417-A1-1.zip'), { 'qz417-A1/q1.txt': 'new\n', 'qz417-A1/q2.csv': 'a,b\n', 'qz417-A1/.DS_Store': 'x' });
   await infoZip(path.join(dl, 'obriensmithjosé_LATE_777_200_my_answers.zip'), { 'stuff/deep/q1.txt': 'jose\n', 'q2.csv': 'j\n', '__MACOSX/._q1.txt': 'x' });
   await infoZip(path.join(dl, 'elsesomeone_888_300_jd22-A1.zip'), { 'jd22-A1/q1.txt': 'jd\n' });
   pyZip(path.join(dl, 'evilbob_999_400_bob1-A1.zip'), [['../escape.txt', 'pwned'], ['q1.txt', 'bob\n']]);
@@ -93,17 +93,56 @@ async function sampleDownload(): Promise<string> {
   return dl;
 }
 
+describe('an upload with two copies of an answer', () => {
+  /** A zip whose entries carry the given modification times (date_time, as zip tools write them). */
+  function datedZip(file: string, entries: [string, string, number[]][]): void {
+    const code = `
+import json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+    for name, text, when in json.loads(sys.argv[2]):
+        z.writestr(zipfile.ZipInfo(name, tuple(when)), text)`;
+    execFileSync('python3', ['-c', code, file, JSON.stringify(entries)]);
+  }
+
+  it('grades the newer copy (by the zip\'s own times) and tells the student about both', async () => {
+    // As in a real 2016 upload: PS03/ and a Finder copy "PS03 2/", the copy older.
+    const dl = await tempDir({}, 'harness-copies-');
+    datedZip(path.join(dl, 'smithjohn_12345_67890_PS03.zip'), [
+      ['PS03 2/q1.txt', 'first try\n', [2016, 10, 1, 9, 15, 44]],
+      ['PS03/q1.txt', 'final\n', [2016, 10, 3, 14, 2, 10]],
+      ['PS03/q2.csv', 'a\n', [2016, 10, 3, 14, 2, 10]],
+      ['PS03 2/q2.csv', 'a\n', [2016, 10, 1, 9, 15, 44]],
+    ]);
+    const { students } = await ingestCanvasDownload(dl, undefined, { workDir: await tempDir(), expected: ['q1.txt', 'q2.csv'] });
+    const s = students[0];
+    expect(await readFile(path.join(s.dir!, 'q1.txt'), 'utf8')).toBe('final\n');
+    // Identical copies (q2.csv) need no word; the two q1.txt differ.
+    expect(s.problem).toBe('q1.txt: the upload holds 2 different copies, "PS03/q1.txt" (modified 2016-10-03 14:02:10) and "PS03 2/q1.txt" (modified 2016-10-01 09:15:44); the newer, "PS03/q1.txt", was graded');
+    // The other copy is kept beside it, under its own path, for the instructor to see.
+    expect(s.files).toEqual(['PS03 2/q1.txt', 'PS03 2/q2.csv', 'q1.txt', 'q2.csv']);
+  });
+
+  it('the newer copy wins wherever it sorts; without times, an exact path, then the shallowest', () => {
+    const t = (d: number) => Date.UTC(2016, 9, d);
+    expect(arrangeUpload(['PS03 2/q1.txt', 'PS03/q1.txt'], ['q1.txt'], { 'PS03 2/q1.txt': t(5), 'PS03/q1.txt': t(3) }).copies).toEqual([
+      { name: 'q1.txt', graded: 'PS03 2/q1.txt', all: [{ path: 'PS03 2/q1.txt', modified: t(5) }, { path: 'PS03/q1.txt', modified: t(3) }] },
+    ]);
+    expect(arrange(['x/old/q1.txt', 'x/q1.txt'], ['q1.txt']).get('x/q1.txt')).toBe('q1.txt');
+    expect(arrange(['a/b/q1.txt', 'c/q1.txt'], ['q1.txt']).get('c/q1.txt')).toBe('q1.txt');
+  });
+});
+
 describe('ingestCanvasDownload', () => {
   it('maps uploads by Canvas id, NetID in the file name and roster name; the latest upload wins', async () => {
     const work = await tempDir();
     const { students, unmatched } = await ingestCanvasDownload(await sampleDownload(), roster, { workDir: work, expected: ['q1.txt', 'q2.csv'] });
     expect(unmatched).toEqual(['anon_zz_500_who.zip']);
     const by = Object.fromEntries(students.map((s) => [s.entry.netid, s]));
-    expect(students.map((s) => s.entry.netid)).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'lw641']);
+    expect(students.map((s) => s.entry.netid)).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'qz417']);
     expect(by.kim7).toMatchObject({ files: ['q1.txt', 'q2.csv'], late: true, uploadedName: 'q2.csv' });
     expect(await readFile(path.join(by.kim7.dir!, 'q1.txt'), 'utf8')).toBe('kim new\n');
-    expect(by.lw641).toMatchObject({ uploadedName: 'lw641-A1-1.zip', late: false, files: ['q1.txt', 'q2.csv'], attachmentId: 105 });
-    expect(await readFile(path.join(by.lw641.dir!, 'q1.txt'), 'utf8')).toBe('new\n');
+    expect(by.qz417).toMatchObject({ uploadedName: 'qz417-A1-1.zip', late: false, files: ['q1.txt', 'q2.csv'], attachmentId: 105 });
+    expect(await readFile(path.join(by.qz417.dir!, 'q1.txt'), 'utf8')).toBe('new\n');
     expect(by.jos1).toMatchObject({ late: true, files: ['q1.txt', 'q2.csv'], problem: undefined });
     expect(await readFile(path.join(by.jos1.dir!, 'q1.txt'), 'utf8')).toBe('jose\n');
     expect(by.jd22.files).toEqual(['q1.txt']);
@@ -111,7 +150,7 @@ describe('ingestCanvasDownload', () => {
     expect(by.bob1.files).toEqual(['q1.txt']);
     expect(existsSync(path.join(work, 'escape.txt'))).toBe(false);
     expect(existsSync(path.join(work, '.stage'))).toBe(false);
-    expect((await readdir(work)).sort()).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'lw641']);
+    expect((await readdir(work)).sort()).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'qz417']);
   });
 
   it('never trusts a file name over Canvas: an upload named as another student\'s is reported, not graded as theirs', async () => {
@@ -149,11 +188,11 @@ describe('ingestCanvasDownload', () => {
     execFileSync('zip', ['-q', '-r', zip, '.'], { cwd: dl });
     const { students, unmatched } = await ingestCanvasDownload(zip, undefined, { workDir: await tempDir() });
     expect(unmatched).toEqual([]);
-    expect(students.map((s) => s.entry.netid)).toEqual(['anon_zz', 'bob1', 'canvas-321', 'canvas-777', 'jd22', 'lw641']);
+    expect(students.map((s) => s.entry.netid)).toEqual(['anon_zz', 'bob1', 'canvas-321', 'canvas-777', 'jd22', 'qz417']);
     const anon = students.find((s) => s.entry.netid === 'anon_zz')!;
     expect(anon.problem).toMatch(/^who\.zip: the zip file is damaged or incomplete/);
     // Without `expected`, the single top folder of the zip is dropped.
-    expect(students.find((s) => s.entry.netid === 'lw641')!.files).toEqual(['q1.txt', 'q2.csv']);
+    expect(students.find((s) => s.entry.netid === 'qz417')!.files).toEqual(['q1.txt', 'q2.csv']);
   });
 });
 

@@ -45,14 +45,14 @@ function sampleBatch(): BatchResult {
         results: [check('q1', 'pass', 3, 3), check('q2', 'pass', 5, 5), check('h1', 'pass', 2, 2, { title: SECRET_TITLE })],
         total: 10, commit: 'a'.repeat(40), choice: 'collected', commitTime: '2024-01-20T23:00:00Z', canvasId: '1001',
       }),
-      student('lw641', 'José O\'Brien-Smith', {
+      student('qz417', 'José O\'Brien-Smith', {
         results: [
           check('q1', 'pass', 3, 3),
           check('q2', 'fail', 0, 5, { rationale: 'q2.csv has 2 columns, not 3.', hint: 'Add the `count` column.', expected: 'a,b,c', actual: 'a,b ```' }),
           hiddenFail,
         ],
         total: 2.7, commit: 'b'.repeat(40), choice: 'date-based', commitTime: '2024-01-21T10:00:00Z',
-        late: { late: true, minutesLate: 600, penaltyPercent: 10 }, sisLoginId: 'lw641', section: 'L01',
+        late: { late: true, minutesLate: 600, penaltyPercent: 10 }, sisLoginId: 'qz417', section: 'L01',
       }),
       student('ab123', '<script>alert(1)</script>', { status: 'clone failed', reason: 'repository not found <img src=x>', total: 0, canvasId: '1003' }),
       student('cd456', '=HYPERLINK("http://evil")', { status: 'error', reason: 'check q2 crashed', total: 0 }),
@@ -77,8 +77,8 @@ describe('grades.csv and canvas.csv', () => {
       'NetID', 'Name', 'Commit', 'Chosen by', 'Commit time', 'Late', 'Minutes late', 'Penalty %',
       'q1 (3)', 'q2 (5)', 'h1 (2)', 'Total', 'Status', 'Reason', 'Leaked secret',
     ]);
-    expect(rows.slice(1).map((r) => r[0])).toEqual(['ab123', 'cd456', 'ef789', 'lw641', 'zz999']);
-    const lw = rows.find((r) => r[0] === 'lw641')!;
+    expect(rows.slice(1).map((r) => r[0])).toEqual(['ab123', 'cd456', 'ef789', 'qz417', 'zz999']);
+    const lw = rows.find((r) => r[0] === 'qz417')!;
     expect(lw.slice(1, 13)).toEqual(["José O'Brien-Smith", 'b'.repeat(40), 'last commit at or before the deadline', '2024-01-21T10:00:00Z', 'yes', '600', '10', '3', '0', '0', '2.7', 'graded']);
     expect(rows.find((r) => r[0] === 'zz999')![1]).toBe('Zed, "Quote", Comma');
     expect(rows.find((r) => r[0] === 'ab123')!.slice(11)).toEqual(['0', 'clone failed', 'repository not found <img src=x>', '']);
@@ -94,7 +94,7 @@ describe('grades.csv and canvas.csv', () => {
     expect(rows[1]).toEqual(['Points Possible', '', '', '', '', '10']);
     const by = Object.fromEntries(rows.slice(2).map((r) => [r[3], r]));
     expect(by.zz999).toEqual(['Zed, "Quote", Comma', '1001', '', 'zz999', '', '10']);
-    expect(by.lw641).toEqual(["José O'Brien-Smith", '', '', 'lw641', 'L01', '2.7']);
+    expect(by.qz417).toEqual(["José O'Brien-Smith", '', '', 'qz417', 'L01', '2.7']);
     // By default a student without work is left blank (an excused or hand-entered grade in Canvas
     // survives), and so is a student we failed to grade: never a silent zero.
     expect(by.ef789[5]).toBe('');
@@ -109,7 +109,7 @@ describe('grades.csv and canvas.csv', () => {
       const out = await tempDir();
       await writeOutputs(batch, out, { canvasAssignmentId: '4242', missing: 'zero' });
       const by = Object.fromEntries((parse(await readFile(path.join(out, 'canvas.csv'), 'utf8')) as string[][]).slice(2).map((r) => [r[3], r[5]]));
-      expect(by, status).toEqual({ zz999: '10', lw641: '2.7', ab123: '', cd456: '', ef789: '0' });
+      expect(by, status).toEqual({ zz999: '10', qz417: '2.7', ab123: '', cd456: '', ef789: '0' });
     }
   });
 
@@ -128,18 +128,18 @@ describe('gradescope results.json', () => {
     const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
     const dirs = (await readdir(path.join(out, 'gradescope'))).sort();
     // Graded students only: a score written for a student we could not grade would be a grade.
-    expect(dirs).toEqual(['lw641', 'zz999']);
+    expect(dirs).toEqual(['qz417', 'zz999']);
     for (const d of dirs) {
       const json = JSON.parse(await readFile(path.join(out, 'gradescope', d, 'results.json'), 'utf8'));
       expect(validate(json), `${d}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
-    const lw = JSON.parse(await readFile(path.join(out, 'gradescope/lw641/results.json'), 'utf8'));
+    const lw = JSON.parse(await readFile(path.join(out, 'gradescope/qz417/results.json'), 'utf8'));
     expect(lw.score).toBe(2.7);
     expect(lw.tests.map((t: { number: string }) => t.number)).toEqual(['1.1', '1.2', '2.1']);
     expect(lw.tests[2]).toMatchObject({ name: 'Hidden check 1', score: 0, max_score: 2, visibility: 'after_published' });
     expect(JSON.stringify(lw)).not.toContain('DeleteObject');
     expect(lw.tests[1].output).toContain('q2.csv has 2 columns');
-    expect(lw.output).toContain('10% was taken off');
+    expect(lw.output).toContain('Late by 10 hours, past the deadline and any grace: 10% of your score was taken off, 3 → 2.7 of 10 points.');
     // Gradescope shows a test without `status` as passed when score >= max_score: every test says.
     expect(lw.tests.map((t: { status: string }) => t.status)).toEqual(['passed', 'failed', 'failed']);
     expect(lw.output_format).toBe('text');
@@ -160,7 +160,7 @@ describe('gradescope results.json', () => {
 describe('feedback', () => {
   it("shows a hidden check's outcome and points but never what it tests", async () => {
     const { read } = await exportSample();
-    const md = await read('feedback/lw641.md');
+    const md = await read('feedback/qz417.md');
     expect(md).toContain('Hidden check 1 (0/2 points)');
     expect(md).toContain('This hidden check failed');
     expect(md).not.toContain('DeleteObject');
@@ -170,7 +170,7 @@ describe('feedback', () => {
     expect(md).toContain('**How to fix it:** Add the `count` column.');
     expect(md).toContain('(0/5 points)');
     expect(md).toContain('````\na,b ```\n````');
-    expect(md).toContain('Late by 10 hours: 10% off');
+    expect(md).toContain('- Late by 10 hours, past the deadline and any grace: 10% of your score was taken off, 3 → 2.7 of 10 points.');
     expect(md).toContain('**Total: 2.7/10**');
     const zz = await read('feedback/zz999.md');
     expect(zz).toContain('- Hidden check 1: passed (2/2 points)');
@@ -210,9 +210,9 @@ describe('report.html', () => {
     // Lateness in days and hours, with a chart.
     expect(html).toContain('10 hours');
     expect(html).toMatch(/<svg id="lateness"/);
-    // A row per student (lw641 is in section L01, the others in none: a table each).
+    // A row per student (qz417 is in section L01, the others in none: a table each).
     const rows = html.match(/<h2 id="students">.*?<h2 id="broken">/s)![0];
-    expect([...rows.matchAll(/<tr><td>(\w+)/g)].map((m) => m[1])).toEqual(['ab123', 'cd456', 'ef789', 'zz999', 'lw641']);
+    expect([...rows.matchAll(/<tr><td>(\w+)/g)].map((m) => m[1])).toEqual(['ab123', 'cd456', 'ef789', 'zz999', 'qz417']);
     // Tags balance: a crude but real structure check.
     for (const tag of ['table', 'tr', 'svg', 'h2', 'p', 'ul', 'div'])
       expect((html.match(new RegExp(`<${tag}[ >]`, 'g')) ?? []).length, tag).toBe((html.match(new RegExp(`</${tag}>`, 'g')) ?? []).length);
@@ -220,7 +220,7 @@ describe('report.html', () => {
 
   it('calls out leaked keys and incomplete students at the top, lists incomplete students first, and says when a check was skipped', async () => {
     const batch = sampleBatch();
-    const lw = batch.students.find((s) => s.netid === 'lw641')!;
+    const lw = batch.students.find((s) => s.netid === 'qz417')!;
     lw.leak = 'AKIA…MPLE';
     batch.students.push(student('aa000', 'Inge Complete', { status: 'incomplete', reason: '1 check could not run: q2 (a time limit passed); grade again to retry them', results: [check('q1', 'skip', 0, 3, { reason: 'not judged' })] }));
     // q1 skipped for one graded student: "skipped for 1" beside its rate. A check skipped for every
@@ -233,7 +233,7 @@ describe('report.html', () => {
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
     const top = html.slice(0, html.indexOf('<h2'));
     expect(top).toContain('id="leaks"');
-    expect(top).toContain('lw641');
+    expect(top).toContain('qz417');
     expect(top).toContain('AKIA…MPLE');
     expect(top).toContain('id="incomplete"');
     expect(top).toContain('aa000');
@@ -290,7 +290,7 @@ describe('determinism', () => {
       expect(await readFile(path.join(b, rel), 'utf8'), rel).toBe(await readFile(f, 'utf8'));
     }
     // No temp files left behind by the atomic writes.
-    expect((await readdir(b)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(b)).filter((n) => n.startsWith('.harness-tmp-'))).toEqual([]);
   });
 });
 
@@ -301,10 +301,10 @@ describe('hidden checks marked only on results', () => {
     for (const s of batch.students) for (const r of s.results) if (r.id === 'h1') r.hidden = true;
     const out = await tempDir();
     await writeOutputs(batch, out);
-    const md = await readFile(path.join(out, 'feedback/lw641.md'), 'utf8');
+    const md = await readFile(path.join(out, 'feedback/qz417.md'), 'utf8');
     expect(md).toContain('Hidden check 1 (0/2 points)');
     expect(md).not.toContain('DeleteObject');
-    expect(await readFile(path.join(out, 'gradescope/lw641/results.json'), 'utf8')).not.toContain('DeleteObject');
+    expect(await readFile(path.join(out, 'gradescope/qz417/results.json'), 'utf8')).not.toContain('DeleteObject');
   });
 });
 
@@ -327,7 +327,7 @@ describe('self-reported evidence', () => {
     expect(md).toMatch(/- aws-identity: pass/);
     expect(md).not.toMatch(/- q1: pass/); // the grader judged q1 itself
     expect(md).toMatch(/\*\*Total: 10\/10\*\*/); // unchanged by what the student reported
-    const other = await readFile(path.join(dir, 'feedback', 'lw641.md'), 'utf8');
+    const other = await readFile(path.join(dir, 'feedback', 'qz417.md'), 'utf8');
     expect(other).not.toContain('What your own check reported');
   });
 });
@@ -342,7 +342,7 @@ describe('feedback as a student reads it', () => {
       students: [s],
     };
   }
-  const leaky = () => student('lw641', 'Lee Wong', {
+  const leaky = () => student('qz417', 'Quinn Zhao', {
     commit: 'c'.repeat(40), choice: 'later', commitTime: '2017-01-22T15:30:00Z', total: 7, leak: 'AKIA…MPLE',
     late: { late: true, minutesLate: 2 * 1440 + 185, penaltyPercent: 30 },
     attempts: [
@@ -367,7 +367,7 @@ describe('feedback as a student reads it', () => {
     // 15:30 UTC on 22 January is 10:30 in New York (EST).
     expect(md).toContain('Graded commit `cccccccccccc`, made 2017-01-22 10:30 EST: it is your latest commit, graded with its late penalty because that scores more.');
     expect(md).toContain('Your later commit `cccccccccccc` (2017-01-22 10:30 EST) scored 10 before its 30% late penalty, 7 after; your on-time commit `dddddddddddd` (2017-01-20 15:00 EST) scored 5.');
-    expect(md).toContain('Late by 2 days 4 hours');
+    expect(md).toContain('Late by 2 days 3 hours');
     expect(md).not.toMatch(/minutes/);
   });
 
@@ -394,8 +394,9 @@ describe('feedback as a student reads it', () => {
   it('lateness under an hour is in minutes, else days and hours', () => {
     expect(lateText(12)).toBe('12 minutes');
     expect(lateText(60)).toBe('1 hour');
-    expect(lateText(1441)).toBe('1 day 1 hour');
+    expect(lateText(1441)).toBe('1 day');
+    expect(lateText(1500)).toBe('1 day 1 hour');
     expect(lateText(2 * 1440)).toBe('2 days');
-    expect(lateText(5201195)).toBe('3611 days 23 hours');
+    expect(lateText(5201195)).toBe('3611 days 22 hours');
   });
 });

@@ -171,7 +171,7 @@ describe('faults on the grader\'s side never lower a grade', () => {
     }],
   });
   const grade = (env: Record<string, string>, out = path.join(dir, 'out')) =>
-    harnessAsync(course, ['grade', 'A1', '--roster', roster, '--out', out, '--quiet', '--canvas-id', '77'], { ...env, HARNESS_LOOPBACK_ONLY: '1', HARNESS_ALLOW_HOSTS: '127.0.0.1' });
+    harnessAsync(course, ['grade', 'A1', '--roster', roster, '--out', out, '--quiet', '--canvas-id', '77'], { ...env, HARNESS_LOOPBACK_ONLY: '1', HARNESS_GIT_HOSTS: '127.0.0.1' });
 
   it('throttled, hung or refused: incomplete, a blank Canvas cell, exit 1; answered again: graded, retrying only what could not run', async () => {
     const out = path.join(dir, 'out');

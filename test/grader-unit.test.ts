@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadRoster, parseExtension, parseRoster } from '../grader/roster.js';
-import { applyPenalty, latePenalty } from '../grader/late.js';
+import { applyPenalty, duration, latePenalty, lateSentence } from '../grader/late.js';
 import { appendLedger, latestByStudent, readLedger } from '../grader/ledger.js';
 import { anonymousAwsEnv, scrubEnvironment } from '../grader/sandbox.js';
 import { mergeHidden } from '../grader/hidden.js';
@@ -91,22 +91,33 @@ describe('roster', () => {
 });
 
 describe('late policy', () => {
-  const policy = { graceMinutes: 5, penaltyPercentPerDay: 10, maxPenaltyPercent: 50 };
+  const policy = { graceMinutes: 5, penaltyPercentPerDay: 10, maxPenaltyPercent: 50, base: 'score' as const };
   const due = new Date('2017-01-21T04:59:00Z');
   const at = (min: number) => new Date(due.getTime() + min * 60_000);
   it('is on time through the grace, then counts every started day, up to the cap', () => {
-    expect(latePenalty(at(5), due, 0, policy)).toEqual({ late: false, minutesLate: 0, penaltyPercent: 0 });
-    expect(latePenalty(at(6), due, 0, policy)).toEqual({ late: true, minutesLate: 1, penaltyPercent: 10 });
+    expect(latePenalty(at(5), due, 0, policy)).toEqual({ late: false, minutesLate: 0, penaltyPercent: 0, base: 'score' });
+    expect(latePenalty(at(6), due, 0, policy)).toEqual({ late: true, minutesLate: 1, penaltyPercent: 10, base: 'score' });
     expect(latePenalty(at(5 + 1440), due, 0, policy).penaltyPercent).toBe(10);
     expect(latePenalty(at(6 + 1440), due, 0, policy).penaltyPercent).toBe(20);
     expect(latePenalty(at(20 * 1440), due, 0, policy).penaltyPercent).toBe(50);
     expect(latePenalty(at(2000), due, 2880, policy).late).toBe(false); // a 2-day extension
     expect(latePenalty(at(999999), undefined, 0, policy).late).toBe(false);
   });
-  it('takes a percent of the possible points, never below zero', () => {
-    expect(applyPenalty(18, 20, { late: true, minutesLate: 1, penaltyPercent: 10 })).toBe(16);
-    expect(applyPenalty(1, 20, { late: true, minutesLate: 1, penaltyPercent: 50 })).toBe(0);
+  it('takes a percent of the score by default, or of the possible points (late.base: points), never below zero', () => {
+    // The case: 4.5 of 20, 50% off. Of the score: 2.25. Of the points (Canvas's rule): 0.
+    expect(applyPenalty(4.5, 20, { late: true, minutesLate: 1, penaltyPercent: 50, base: 'score' })).toBe(2.25);
+    expect(applyPenalty(4.5, 20, { late: true, minutesLate: 1, penaltyPercent: 50, base: 'points' })).toBe(0);
+    expect(applyPenalty(18, 20, { late: true, minutesLate: 1, penaltyPercent: 10, base: 'points' })).toBe(16);
+    expect(applyPenalty(18, 20, { late: true, minutesLate: 1, penaltyPercent: 10, base: 'score' })).toBe(16.2);
     expect(applyPenalty(0.1 + 0.2, 20, undefined)).toBe(0.3);
+  });
+
+  it('says in one sentence how late, what the percent was taken of, and the score before and after', () => {
+    expect(lateSentence({ late: true, minutesLate: 1560, penaltyPercent: 50, base: 'score' }, 4.5, 2.25, 20))
+      .toBe('Late by 1 day 2 hours, past the deadline and any grace: 50% of your score was taken off, 4.5 → 2.25 of 20 points.');
+    expect(lateSentence({ late: true, minutesLate: 12, penaltyPercent: 50, base: 'points' }, 4.5, 0, 20))
+      .toBe("Late by 12 minutes, past the deadline and any grace: 50% of the assignment's 20 points (10 points) was taken off, 4.5 → 0 of 20 points.");
+    expect([duration(1440), duration(1501), duration(61), duration(0)]).toEqual(['1 day', '1 day 1 hour', '1 hour 1 minute', '0 minutes']);
   });
 });
 

@@ -51,7 +51,7 @@ const answers = () => Object.fromEntries(readdirSync(path.join(repo, 'examples/A
 const META = {
   id: 123, created_at: '2017-01-22T15:30:00.000000-05:00',
   assignment: { id: 9, title: 'A1', due_date: '2017-01-20T23:59:00.000000-05:00', late_due_date: null, total_points: '19.0' },
-  users: [{ email: 'lw641@georgetown.edu', id: 4567, name: 'Lee Wong' }],
+  users: [{ email: 'qz417@georgetown.edu', id: 4567, name: 'Quinn Zhao' }],
   submission_method: 'upload',
 };
 
@@ -76,15 +76,15 @@ describe('the Gradescope autograder', () => {
     expect(r.status, r.stderr).toBe(0);
     const res = JSON.parse(readFileSync(path.join(root, 'results/results.json'), 'utf8'));
     expect(validate(res), JSON.stringify(validate.errors)).toBe(true);
-    // Every check passes (18 points, the hidden 1, 1 extra credit): 20, less 20% of 19 for two started days late.
-    expect(res.score).toBe(16.2);
-    expect(res.output).toContain('Late by 1 day 16 hours: 20% was taken off the score.');
+    // Every check passes (18 points, the hidden 1, 1 extra credit): 20, less 20% for two started days late.
+    expect(res.score).toBe(16);
+    expect(res.output).toContain('Late by 1 day 15 hours, past the deadline and any grace: 20% of your score was taken off, 20 → 16 of 19 points.');
     expect(res.tests.filter((t: { status: string }) => t.status === 'failed')).toEqual([]);
     expect(res.tests.at(-1)).toMatchObject({ name: 'Hidden check 1', number: '2.1', score: 1, max_score: 1 });
     expect(JSON.stringify(res)).not.toContain('h-q6-count');
     // The feedback is in the run's stdout (for the instructor), in the course's time zone.
-    expect(r.stdout).toContain('Feedback for Lee Wong (lw641).');
-    expect(r.stdout).toContain('**Score: 16.2/19** (after a 20% late penalty)');
+    expect(r.stdout).toContain('Feedback for Quinn Zhao (qz417).');
+    expect(r.stdout).toContain('**Score: 16/19** (after a 20% late penalty)');
   }, 60_000);
 
   it("grades a whole fork sent from a git host, and a zip from `npm run submit` that was not unpacked, the same as loose files", async () => {
@@ -95,9 +95,9 @@ describe('the Gradescope autograder', () => {
     expect(a.score).toBe(20);
 
     const stage = await tempDir(answers(), 'harness-gs-zip-');
-    const z = path.join(stage, 'lw641-A1.zip');
+    const z = path.join(stage, 'qz417-A1.zip');
     expect(spawnSync('zip', ['-q', '-j', z, ...Object.keys(answers()).map((f) => path.join(stage, f))]).status).toBe(0);
-    const asZip = await gradescopeRoot({ 'lw641-A1.zip': readFileSync(z) }, { ...META, created_at: '2017-01-20T20:00:00-05:00' });
+    const asZip = await gradescopeRoot({ 'qz417-A1.zip': readFileSync(z) }, { ...META, created_at: '2017-01-20T20:00:00-05:00' });
     expect(runAutograder(asZip).status).toBe(0);
     const b = JSON.parse(readFileSync(path.join(asZip, 'results/results.json'), 'utf8'));
     expect(b.tests).toEqual(a.tests);

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { startStandin, refusedUrl, type Standin, type World } from '../standin/index.js';
 import { sampleWorld, SAMPLE } from '../standin/sample.js';
 import { STANDARD_REGIONS } from '../standin/world.js';
-import { AwsAccess } from '../lib/aws/access.js';
+import { AwsAccess, CONNECT_TIMEOUT_S, REQUEST_TIMEOUT_S } from '../lib/aws/access.js';
+import { marginMs } from '../lib/aws/budget.js';
 import { scanCosts } from '../lib/aws/guard.js';
 import { main } from '../cli/main.js';
 import { Unavailable } from '../lib/errors.js';
@@ -70,7 +71,7 @@ async function faults(kind: string, params: Record<string, unknown>, service: st
   for (const [f, s] of Object.entries(out)) expect(s, f).toMatch(/^error: /);
   expect(out).toMatchObject({
     throttle: expect.stringMatching(/throttling/), 500: expect.stringMatching(/server error/), auth: expect.stringMatching(/rejected your credentials/),
-    expired: expect.stringMatching(/expired/), hang: expect.stringMatching(/time limit|cannot reach/), refused: expect.stringMatching(/cannot reach AWS .*ECONNREFUSED/),
+    expired: expect.stringMatching(/expired/), hang: expect.stringMatching(/did not answer \w+ in time/), refused: expect.stringMatching(/cannot reach AWS .*ECONNREFUSED/),
   });
 }
 
@@ -173,6 +174,41 @@ describe('aws.billing-alarm', () => {
     expect(said(await runLive({ kind }))).toMatch(/^fail: Your billing alarm "billing-over-10-usd" has no action, so nobody is told when it fires\./);
     standin.world.accounts[0].alarms = [alarm];
     expect(said(await runLive({ kind, params: { maxThreshold: 5 } }))).toMatch(/^fail: Your billing alarm fires only above \$10, more than the \$5/);
+  });
+
+  it('an alarm in metric-query form (Metrics[…], as the console now makes them) is a billing alarm', async () => {
+    // CloudWatch API reference, PutMetricAlarm: an alarm names one metric (MetricName, Namespace)
+    // or metric queries (Metrics); DescribeAlarms returns it the same way.
+    const alarm = standin.world.accounts[0].alarms![0];
+    standin.world.accounts[0].alarms = [{ ...alarm, metricQuery: true }];
+    expect(said(await runLive({ kind, params: { maxThreshold: 10 } }))).toMatch(/^pass/);
+    expect(said(await runLive({ kind, params: { maxThreshold: 5 } }))).toMatch(/^fail: Your billing alarm fires only above \$10/);
+  });
+
+  it('an alarm whose actions are disabled tells nobody', async () => {
+    // CloudWatch API reference, DisableAlarmActions: the alarm keeps its SNS topic, but
+    // DescribeAlarms then reports ActionsEnabled false, and nothing is notified.
+    const alarm = standin.world.accounts[0].alarms![0];
+    for (const metricQuery of [false, true]) {
+      standin.world.accounts[0].alarms = [{ ...alarm, actionsEnabled: false, metricQuery }];
+      expect(said(await runLive({ kind }))).toMatch(/^fail: Your billing alarm "billing-over-10-usd" has no action enabled, so nobody is told when it fires\./);
+    }
+  });
+
+  it('a hung endpoint ends with the real reason, inside the check\'s time limit, with the default timeouts', async () => {
+    // The SDK tries 3 times: with the default per-try timeouts that fits a 30 s check; a shorter
+    // limit is kept by the check's own deadline (lib/aws/budget.ts).
+    expect(3 * (CONNECT_TIMEOUT_S + REQUEST_TIMEOUT_S) * 1000).toBeLessThanOrEqual(30_000 - marginMs(30));
+    standin.world.faults = [{ kind: 'hang', service: 'monitoring' }];
+    const aws = new AwsAccess();
+    const t0 = Date.now();
+    try {
+      const r = await runLive({ kind, timeout: 5, aws });
+      expect(said(r)).toMatch(/^error: AWS cloudwatch in us-east-1 did not answer DescribeAlarms in time \(this check may take 5 s\)/);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      aws.destroy();
+    }
   });
 
   it('skips without credentials; faults are errors', async () => {

@@ -2,6 +2,7 @@
 // real SDK over HTTP against the AWS stand-in (one per file), with real keys from ssh-keygen.
 import { describe, expect, it, beforeAll, afterAll, afterEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startStandin, refusedUrl, type Standin, type World, type Fault, type KeyPair } from '../standin/index.js';
@@ -18,6 +19,7 @@ import awsInstance from '../lib/checks/aws-instance.js';
 import awsEvidence from '../lib/checks/aws-evidence.js';
 import awsEvidenceExists from '../lib/checks/aws-evidence-exists.js';
 import { tempDir, testCourse, testIdentity, writeFiles } from './helpers/fixture.js';
+import { setAwsEnv } from './helpers/live-run.js';
 import type { CheckResult, CheckSpec, Spec } from '../lib/types.js';
 
 const ACCOUNT = '111122223333';
@@ -172,6 +174,27 @@ describe('aws.identity', () => {
     expect(r.hint).toMatch(/IAM user/);
     expect(r.actual).toBe(`arn:aws:iam::${ACCOUNT}:root`);
     expect((await run('aws.identity', { allowRoot: true }, { creds: ROOT })).status).toBe('pass');
+  });
+
+  it('an SSO profile that is not logged in is told `aws sso login`, not `aws configure`', async () => {
+    // AWS CLI User Guide, "Configuring IAM Identity Center authentication": an SSO profile's
+    // credentials exist only after `aws sso login`, which caches a token under ~/.aws/sso/cache.
+    const dir = await tempDir({
+      config: '[profile course]\nsso_start_url = https://standin-never-logged-in.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Student\nregion = us-east-1\n',
+    }, 'harness-sso-');
+    // The CLI's path: process.env and the SDK's whole credential chain (its SSO provider reads only
+    // the process's own AWS_CONFIG_FILE).
+    const back = setAwsEnv({ ...noCreds, ...standin.env, AWS_CONFIG_FILE: path.join(dir, 'config'), AWS_PROFILE: 'course' });
+    const aws = new AwsAccess();
+    try {
+      const spec: Spec = { id: 'A1', title: 'A1', timezone: 'UTC', points: 1, files: { required: [], optional: [] }, dir: work, file: '', hash: '0',
+        checks: [{ id: 'c', kind: 'aws.identity', points: 1, dependsOn: [], severity: 'error', timeout: 10, extraCredit: false, params: {} }] };
+      const [r] = await runChecks(spec, { course: testCourse(), identity: testIdentity(), aws, kinds: KINDS });
+      expect([r.status, r.reason, r.hint]).toEqual(['error', 'your AWS SSO session for profile "course" is not logged in, or has expired', 'run `aws sso login --profile course`, then run check again']);
+    } finally {
+      aws.destroy();
+      back();
+    }
   });
 
   it('notes an assumed role', async () => {
@@ -373,6 +396,20 @@ describe('evidence from the instance', () => {
     await expect(fetchIdentityDocument({ ...imdsEnv(), AWS_EC2_METADATA_SERVICE_ENDPOINT: await refusedUrl() })).rejects.toThrow(/^not on an EC2 instance \(no metadata service answered at 127\.0\.0\.1:\d+: ECONNREFUSED\)$/);
     standin.world.faults = [{ kind: 'auth', service: 'imds' }];
     await expect(fetchIdentityDocument(imdsEnv())).rejects.toThrow(/^IMDSv2 token refused \(HTTP 401/);
+    standin.world.faults = [];
+    // Off EC2, something else may answer the metadata address (another cloud's metadata service, a
+    // router). EC2's own answers every request, refusals too, with `Server: EC2ws` (what the stand-in
+    // sends; the EC2 User Guide's "Use the Instance Metadata Service" pages show the token exchange
+    // it follows), so a 403 from anything else is "not on EC2", not "token refused".
+    const impostor = http.createServer((req, res) => { req.resume(); res.writeHead(403, { server: 'Metadata Server for VM' }).end('Forbidden'); });
+    await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(impostor.address() as { port: number }).port}`;
+      await expect(fetchIdentityDocument({ ...imdsEnv(), AWS_EC2_METADATA_SERVICE_ENDPOINT: url })).rejects.toThrow(
+        /^not on an EC2 instance: something at 127\.0\.0\.1:\d+ answered HTTP 403, but it is not EC2's metadata service \(it calls itself "Metadata Server for VM"\)$/);
+    } finally {
+      impostor.close();
+    }
     standin.world.faults = [{ kind: 'hang', service: 'imds' }];
     const t0 = Date.now();
     await expect(fetchIdentityDocument(imdsEnv(), { connectTimeoutMs: 200, timeoutMs: 300 })).rejects.toThrow(/not on an EC2 instance .*no answer within 0\.5 s/);
@@ -542,14 +579,14 @@ describe('every live kind: no credentials, offline, faults', () => {
     const t0 = Date.now();
     const r = await run(kind, params, { requestTimeout: 0.4 });
     expect(r.status).toBe('error');
-    expect(r.reason).toMatch(/cannot reach AWS/);
+    expect(r.reason).toMatch(/^AWS (sts|ec2) in us-east-1 did not answer \w+ in time$/);
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
-  it.each(cases)('%s %j: a hang longer than the check\'s own timeout is an error too', async (kind, params, service) => {
+  it.each(cases)('%s %j: a hang longer than the check\'s own timeout ends before it, with the real reason', async (kind, params, service) => {
     standin.world.faults = [{ kind: 'hang', service }];
     const r = await run(kind, params, { timeout: 0.5 });
-    expect([r.status, r.reason]).toEqual(['error', 'did not finish within its 0.5s time limit']);
+    expect([r.status, r.reason]).toEqual(['error', expect.stringMatching(/^AWS (sts|ec2) in us-east-1 did not answer \w+ in time \(this check may take 0\.5 s\)$/)]);
   });
 
   it.each(cases)('%s %j: connection refused is an error saying AWS cannot be reached', async (kind, params) => {

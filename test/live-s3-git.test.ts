@@ -1,19 +1,15 @@
-// aws.s3.object, aws.s3.public, aws.s3.website and git.private, end to end: the real engine, the
-// real SDK over HTTP to the stand-in (S3 via s3rver), real `git ls-remote` against local servers.
+// aws.s3.object, aws.s3.public and aws.s3.website, end to end: the real engine, the real SDK over
+// HTTP to the stand-in (S3 via s3rver). git.private is in git-private.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startStandin, refusedUrl, type Standin, type World } from '../standin/index.js';
 import { sampleWorld, SAMPLE } from '../standin/sample.js';
-import { probeUrl } from '../lib/checks/git-private.js';
 import { parseS3Url, parseWebsiteUrl, publicUrl } from '../lib/aws/s3url.js';
 import { noCredentialsEnv, runLive, said, setAwsEnv } from './helpers/live-run.js';
-import { tempDir } from './helpers/fixture.js';
 
-const Q6 = '2017-01-01T00:00:00Z fnard:-1 fnok:-1 cark:-1 gnuck:-1\n2017-01-02T00:00:00Z fnard:-1 fnok:-1 cark:-1 gnuck:-1\n';
+const Q6 = '2017-01-01 00:00:00 fnard:-1 fnok:-1 cark:-1 gnuck:-1\n2017-01-02 00:00:00 fnard:-1 fnok:-1 cark:-1 gnuck:-1\n';
 const SITE = SAMPLE.bucket; // public, website on
 const q7 = (bucket = SITE, key = 'q6-malfunctions.txt', region = 'us-east-1') =>
   `s3: s3://${bucket}/${key}\nhttp: http://${bucket}.s3-website-${region}.amazonaws.com/${key}\n`;
@@ -30,6 +26,10 @@ function world(): World {
     { name: 'ab123-nosite', region: 'us-east-1', public: true, objects: [{ key: 'q6-malfunctions.txt', body: Q6 }] },
     { name: 'ab123-hidden', region: 'us-east-1', website: { indexDocument: 'index.html' }, objects: [{ key: 'q6-malfunctions.txt', body: Q6 }] },
     { name: 'ab123-ireland', region: 'eu-west-1', public: true, website: {}, objects: [{ key: 'q6-malfunctions.txt', body: Q6 }] },
+    // The public may list this one too, so a missing key is 404 even to a stranger.
+    { name: 'ab123-listed', region: 'us-east-1', public: true, publicList: true, website: {}, objects: [{ key: 'q6-malfunctions.txt', body: Q6 }] },
+    // A dotted name: AWS's *.s3.amazonaws.com certificate does not cover it virtual-hosted.
+    { name: 'ex123.anly502', region: 'us-east-1', public: true, website: {}, objects: [{ key: 'q6-malfunctions.txt', body: Q6 }] },
   );
   return w;
 }
@@ -108,11 +108,23 @@ describe('S3 URLs', () => {
   it('parses s3://, https and website URLs', () => {
     expect(parseS3Url('s3://b-1/a/q6.txt')).toEqual({ bucket: 'b-1', key: 'a/q6.txt' });
     expect(parseS3Url('https://b-1.s3.amazonaws.com/a%20b.txt')).toEqual({ bucket: 'b-1', key: 'a b.txt' });
-    expect(parseS3Url('https://s3.eu-west-1.amazonaws.com/b-1/k')).toEqual({ bucket: 'b-1', key: 'k' });
+    expect(parseS3Url('https://s3.eu-west-1.amazonaws.com/b-1/k')).toEqual({ bucket: 'b-1', key: 'k', region: 'eu-west-1' });
+    expect(parseS3Url('https://b-1.s3-us-west-2.amazonaws.com/k')).toEqual({ bucket: 'b-1', key: 'k', region: 'us-west-2' });
     expect(parseS3Url('s3://B_/k')).toBeUndefined();
     expect(parseWebsiteUrl('http://b-1.s3-website.eu-central-1.amazonaws.com/q.txt')).toMatchObject({ bucket: 'b-1', region: 'eu-central-1', key: 'q.txt' });
     expect(publicUrl({ bucket: 'b', key: 'a b/c' }, {})).toBe('https://b.s3.amazonaws.com/a%20b/c');
     expect(publicUrl({ bucket: 'b', key: 'k' }, { AWS_ENDPOINT_URL: 'http://127.0.0.1:9/' })).toBe('http://127.0.0.1:9/b/k');
+  });
+
+  it('a dotted bucket name is fetched path style: the S3 wildcard certificate covers one label', () => {
+    // S3 User Guide, "Virtual hosting of buckets" (VirtualHosting.html): with HTTPS, virtual-hosted
+    // requests work only for bucket names without dots; `ex123.anly502.s3.amazonaws.com` fails TLS
+    // (ERR_TLS_CERT_ALTNAME_INVALID). Path style works for them, on the global or the regional host.
+    expect(publicUrl({ bucket: 'ex123.anly502', key: 'q6-malfunctions.txt' }, {})).toBe('https://s3.amazonaws.com/ex123.anly502/q6-malfunctions.txt');
+    const fromHttps = parseS3Url('https://ex123.anly502.s3.eu-west-1.amazonaws.com/a b.txt')!;
+    expect(fromHttps).toEqual({ bucket: 'ex123.anly502', key: 'a b.txt', region: 'eu-west-1' });
+    expect(publicUrl(fromHttps, {})).toBe('https://s3.eu-west-1.amazonaws.com/ex123.anly502/a%20b.txt');
+    expect(publicUrl({ bucket: 'ex123-anly502', key: 'k' }, {})).toBe('https://ex123-anly502.s3.amazonaws.com/k');
   });
 });
 
@@ -178,6 +190,27 @@ describe('aws.s3.object', () => {
     });
   });
 
+  it('region: the stand-in names the bucket\'s region on HeadBucket and redirects a request signed for another', async () => {
+    // HeadBucket (S3 API reference): x-amz-bucket-region names the bucket's region; a request signed
+    // for another region is answered 301 PermanentRedirect, which the SDK follows.
+    const r = await runLive({ kind, params: { url: 's3://ab123-ireland/q6-malfunctions.txt', region: 'us-east-1' } });
+    expect(said(r)).toMatch(/^fail: The bucket ab123-ireland is in eu-west-1, but this assignment asks for us-east-1\./);
+    expect((await runLive({ kind, params: { url: 's3://ab123-ireland/q6-malfunctions.txt', region: 'eu-west-1' } })).status).toBe('pass');
+    expect((await runLive({ kind, params: { url: `s3://${SITE}/q6-malfunctions.txt`, region: 'us-east-1' } })).status).toBe('pass');
+  });
+
+  it('bad or expired keys on HeadBucket say so, not "not allowed to call HeadBucket"', async () => {
+    // S3 API reference, HeadBucket: "a HEAD request has no response body", so its 400/403/404 carry
+    // no error code, and a rejected key reads as a bare 403. The check asks ListObjectsV2 (the same
+    // s3:ListBucket permission), whose error body names the cause.
+    const params = { url: `s3://${SITE}/q6-malfunctions.txt`, region: 'us-east-1' };
+    const bad = await withEnv({ ...base, AWS_ACCESS_KEY_ID: 'STANDIN-NO-SUCH-KEY', AWS_SECRET_ACCESS_KEY: 'x' }, () => runLive({ kind, params }));
+    expect(said(bad)).toMatch(/^error: AWS rejected your credentials \(InvalidAccessKeyId/);
+    const expired = await withEnv({ ...base, AWS_ACCESS_KEY_ID: SAMPLE.expired.accessKeyId, AWS_SECRET_ACCESS_KEY: SAMPLE.expired.secretAccessKey }, () => runLive({ kind, params }));
+    expect(said(expired)).toMatch(/^error: your AWS credentials have expired \(ExpiredToken\)/);
+    expect(standin.calls.filter((c) => c.action === 'HeadBucket' && c.accessKeyId === SAMPLE.expired.accessKeyId).length).toBeGreaterThan(0);
+  });
+
   it('skips without credentials', async () => {
     const r = await withEnv(base, () => runLive({ kind, params: same, files: answers() }));
     expect(r.status).toBe('skip');
@@ -192,7 +225,7 @@ describe('aws.s3.object', () => {
     expect(out).toMatchObject({
       throttle: expect.stringMatching(/throttling HeadObject/), 500: expect.stringMatching(/server error \(InternalError\)/),
       auth: expect.stringMatching(/rejected your credentials \(InvalidAccessKeyId/), expired: expect.stringMatching(/credentials have expired/),
-      hang: expect.stringMatching(/time limit|cannot reach/), refused: expect.stringMatching(/cannot reach AWS s3 .*ECONNREFUSED/),
+      hang: expect.stringMatching(/^error: AWS s3 in us-east-1 did not answer HeadObject in time/), refused: expect.stringMatching(/cannot reach AWS s3 .*ECONNREFUSED/),
     });
   }, 60_000);
 });
@@ -208,16 +241,37 @@ describe('aws.s3.public', () => {
     expect(anon.length).toBeGreaterThan(0); // unsigned, as a stranger would ask
   });
 
-  it('403: not public, with the bucket-policy and Block Public Access hint', async () => {
+  it('403 for an object that exists: not public, with the bucket-policy and Block Public Access hint', async () => {
     const r = await runLive({ kind, params, files: answers({ 'q7.txt': q7(SAMPLE.privateBucket, 'notes.txt') }) });
-    expect(said(r)).toMatch(/^fail: s3:\/\/ab123-private\/notes\.txt is not public: an anonymous download is refused \(403 AccessDenied\)\./);
+    expect(said(r)).toMatch(/^fail: s3:\/\/ab123-private\/notes\.txt is not public: the object exists, but an anonymous download of .* is refused \(403 AccessDenied\)\./);
     expect(r.hint).toMatch(/Block Public Access/);
     expect(r.hint).toContain('"Action":"s3:GetObject","Resource":"arn:aws:s3:::ab123-private/*"');
   });
 
-  it('404: no such bucket, no such key', async () => {
+  it('403 for a missing key under a GetObject-only policy: "no such key", told apart with the student\'s own credentials', async () => {
+    // GetObject API reference, "Permissions": without s3:ListBucket, S3 answers a request for a
+    // missing key with 403 Access Denied, not 404. The policy the harness recommends grants
+    // s3:GetObject alone, so a stranger cannot tell a missing key from a private object.
+    const before = standin.calls.length;
+    const r = await runLive({ kind, params: { url: `s3://${SITE}/nothing.txt` } });
+    expect(said(r)).toMatch(/^fail: There is no object nothing\.txt in the bucket ab123-website: an anonymous download .* is refused \(403 AccessDenied\).* \| Check the key .* aws s3 cp <file> s3:\/\/ab123-website\/nothing\.txt$/);
+    expect(r.hint).not.toMatch(/Block Public Access/);
+    expect(standin.calls.slice(before).map((c) => [c.action, Boolean(c.accessKeyId)])).toEqual([['GetObject', false], ['HeadObject', true]]);
+    // Without credentials (the grader) it cannot be told: both causes, both fixes.
+    const anon = await withEnv(base, () => runLive({ kind, params: { url: `s3://${SITE}/nothing.txt` } }));
+    expect(said(anon)).toMatch(/^fail: s3:\/\/ab123-website\/nothing\.txt is not public, or there is no such key: .* and S3 answers that for both\. \| First check that the object exists: aws s3 ls s3:\/\/ab123-website\/nothing\.txt \(if not, upload it: .*\)\. If it does, make it public\. New buckets block public access/);
+    const hidden = await withEnv(base, () => runLive({ kind, params: { url: `s3://${SAMPLE.privateBucket}/notes.txt` } }));
+    expect(said(hidden)).toMatch(/^fail: .* is not public, or there is no such key/);
+  });
+
+  it('404: no such bucket; no such key where the public may list the bucket', async () => {
     expect(said(await runLive({ kind, params: { url: 's3://ab123-nope/q6-malfunctions.txt' } }))).toMatch(/^fail: The bucket ab123-nope does not exist\./);
-    expect(said(await runLive({ kind, params: { url: `s3://${SITE}/nothing.txt` } }))).toMatch(/^fail: There is no object nothing\.txt in the bucket ab123-website\./);
+    expect(said(await runLive({ kind, params: { url: 's3://ab123-listed/nothing.txt' } }))).toMatch(/^fail: There is no object nothing\.txt in the bucket ab123-listed\. \|/);
+  });
+
+  it('a dotted bucket name passes (path style)', async () => {
+    const r = await runLive({ kind, params, files: answers({ 'q7.txt': q7('ex123.anly502') }) });
+    expect(said(r)).toMatch(/^pass/);
   });
 
   it('different bytes fail with the upload command', async () => {
@@ -260,31 +314,36 @@ describe('aws.s3.website', () => {
 
   it('403, missing key, missing bucket, different bytes, https', async () => {
     const hidden = await runLive({ kind, params, files: site('ab123-hidden') });
-    expect(said(hidden)).toMatch(/^fail: The website refuses to serve q6-malfunctions\.txt to the public \(403 AccessDenied\)\..*put-bucket-policy/);
-    expect(said(await runLive({ kind, params, files: site(SITE, 'nope.txt') }))).toMatch(/^fail: Website hosting is on, but ab123-website has no object nope\.txt\./);
+    expect(said(hidden)).toMatch(/^fail: The website does not serve q6-malfunctions\.txt to the public: the object exists, but the website answers a stranger 403 AccessDenied\. \|.*put-bucket-policy/);
+    // The website endpoint answers a missing key 403 too when the public may not list the bucket.
+    expect(said(await runLive({ kind, params, files: site(SITE, 'nope.txt') }))).toMatch(/^fail: There is no object nope\.txt in the bucket ab123-website: the website answers a stranger 403 AccessDenied, which is what S3 tells strangers about a missing key/);
+    expect(said(await runLive({ kind, params, files: site('ab123-listed', 'nope.txt') }))).toMatch(/^fail: Website hosting is on, but ab123-listed has no object nope\.txt\./);
     expect(said(await runLive({ kind, params, files: site('ab123-nope') }))).toMatch(/^fail: The bucket ab123-nope does not exist/);
     expect(said(await runLive({ kind, params, files: answers({ 'q6-malfunctions.txt': 'x\n' }) }))).toMatch(/^fail: The website serves q6-malfunctions\.txt, but it differs/);
     const https = await runLive({ kind, params: { url: `https://${SITE}.s3-website-us-east-1.amazonaws.com/q6-malfunctions.txt` } });
     expect(said(https)).toMatch(/^fail: S3 website endpoints serve only http:\/\//);
   });
 
-  it('names the bucket\'s real region when the URL has another', async () => {
-    // A front that answers like S3 for a website URL in the wrong region, and says where buckets are.
-    const front = http.createServer((req, res) => {
-      const m = /^(.+)\.s3-website[-.]([a-z0-9-]+)\.amazonaws\.com/.exec(req.headers.host ?? '');
-      if (req.method === 'HEAD') return void res.writeHead(403, { 'x-amz-bucket-region': 'eu-west-1' }).end();
-      if (m && m[2] !== 'eu-west-1') return void res.writeHead(400, { 'x-amz-error-code': 'IncorrectEndpoint', 'content-type': 'text/html' }).end('<html>IncorrectEndpoint</html>');
-      res.writeHead(200).end(Q6);
-    });
-    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-    try {
-      const env = { ...base, AWS_ENDPOINT_URL: urlOf(front), HARNESS_S3_WEBSITE_ENDPOINT: urlOf(front) };
-      const r = await withEnv(env, () => runLive({ kind, params, files: site('ab123-ireland', undefined, 'us-east-1') }));
-      expect(said(r)).toMatch(/^fail: The website URL names the region us-east-1, but the bucket ab123-ireland is in eu-west-1\. \| .*http:\/\/ab123-ireland\.s3-website-eu-west-1\.amazonaws\.com\/q6-malfunctions\.txt/);
-      expect((await withEnv(env, () => runLive({ kind, params, files: site('ab123-ireland', undefined, 'eu-west-1') }))).status).toBe('pass');
-    } finally {
-      front.close();
-    }
+  it('the stand-in refuses a website URL in the wrong region, and the check names the bucket\'s region', async () => {
+    // S3 User Guide, "Website endpoints": the website endpoint must be the one of the bucket's own region.
+    const r = await runLive({ kind, params, files: site('ab123-ireland', undefined, 'us-east-1') });
+    expect(said(r)).toMatch(/^fail: The website URL names the region us-east-1, but the bucket ab123-ireland is in eu-west-1\. \| .*http:\/\/ab123-ireland\.s3-website-eu-west-1\.amazonaws\.com\/q6-malfunctions\.txt/);
+    expect((await runLive({ kind, params, files: site('ab123-ireland', undefined, 'eu-west-1') })).status).toBe('pass');
+  });
+
+  it('without HARNESS_S3_WEBSITE_ENDPOINT it goes to the configured S3 endpoint, never to AWS', async () => {
+    const { HARNESS_S3_WEBSITE_ENDPOINT: _w, ...noWebsite }: Record<string, string> = { ...base, ...creds };
+    const before = standin.calls.length;
+    expect(said(await withEnv(noWebsite, () => runLive({ kind, params, files: answers() })))).toMatch(/^pass/);
+    expect(standin.calls.slice(before).some((c) => c.service === 's3-website' && c.status === 200)).toBe(true);
+    const { AWS_ENDPOINT_URL: url, ...s3Only } = noWebsite;
+    expect(said(await withEnv({ ...s3Only, AWS_ENDPOINT_URL_S3: url! }, () => runLive({ kind, params, files: answers() })))).toMatch(/^pass/);
+    // With no endpoint at all it would be AWS: in tests that is refused, loudly.
+    expect(said(await withEnv(s3Only, () => runLive({ kind, params, files: answers() })))).toMatch(/^error: .*HARNESS_LOOPBACK_ONLY is set, but the website URL .* would reach ab123-website\.s3-website-us-east-1\.amazonaws\.com/);
+  });
+
+  it('a dotted bucket name', async () => {
+    expect(said(await runLive({ kind, params, files: site('ex123.anly502') }))).toMatch(/^pass/);
   });
 
   it('faults and network trouble are errors', async () => {
@@ -297,74 +356,4 @@ describe('aws.s3.website', () => {
     out.refused = said(await withEnv({ ...base, HARNESS_S3_WEBSITE_ENDPOINT: await refusedUrl() }, () => runLive({ kind, params, files: answers() })));
     for (const [f, s] of Object.entries(out)) expect(s, f).toMatch(/^error: /);
   }, 30_000);
-});
-
-describe('git.private', () => {
-  const kind = 'git.private';
-  const params = { file: 'q1.txt' };
-  const serve = async (handler: http.RequestListener) => {
-    const srv = http.createServer(handler);
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    return { url: `${urlOf(srv)}/ab123/anly502.git`, close: () => srv.closeAllConnections?.() ?? srv.close(), srv };
-  };
-  const pkt = (s: string) => (s.length + 4).toString(16).padStart(4, '0') + s;
-
-  it('probes SSH URLs of known hosts through their https form; unknown SSH hosts are skipped', () => {
-    expect(probeUrl('git@bitbucket.org:ab123/anly502.git')).toMatchObject({ url: 'https://bitbucket.org/ab123/anly502.git', converted: true });
-    expect(probeUrl('ssh://git@github.com/ab123/anly502.git').url).toBe('https://github.com/ab123/anly502.git');
-    expect(probeUrl('https://ab123:pw@bitbucket.org/ab123/anly502.git').url).toBe('https://bitbucket.org/ab123/anly502.git');
-    expect(() => probeUrl('git@git.example.edu:ab123/anly502.git')).toThrow(/not a host this check knows/);
-  });
-
-  it('a repository anyone can list is public: fail, with the fix', async () => {
-    const dir = await tempDir();
-    const bare = path.join(dir, 'origin.git');
-    execFileSync('git', ['init', '-q', '--bare', bare]);
-    const r = await runLive({ kind, params, files: { 'q1.txt': `file://${bare}\n` } });
-    expect(said(r)).toMatch(/^fail: Anyone can read your repository file:\/\/.*: it is public/);
-    expect(r.hint).toMatch(/private/);
-  });
-
-  it('a smart-HTTP server that lists refs anonymously: fail, with the Bitbucket/GitHub fix', async () => {
-    const sha = 'a'.repeat(40);
-    const s = await serve((req, res) => {
-      if (!req.url?.includes('/info/refs')) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement', 'cache-control': 'no-cache' });
-      res.end(pkt('# service=git-upload-pack\n') + '0000' + pkt(`${sha} HEAD\0multi_ack side-band-64k symref=HEAD:refs/heads/main\n`) + pkt(`${sha} refs/heads/main\n`) + '0000');
-    });
-    try {
-      expect(said(await runLive({ kind, params, files: { 'q1.txt': `${s.url}\n` } }))).toMatch(/^fail: Anyone can read your repository/);
-    } finally {
-      s.close();
-    }
-  });
-
-  it('a server that asks for a login (401, 403, 404) is private: pass', async () => {
-    for (const status of [401, 403, 404]) {
-      const s = await serve((_req, res) => res.writeHead(status, status === 401 ? { 'www-authenticate': 'Basic realm="Bitbucket"' } : {}).end('no'));
-      try {
-        expect(said(await runLive({ kind, params, files: { 'q1.txt': `${s.url}\n` } })), String(status)).toMatch(/^pass/);
-      } finally {
-        s.close();
-      }
-    }
-  });
-
-  it('no answer is an error, never a pass: refused port, a server that hangs', async () => {
-    const refused = await runLive({ kind, params, files: { 'q1.txt': `${await refusedUrl()}/ab123/r.git\n` } });
-    expect(said(refused)).toMatch(/^error: cannot tell whether .* is private: .*(Connection refused|Failed to connect)/i);
-    const s = await serve(() => {}); // accepts, never answers
-    try {
-      const hung = await runLive({ kind, params: { ...params, probeTimeout: 1 }, files: { 'q1.txt': `${s.url}\n` } });
-      expect(said(hung)).toMatch(/^error: 127\.0\.0\.1:\d+ did not answer in time/);
-    } finally {
-      s.close();
-    }
-  });
-
-  it('refuses loudly to contact a real host in loopback-only mode (SSH URLs too, as https)', async () => {
-    const r = await runLive({ kind, params, files: { 'q1.txt': 'git@bitbucket.org:ab123/anly502.git\n' } });
-    expect(said(r)).toMatch(/^error: .*HARNESS_LOOPBACK_ONLY is set, but git\.private would reach bitbucket\.org/);
-    expect(said(await runLive({ kind, params, files: { 'q1.txt': 'git@git.example.edu:ab123/r.git\n' } }))).toMatch(/^skip: git\.example\.edu is not a host/);
-  });
 });

@@ -40,7 +40,7 @@ beforeAll(async () => {
   gitUrl = `http://127.0.0.1:${(git.address() as { port: number }).port}/${NETID}/anly502.git`;
   const home = await tempDir({}, 'parity-home-');
   env = {
-    ...standin.env, HOME: home, HARNESS_PYTHON: PY, HARNESS_LOOPBACK_ONLY: '1', HARNESS_ALLOW_HOSTS: '127.0.0.1',
+    ...standin.env, HOME: home, HARNESS_PYTHON: PY, HARNESS_LOOPBACK_ONLY: '1', HARNESS_GIT_HOSTS: '127.0.0.1',
     AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'), AWS_EC2_METADATA_DISABLED: 'true',
   };
 });

@@ -78,7 +78,7 @@ function sampleReport(results = sampleResults(), over: Partial<RunReport> = {}):
   return {
     harness: { version: '0.1.0' },
     assignment: { id: 'A1', title: 'Getting started with AWS', specHash: 'ab12cd34', due: '2025-09-16T03:59:00.000Z' },
-    student: { netid: 'lw641', name: 'Lee Wong', email: 'lw641@example.edu' },
+    student: { netid: 'qz417', name: 'Quinn Zhao', email: 'qz417@example.edu' },
     results,
     summary: summarize(results),
     startedAt: '2025-09-14T17:03:00.123Z',
@@ -93,7 +93,7 @@ describe('pretty', () => {
   it('renders a representative run (colour off)', () => {
     expect(reporters.pretty(sampleReport(), plain)).toMatchInlineSnapshot(`
       "A1 · Getting started with AWS
-      lw641 (Lee Wong) · due 2025-09-16 03:59 UTC
+      qz417 (Quinn Zhao) · due 2025-09-16 03:59 UTC
 
         ✓ pass    q1.txt is present                                               1/1
         ✗ FAIL    q1.txt holds the URL of your git remote                         0/2

@@ -96,6 +96,23 @@ checks:
     expect(text).toMatch(/3:\d+ points is 4, but the checks .* add up to 5/);
   });
 
+  it('the money checks may not depend on aws.identity, directly or not: root keys fail it', () => {
+    const ps = problems(`id: A1
+title: Test
+points: 0
+files: { required: [], optional: [] }
+checks:
+  - { id: who, kind: aws.identity, points: 0 }
+  - { id: keys, kind: aws.ec2.keypair, name: k, keyFile: k.pem, points: 0, dependsOn: [who] }
+  - { id: guard, kind: aws.cost-guard, points: 0, severity: warn, dependsOn: [keys] }
+  - { id: alarm, kind: aws.billing-alarm, points: 0, severity: warn, dependsOn: [who] }
+  - { id: fine, kind: aws.cost-guard, points: 0, severity: warn }
+`).join('\n');
+    expect(ps).toMatch(/8:\d+ guard \(aws\.cost-guard\) must not depend on who \(aws\.identity\)/);
+    expect(ps).toMatch(/9:\d+ alarm \(aws\.billing-alarm\) must not depend on who/);
+    expect(ps).not.toMatch(/fine/);
+  });
+
   it('the error is one headline plus file:line:col details', () => {
     try {
       parse(good.replace('points: 3', 'points: 4'));

@@ -13,7 +13,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, paginateDescribeAlarms } from 
 import { EMRClient, ListClustersCommand, paginateListClusters } from '@aws-sdk/client-emr';
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import {
-  GetBucketPolicyStatusCommand, GetBucketWebsiteCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client,
+  GetBucketPolicyStatusCommand, GetBucketWebsiteCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isThrottlingError } from '@smithy/core/retry';
@@ -219,6 +219,24 @@ describe('CloudWatch, EMR, DynamoDB', () => {
     expect([e.name, e.$metadata.httpStatusCode]).toEqual(['InvalidClientTokenId', 403]);
   });
 
+  it('an alarm in metric-query form, and one whose actions are disabled', async () => {
+    // PutMetricAlarm takes a metric by name, or as `Metrics` (metric queries), which is how the
+    // CloudWatch console now creates alarms; DisableAlarmActions leaves ActionsEnabled false.
+    const alarms = standin.world.accounts[0].alarms!;
+    const saved = [...alarms];
+    alarms.push({ ...saved[0], name: 'billing-query', metricQuery: true, actionsEnabled: false });
+    try {
+      const { MetricAlarms } = await new CloudWatchClient(opts()).send(new DescribeAlarmsCommand({ AlarmNames: ['billing-query'] }));
+      expect(MetricAlarms![0]).toMatchObject({
+        ActionsEnabled: false, Threshold: 10,
+        Metrics: [{ Id: 'm1', ReturnData: true, MetricStat: { Metric: { Namespace: 'AWS/Billing', MetricName: 'EstimatedCharges', Dimensions: [{ Name: 'Currency', Value: 'USD' }] }, Period: 21600, Stat: 'Maximum' } }],
+      });
+      expect(MetricAlarms![0].MetricName).toBeUndefined();
+    } finally {
+      standin.world.accounts[0].alarms = saved;
+    }
+  });
+
   it('ListClusters with ClusterStates and Marker pages', async () => {
     const emr = new EMRClient(opts());
     const { Clusters } = await emr.send(new ListClustersCommand({ ClusterStates: ['TERMINATED'] }));
@@ -284,6 +302,21 @@ describe('S3', () => {
     expect((await s3().send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name)).toEqual([SAMPLE.bucket, SAMPLE.privateBucket]);
   });
 
+  it('HeadBucket names the bucket\'s region; a request signed for another region is redirected there', async () => {
+    // S3 API reference, HeadBucket: x-amz-bucket-region. A request signed for the wrong region is
+    // answered 301 PermanentRedirect with that header, which the SDK follows (followRegionRedirects).
+    const head = await s3().send(new HeadBucketCommand({ Bucket: SAMPLE.bucket }));
+    expect(head.BucketRegion).toBe('us-east-1');
+    const west = () => new S3Client({ ...opts('us-west-2'), forcePathStyle: true });
+    const moved = await rejection(west().send(new HeadBucketCommand({ Bucket: SAMPLE.bucket })));
+    expect([moved.$metadata.httpStatusCode, moved.$response?.headers?.['x-amz-bucket-region']]).toEqual([301, 'us-east-1']);
+    const get = await rejection(west().send(new GetObjectCommand({ Bucket: SAMPLE.bucket, Key: 'index.html' })));
+    expect([get.name, get.Endpoint]).toEqual(['PermanentRedirect', `${SAMPLE.bucket}.s3.us-east-1.amazonaws.com`]);
+    const followed = new S3Client({ ...opts('us-west-2'), forcePathStyle: true, followRegionRedirects: true });
+    expect((await followed.send(new HeadBucketCommand({ Bucket: SAMPLE.bucket }))).BucketRegion).toBe('us-east-1');
+    expect(standin.calls.slice(-2).map((c) => [c.action, c.region, c.status])).toEqual([['HeadBucket', 'us-west-2', 301], ['HeadBucket', 'us-east-1', 200]]);
+  });
+
   it('another account is denied, an unknown key is InvalidAccessKeyId', async () => {
     const denied = await rejection(s3(SAMPLE.other).send(new GetObjectCommand({ Bucket: SAMPLE.privateBucket, Key: 'notes.txt' })));
     expect([denied.name, denied.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
@@ -300,8 +333,20 @@ describe('S3', () => {
       const priv = await fetch(`${standin.url}/${SAMPLE.privateBucket}/${key}`);
       expect([priv.status, /<Code>AccessDenied<\/Code>/.test(await priv.text())]).toEqual([403, true]);
     }
+    // A public-read policy grants s3:GetObject only: a missing key is 403 to a stranger, as on AWS
+    // (GetObject API reference, "Permissions": 404 needs s3:ListBucket, else 403 Access Denied).
     const missing = await fetch(`${standin.url}/${SAMPLE.bucket}/missing.txt`);
-    expect([missing.status, /<Code>NoSuchKey<\/Code>/.test(await missing.text())]).toEqual([404, true]);
+    expect([missing.status, /<Code>AccessDenied<\/Code>/.test(await missing.text())]).toEqual([403, true]);
+    const site = standin.world.accounts[0].buckets![0];
+    site.publicList = true;
+    try {
+      const listed = await fetch(`${standin.url}/${SAMPLE.bucket}/missing.txt`);
+      expect([listed.status, /<Code>NoSuchKey<\/Code>/.test(await listed.text())]).toEqual([404, true]);
+    } finally {
+      delete site.publicList;
+    }
+    // A refusal still names the bucket's region, as S3 does.
+    expect((await raw('HEAD', `/${SAMPLE.privateBucket}`)).headers['x-amz-bucket-region']).toBe('us-east-1');
     const vhost = await raw('GET', '/index.html', { host: `${SAMPLE.bucket}.s3.amazonaws.com` });
     expect(vhost.body).toContain('<h1>ab123</h1>');
   });
@@ -312,9 +357,20 @@ describe('S3', () => {
     const q6 = await site(host, '/q6-malfunctions.txt');
     expect([q6.status, q6.headers['content-type'], q6.body.split('\n')[2]]).toEqual([200, 'text/plain', 'malfunction 3: pump overheating']);
     expect((await site(`${SAMPLE.bucket}.s3-website.us-east-1.amazonaws.com`, '/')).body).toContain('<h1>ab123</h1>');
-    const missing = await site(host, '/nope.txt');
-    expect([missing.status, missing.headers['content-type']]).toEqual([404, 'text/html; charset=utf-8']);
-    expect(missing.body).toContain('<li>Code: NoSuchKey</li>');
+    const refused = await site(host, '/nope.txt');
+    expect([refused.status, refused.headers['x-amz-error-code']]).toEqual([403, 'AccessDenied']);
+    standin.world.accounts[0].buckets![0].publicList = true;
+    try {
+      const missing = await site(host, '/nope.txt');
+      expect([missing.status, missing.headers['content-type']]).toEqual([404, 'text/html; charset=utf-8']);
+      expect(missing.body).toContain('<li>Code: NoSuchKey</li>');
+    } finally {
+      delete standin.world.accounts[0].buckets![0].publicList;
+    }
+    // S3 User Guide, "Website endpoints": a bucket is served only at its own region's website endpoint.
+    const elsewhere = await site(`${SAMPLE.bucket}.s3-website-eu-west-1.amazonaws.com`, '/q6-malfunctions.txt');
+    expect([elsewhere.status, elsewhere.headers['x-amz-error-code']]).toEqual([301, 'PermanentRedirect']);
+    expect(elsewhere.body).toContain(`<li>Endpoint: ${SAMPLE.bucket}.s3-website-us-east-1.amazonaws.com</li>`);
     const noSite = await site(`${SAMPLE.privateBucket}.s3-website-us-east-1.amazonaws.com`, '/notes.txt');
     expect([noSite.status, noSite.body.includes('<li>Code: NoSuchWebsiteConfiguration</li>')]).toEqual([404, true]);
     const priv = standin.world.accounts[0].buckets![1];
@@ -334,6 +390,8 @@ describe('IMDSv2', () => {
     expect((await raw('PUT', '/latest/api/token')).status).toBe(400);
     const token = await raw('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '60' });
     expect(token.status).toBe(200);
+    // EC2's metadata service names itself on every answer, refusals too.
+    expect([token.headers.server, (await raw('GET', '/latest/meta-data/instance-id')).headers.server]).toEqual(['EC2ws', 'EC2ws']);
     expect((await raw('GET', '/latest/meta-data/instance-id', { 'x-aws-ec2-metadata-token': 'forged' })).status).toBe(401);
     const doc = await raw('GET', '/latest/dynamic/instance-identity/document', { 'x-aws-ec2-metadata-token': token.body });
     expect(JSON.parse(doc.body)).toMatchObject({

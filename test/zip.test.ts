@@ -192,7 +192,7 @@ describe('writeZip', () => {
       done.catch(() => undefined);
       let sawTemp = false;
       for (let i = 0; i < 2000 && !sawTemp; i++) {
-        sawTemp = (await readdir(out)).some((n) => n.endsWith('.tmp'));
+        sawTemp = (await readdir(out)).some((n) => n.startsWith('.harness-tmp-'));
         if (!sawTemp) await new Promise((r) => setTimeout(r, 2));
       }
       expect(sawTemp).toBe(true);

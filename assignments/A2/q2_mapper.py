@@ -3,7 +3,7 @@
 
 Hadoop Streaming feeds this program lines of the sensor log on standard input, for example
 
-    2016-03-08T10:21:07Z fnard:17 fnok:-3 cark:44 gnuck:2
+    2016-03-08 10:21:07 fnard:17 fnok:-3 cark:44 gnuck:2
 
 Print, unchanged, each line whose four readings are all -1, and nothing else.
 Try it locally:  python3 q2_mapper.py < data/sensor-sample.txt

@@ -1,15 +1,9 @@
-"""Unit tests for fwiki.py. Run:  python3 -m unittest fwiki_test"""
-import unittest
-
+"""Unit tests for fwiki.py, in pytest's style. Run:  python3 -m pytest fwiki_test.py"""
 import fwiki
 
 
-class ParseTest(unittest.TestCase):
-    def test_garbage_is_none(self):
-        self.assertIsNone(fwiki.parse("not a log line"))
-
-    # TODO: a typical line, a POST, a size of '-', a request with spaces in the user agent
+def test_garbage_is_none():
+    assert fwiki.parse("not a log line") is None
 
 
-if __name__ == "__main__":
-    unittest.main()
+# TODO: a typical line, a POST, a size of '-', a request with spaces in the user agent

@@ -2,7 +2,7 @@
 
 Each line is a timestamp and four readings, for example
 
-    2016-06-01T00:01:07Z fnard:17 fnok:-3 cark:44 gnuck:2
+    2016-06-01 00:01:07 fnard:17 fnok:-3 cark:44 gnuck:2
 
 A reading of -1 means that sensor failed.
 """

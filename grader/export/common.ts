@@ -30,20 +30,8 @@ export function canvasScore(s: StudentResult, missing: MissingPolicy = 'blank'):
   return '';
 }
 
-/** "3 days 4 hours", "1 day", "5 hours", "12 minutes": lateness as people say it. */
-export function lateText(minutes: number): string {
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  if (minutes < 60) return plural(minutes, 'minute');
-  const days = Math.floor(minutes / 1440);
-  // Hours round up: 1 day and 1 minute is "1 day 1 hour", never a lateness that reads as on time.
-  let hours = Math.ceil((minutes - days * 1440) / 60);
-  let d = days;
-  if (hours === 24) {
-    d++;
-    hours = 0;
-  }
-  return [d ? plural(d, 'day') : '', hours ? plural(hours, 'hour') : ''].filter(Boolean).join(' ');
-}
+/** Lateness as people say it ("1 day 2 hours", "12 minutes"): the grader's own wording (grader/late.ts). */
+export { duration as lateText } from '../late.js';
 
 /** An ISO instant in the course's time zone ("2017-01-20 23:59 EST"); as given when it cannot be read. */
 export function localTime(iso: string, timeZone: string | undefined): string {

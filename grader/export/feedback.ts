@@ -5,8 +5,9 @@
 import type { CheckResult } from '../../lib/types.js';
 import { shellQuote } from '../../lib/util/text.js';
 import type { BatchResult, StudentResult } from '../types.js';
-import { batchChecks, CHOICE_WHY, fmtNum, hiddenTitle, lateText, localTime, resultFor, round2, statusExplanation, type ExportCheck } from './common.js';
+import { batchChecks, CHOICE_WHY, fmtNum, hiddenTitle, localTime, resultFor, round2, statusExplanation, type ExportCheck } from './common.js';
 import { code, prose } from './markdown.js';
+import { lateSentence } from '../late.js';
 
 /** Prose from checks as Markdown (kept for callers of the old name). */
 export const mdText = prose;
@@ -136,7 +137,6 @@ function commitLines(a: BatchResult['assignment'], s: StudentResult): string[] {
     const label = (t: NonNullable<StudentResult['attempts']>[number]) => `${t.penaltyPercent ? 'later' : 'on-time'} commit ${code(t.commit.slice(0, 12))}${t.commitTime ? ` (${localTime(t.commitTime, tz)})` : ''}`;
     out.push(`- Your ${label(mine)} ${desc(mine)}; your ${label(other)} ${desc(other)}. You get the higher.`);
   }
-  if (s.late?.late) out.push(`- Late by ${lateText(s.late.minutesLate)}: ${fmtNum(round2(s.late.penaltyPercent))}% of the points off.`);
   return out;
 }
 
@@ -191,7 +191,7 @@ export function feedbackMd(batch: BatchResult, s: StudentResult): string {
   const raw = round2(s.results.reduce((n, r) => n + r.points, 0));
   if (s.late?.late) {
     out.push(`- Checks: ${fmtNum(raw)}/${fmtNum(a.points)} points`);
-    out.push(`- Late by ${lateText(s.late.minutesLate)}: ${fmtNum(round2(s.late.penaltyPercent))}% off`);
+    out.push(`- ${lateSentence(s.late, raw, s.total, a.points)}`);
   }
   out.push(`- **Total: ${fmtNum(round2(s.total))}/${fmtNum(a.points)}**`, '');
   return out.join('\n');

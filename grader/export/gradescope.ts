@@ -4,7 +4,8 @@
 // course promises students see that a hidden check failed and its points.
 import type { CheckResult } from '../../lib/types.js';
 import type { BatchResult, StudentResult } from '../types.js';
-import { batchChecks, fmtNum, hiddenTitle, lateText, resultFor, round2, statusExplanation, type ExportCheck } from './common.js';
+import { batchChecks, fmtNum, hiddenTitle, resultFor, round2, statusExplanation, type ExportCheck } from './common.js';
+import { lateSentence } from '../late.js';
 
 export interface GradescopeTest {
   score: number;
@@ -75,8 +76,7 @@ export function gradescopeResults(batch: BatchResult, s: StudentResult): Gradesc
   const lines: string[] = [];
   const problem = statusExplanation(s);
   if (problem) lines.push(problem);
-  if (s.late?.late)
-    lines.push(`Late by ${lateText(s.late.minutesLate)}: ${fmtNum(round2(s.late.penaltyPercent))}% was taken off the score.`);
+  if (s.late?.late) lines.push(lateSentence(s.late, round2(s.results.reduce((n, r) => n + r.points, 0)), s.total, batch.assignment.points));
   lines.push(`Total: ${fmtNum(round2(s.total))}/${fmtNum(batch.assignment.points)}.`);
   // The top-level score overrides the sum of the tests, which is how the late penalty applies.
   return { score: round2(s.total), output: lines.join('\n'), output_format: 'text', test_output_format: 'text', tests };

@@ -8,9 +8,10 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EMRClient } from '@aws-sdk/client-emr';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { Skip } from '../errors.js';
+import { Skip, Unavailable } from '../errors.js';
 import { assertLoopback, loopbackOnly } from './loopback.js';
 import { awsProblem, type Operation } from './errors.js';
+import { callSignal } from './budget.js';
 
 export interface Clients {
   ec2: EC2Client;
@@ -47,11 +48,21 @@ export interface AwsOptions {
    * process.env and gets the SDK's full credential chain; tests and the grader pass their own.
    */
   env?: NodeJS.ProcessEnv;
-  /** Seconds to wait for a connection (unreachable endpoints fail fast). */
+  /** Seconds to wait for a connection (unreachable endpoints fail fast); default 3. */
   connectTimeout?: number;
-  /** Seconds to wait for an answer once connected. */
+  /** Seconds a request may take in all, once sent; default 6. */
   requestTimeout?: number;
 }
+
+/**
+ * Per attempt: 3 s to connect, 6 s for the request (@smithy/node-http-handler's requestTimeout
+ * times the whole request). AWS's control-plane calls answer in well under a second. The SDK makes
+ * up to 3 attempts, so a hung endpoint ends after about 18 s, at worst 27 s, with the SDK's own
+ * TimeoutError, inside the default 30 s check limit less its margin; for shorter limits each call
+ * also carries the check's deadline (budget.ts).
+ */
+export const CONNECT_TIMEOUT_S = 3;
+export const REQUEST_TIMEOUT_S = 6;
 
 /** One per run: shared credentials, clients cached per service and region. */
 export class AwsAccess {
@@ -102,6 +113,14 @@ export class AwsAccess {
         return await provider();
       } catch (e) {
         const msg = (e as Error).message ?? '';
+        // An SSO profile whose session was never started, or has run out: `aws configure` would not help.
+        if (/SSO session|sso login/i.test(msg)) {
+          const profile = this.opts.profile ?? this.env.AWS_PROFILE;
+          throw new Unavailable(
+            `your AWS SSO session${profile ? ` for profile "${profile}"` : ''} is not logged in, or has expired`,
+            `run \`aws sso login${profile ? ` --profile ${profile}` : ''}\`, then run check again`,
+          );
+        }
         if ((e as Error).name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(msg)) {
           throw new Skip(
             this.opts.profile
@@ -157,8 +176,8 @@ export class AwsAccess {
           ...(endpoint && !ignore ? { endpoint } : {}),
           ...(Number(this.env.AWS_MAX_ATTEMPTS) > 0 ? { maxAttempts: Number(this.env.AWS_MAX_ATTEMPTS) } : {}),
           requestHandler: new NodeHttpHandler({
-            connectionTimeout: (this.opts.connectTimeout ?? 3) * 1000,
-            requestTimeout: (this.opts.requestTimeout ?? 10) * 1000,
+            connectionTimeout: (this.opts.connectTimeout ?? CONNECT_TIMEOUT_S) * 1000,
+            requestTimeout: (this.opts.requestTimeout ?? REQUEST_TIMEOUT_S) * 1000,
             // Without this, @smithy/node-http-handler 4.x only prints a warning when requestTimeout passes
             // and keeps waiting: a hung endpoint would hold the check until its own time limit.
             throwOnRequestTimeout: true,
@@ -172,11 +191,14 @@ export class AwsAccess {
     return c;
   }
 
-  /** Sends one command, turning AWS errors into results a student can act on (see errors.ts). */
+  /**
+   * Sends one command, turning AWS errors into results a student can act on (see errors.ts). Inside
+   * a check it ends by the check's deadline (budget.ts).
+   */
   async send<K extends Service, Out>(service: K, region: string, command: unknown, op: Omit<Operation, 'service'>): Promise<Out> {
     const client = (await this.client(service, region)) as unknown as { send(c: unknown, o?: object): Promise<Out> };
     try {
-      return await client.send(command);
+      return await client.send(command, { abortSignal: callSignal() });
     } catch (e) {
       throw awsProblem(e, { service, region, ...op });
     }

@@ -3,6 +3,7 @@
 // outlasted the SDK's retries, an unreachable endpoint, an AWS-side fault.
 import { Failure, Skip, Unavailable, Advice } from '../errors.js';
 import { maskKeyIds } from './mask.js';
+import { limitSeconds } from './budget.js';
 
 export interface Operation {
   service: string;
@@ -19,14 +20,19 @@ const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOp
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'SlowDown', 'RequestThrottled', 'ProvisionedThroughputExceededException']);
 const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
+const NET_HINT = 'check your network connection (and AWS_ENDPOINT_URL, if you set it), then run check again; --offline skips AWS checks';
+
 /** Already a result (Failure, Skip, Advice, Unavailable) passes through unchanged. */
 export function awsProblem(e: unknown, op: Operation): Error {
   if (e instanceof Failure || e instanceof Skip || e instanceof Advice || e instanceof Unavailable) return e;
-  const err = e as Error & { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number }; $fault?: string };
+  const err = e as Error & { name?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number; attempts?: number }; $fault?: string };
   const name = err?.name ?? '';
   const code = err?.code ?? '';
   const where = `${op.service}${op.region ? ` in ${op.region}` : ''}`;
   const msg = maskKeyIds(String(err?.message ?? e).split('\n')[0]);
+  if (/SSO session|sso login/i.test(msg)) {
+    return new Unavailable('your AWS SSO session is not logged in, or has expired', 'run `aws sso login` (with `--profile <name>` for a named profile), then run check again');
+  }
   if (name === 'CredentialsProviderError') {
     return new Skip('no AWS credentials found; run `aws configure` with your IAM user\'s access key (or set AWS_PROFILE) to check your AWS work');
   }
@@ -45,8 +51,21 @@ export function awsProblem(e: unknown, op: Operation): Error {
   if (THROTTLED.has(name)) {
     return new Unavailable(`AWS is throttling ${op.action} on ${where}, even after retries`, 'wait a minute and run check again');
   }
-  if (NETWORK.has(code) || NETWORK.has(name) || name === 'TimeoutError' || name === 'RequestTimeout' || /socket hang up|connect ETIMEDOUT|timed? ?out/i.test(msg)) {
-    return new Unavailable(`cannot reach AWS ${where} (${code || name}): ${msg}`, 'check your network connection (and AWS_ENDPOINT_URL, if you set it), then run check again; --offline skips AWS checks');
+  const tries = err?.$metadata?.attempts ?? 0;
+  const after = tries > 1 ? `, after ${tries} tries` : '';
+  // The check's deadline (budget.ts) cut the call short: the endpoint accepted it but never answered.
+  if (name === 'AbortError') {
+    const limit = limitSeconds();
+    return new Unavailable(`AWS ${where} did not answer ${op.action || 'a request'} in time${limit ? ` (this check may take ${limit} s)` : ''}`, NET_HINT);
+  }
+  if (/establishing a connection/i.test(msg)) return new Unavailable(`cannot reach AWS ${where}: no connection in time${after}`, NET_HINT);
+  // The SDK names refused and reset connections TimeoutError too (so that it retries them): the code says which.
+  if (NETWORK.has(code) && code !== 'ETIMEDOUT') return new Unavailable(`cannot reach AWS ${where} (${code}${after}): ${msg}`, NET_HINT);
+  if (name === 'TimeoutError' || name === 'RequestTimeout' || code === 'ETIMEDOUT') {
+    return new Unavailable(`AWS ${where} did not answer ${op.action || 'a request'} in time${after}`, NET_HINT);
+  }
+  if (NETWORK.has(name) || /socket hang up|timed? ?out/i.test(msg)) {
+    return new Unavailable(`cannot reach AWS ${where} (${code || name}${after}): ${msg}`, NET_HINT);
   }
   if (err?.$fault === 'server' || (err?.$metadata?.httpStatusCode ?? 0) >= 500) {
     return new Unavailable(`AWS answered ${op.action} on ${where} with a server error (${name || 'HTTP ' + err?.$metadata?.httpStatusCode})`, 'this is on AWS\'s side; run check again in a few minutes');

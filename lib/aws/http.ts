@@ -5,6 +5,7 @@
 // start-up cost every command milliseconds, offline runs and the grader's re-runs included.
 import { Unavailable } from '../errors.js';
 import { assertLoopback } from './loopback.js';
+import { remainingMs } from './budget.js';
 
 export interface AnonResponse {
   status: number;
@@ -130,16 +131,24 @@ async function readCapped(stream: ReadableStream<Uint8Array> | null, maxBytes: n
   }
 }
 
+/** The caller's signal, this request's own limit, and the running check's deadline (budget.ts), whichever comes first. */
 function anySignal(signal: AbortSignal | undefined, ms: number): AbortSignal {
-  const t = AbortSignal.timeout(ms);
+  const t = AbortSignal.timeout(remainingMs(ms));
   return signal ? AbortSignal.any([signal, t]) : t;
 }
+
+const TLS = /^(ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_)/;
 
 /** Network trouble: the check cannot judge, and says so (never a pass, never the student's fault). */
 function unreachable(url: string, e: unknown, o: AnonOptions): Unavailable {
   const err = e as Error & { code?: string; cause?: { code?: string; message?: string } };
   const code = err.cause?.code ?? err.code ?? err.name;
   const host = safeHost(url);
+  if (typeof code === 'string' && TLS.test(code)) {
+    // Our own URLs never meet this (dotted bucket names go path style: s3url.ts); a network that
+    // intercepts HTTPS does, and it is no verdict on the student's work.
+    return new Unavailable(`the TLS certificate ${host} presented was refused (${code}), so ${o.what} could not be fetched`, 'a network that intercepts HTTPS (some campus, company or hotel networks) does this: run check again from another network');
+  }
   const why = err.name === 'TimeoutError' || err.name === 'AbortError' ? 'no answer in time' : `${code}${err.cause?.message ? `: ${err.cause.message}` : err.message ? `: ${err.message}` : ''}`;
   return new Unavailable(`cannot reach ${host} to fetch ${o.what} (${why})`, 'check your network connection and run check again; --offline skips checks that need the network');
 }

@@ -33,7 +33,7 @@ export function callerIdentity(aws: AwsAccess): Promise<Caller> {
   return p;
 }
 
-/** `arn:aws:iam::123456789012:user/path/lw641`, `arn:aws:iam::123456789012:root`, `arn:aws:sts::…:assumed-role/R/s`. */
+/** `arn:aws:iam::123456789012:user/path/qz417`, `arn:aws:iam::123456789012:root`, `arn:aws:sts::…:assumed-role/R/s`. */
 export function parseArn(account: string, arn: string): Caller {
   const resource = arn.split(':').slice(5).join(':');
   if (resource === 'root') return { account, arn, type: 'root' };

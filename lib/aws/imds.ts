@@ -40,6 +40,7 @@ export async function fetchIdentityDocument(env: NodeJS.ProcessEnv = process.env
   const base = (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || DEFAULT_IMDS).replace(/\/+$/, '');
   assertLoopback(base, 'the instance metadata client', env);
   const token = await request('PUT', base + TOKEN_PATH, { 'x-aws-ec2-metadata-token-ttl-seconds': '60' }, opts);
+  if (!isImds(token)) throw notImds(base, token);
   if (token.status !== 200 || !token.body.trim()) {
     throw new UserError(
       `IMDSv2 token refused (HTTP ${token.status} from ${base})`,
@@ -47,6 +48,7 @@ export async function fetchIdentityDocument(env: NodeJS.ProcessEnv = process.env
     );
   }
   const doc = await request('GET', base + DOCUMENT_PATH, { 'x-aws-ec2-metadata-token': token.body.trim() }, opts);
+  if (!isImds(doc)) throw notImds(base, doc);
   if (doc.status !== 200) {
     throw new UserError(`the metadata service did not give the identity document (HTTP ${doc.status})`, 'run `harness evidence` again in a minute; if it keeps failing, ask on the course forum with this message');
   }
@@ -65,6 +67,23 @@ export async function fetchIdentityDocument(env: NodeJS.ProcessEnv = process.env
 interface Answer {
   status: number;
   body: string;
+  /** The Server header: EC2's metadata service always sends `EC2ws`. */
+  server: string;
+}
+
+/**
+ * EC2's metadata service names itself `Server: EC2ws` on every answer, refusals included. Off EC2,
+ * what answers 169.254.169.254 (another cloud's metadata service, a router, a proxy) does not, and
+ * its 403 must not read as "IMDSv2 token refused" with a fix for an instance the student is not on.
+ */
+export const isImds = (a: Answer) => a.server.trim().toLowerCase() === 'ec2ws';
+
+function notImds(base: string, a: Answer): UserError {
+  const who = a.server ? ` (it calls itself "${a.server.replace(/[^\x20-\x7e]/g, '').slice(0, 40)}")` : '';
+  return new UserError(
+    `not on an EC2 instance: something at ${new URL(base).host} answered HTTP ${a.status}, but it is not EC2's metadata service${who}`,
+    `${OFF_EC2_FIX}; if this is your instance, turn its metadata service on (EC2 console → Actions → Instance settings → Modify instance metadata options)`,
+  );
 }
 
 async function request(method: string, url: string, headers: Record<string, string>, opts: ImdsOptions): Promise<Answer> {
@@ -99,7 +118,8 @@ async function request(method: string, url: string, headers: Record<string, stri
       });
       res.on('end', () => {
         clearTimeout(connectTimer);
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        const server = res.headers.server;
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), server: typeof server === 'string' ? server : '' });
       });
       res.on('error', (e) => reject(noAnswer(e.message)));
     });

@@ -7,6 +7,8 @@ import { quoteLine } from '../util/text.js';
 export interface S3Location {
   bucket: string;
   key: string;
+  /** The region an https URL names (`s3.<region>.amazonaws.com`); s3:// URLs name none. */
+  region?: string;
 }
 
 /** Where a check finds its URL: a line of an answer file, with one regex group capturing the URL. */
@@ -74,13 +76,19 @@ export function parseS3Url(text: string): S3Location | undefined {
   const u = httpUrl(text);
   if (!u) return undefined;
   const key = decodeURIComponent(u.pathname.slice(1));
-  const vh = /^(.+)\.s3(?:[.-][a-z0-9-]+)?(?:\.dualstack)?(?:\.[a-z0-9-]+)?\.amazonaws\.com$/.exec(u.hostname);
-  if (vh && !vh[1].includes('s3-website') && BUCKET.test(vh[1])) return { bucket: vh[1], key };
+  const vh = /^(.+)\.(s3(?:[.-][a-z0-9-]+)?(?:\.dualstack)?(?:\.[a-z0-9-]+)?\.amazonaws\.com)$/.exec(u.hostname);
+  if (vh && !vh[1].includes('s3-website') && BUCKET.test(vh[1])) return withRegion({ bucket: vh[1], key }, vh[2]);
   if (/^s3(?:[.-][a-z0-9-]+)?(?:\.dualstack)?(?:\.[a-z0-9-]+)?\.amazonaws\.com$/.test(u.hostname)) {
     const [bucket, ...rest] = key.split('/');
-    return BUCKET.test(bucket) ? { bucket, key: rest.join('/') } : undefined;
+    return BUCKET.test(bucket) ? withRegion({ bucket, key: rest.join('/') }, u.hostname) : undefined;
   }
   return undefined;
+}
+
+/** The region in an S3 host name (`s3.eu-west-1.amazonaws.com`, `s3-eu-west-1…`, `s3.dualstack.eu-west-1…`). */
+function withRegion(loc: S3Location, host: string): S3Location {
+  const region = /^s3[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-\d+)\./.exec(host)?.[1];
+  return region ? { ...loc, region } : loc;
 }
 
 /** A key for a URL path: every segment percent-encoded, slashes kept. */
@@ -95,14 +103,27 @@ export function s3Endpoint(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /**
- * The URL anyone would fetch the object at: https://<bucket>.s3.amazonaws.com/<key>, or path style
- * under the configured endpoint (the stand-in, LocalStack) when one is set.
+ * The URL anyone would fetch the object at: path style under the configured endpoint (the
+ * stand-in, LocalStack, moto) when one is set; else https://<bucket>.s3.amazonaws.com/<key>.
+ * A bucket name with dots goes path style (https://s3.amazonaws.com/<bucket>/<key>): AWS's
+ * wildcard certificate for *.s3.amazonaws.com covers one label, so `ex123.anly502.s3.amazonaws.com`
+ * fails TLS (ERR_TLS_CERT_ALTNAME_INVALID), as the S3 User Guide says under "Virtual hosting of
+ * buckets" (VirtualHosting.html). Path style on the global host answers 301 with
+ * x-amz-bucket-region for a bucket elsewhere; `regionalUrl` is where to go then.
  */
-export function publicUrl({ bucket, key }: S3Location, env: NodeJS.ProcessEnv): string {
+export function publicUrl(loc: S3Location, env: NodeJS.ProcessEnv): string {
   const endpoint = s3Endpoint(env);
-  if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${bucket}/${encodeKey(key)}`;
-  return `https://${bucket}.s3.amazonaws.com/${encodeKey(key)}`;
+  if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${loc.bucket}/${encodeKey(loc.key)}`;
+  if (loc.bucket.includes('.')) return regionalUrl(loc, loc.region);
+  return `https://${loc.bucket}.${s3Host(loc.region)}/${encodeKey(loc.key)}`;
 }
+
+/** Path style on the bucket's regional host: https://s3.<region>.amazonaws.com/<bucket>/<key>. */
+export function regionalUrl({ bucket, key }: S3Location, region: string | undefined): string {
+  return `https://${s3Host(region)}/${bucket}/${encodeKey(key)}`;
+}
+
+const s3Host = (region?: string) => (region && region !== 'us-east-1' ? `s3.${region}.amazonaws.com` : 's3.amazonaws.com');
 
 export interface WebsiteUrl extends S3Location {
   /** The region the URL names (s3-website-<region> or s3-website.<region>). */

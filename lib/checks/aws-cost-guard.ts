@@ -4,13 +4,14 @@
 import { defineKind } from './kind.js';
 import { Advice, Unavailable } from '../errors.js';
 import { runningLines, scanCosts } from '../aws/guard.js';
+import { budgeted } from '../aws/budget.js';
 
 export default defineKind<Record<string, never>>({
   kind: 'aws.cost-guard',
   needs: 'account',
   title: () => 'Nothing is left running in your AWS account (EC2 instances, EMR clusters, every region)',
   params: { type: 'object', additionalProperties: false, properties: {} },
-  async run(ctx) {
+  run: budgeted(async (ctx) => {
     const scan = await scanCosts(ctx.aws!);
     const lines = runningLines(scan, ctx.now());
     const failed = scan.regions.filter((r) => r.error);
@@ -27,5 +28,5 @@ export default defineKind<Record<string, never>>({
     if (unscanned) {
       throw new Advice({ rationale: `Nothing running in the regions scanned, but: ${unscanned}`, hint: 'Look at those regions in the EC2 and EMR consoles, or run `harness guard` again later.' });
     }
-  },
+  }),
 });

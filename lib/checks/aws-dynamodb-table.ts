@@ -2,6 +2,7 @@
 // extra credit asks), in the student's region or the spec's.
 import { defineKind } from './kind.js';
 import { Failure } from '../errors.js';
+import { budgeted } from '../aws/budget.js';
 
 export interface DynamoTableParams {
   name?: string;
@@ -21,7 +22,7 @@ export default defineKind<DynamoTableParams>({
       region: { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]$', description: 'The region to look in (default: --region, then the student\'s AWS configuration).' },
     },
   },
-  async run(ctx, p) {
+  run: budgeted(async (ctx, p: DynamoTableParams) => {
     const aws = ctx.aws!;
     const name = (p.name ?? '{netid}').replaceAll('{netid}', ctx.identity!.netid);
     const region = await aws.region(p.region);
@@ -35,13 +36,14 @@ export default defineKind<DynamoTableParams>({
     } catch (e) {
       if ((e as Error).name !== 'ResourceNotFoundException') throw e;
       throw new Failure({
+        code: 'no-such-table',
         rationale: `There is no DynamoDB table named ${name} in ${region}.`,
         hint: `Create it with that exact name (case matters) in ${region}, e.g. aws dynamodb create-table --region ${region} --table-name ${name} --attribute-definitions AttributeName=id,AttributeType=S --key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST; if you made it in another region, pass --region.`,
         expected: `table ${name} in ${region}`,
       });
     }
     if (status === 'DELETING') {
-      throw new Failure({ rationale: `The DynamoDB table ${name} is being deleted.`, hint: 'Create it again once the deletion is done, and keep it until grading is over.' });
+      throw new Failure({ code: 'deleting', rationale: `The DynamoDB table ${name} is being deleted.`, hint: 'Create it again once the deletion is done, and keep it until grading is over.' });
     }
-  },
+  }),
 });

@@ -9,6 +9,7 @@ import { fileParam } from './params.js';
 import { Failure, Skip } from '../errors.js';
 import { callerIdentity, shortAccount } from '../aws/identity.js';
 import { readEvidence } from './aws-evidence.js';
+import { budgeted } from '../aws/budget.js';
 
 export interface EvidenceExistsParams {
   file: string;
@@ -27,11 +28,12 @@ export default defineKind<EvidenceExistsParams>({
   },
   needs: 'account',
   files: (p) => [p.file],
-  async run(ctx, { file }) {
+  run: budgeted(async (ctx, { file }: EvidenceExistsParams) => {
     const doc = await readEvidence(ctx, file);
     const who = await callerIdentity(ctx.aws!);
     if (who.account !== doc.accountId) {
       throw new Failure({
+        code: 'other-account',
         rationale: `${file} comes from an instance in AWS account ${shortAccount(doc.accountId)}, but your credentials are for account ${shortAccount(who.account)}.`,
         hint: `Make the file on your own instance (\`npm run harness -- evidence ${ctx.spec.id}\` there), with the same account as \`aws configure\` on this computer.`,
         expected: shortAccount(who.account),
@@ -57,6 +59,7 @@ export default defineKind<EvidenceExistsParams>({
     if (inst.InstanceType && inst.InstanceType !== doc.instanceType) {
       // The type may change while an instance is stopped: the file then describes an earlier run.
       throw new Failure({
+        code: 'type-changed',
         rationale: `${file} says ${doc.instanceId} is a ${doc.instanceType}, but AWS says it is now a ${inst.InstanceType}.`,
         hint: `Make the file again on the instance as it is now: \`npm run harness -- evidence ${ctx.spec.id}\`.`,
         expected: inst.InstanceType,
@@ -65,5 +68,5 @@ export default defineKind<EvidenceExistsParams>({
       });
     }
     return { note: `${doc.instanceId} (${inst.InstanceType}, ${inst.State?.Name ?? 'unknown'}) in ${doc.region}, account ${shortAccount(who.account)}` };
-  },
+  }),
 });

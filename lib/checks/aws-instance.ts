@@ -6,8 +6,8 @@ import type { DescribeInstancesCommandInput, Instance } from '@aws-sdk/client-ec
 import { defineKind, type CheckContext } from './kind.js';
 import { fileParam } from './params.js';
 import { Failure, UserError } from '../errors.js';
-import { awsProblem } from '../aws/errors.js';
 import { withNetid, orList } from '../aws/values.js';
+import { budgeted } from '../aws/budget.js';
 import { skipIfOptionalAbsent } from './file-present.js';
 
 export interface InstanceParams {
@@ -74,7 +74,7 @@ export default defineKind<InstanceParams>({
     }
     return out;
   },
-  async run(ctx, p) {
+  run: budgeted(async (ctx, p: InstanceParams) => {
     const region = await ctx.aws!.region(p.region);
     const want = {
       types: p.types ?? DEFAULT_TYPES,
@@ -85,6 +85,7 @@ export default defineKind<InstanceParams>({
     const found = id ? await byId(ctx, region, id, p.instanceIdFrom!.file) : await byFilters(ctx, region, p.filters);
     if (found.length === 0) {
       throw new Failure({
+        code: 'none',
         rationale: `You have no EC2 instances in ${region}${p.filters ? ' matching this check\'s filters' : ''}.`,
         hint: `Launch one in ${region} (EC2 console → Launch instance; check the region menu at the top right), a ${orList(want.types)}${want.keyName ? ` with key pair "${want.keyName}"` : ''}.`,
       });
@@ -97,13 +98,14 @@ export default defineKind<InstanceParams>({
     const best = judged[0];
     const [first, ...more] = best.problems;
     throw new Failure({
+      code: first.code,
       rationale: first.rationale,
       hint: first.hint + (more.length ? ` Also: ${more.map((m) => m.rationale).join(' ')}` : ''),
       expected: [orList(want.types), orList(want.states), want.keyName && `key pair ${want.keyName}`].filter(Boolean).join(', '),
       actual: describe(best.i) + (found.length > 1 ? ` (closest of ${found.length} instances)` : ''),
       file: id ? p.instanceIdFrom!.file : undefined,
     });
-  },
+  }),
 });
 
 interface Want {
@@ -112,12 +114,13 @@ interface Want {
   keyName?: string;
 }
 
-function problemsOf(i: Instance, want: Want): { rationale: string; hint: string }[] {
+function problemsOf(i: Instance, want: Want): { code: string; rationale: string; hint: string }[] {
   const id = i.InstanceId ?? 'the instance';
   const state = i.State?.Name ?? 'unknown';
-  const out: { rationale: string; hint: string }[] = [];
+  const out: { code: string; rationale: string; hint: string }[] = [];
   if (!want.states.includes(state)) {
     out.push({
+      code: 'state',
       rationale: `Instance ${id} is ${state}, not ${orList(want.states)}.`,
       hint: state === 'stopped' && want.states.includes('running')
         ? `Start it: \`aws ec2 start-instances --instance-ids ${id}\` (or EC2 console → Instance state → Start).`
@@ -126,12 +129,14 @@ function problemsOf(i: Instance, want: Want): { rationale: string; hint: string 
   }
   if (!want.types.includes(i.InstanceType ?? '')) {
     out.push({
+      code: 'type',
       rationale: `Instance ${id} is a ${i.InstanceType}; this assignment uses a ${orList(want.types)}.`,
       hint: `Stop it, change its type (EC2 console → Actions → Instance settings → Change instance type) and start it again, or launch a new ${want.types[0]}. Larger types cost more.`,
     });
   }
   if (want.keyName && i.KeyName !== want.keyName) {
     out.push({
+      code: 'key-pair',
       rationale: i.KeyName ? `Instance ${id} was launched with key pair "${i.KeyName}", not "${want.keyName}".` : `Instance ${id} was launched without a key pair; it needs "${want.keyName}".`,
       hint: `An instance's key pair is fixed at launch: launch a new instance with key pair "${want.keyName}" (and terminate this one when you no longer need it).`,
     });
@@ -151,7 +156,7 @@ async function instanceIdFrom(ctx: CheckContext, from: NonNullable<InstanceParam
     try {
       value = pointer(JSON.parse(text), from.json);
     } catch {
-      throw new Failure({ rationale: `${from.file} is not valid JSON.`, hint: `Write it again with \`npm run harness -- evidence ${ctx.spec.id}\` (on the instance), or fix the syntax.`, file: from.file });
+      throw new Failure({ code: 'not-json', rationale: `${from.file} is not valid JSON.`, hint: `Write it again with \`npm run harness -- evidence ${ctx.spec.id}\` (on the instance), or fix the syntax.`, file: from.file });
     }
   } else if (from.pattern !== undefined) {
     let re: RegExp;
@@ -164,6 +169,7 @@ async function instanceIdFrom(ctx: CheckContext, from: NonNullable<InstanceParam
   } else value = ID.exec(text)?.[0];
   if (typeof value !== 'string' || !/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(value.trim())) {
     throw new Failure({
+      code: 'no-instance-id',
       rationale: `${from.file} does not name an EC2 instance id (i-0123456789abcdef0).`,
       hint: `Copy your instance's id from the EC2 console (Instances → Instance ID) into ${from.file}.`,
       actual: typeof value === 'string' ? value : undefined,
@@ -194,6 +200,7 @@ async function byId(ctx: CheckContext, region: string, id: string, file: string)
     const name = (e as Error).name;
     if (name === 'InvalidInstanceID.NotFound' || name === 'InvalidInstanceID.Malformed') {
       throw new Failure({
+        code: 'no-such-instance',
         rationale: `AWS has no instance ${id} in ${region} in your account.`,
         hint: `Check the id in ${file} and the region (instances belong to one region); terminated instances disappear from AWS about an hour after termination.`,
         actual: id,
@@ -205,20 +212,19 @@ async function byId(ctx: CheckContext, region: string, id: string, file: string)
 }
 
 async function byFilters(ctx: CheckContext, region: string, f: InstanceParams['filters']): Promise<Instance[]> {
-  const { paginateDescribeInstances } = await import('@aws-sdk/client-ec2');
+  const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
   const Filters: NonNullable<DescribeInstancesCommandInput['Filters']> = [];
   for (const [k, v] of Object.entries(f?.tag ?? {})) Filters.push({ Name: `tag:${k}`, Values: [withNetid(v, ctx)] });
   if (f?.keyName) Filters.push({ Name: 'key-name', Values: [withNetid(f.keyName, ctx)] });
-  const client = await ctx.aws!.client('ec2', region);
+  // Page by page through send (not the SDK's paginator), so every page carries the check's deadline.
   const found: Instance[] = [];
-  let pages = 0;
-  try {
-    for await (const page of paginateDescribeInstances({ client, pageSize: 100 }, Filters.length ? { Filters } : {})) {
-      for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
-      if (++pages >= MAX_PAGES) break;
-    }
-  } catch (e) {
-    throw awsProblem(e, { service: 'ec2', region, ...OP });
+  let token: string | undefined;
+  for (let pages = 0; pages < MAX_PAGES; pages++) {
+    const out = await ctx.aws!.send<'ec2', { Reservations?: { Instances?: Instance[] }[]; NextToken?: string }>('ec2', region,
+      new DescribeInstancesCommand({ ...(Filters.length ? { Filters } : {}), MaxResults: 100, NextToken: token }), OP);
+    for (const r of out.Reservations ?? []) found.push(...(r.Instances ?? []));
+    token = out.NextToken || undefined;
+    if (!token) break;
   }
   return found;
 }

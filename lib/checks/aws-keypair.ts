@@ -9,6 +9,7 @@ import { Advice, Failure, Skip } from '../errors.js';
 import { withNetid, localPath } from '../aws/values.js';
 import { readLocalKey, KeyProblem, matchingFingerprint, samePublicKey, comparableFingerprint, type LocalKey } from '../aws/keyfp.js';
 import type { AwsAccess } from '../aws/access.js';
+import { budgeted } from '../aws/budget.js';
 
 export interface KeyPairParams {
   name: string;
@@ -33,7 +34,7 @@ export default defineKind<KeyPairParams>({
     },
   },
   needs: 'account',
-  async run(ctx, p) {
+  run: budgeted(async (ctx, p: KeyPairParams) => {
     const name = withNetid(p.name, ctx);
     const shown = withNetid(p.keyFile, ctx);
     // The run's environment (process.env in the CLI) says where the home folder is.
@@ -62,6 +63,7 @@ export default defineKind<KeyPairParams>({
       }
       const kinds = kp.KeyType && kp.KeyType !== local.type ? ` (AWS has an ${kp.KeyType} key, ${shown} is ${local.type})` : '';
       throw new Failure({
+        code: 'different-key',
         rationale: `The key pair "${name}" in ${region} is a different key from ${shown}${kinds}.`,
         hint: `Put the private key you downloaded when you created "${name}" at ${shown}. If that key is lost, delete the key pair and import this key instead: \`aws ec2 import-key-pair --region ${region} --key-name ${name} --public-key-material fileb://${shown}.pub\` (make the .pub with \`ssh-keygen -y -f ${shown}\`).`,
         expected: kp.KeyFingerprint ? `${kp.KeyFingerprint} (fingerprint in AWS)` : undefined,
@@ -76,7 +78,7 @@ export default defineKind<KeyPairParams>({
       });
     }
     return { note: `key pair "${name}" in ${region} matches ${shown} (${how})` };
-  },
+  }),
 });
 
 /** The local checks: the file exists, only its owner can read it, and it is a private key. */
@@ -86,11 +88,12 @@ async function readKeyFile(file: string, shown: string, name: string): Promise<L
     st = await stat(file);
   } catch {
     throw new Failure({
+      code: 'no-key-file',
       rationale: `The private key file ${shown} does not exist.`,
       hint: `Save the private key of key pair "${name}" as ${shown} (EC2 offers it for download only once, when the key pair is created; if it is lost, create a new key pair and launch with that).`,
     });
   }
-  if (!st.isFile()) throw new Failure({ rationale: `${shown} is not a file.`, hint: `Save the private key of key pair "${name}" as ${shown}.` });
+  if (!st.isFile()) throw new Failure({ code: 'not-a-file', rationale: `${shown} is not a file.`, hint: `Save the private key of key pair "${name}" as ${shown}.` });
   if (st.size > MAX_KEY_BYTES) throw notAKey(shown, name);
   const text = await readFile(file);
   const pub = (await readFile(`${file}.pub`).catch(() => undefined)) ?? (await readFile(file.replace(/\.pem$/, '.pub')).catch(() => undefined));
@@ -105,6 +108,7 @@ async function readKeyFile(file: string, shown: string, name: string): Promise<L
   // A public key named by mistake is the real problem, whatever its mode (.pub files are 644).
   if (problem?.code === 'public-key') {
     throw new Failure({
+      code: 'public-key',
       rationale: `${shown} holds a public key, but this check needs the private key.`,
       hint: `Save the private key of "${name}" (the file without .pub, or the .pem EC2 gave you) as ${shown}.`,
     });
@@ -112,6 +116,7 @@ async function readKeyFile(file: string, shown: string, name: string): Promise<L
   // Windows has no Unix modes to speak of; ssh there checks ACLs instead.
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
     throw new Failure({
+      code: 'key-readable',
       rationale: `${shown} can be read by other users of this computer (mode ${(st.mode & 0o777).toString(8)}), so ssh refuses to use it.`,
       hint: `Run \`chmod 600 ${shown}\`.`,
       expected: 'mode 600 (or 400)',
@@ -127,6 +132,7 @@ async function readKeyFile(file: string, shown: string, name: string): Promise<L
 
 const notAKey = (shown: string, name: string) =>
   new Failure({
+    code: 'not-a-key',
     rationale: `${shown} is not an SSH private key.`,
     hint: `Save the private key of key pair "${name}" (a file beginning "-----BEGIN … PRIVATE KEY-----") as ${shown}.`,
   });
@@ -144,6 +150,7 @@ async function notFound(aws: AwsAccess, region: string, name: string, shown: str
   const listed = names === undefined ? undefined : names.length === 0 ? `no key pairs in ${region}` : names.slice(0, 5).join(', ') + (names.length > 5 ? ` (and ${names.length - 5} more)` : '');
   const near = names?.find((n) => n.toLowerCase() === name.toLowerCase());
   return new Failure({
+    code: 'no-such-key-pair',
     rationale: `There is no EC2 key pair named "${name}" in ${region}.`,
     hint: near
       ? `Key pair names are case-sensitive: "${near}" is not "${name}". Import your key under the expected name: \`aws ec2 import-key-pair --region ${region} --key-name ${name} --public-key-material fileb://${shown}.pub\`.`

@@ -6,6 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { defineKind, type CheckContext } from './kind.js';
 import { Failure, Unavailable } from '../errors.js';
 import { awsProblem } from '../aws/errors.js';
+import { budgeted, callSignal } from '../aws/budget.js';
 import type { AwsAccess } from '../aws/access.js';
 import { badUrl, parseS3Url, resolveUrl, urlFromProblems, urlFromSchema, type S3Location, type UrlFrom } from '../aws/s3url.js';
 import { plural } from '../util/text.js';
@@ -49,7 +50,7 @@ export default defineKind<S3ObjectParams>({
     ...(p.prefix && (p.size !== undefined || p.sameAs) ? ['`size` and `sameAs` apply to one object, not with `prefix: true`'] : []),
     ...(!p.prefix && p.minObjects !== undefined ? ['`minObjects` needs `prefix: true`'] : []),
   ],
-  async run(ctx, p) {
+  run: budgeted(async (ctx, p: S3ObjectParams) => {
     const aws = ctx.aws!;
     const where = await resolveUrl(ctx, p, 'the s3:// URL of your object');
     const loc = where.url.startsWith('s3://') ? parseS3Url(where.url) : undefined;
@@ -71,13 +72,14 @@ export default defineKind<S3ObjectParams>({
     const size = head.ContentLength ?? 0;
     if (p.size !== undefined && size !== p.size) {
       throw new Failure({
+        code: 'size',
         rationale: `s3://${loc.bucket}/${loc.key} is ${plural(size, 'byte')}, not ${p.size}.`,
         hint: `Upload the right file again: aws s3 cp <file> s3://${loc.bucket}/${loc.key}`,
         expected: `${p.size} bytes`, actual: `${size} bytes`, ...at,
       });
     }
     if (p.sameAs) await checkSame(ctx, s3, loc, p.sameAs, head, at);
-  },
+  }),
 });
 
 interface Head { ContentLength?: number; ETag?: string; ServerSideEncryption?: string; SSECustomerAlgorithm?: string }
@@ -92,7 +94,9 @@ class S3 {
    * token reads as "UnknownError"), the same question asked with GET, whose error says what is wrong.
    */
   async call<T>(action: string, permission: string, f: (c: S3Client) => Promise<T>, explain?: (c: S3Client) => Promise<unknown>, redirected = false): Promise<T | Missing> {
-    const client = await this.aws.client('s3', this.region);
+    const sdk = await this.aws.client('s3', this.region);
+    // Every call ends by the check's deadline (budget.ts).
+    const client = { send: (command: unknown, o?: object) => sdk.send(command as never, { abortSignal: callSignal(), ...o }) } as unknown as S3Client;
     try {
       return await f(client);
     } catch (e0) {
@@ -131,14 +135,26 @@ class S3 {
 /** Names the SDK gives HEAD errors, which carry no error code. */
 const GENERIC = new Set(['UnknownError', 'Unknown', 'BadRequest', 'Forbidden', 'ServiceUnavailable', 'InternalServerError']);
 
+/**
+ * HeadBucket, whose errors (like every HEAD's) carry no code: rejected or expired keys would read as
+ * a missing permission. ListObjectsV2 needs the same permission (s3:ListBucket) and says why.
+ */
+function headBucket(s3: S3, bucket: string) {
+  return s3.call('HeadBucket', 's3:ListBucket', async (c) => {
+    const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
+    return c.send(new HeadBucketCommand({ Bucket: bucket }));
+  }, async (c) => {
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    return c.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+  });
+}
+
 /** Which is missing, the bucket or the key; lists a few keys that do exist to help spot a typo. */
 async function missing(s3: S3, loc: S3Location, head: Missing, at: Where): Promise<Failure> {
-  const bucketGone = head.missing === 'NoSuchBucket' || isMissing(await s3.call('HeadBucket', 's3:ListBucket', async (c) => {
-    const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
-    return c.send(new HeadBucketCommand({ Bucket: loc.bucket }));
-  }));
+  const bucketGone = head.missing === 'NoSuchBucket' || isMissing(await headBucket(s3, loc.bucket));
   if (bucketGone) {
     return new Failure({
+      code: 'no-such-bucket',
       rationale: `The bucket ${loc.bucket} does not exist.`,
       hint: `Check the name (aws s3 ls lists your buckets), or create it: aws s3 mb s3://${loc.bucket}`,
       ...at,
@@ -147,6 +163,7 @@ async function missing(s3: S3, loc: S3Location, head: Missing, at: Where): Promi
   const dir = loc.key.includes('/') ? loc.key.slice(0, loc.key.lastIndexOf('/') + 1) : '';
   const keys = await listKeys(s3, loc.bucket, dir, 10).catch(() => [] as string[]);
   return new Failure({
+    code: 'no-such-key',
     rationale: `There is no object ${loc.key} in the bucket ${loc.bucket}.`,
     hint: `Upload it: aws s3 cp <file> s3://${loc.bucket}/${loc.key}${keys.length ? `  (s3://${loc.bucket}/${dir} holds: ${keys.join(', ')})` : ''}`,
     ...at,
@@ -167,10 +184,11 @@ async function checkPrefix(s3: S3, loc: S3Location, min: number, at: Where): Pro
     const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
     return c.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.key || undefined, MaxKeys: min }));
   });
-  if (isMissing(out)) throw new Failure({ rationale: `The bucket ${loc.bucket} does not exist.`, hint: `Check the name (aws s3 ls lists your buckets), or create it: aws s3 mb s3://${loc.bucket}`, ...at });
+  if (isMissing(out)) throw new Failure({ code: 'no-such-bucket', rationale: `The bucket ${loc.bucket} does not exist.`, hint: `Check the name (aws s3 ls lists your buckets), or create it: aws s3 mb s3://${loc.bucket}`, ...at });
   const n = out.KeyCount ?? out.Contents?.length ?? 0;
   if (n < min) {
     throw new Failure({
+      code: 'too-few-objects',
       rationale: `s3://${loc.bucket}/${loc.key} holds ${n === 0 ? 'no objects' : plural(n, 'object')}${min > 1 ? `, fewer than ${min}` : ''}.`,
       hint: `Upload your files under it: aws s3 cp <folder> s3://${loc.bucket}/${loc.key} --recursive`,
       expected: `at least ${plural(min, 'object')}`, actual: String(n), ...at,
@@ -180,14 +198,12 @@ async function checkPrefix(s3: S3, loc: S3Location, min: number, at: Where): Pro
 
 /** The bucket must be in `want`: HeadBucket says where it is (following S3's redirect). */
 async function checkRegion(s3: S3, loc: S3Location, want: string, at: Where): Promise<void> {
-  const out = await s3.call('HeadBucket', 's3:ListBucket', async (c) => {
-    const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
-    return c.send(new HeadBucketCommand({ Bucket: loc.bucket }));
-  });
+  const out = await headBucket(s3, loc.bucket);
   if (isMissing(out)) return; // reported by the object or prefix test, with its hint
   const actual = out.BucketRegion;
   if (actual && actual !== want) {
     throw new Failure({
+      code: 'wrong-region',
       rationale: `The bucket ${loc.bucket} is in ${actual}, but this assignment asks for ${want}.`,
       hint: `Buckets cannot move: make a new bucket in ${want} (aws s3 mb s3://<name> --region ${want}), copy the files there, and update your answer.`,
       expected: want, actual, ...at,
@@ -201,6 +217,7 @@ async function checkSame(ctx: CheckContext, s3: S3, loc: S3Location, file: strin
   const url = `s3://${loc.bucket}/${loc.key}`;
   const differs = (actual: string) =>
     new Failure({
+      code: 'differs',
       rationale: `${url} differs from your ${file}.`,
       hint: `Upload it again: aws s3 cp ${file} ${url}`,
       expected: `${plural(local.length, 'byte')}, as ${file}`, actual, ...at,
@@ -218,7 +235,7 @@ async function checkSame(ctx: CheckContext, s3: S3, loc: S3Location, file: strin
   // bounded by the answer file's own cap.
   const got = await s3.call('GetObject', 's3:GetObject', async (c) => {
     const { GetObjectCommand } = await import('@aws-sdk/client-s3');
-    const out = await c.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, Range: `bytes=0-${local.length - 1}` }), { abortSignal: ctx.signal });
+    const out = await c.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, Range: `bytes=0-${local.length - 1}` }));
     return Buffer.from((await out.Body?.transformToByteArray()) ?? []);
   });
   if (isMissing(got)) throw await missing(s3, loc, got, at);

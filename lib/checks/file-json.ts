@@ -51,7 +51,7 @@ export default defineKind<FileJsonParams>({
         file, line,
       });
     }
-    const errors = (await answerValidator(p.schema))(data);
+    const errors = await (await answerValidator(p.schema))(data);
     if (errors.length === 0) return;
     // Locations come from parsing the same text as YAML (JSON is YAML's flow style); should that
     // fail on some corner, findings simply carry no line.

@@ -5,7 +5,7 @@ import { defineKind } from './kind.js';
 import { fileParam, maxBytesParam } from './params.js';
 import { readAnswerText } from './file-present.js';
 import { Failure, UserError } from '../errors.js';
-import { lineFindings, validateParams, type FileLinesParams, type Rule } from '../lines.js';
+import { checkLines, validateParams, type FileLinesParams, type Rule } from '../lines.js';
 
 export type { FileLinesParams, Rule };
 
@@ -99,7 +99,7 @@ export default defineKind<FileLinesParams>({
     const problems = validateParams(p);
     if (problems.length) throw new UserError(`check ${ctx.check.id} (file.lines) has bad parameters: ${problems[0]}`, 'Fix the check in assignment.yaml; `harness lint` lists every problem.', problems);
     const text = await readAnswerText(ctx, p.file, p.maxBytes);
-    const findings = lineFindings(text, p);
+    const findings = await checkLines(text, p);
     if (findings.length === 0) return;
     // The first broken rule is the message; the others are named too, so one round of fixes suffices.
     const [first, ...rest] = findings;

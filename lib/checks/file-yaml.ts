@@ -51,7 +51,7 @@ export default defineKind<FileYamlParams>({
     // and lines as yaml gives); anything else, errors included, goes through yaml itself.
     const flat = parseFlatYaml(text);
     const { data, locate } = flat && !(p.comments === false && flat.commentLine !== undefined) ? fromFlat(flat) : parseWithYaml(text, file, p.comments);
-    const errors = (await answerValidator(p.schema))(data);
+    const errors = await (await answerValidator(p.schema))(data);
     if (errors.length === 0) return;
     const f = schemaFinding(errors, { file, data, schema: p.schema, locate });
     if (typeof data === 'string' && /:\S/.test(data)) f.hint = 'Put a space after each colon: "key: value", one key per line.';

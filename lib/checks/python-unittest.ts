@@ -48,6 +48,7 @@ class Result(unittest.TestResult):
     def addSubTest(self, t, sub, err):
         if err is not None: emit(dict(res(t, "fail" if issubclass(err[0], t.failureException) else "error", err), sub=getattr(sub, "_subDescription", lambda: "")()))
 suite = unittest.TestSuite()
+plain = []
 for spec in sys.argv[1:]:
     d, m = os.path.split(spec)
     sys.path.insert(0, os.path.abspath(d or "."))
@@ -57,12 +58,13 @@ for spec in sys.argv[1:]:
         emit({"event": "import", "module": spec, "message": "".join(traceback.format_exception_only(type(e), e)).strip().split("\n")[-1], "trace": "".join(traceback.format_exception(type(e), e, e.__traceback__))[-3000:]})
         sys.exit(0)
     suite.addTests(unittest.defaultTestLoader.loadTestsFromModule(mod))
-emit({"event": "loaded", "count": suite.countTestCases()})
+    plain += [n for n, v in vars(mod).items() if n.startswith("test") and callable(v) and not isinstance(v, type)]
+emit({"event": "loaded", "count": suite.countTestCases(), "plain": plain})
 suite.run(Result())
 emit({"event": "done"})
 `;
 
-interface Ev { event: string; id?: string; outcome?: string; message?: string; trace?: string; file?: string; line?: number; module?: string; count?: number; sub?: string }
+interface Ev { plain?: string[]; event: string; id?: string; outcome?: string; message?: string; trace?: string; file?: string; line?: number; module?: string; count?: number; sub?: string }
 
 const testsOf = (p: UnittestParams) => (Array.isArray(p.tests) ? p.tests : [p.tests]);
 const shortId = (id: string) => id.split('.').slice(-2).join('.');
@@ -125,7 +127,18 @@ export default defineKind<UnittestParams>({
       }
       const all = [...results.values()];
       if (all.length === 0) {
-        throw new Failure({ rationale: `No tests were found in ${tests.join(', ')}.`, hint: 'Tests are methods whose names start with test_, in a class that extends unittest.TestCase.', file: tests[0] });
+        // The course's 2017 tests were pytest-style: plain test_ functions, which unittest never runs.
+        const plain = events.find((e) => e.event === 'loaded')?.plain ?? [];
+        throw new Failure({
+          code: plain.length ? 'pytest-style' : 'no-tests',
+          rationale: plain.length
+            ? `No unittest tests were found in ${tests.join(', ')}: ${plural(plain.length, 'plain function')} (${plain.slice(0, 3).join(', ')}${plain.length > 3 ? ', …' : ''}) ${plain.length === 1 ? 'is a' : 'are'} pytest-style test${plain.length === 1 ? '' : 's'}, which unittest does not run.`
+            : `No tests were found in ${tests.join(', ')}.`,
+          hint: plain.length
+            ? 'Put them in a class that extends unittest.TestCase, or ask your instructor: a check of kind python.pytest runs plain test_ functions as they are.'
+            : 'Tests are methods whose names start with test_, in a class that extends unittest.TestCase.',
+          file: tests[0],
+        });
       }
       const bad = all.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
       const passed = all.filter((r) => r.outcome === 'pass').length;

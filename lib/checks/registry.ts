@@ -28,9 +28,14 @@ import toolPresent from './tool-present.js';
 import sshKey from './ssh-key.js';
 import mapreduceStreaming from './mapreduce-streaming.js';
 import pythonUnittest from './python-unittest.js';
+import pythonPytest from './python-pytest.js';
 import programOutput from './program-output.js';
 import mrjobLocal from './mrjob-local.js';
 import pysparkLocal from './pyspark-local.js';
+import notebookValid from './notebook-valid.js';
+import notebookExecuted from './notebook-executed.js';
+import notebookOutput from './notebook-output.js';
+import notebookExecute from './notebook-execute.js';
 
 // Kinds are typed by their own params; the registry hands them untyped params already
 // validated against each kind's schema.
@@ -42,7 +47,8 @@ const all: AnyKind[] = [
   awsS3Object, awsS3Public, awsS3Website, gitPrivate, awsCostGuard, awsBillingAlarm, awsDynamoTable,
   awsIdentity, awsKeyPair, awsInstance, awsEvidence, awsEvidenceExists,
   toolPresent, sshKey,
-  mapreduceStreaming, pythonUnittest, programOutput, mrjobLocal, pysparkLocal,
+  mapreduceStreaming, pythonUnittest, pythonPytest, programOutput, mrjobLocal, pysparkLocal,
+  notebookValid, notebookExecuted, notebookOutput, notebookExecute,
 ];
 
 export const registry: ReadonlyMap<string, AnyKind> = new Map(all.map((k) => [k.kind, k]));

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { defineKind } from './kind.js';
 import { Failure } from '../errors.js';
 import { defaultFiles } from '../git.js';
-import type { AssignmentFiles } from '../fsio.js';
+import { diskVolume, type AssignmentFiles } from '../fsio.js';
 import type { CheckContext } from '../context.js';
 import { PersistentSet } from '../util/memo.js';
-import { describeSecret, MAX_SCAN_BYTES, scanBuffer, scanName, type SecretHit } from '../secrets.js';
+import { describeSecret, scanBuffer, scanFile as scanDiskFile, scanName, type SecretHit } from '../secrets.js';
 
 interface Params {
   scope?: 'submission' | 'repository' | 'both';
@@ -133,17 +133,29 @@ async function scanFile(files: AssignmentFiles, abs: string, name: string, known
   cleanBefore ??= new PersistentSet('clean-contents');
   let found = id === undefined ? undefined : byContent.get(id) ?? (cleanBefore.has(id) ? [] : undefined);
   if (!found) {
-    const buf = await files.peek(abs, MAX_SCAN_BYTES);
-    found = buf ? scanBuffer(buf, '').map(({ file: _, ...h }) => h) : [];
-    if (id !== undefined && buf) {
+    const got = await contents(files, abs);
+    found = got ? got.map(({ file: _, ...h }) => h) : [];
+    if (id !== undefined && got) {
       if (byContent.size >= MAX_REMEMBERED) byContent.clear();
       byContent.set(id, found);
-      // Remembered across runs only when the whole file was read.
-      if (!found.length && buf.length < MAX_SCAN_BYTES) cleanBefore.add(id);
+      if (!found.length) cleanBefore.add(id);
     }
   }
   for (const h of found) hits.push({ file: name, ...h });
   return hits;
+}
+
+/**
+ * The hits in a regular file (not a link), all of it: streamed from the disk in bounded memory;
+ * a volume held in memory (a commit read from git objects) already holds the bytes. Undefined
+ * when there is no such file or it cannot be read (other checks say so).
+ */
+async function contents(files: AssignmentFiles, abs: string): Promise<SecretHit[] | undefined> {
+  const l = files.volume.lstat(abs);
+  if (!l || l.type !== 'file') return undefined;
+  if (files.volume === diskVolume) return scanDiskFile(abs, '').then((r) => r.hits, () => undefined);
+  const buf = await files.peek(abs, l.size);
+  return buf && scanBuffer(buf, '');
 }
 
 type Hit = SecretHit & { history?: boolean };
@@ -159,11 +171,12 @@ function found(hits: Hit[]): Failure {
   const rationale =
     hits.length === 1
       ? `${where(first)} looks like ${describeSecret(first.type)} (${first.masked}), which must never be handed in or committed.`
-      : `${hits.length} things look like AWS keys, private keys or credentials files, which must never be handed in or committed; the first is ${where(first)}.`;
+      : `${hits.length} things look like keys, tokens, passwords or credentials files, which must never be handed in or committed; the first is ${where(first)}.`;
   const inFolder = !first.file.startsWith('../') && !first.history;
   const pushed = hits.some((h) => h.history);
   return new Failure({
-    code: hits.some((h) => h.type === 'aws-access-key-id' || h.type === 'aws-secret-key') ? 'aws-key' : hits.some((h) => h.type === 'private-key') ? 'private-key' : 'credentials-file',
+    // The reason code says what kind of secret, so an instructor can count AWS keys apart.
+    code: hits.some((h) => h.type.startsWith('aws-')) ? 'aws-key' : hits.some((h) => h.type === 'private-key') ? 'private-key' : hits.every((h) => h.type === 'credentials-file') ? 'credentials-file' : 'secret-found',
     rationale: pushed && hits.every((h) => h.history)
       ? `${rationale.replace(/, which must never be handed in or committed/, '')} It is no longer in your files, but it is in the history you pushed, where anyone who can read your fork finds it.`
       : rationale,

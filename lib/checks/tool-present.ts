@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { defineKind } from './kind.js';
 import { Failure } from '../errors.js';
+import { compilePattern, linearTime } from '../util/pattern.js';
 
 export interface ToolPresentParams {
   command: string;
@@ -75,10 +76,9 @@ export default defineKind<ToolPresentParams>({
   validate(p) {
     if (!p.versionPattern) return [];
     try {
-      const groups = new RegExp(`${p.versionPattern}|`).exec('')!.length - 1;
-      return groups >= 1 ? [] : ['versionPattern needs a capturing group around the version'];
+      return compilePattern(p.versionPattern).groupCount >= 1 ? [] : ['versionPattern needs a capturing group around the version'];
     } catch (e) {
-      return [`versionPattern is not a valid regular expression: ${(e as Error).message}`];
+      return [`versionPattern: ${(e as Error).message}`];
     }
   },
   async run(ctx, p) {
@@ -98,7 +98,8 @@ export default defineKind<ToolPresentParams>({
         actual: first || undefined,
       });
     }
-    const m = new RegExp(p.versionPattern ?? DEFAULT_PATTERN).exec(r.out);
+    const re = compilePattern(p.versionPattern ?? DEFAULT_PATTERN);
+    const m = await linearTime(() => re.exec(r.out)); // guarded, whatever the tool prints
     const version = m?.[1];
     if (p.minVersion) {
       if (!version) {

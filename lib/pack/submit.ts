@@ -7,8 +7,8 @@ import { AssignmentFiles } from '../fsio.js';
 import { UserError } from '../errors.js';
 import { writeZip } from './zip.js';
 import { isJunk } from './junk.js';
-import { scanBuffer, scanName, describeSecret as describe, MAX_SCAN_BYTES, type SecretHit } from '../secrets.js';
-import { open, readFile, stat } from 'node:fs/promises';
+import { scanFile, scanName, describeSecret as describe, type SecretHit } from '../secrets.js';
+import { readFile, stat } from 'node:fs/promises';
 import { CloneGit } from '../git.js';
 import type { Identity } from '../usercfg.js';
 import type { CheckResult, Spec, Summary } from '../types.js';
@@ -75,9 +75,11 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
   for (const f of present) {
     const nameHit = scanName(f.rel);
     if (nameHit) hits.push(nameHit);
-    const { head, bytes, sha256 } = await hashAndHead(f.abs, MAX_SCAN_BYTES);
-    hits.push(...scanBuffer(head, f.rel));
-    files.push({ path: f.rel, bytes, sha256 });
+    // One read per file: hashed and scanned (all of it) in the same pass, in bounded memory.
+    const hash = createHash('sha256');
+    const scanned = await scanFile(f.abs, f.rel, (chunk) => hash.update(chunk));
+    hits.push(...scanned.hits);
+    files.push({ path: f.rel, bytes: scanned.bytes, sha256: hash.digest('hex') });
   }
   if (hits.length) {
     const first = hits[0];
@@ -118,36 +120,6 @@ async function asCommitted(git: CloneGit, f: { rel: string; abs: string }): Prom
   if (!buf.includes(0x0d) || buf.subarray(0, 8192).includes(0)) return f.abs;
   const text = buf.toString('latin1');
   return text.includes('\r\n') ? Buffer.from(text.replace(/\r\n/g, '\n'), 'latin1') : f.abs;
-}
-
-/**
- * A file's SHA-256 and size, read in chunks, and its first `headBytes` (what the secret scanner
- * reads): memory stays flat however large the submission is.
- */
-async function hashAndHead(abs: string, headBytes: number): Promise<{ head: Buffer; bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  const fh = await open(abs, 'r');
-  try {
-    const chunk = Buffer.allocUnsafe(1024 * 1024);
-    const head: Buffer[] = [];
-    let kept = 0;
-    let bytes = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, bytes);
-      if (bytesRead === 0) break;
-      const part = chunk.subarray(0, bytesRead);
-      hash.update(part);
-      if (kept < headBytes) {
-        const take = Buffer.from(part.subarray(0, headBytes - kept));
-        head.push(take);
-        kept += take.length;
-      }
-      bytes += bytesRead;
-    }
-    return { head: Buffer.concat(head), bytes, sha256: hash.digest('hex') };
-  } finally {
-    await fh.close();
-  }
 }
 
 /** The commit the files came from, and whether the packed files differ from it; null outside git. */

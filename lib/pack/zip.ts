@@ -8,12 +8,13 @@
 // bounded by bytes in flight, and written strictly in order by one writer.
 import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { UserError } from '../errors.js';
+import { sweepStale, tempPathFor, TMP_PREFIX } from '../util/tmpfiles.js';
 
 export interface ZipEntry {
   /** Name inside the zip, '/'-separated, for example `ab123-A1/q1.txt`. */
@@ -129,7 +130,10 @@ export async function writeZip(
   }
   const plans = await planEntries(entries, level, opts.streamThreshold ?? 8 * MiB);
   const dir = path.dirname(path.resolve(outPath));
-  const tmp = path.join(dir, `.${path.basename(outPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // Under a name .gitignore covers, so a killed run leaves nothing `git add -A` stages; what
+  // earlier killed runs left is swept first.
+  await sweepStale(dir, TMP_PREFIX);
+  const tmp = tempPathFor(path.resolve(outPath));
   const fh = await open(tmp, 'wx', 0o644);
   const reader = new ReadAhead(plans, level, opts.concurrency ?? 3, opts.maxInFlightBytes ?? 24 * MiB);
   let open_ = true;

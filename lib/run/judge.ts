@@ -2,7 +2,8 @@
 // into a Failure the student can act on, and comparing an output with the expected one (or, when
 // the expected output is secret, only checking its shape).
 import { Failure, CannotJudge, Skip, UserError } from '../errors.js';
-import { lineFindings } from '../lines.js';
+import { checkLines } from '../lines.js';
+import { patternProblem } from '../util/pattern.js';
 import type { CheckContext } from '../context.js';
 import { plural, quoteLine } from '../util/text.js';
 import type { SandboxResult } from './sandbox.js';
@@ -51,11 +52,8 @@ export function validateExpect(p: ExpectParams): string[] {
   if (p.format && (p.expected !== undefined || p.expectedText !== undefined)) out.push('`format` is for checks without an expected output; drop it or the expected output');
   for (const [i, re] of (p.format?.patterns ?? []).entries()) {
     if (re === null) continue;
-    try {
-      new RegExp(re);
-    } catch (e) {
-      out.push(`format.patterns[${i}]: ${(e as Error).message}`);
-    }
+    const problem = patternProblem(re);
+    if (problem) out.push(`format.patterns[${i}]: ${problem}`);
   }
   return out;
 }
@@ -115,7 +113,7 @@ export async function judgeOutput(ctx: CheckContext, p: ExpectParams, output: Bu
   const lines = splitLines(text);
   if (p.expected === undefined && p.expectedText === undefined) {
     const f = p.format ?? {};
-    const findings = lineFindings(text, {
+    const findings = await checkLines(text, {
       file: what, blankLines: 'forbid', count: { min: f.minLines ?? 1 },
       fields: f.fields || f.patterns || f.separator ? { separator: f.separator, count: f.fields, names: f.names, patterns: f.patterns } : undefined,
     });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { assertReadable, diskVolume } from '../fsio.js';
 import { Failure, UserError } from '../errors.js';
 import type { CheckContext } from '../context.js';
+import { RUN_PREFIX, sweepStale } from '../util/tmpfiles.js';
 
 /** Largest file copied into a run (sample data is small; this stops a mistaken multi-GB input). */
 export const MAX_COPY_BYTES = 256 * 1024 * 1024;
@@ -20,9 +21,13 @@ export interface Copied {
   size: number;
 }
 
+let swept: Promise<unknown> | undefined;
+
 /** Makes a work folder, copies `files` into it (same relative paths), runs `fn`, removes the folder. */
 export async function withWorkdir<T>(ctx: CheckContext, files: string[], fn: (dir: string, copied: Map<string, Copied>) => Promise<T>): Promise<T> {
-  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'harness-run-')));
+  // harness-run-<pid>-…: a folder left by a killed run is swept by the next one (tmpfiles.ts).
+  await (swept ??= sweepStale(os.tmpdir(), RUN_PREFIX));
+  const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), `${RUN_PREFIX}${process.pid}-`)));
   try {
     const copied = new Map<string, Copied>();
     for (const rel of [...new Set(files)]) copied.set(rel, await copyOne(ctx, rel, dir));

@@ -8,6 +8,7 @@ import type { GeneratedValidator } from './generated/spec-validator.js';
 import { loadYaml, yaml } from '../util/yaml.js';
 import { memoJson } from '../util/memo.js';
 import { loadPrecompiled } from '../answer-schema.js';
+import { loadLinear } from '../util/pattern.js';
 import { COMMON_KEYS } from './keys.js';
 import { UserError } from '../errors.js';
 import { zonedToUtc, parseDuration, formatInZone } from '../util/time.js';
@@ -22,7 +23,8 @@ let semanticProblems: typeof import('./rules.js').semanticProblems | undefined;
  * rules consult); only on a cache miss, so a warm run loads none of them.
  */
 export async function loadSpecDeps(): Promise<void> {
-  await Promise.all([loadYaml(), loadPrecompiled()]);
+  // loadLinear: validation checks each pattern against the linear-time engine's syntax too.
+  await Promise.all([loadYaml(), loadPrecompiled(), loadLinear()]);
   validateSpec ??= (await import('./generated/spec-validator.js')).validateSpec;
   semanticProblems ??= (await import('./rules.js')).semanticProblems;
 }
@@ -71,6 +73,14 @@ export class Locator {
     const { line, col } = this.lc.linePos(offset);
     return { file: this.file, line, column: col };
   }
+}
+
+/** Positions in a spec file that has already loaded (lint's later checks report through it). */
+export async function locatorFor(file: string): Promise<Locator> {
+  const { LineCounter, parseDocument } = await loadYaml();
+  const lc = new LineCounter();
+  const doc = parseDocument((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''), { lineCounter: lc });
+  return new Locator(file, doc, lc);
 }
 
 export async function loadSpec(file: string, course: Course): Promise<Spec> {

@@ -10,6 +10,8 @@ import type { Locator, SpecProblem } from './load.js';
 /** Extensions of files that are never text, so text-format checks do not apply to them. */
 export const BINARY_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.webp', '.pdf', '.zip', '.gz', '.tgz', '.bz2', '.xz', '.parquet', '.xlsx', '.docx', '.pptx']);
 const TEXT_KINDS = new Set(['file.text', 'file.lines', 'file.yaml', 'file.json', 'python.syntax']);
+/** Checks about money left running: they run whatever keys the student uses. */
+const MONEY_KINDS = new Set(['aws.cost-guard', 'aws.billing-alarm']);
 
 export function semanticProblems(spec: Spec, loc: Locator, raw: Record<string, unknown>[]): SpecProblem[] {
   const problems: SpecProblem[] = [];
@@ -63,6 +65,28 @@ export function semanticProblems(spec: Spec, loc: Locator, raw: Record<string, u
     const first = spec.checks.findIndex((c) => c.id === cycle[0]);
     add(['checks', first, 'dependsOn'], `dependency cycle: ${[...cycle, cycle[0]].join(' → ')}`);
   }
+
+  // The money checks must run with root keys: aws.identity fails on them, and a dependency on it
+  // would skip the guard exactly when a forgotten instance matters most.
+  const byId = new Map(spec.checks.map((c) => [c.id, c]));
+  spec.checks.forEach((c, i) => {
+    if (!MONEY_KINDS.has(c.kind)) return;
+    const seen = new Set<string>();
+    const walk = (id: string): string | undefined => {
+      if (seen.has(id)) return undefined;
+      seen.add(id);
+      const d = byId.get(id);
+      if (!d) return undefined;
+      if (d.kind === 'aws.identity') return d.id;
+      for (const x of d.dependsOn) {
+        const found = walk(x);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    const identity = c.dependsOn.map(walk).find(Boolean);
+    if (identity) add(['checks', i, 'dependsOn'], `${c.id} (${c.kind}) must not depend on ${identity} (aws.identity): that check fails for root keys, which would skip ${c.id} when it matters most`);
+  });
 
   const total = spec.checks.filter((c) => !c.extraCredit).reduce((s, c) => s + c.points, 0);
   if (Math.abs(total - spec.points) > 1e-9) {

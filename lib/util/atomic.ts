@@ -1,12 +1,14 @@
 import { open, rename, rm, mkdir } from 'node:fs/promises';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { sweepStale, tempPathFor, TMP_PREFIX } from './tmpfiles.js';
 
 /** Writes via a temp file in the same folder and a rename, so readers never see half a file. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // Temp names .gitignore covers (see tmpfiles.ts); leftovers of killed runs are swept first.
+  await sweepStale(path.dirname(file), TMP_PREFIX);
+  const tmp = tempPathFor(file);
   try {
     const fh = await open(tmp, 'w', 0o644);
     try {
@@ -31,7 +33,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 export function writeDerivedSync(file: string, data: string | Buffer, compare = true): boolean {
   const want = typeof data === 'string' ? Buffer.from(data) : data;
   if (compare && holdsExactly(file, want)) return false;
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = path.join(path.dirname(file), `${TMP_PREFIX}${process.pid}-${path.basename(file)}`);
   try {
     writeFileSync(tmp, want, { mode: 0o644 });
   } catch (e) {

@@ -11,8 +11,11 @@ import { makeExampleFork, REPO } from './fork.mjs';
 
 export const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'STANDIN-EXAMPLE-KEY', AWS_SECRET_ACCESS_KEY: 'standin-example-secret' };
 
-/** Starts the stand-in and the git host in a child process; returns the fork and the environment. */
-export async function startLiveExample(work) {
+/**
+ * Starts the stand-in and the git host in a child process; returns the fork and the environment.
+ * `latencyMs` delays every answer of both (the live benchmark's slow network).
+ */
+export async function startLiveExample(work, { latencyMs = 0 } = {}) {
   const standinJs = path.join(REPO, 'dist', '.standin', 'live-example-standin.mjs');
   await build({ entryPoints: [path.join(REPO, 'standin', 'index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: standinJs, packages: 'external', logLevel: 'error' });
   const home = path.join(work, 'home');
@@ -31,13 +34,14 @@ export async function startLiveExample(work) {
       alarms: [{ name: 'billing', region: 'us-east-1', namespace: 'AWS/Billing', metricName: 'EstimatedCharges', threshold: 10, actions: ['arn:aws:sns:us-east-1:123456789012:billing'] }],
       emrClusters: [], dynamoTables: [],
     }],
+    ...(latencyMs ? { faults: [{ kind: 'latency', ms: latencyMs }] } : {}),
   };
   const serverJs = path.join(work, 'live-example-server.mjs');
   await writeFile(serverJs, `
 import http from 'node:http';
 import { startStandin } from ${JSON.stringify(standinJs)};
 const s = await startStandin(${JSON.stringify(world)});
-const git = http.createServer((_q, r) => r.writeHead(401, { 'WWW-Authenticate': 'Basic realm="example"' }).end());
+const git = http.createServer((_q, r) => setTimeout(() => r.writeHead(401, { 'WWW-Authenticate': 'Basic realm="example"' }).end(), ${latencyMs}));
 await new Promise((r) => git.listen(0, '127.0.0.1', r));
 process.stdout.write(JSON.stringify({ env: s.env, git: git.address().port }) + '\\n');
 `);
@@ -53,6 +57,8 @@ process.stdout.write(JSON.stringify({ env: s.env, git: git.address().port }) + '
   const env = {
     ...process.env, ...info.env, ...CREDENTIALS, NO_COLOR: process.env.NO_COLOR ?? '', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null', HOME: home,
     AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'), HARNESS_LOOPBACK_ONLY: '1',
+    // git.private contacts only public hosts unless one is allowed: the local git host is.
+    HARNESS_GIT_HOSTS: `127.0.0.1:${info.git}`,
   };
   return { fork, env, stop: () => server.kill() };
 }

@@ -45,7 +45,7 @@ export const testCourse = (root = '/nonexistent'): Course => ({
   },
   emailDomains: ['example.edu'],
   timezone: 'America/New_York',
-  late: { graceMinutes: 0, penaltyPercentPerDay: 0, maxPenaltyPercent: 100 },
+  late: { graceMinutes: 0, penaltyPercentPerDay: 0, maxPenaltyPercent: 100, base: 'score' },
   file: '',
   root,
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A3 q4_lasthop: For each hour of the day (UTC, 00 to 23), the standard deviation of the last hop's average time over all runs started in that hour.
+"""A3 q4_hop23: For each hour of the day (UTC, 00 to 23), the standard deviation of hop 23's average time over all runs started in that hour.
 
 Input: mtr report logs (see data/mtr-sample.txt): each run starts with a `Start:` line, then a
 header, then one line per hop:
@@ -8,19 +8,19 @@ header, then one line per hop:
 
 Output: HOUR<TAB>STDDEV, hours in order, STDDEV with two decimals.
 
-Run locally:  python3 q4_lasthop.py data/mtr-sample.txt
-On EMR:       python3 q4_lasthop.py -r emr s3://BUCKET/LOGS/ --output-dir s3://YOURBUCKET/q4_lasthop/
+Run locally:  python3 q4_hop23.py data/mtr-sample.txt
+On EMR:       python3 q4_hop23.py -r emr s3://BUCKET/LOGS/ --output-dir s3://YOURBUCKET/q4_hop23/
 """
 from mrjob.job import MRJob
 from mrjob.protocol import TextProtocol
 
 
-class LastHop(MRJob):
+class Hop23(MRJob):
     # Writes key<TAB>value as plain text (mrjob's default is JSON); keys and values must be str.
     OUTPUT_PROTOCOL = TextProtocol
 
     def mapper(self, _, line):
-        # TODO: mapper: the run's start time is on its Start: line; the last hop is the last numbered line before the next Start:
+        # TODO: mapper: the run's start time is on its Start: line; hop 23 is the line numbered 23
         return
         yield
 
@@ -31,4 +31,4 @@ class LastHop(MRJob):
 
 
 if __name__ == "__main__":
-    LastHop.run()
+    Hop23.run()
