@@ -8,7 +8,7 @@
 // course repository, no grader output, no other student's files, no sockets.
 // This module probes bwrap once and turns one run into bwrap's arguments; sandbox.ts spawns it.
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -49,13 +49,24 @@ export function probeBwrap(find: (cmd: string) => string | undefined): Promise<B
 
 /** The instructor's way out of each way bwrap fails (the causes are in docs/sandbox.md). */
 function fixFor(err: string): string {
-  if (/setting up uid map|RTM_NEWADDR|Permission denied/i.test(err)) {
-    return 'Ubuntu 23.10+ lets only programs AppArmor allows use user namespaces: add the bwrap profile from docs/sandbox.md (or grade on another machine)';
+  if (/setting up uid map|RTM_NEWADDR|apparmor/i.test(err)) {
+    return 'Ubuntu 23.10+ lets only programs AppArmor allows create user namespaces: add the bwrap profile from docs/sandbox.md (one file, then reload AppArmor)';
   }
-  if (/No space left on device|max_user_namespaces|user namespaces? (are|is) disabled/i.test(err)) {
-    return 'user namespaces are turned off on this machine (sysctl user.max_user_namespaces); grade on a machine that allows them; see docs/sandbox.md';
+  if (/ENOSPC|max_\S*namespaces|No space left/i.test(err)) {
+    return 'user namespaces are turned off on this machine (sysctl user.max_user_namespaces is 0, or this is already a sandbox); grade where they are allowed (docs/sandbox.md)';
   }
-  return 'in a container (Docker\'s default seccomp profile blocks namespaces) grade on the host, or on a self-hosted runner, instead; see docs/sandbox.md';
+  if (existsSync('/.dockerenv') || /container|docker/i.test(readSafe('/proc/1/cgroup'))) {
+    return 'this is a container whose seccomp profile forbids namespaces (Docker\'s default does): grade on the host, on a self-hosted runner, or in a container started with --security-opt seccomp=unconfined --security-opt apparmor=unconfined (docs/sandbox.md)';
+  }
+  return 'unprivileged user namespaces are not allowed here (Debian before 11: sysctl kernel.unprivileged_userns_clone=1); see docs/sandbox.md';
+}
+
+function readSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function run(cmd: string, args: string[], timeout = 5000): Promise<{ ok: boolean; out: string; err: string }> {
