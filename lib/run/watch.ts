@@ -42,7 +42,7 @@ export function watchTree(pid: number, own: number, dir: string, limits: TreeLim
   const timer = setInterval(() => {
     const t = treeOf(pid, limits.maxProcesses + own + 1);
     if (t.pids.length - own > limits.maxProcesses) return hit('processes');
-    if (limits.memoryBytes > 0 && rssOf(t.pids) > limits.memoryBytes) return hit('memory');
+    if (limits.memoryBytes > 0 && t.rss > limits.memoryBytes) return hit('memory');
     if (++polls % DISK_EVERY === 0 && !walking) {
       walking = true;
       usage(dir, limits.maxFiles)
@@ -62,18 +62,35 @@ export function watchTree(pid: number, own: number, dir: string, limits: TreeLim
   return stop;
 }
 
-/** `pid` and its descendants (children of every thread: a JVM starts processes from any of them), up to `max`. */
-export function treeOf(pid: number, max = Infinity): { pids: number[] } {
+/**
+ * `pid` and its descendants (up to `max` of them), with their resident memory summed (pages
+ * shared between them count once each). One read of /proc/PID/stat gives a process's resident
+ * pages and its thread count; the children of every thread are read (a JVM starts processes
+ * from any of them), of the main thread alone for the usual single-threaded process.
+ */
+export function treeOf(pid: number, max = Infinity): { pids: number[]; rss: number } {
   const pids: number[] = [];
+  let pages = 0;
   const todo = [pid];
   while (todo.length && pids.length < max) {
     const p = todo.pop()!;
-    pids.push(p);
-    let tasks: string[];
+    let threads = 1;
     try {
-      tasks = readdirSync(`/proc/${p}/task`);
+      const stat = readFileSync(`/proc/${p}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads = Number(f[17]) || 1;
+      pages += Number(f[21]) || 0;
     } catch {
       continue; // gone
+    }
+    pids.push(p);
+    let tasks = [String(p)];
+    if (threads > 1) {
+      try {
+        tasks = readdirSync(`/proc/${p}/task`);
+      } catch {
+        /* gone: its main thread's children are still worth a look */
+      }
     }
     for (const t of tasks) {
       try {
@@ -84,22 +101,21 @@ export function treeOf(pid: number, max = Infinity): { pids: number[] } {
       }
     }
   }
-  return { pids };
+  return { pids, rss: pages * pageSize() };
 }
 
-/** Resident memory of these processes, bytes (VmRSS; pages shared between them count once each). */
-export function rssOf(pids: number[]): number {
-  let kb = 0;
-  for (const p of pids) {
+let page: number | undefined;
+/** The kernel's page size (what /proc counts memory in): this process's resident bytes over its resident pages. */
+function pageSize(): number {
+  if (page === undefined) {
     try {
-      const s = readFileSync(`/proc/${p}/status`, 'latin1');
-      const i = s.indexOf('VmRSS:');
-      if (i >= 0) kb += parseInt(s.slice(i + 6), 10) || 0;
+      const pages = Number(readFileSync('/proc/self/statm', 'latin1').split(' ')[1]);
+      page = 2 ** Math.round(Math.log2(process.memoryUsage.rss() / pages));
     } catch {
-      /* gone */
+      page = 4096;
     }
   }
-  return kb * 1024;
+  return page;
 }
 
 /** Bytes used and entries under `dir`, stopping once more than `maxFiles` entries were seen. */
