@@ -11,7 +11,7 @@ import path from 'node:path';
 import { makeCtx, tempDir } from './helpers/fixture.js';
 import { CLI, REPO } from './helpers/student.js';
 import { Failure, UserError } from '../lib/errors.js';
-import { probeSandbox, protectFiles, runSandboxed, type SandboxOptions } from '../lib/run/sandbox.js';
+import { probeSandbox, protectFiles, runSandboxed, startSandboxed, type SandboxOptions } from '../lib/run/sandbox.js';
 import { homeOfUser } from '../lib/run/bwrap.js';
 import { judgeRun } from '../lib/run/judge.js';
 import { resolvePython } from '../lib/util/python.js';
@@ -111,6 +111,40 @@ print(json.dumps({
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     }
+  });
+
+  it("packages from pip install --user import, read-only; PYTHONUSERBASE is never the grader's throwaway HOME", async () => {
+    const version = spawnSync(PY, ['-c', 'import sys; print("python%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).stdout.trim();
+    const base = await tempDir({ [`lib/${version}/site-packages/userpkg.py`]: 'ANSWER = 42\n' }, 'harness-userbase-');
+    const home = await tempDir({ '.local/lib/x': '' }, 'harness-scrubbed-home-');
+    const saved = { HOME: process.env.HOME, PYTHONUSERBASE: process.env.PYTHONUSERBASE };
+    try {
+      // As the grader leaves it: HOME a throwaway folder (in its output folder), no PYTHONUSERBASE.
+      process.env.HOME = home;
+      delete process.env.PYTHONUSERBASE;
+      const dir = await tempDir();
+      const r = await py('import os; print(os.environ.get("PYTHONUSERBASE"))', { cwd: dir });
+      expect(r.stdout.toString()).not.toContain(home);
+      process.env.PYTHONUSERBASE = base;
+      const s = await py('import os, site, userpkg\ntry:\n    open(os.path.join(site.getusersitepackages(), "usercustomize.py"), "w")\n    print(userpkg.ANSWER, "writable")\nexcept OSError:\n    print(userpkg.ANSWER, "read-only")', { cwd: dir });
+      expect(s.stdout.toString(), s.stderr).toBe('42 read-only\n');
+      expect(readdirSync(path.join(base, 'lib', version, 'site-packages'))).toEqual(['userpkg.py']);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('a link it leaves for the harness to follow leads nowhere: outputs and our own sort stay in the run', async () => {
+    const { readOutput } = await import('../lib/run/workdir.js');
+    const secret = await tempDir({ 'part-00000': 'the instructor\'s\n' });
+    const dir = await tempDir();
+    const r = await runSandboxed('/bin/sh', ['-c', `ln -s ${secret} out`], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(await readOutput(dir, 'out/part-00000', 1 << 20)).toBeUndefined();
+    expect(await readOutput(dir, 'out', 1 << 20)).toBeUndefined();
+    const sort = await (await startSandboxed('/usr/bin/env', [], { cwd: dir, trusted: true })).done;
+    expect(sort.stdout.toString()).toContain(`TMPDIR=${tmpdir()}\n`);
   });
 
   it('nothing it starts outlives it, even in a session of its own', async () => {

@@ -143,8 +143,15 @@ function showable(dir: string): boolean {
   return existsSync(dir);
 }
 
+const prefixes = new Map<string, string[]>();
 /** The prefix an interpreter was installed in (…/bin/python3 → …), for the path given and its target. */
 export function prefixesOf(exe: string): string[] {
+  let known = prefixes.get(exe);
+  if (!known) prefixes.set(exe, (known = findPrefixes(exe)));
+  return known;
+}
+
+function findPrefixes(exe: string): string[] {
   const out = new Set<string>();
   const add = (p: string) => {
     const prefix = path.dirname(path.dirname(p));

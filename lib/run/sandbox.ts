@@ -11,7 +11,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
+import os, { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
 import path from 'node:path';
 import { CannotJudge } from '../errors.js';
@@ -216,14 +216,17 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
   }
   if (!made.has(opts.cwd)) {
     await mkdir(path.join(opts.cwd, '.home'), { recursive: true });
-    await mkdir(path.join(opts.cwd, '.tmp'), { recursive: true }); // TMPDIR outside the sandbox (sort's)
+    await mkdir(path.join(opts.cwd, '.tmp'), { recursive: true }); // TMPDIR without the sandbox
     made.add(opts.cwd);
     if (made.size > 1000) made.clear();
   }
   const pyBin = opts.python?.includes('/') ? path.dirname(opts.python) : undefined;
   const extra = { ...opts.env, PATH: [pyBin, opts.env?.PATH ?? process.env.PATH].filter(Boolean).join(path.delimiter) };
-  // pyenv's shim looks for .python-version from PYENV_DIR, a folder the sandbox does not show.
-  const env = isolation === 'bwrap' ? sandboxEnv(INSIDE, { ...extra, PYENV_DIR: undefined }, '/tmp') : sandboxEnv(opts.cwd, extra);
+  // pyenv's shim looks for .python-version from PYENV_DIR, a folder the sandbox does not show. Our
+  // own tool's TMPDIR is never in the run's folder, where student code could make it a link.
+  const env = isolation === 'bwrap'
+    ? sandboxEnv(INSIDE, { ...extra, PYENV_DIR: undefined }, '/tmp')
+    : sandboxEnv(opts.cwd, extra, isolation === 'trusted' ? os.tmpdir() : undefined);
   const exe = which(cmd.includes('/') ? path.resolve(opts.cwd, cmd) : cmd, env.PATH ?? '');
   const empty = (startError: string): SandboxHandle => {
     opts.pipeTo?.end();
@@ -237,7 +240,9 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
   let fds: string[] = [];
   if (how?.mode === 'bwrap') {
     const prlimit = which('prlimit', '/usr/bin:/bin');
-    const shown = [...prefixesOf(exe), ...(opts.python ? prefixesOf(which(opts.python, env.PATH ?? '') ?? opts.python) : []), ...folderOf(env)];
+    // What the program needs shown: its interpreter's installation (not for a program in the run's own folder).
+    const inRun = (p: string) => !path.relative(opts.cwd, p).startsWith('..');
+    const shown = [...(inRun(exe) ? [] : prefixesOf(exe)), ...(opts.python ? prefixesOf(which(opts.python, env.PATH ?? '') ?? opts.python) : []), ...folderOf(env)];
     const b = bwrapArgs(how.bwrap, {
       cwd: opts.cwd, exe, args, network, extra: shown, readOnly: readOnly.get(opts.cwd) ?? [], tmpBytes: TMP_BYTES,
       rlimits: { as: opts.addressSpace === false ? undefined : limits.memoryBytes, nproc: limits.maxProcesses * 8, fsize: limits.diskBytes },

@@ -115,6 +115,9 @@ export async function readOutput(dir: string, rel: string, maxBytes: number): Pr
   let s;
   try {
     s = await lstat(abs);
+    // The program could have made a folder on the way a link out of its copy: read nothing there.
+    const inside = path.relative(await realpath(dir), await realpath(abs));
+    if (inside.startsWith('..') || path.isAbsolute(inside)) return undefined;
   } catch {
     return undefined;
   }
