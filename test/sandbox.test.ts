@@ -327,3 +327,22 @@ describe('where there is no sandbox', () => {
     expect(r.stderr).toMatch(/fix: user namespaces are turned off on this machine/);
   });
 });
+
+describe('descriptors the harness inherited', () => {
+  it('never reach student code: a CI runner\'s open pipe is /dev/null in the run', async () => {
+    const course = await tempDir({}, 'harness-fds-');
+    for (const f of ['course.yaml', 'bin', 'dist', 'assignments/A2']) cpSync(path.join(REPO, f), path.join(course, f), { recursive: true });
+    const a2 = path.join(course, 'assignments', 'A2');
+    cpSync(path.join(REPO, 'test', 'fixtures', 'A2', 'pass'), a2, { recursive: true });
+    writeFileSync(path.join(course, 'user.cfg'), '[USER]\nname: Lee Wong\nemail: lw641@georgetown.edu\n');
+    // The mapper writes to every descriptor past stderr, then names what they were.
+    writeFileSync(path.join(a2, 'q4_mapper.py'), 'import os, sys\nseen = []\nfor f in sorted(os.listdir("/proc/self/fd"), key=int):\n    if int(f) > 2:\n        try:\n            seen.append(f + "=" + os.readlink("/proc/self/fd/" + f)); os.write(int(f), b"escaped\\n")\n        except OSError:\n            pass\nsys.exit("fds: " + " ".join(seen))\n');
+    // As a shell's redirection leaves it (node marks its low descriptors close-on-exec, not fd 37).
+    const leak = path.join(course, 'leak.txt');
+    const cmd = `exec 37>>${JSON.stringify(leak)}; exec ${JSON.stringify(process.execPath)} bin/harness.mjs check A2 --offline --only q4-streaming`;
+    const r = spawnSync('bash', ['-c', cmd], { cwd: course, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    expect(r.stdout, r.stdout).toMatch(/fds: (\d+=\S+ )*37=\/dev\/null/); // the mapper ran, and fd 37 was there: as /dev/null
+    const leaked = readFileSync(leak, 'utf8');
+    expect(leaked).toBe('');
+  });
+});

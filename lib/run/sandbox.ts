@@ -9,7 +9,7 @@
 // copy, the environment and, where the machine allows, `unshare -rn` and `prlimit`, and says so
 // once; the grader refuses (setSandboxCeilings({ unsandboxed: 'refuse' })). See docs/sandbox.md.
 import { spawn, type StdioOptions } from 'node:child_process';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os, { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
@@ -254,6 +254,8 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
   }
 
   const stdio: StdioOptions = [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...fds.map(() => 'pipe' as const)];
+  if (isolation !== 'trusted') for (const n of inheritedFds()) if (n >= stdio.length || stdio[n] === undefined) stdio[n] = devNull();
+  for (let i = 0; i < stdio.length; i++) stdio[i] ??= 'ignore';
   const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env, detached: true, stdio, windowsHide: true });
   fds.forEach((text, i) => {
     const w = child.stdio[3 + i] as Writable | null;
@@ -352,6 +354,37 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
     return { ...res, stdout: Buffer.concat(out, sink ? 0 : outLen), stderr: err.slice(-tailMax), timedOut, capped, exceeded, limits, isolation, ms: Math.round(performance.now() - t0) };
   });
   return { stdin: opts.stdin === 'pipe' ? child.stdin! : undefined, done };
+}
+
+let leaky: number[] | undefined;
+/**
+ * Descriptors this process inherited open without close-on-exec (from a CI runner, a shell's
+ * redirection): every child would get them too, and bwrap passes what it gets on. Node's own are
+ * close-on-exec, so the list is taken once; in each run they are pointed at /dev/null instead.
+ */
+function inheritedFds(): number[] {
+  if (leaky) return leaky;
+  leaky = [];
+  try {
+    for (const n of readdirSync('/proc/self/fd').map(Number).filter((n) => n > 2)) {
+      const flags = /flags:\s*([0-7]+)/.exec(readFileSyncSafe(`/proc/self/fdinfo/${n}`))?.[1];
+      if (flags !== undefined && !(parseInt(flags, 8) & 0o2000000)) leaky.push(n);
+    }
+  } catch {
+    /* no /proc (not Linux): nothing to do */
+  }
+  return leaky;
+}
+
+let nullFd: number | undefined;
+const devNull = () => (nullFd ??= openSync('/dev/null', 'r'));
+
+function readFileSyncSafe(file: string): string {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch {
+    return '';
+  }
 }
 
 function signalName(n: number): NodeJS.Signals | null {
