@@ -45,6 +45,9 @@ async function setup(positionals: string[], values: Record<string, unknown>, g: 
   return { course, spec, out };
 }
 
+/** Students graded at once, by default, when the spec has checks that wait on the internet. */
+const LIVE_JOBS = 16;
+
 const jobsOf = (v: unknown): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -179,8 +182,12 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
     // writer is loaded when first needed: a re-run that changes nothing never needs it.
     let writer: OutputWriter | undefined;
     const courseFiles = values.zips ? courseFilesOf(spec) : undefined;
+    // A student whose checks wait on the network (100 ms and more a request) holds a grading slot
+    // while the CPU is idle: with internet checks, more students are graded at once by default
+    // (forks are still fetched 8 at a time). See bench/grade-live.mjs.
+    const jobs = jobsOf(values.jobs) ?? (needsAws ? LIVE_JOBS : undefined);
     const { students, stats } = await gradeBatch(candidates, {
-      spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, fetches, courseFiles, quiet: values.quiet === true,
+      spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs, python, aws, offline, ledger, fetches, courseFiles, quiet: values.quiet === true,
       onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, s),
     });
     trace('grade: every student graded');
