@@ -24,14 +24,15 @@ const out = path.join(REPO, 'dist', `.bench-streaming-${process.pid}`);
 try {
   await build({
     stdin: {
-      contents: `export { default as streaming } from './lib/checks/mapreduce-streaming.ts'; export { AssignmentFiles } from './lib/fsio.ts'; export { resolvePython } from './lib/util/python.ts'; export { probeIsolation } from './lib/run/sandbox.ts';`,
+      contents: `export { default as streaming } from './lib/checks/mapreduce-streaming.ts'; export { AssignmentFiles } from './lib/fsio.ts'; export { resolvePython } from './lib/util/python.ts'; export { probeIsolation, probeSandbox } from './lib/run/sandbox.ts';`,
       resolveDir: REPO, loader: 'ts',
     },
     bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: path.join(out, 'kinds.mjs'), packages: 'external', logLevel: 'error',
   });
-  const { streaming, AssignmentFiles, resolvePython, probeIsolation } = await import(pathToFileURL(path.join(out, 'kinds.mjs')).href);
+  const { streaming, AssignmentFiles, resolvePython, probeIsolation, probeSandbox } = await import(pathToFileURL(path.join(out, 'kinds.mjs')).href);
   const python = resolvePython(process.env, REPO);
   const iso = await probeIsolation();
+  const box = await probeSandbox();
 
   // Cases: A2's streaming checks over a copy of A2 with the passing fixture answers laid on top.
   const cases = [];
@@ -115,12 +116,12 @@ try {
   const total = { kindMs: judged.reduce((a, r) => a + r.kindMs, 0), shellMs: judged.reduce((a, r) => a + r.shellMs, 0) };
   const ratio = total.kindMs / total.shellMs;
   const pad = (s, n) => String(s).padEnd(n);
-  console.log(`streaming checks, median of ${RUNS} (network isolation: ${iso.net ? iso.net.join(' ') : 'unavailable'}, memory limit: ${iso.mem ?? 'unavailable'})`);
+  console.log(`streaming checks, median of ${RUNS} (sandbox: ${box.mode === 'bwrap' ? `bwrap ${box.bwrap.version}` : `none (${box.reason}); network isolation: ${iso.net ? iso.net.join(' ') : 'unavailable'}, memory limit: ${iso.mem ?? 'unavailable'}`})`);
   console.log(`${pad('check', 28)}${pad('harness ms', 12)}${pad('shell ms', 10)}ratio`);
   for (const r of rows) console.log(`${pad(r.name, 28)}${pad(r.kindMs.toFixed(0), 12)}${pad(r.shellMs.toFixed(0), 10)}${r.ratio.toFixed(2)}×`);
   console.log(`${pad(a2Rows.length ? 'A2 total' : 'total', 28)}${pad(total.kindMs.toFixed(0), 12)}${pad(total.shellMs.toFixed(0), 10)}${ratio.toFixed(2)}×  (target ≤ ${TARGET}×)`);
   const ok = ratio <= TARGET;
-  console.log(JSON.stringify({ bench: 'streaming', runs: RUNS, target: TARGET, ratio: +ratio.toFixed(3), ok, isolation: { net: !!iso.net, mem: iso.mem ?? null }, rows: rows.map((r) => ({ ...r, kindMs: +r.kindMs.toFixed(1), shellMs: +r.shellMs.toFixed(1), ratio: +r.ratio.toFixed(3) })) }));
+  console.log(JSON.stringify({ bench: 'streaming', runs: RUNS, target: TARGET, ratio: +ratio.toFixed(3), ok, isolation: { sandbox: box.mode, net: !!iso.net, mem: iso.mem ?? null }, rows: rows.map((r) => ({ ...r, kindMs: +r.kindMs.toFixed(1), shellMs: +r.shellMs.toFixed(1), ratio: +r.ratio.toFixed(3) })) }));
   process.exitCode = ok ? 0 : 1;
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -14,33 +14,13 @@ import { writeFileAtomic } from '../lib/util/atomic.js';
 import { BUILD, VERSION } from '../lib/version.js';
 import type { Spec } from '../lib/types.js';
 import { mergeHidden } from '../grader/hidden.js';
-import { anonymousAwsEnv, scrubEnvironment } from '../grader/sandbox.js';
+import { anonymousAwsEnv, sandboxFor, scrubEnvironment } from '../grader/sandbox.js';
 import { courseFilesOf } from '../grader/layout.js';
 import { entryOf, readMetadata, readSubmission } from '../grader/gradescope.js';
 import { applyPenalty, latePenalty } from '../grader/late.js';
 import type { BatchResult, StudentResult } from '../grader/types.js';
 import { GRADER_CEILINGS } from './grader.js';
 import type { GlobalOptions } from './options.js';
-
-/** Kinds that run the student's own code (the sandbox matters only for these). */
-const RUNS_STUDENT_CODE = new Set(['mapreduce.streaming', 'python.unittest', 'program.output', 'mrjob.local', 'pyspark.local']);
-
-/**
- * Student code runs only where it can be confined, unless the instructor says otherwise: here the
- * confinement is its own network namespace (lib/run/sandbox.ts). Gradescope's container gives no
- * namespaces, and a container per submission instead: its run_autograder passes
- * --unsafe-no-sandbox on a line of its own.
- */
-async function requireSandbox(spec: Spec, optOut: boolean): Promise<void> {
-  const coded = spec.checks.filter((c) => RUNS_STUDENT_CODE.has(c.kind));
-  if (!coded.length || optOut) return;
-  const { probeIsolation } = await import('../lib/run/sandbox.js');
-  if ((await probeIsolation()).net) return;
-  throw new UserError(
-    `${coded.length} check${coded.length === 1 ? '' : 's'} of ${spec.id} run student code (${coded[0].id}), and this machine cannot confine it (no network namespace)`,
-    'run where namespaces are allowed; or, where each submission has a throwaway machine of its own (Gradescope\'s container), pass --unsafe-no-sandbox',
-  );
-}
 
 export async function autograde(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   if (positionals.length !== 1) throw new UserError('give one assignment id', 'e.g. `harness autograde A1 --submission /autograder/submission --results /autograder/results/results.json`');
@@ -52,7 +32,10 @@ export async function autograde(positionals: string[], values: Record<string, un
   let spec = base;
   let hiddenHash: string | undefined;
   if (values.hidden) ({ spec, hash: hiddenHash } = await mergeHidden(base, path.resolve(g.cwd, values.hidden as string), course));
-  await requireSandbox(spec, values['unsafe-no-sandbox'] === true);
+  // As grade: student code runs only in the sandbox, unless the instructor opts out. Gradescope's
+  // container cannot give the sandbox its namespaces; its run_autograder opts out on a line of its own.
+  const sandbox = await sandboxFor(spec, values['unsafe-no-sandbox'] === true);
+  if (sandbox?.unsafe) process.stderr.write(`autograde: --unsafe-no-sandbox: students' code runs without a sandbox (${sandbox.unsafe})\n`);
   const meta = await readMetadata(values.metadata ? path.resolve(g.cwd, values.metadata as string) : undefined);
   const entry = entryOf(meta);
   const resultsFile = path.resolve(g.cwd, values.results as string);
@@ -63,7 +46,7 @@ export async function autograde(positionals: string[], values: Record<string, un
     const [{ batchHeader, gradeBatch }, { registry }, { setSandboxCeilings }, { gradescopeResults, feedbackMd }] = await Promise.all([
       import('../grader/grade.js'), import('../lib/checks/registry.js'), import('../lib/run/sandbox.js'), import('../grader/export/index.js'),
     ]);
-    setSandboxCeilings(GRADER_CEILINGS);
+    setSandboxCeilings({ ...GRADER_CEILINGS, unsandboxed: sandbox?.unsafe ? 'allow' : 'refuse' });
     const needsAws = spec.checks.some((c) => registry.get(c.kind)?.needs === 'internet');
     const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;
     let s: StudentResult;

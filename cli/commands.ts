@@ -198,7 +198,9 @@ upload in a Canvas download, laid over the course's own files. Runs the checks t
 judge (files, history, and the live checks that need no credentials), and the course's late policy.
 Writes, in DIR: grades.csv, canvas.csv, gradescope/<NetID>/results.json, feedback/<NetID>.md,
 report.html and batch.json. Results are cached in DIR/.cache: a re-run with nothing changed does
-no checking work, and a killed run picks up where it stopped.`,
+no checking work, and a killed run picks up where it stopped. Students' code (mappers, tests,
+programs) runs in a sandbox (bubblewrap) that sees none of this machine's files, environment or
+network; where there is none, grade refuses such an assignment (docs/sandbox.md).`,
     options: {
       roster: { type: 'string', arg: 'FILE', help: 'NetID,name,email,repo[,canvas id,SIS user id,SIS login id,section,extension]' },
       zips: { type: 'string', arg: 'PATH', help: 'a Canvas "Download Submissions" zip, or the folder it unpacked to' },
@@ -209,6 +211,7 @@ no checking work, and a killed run picks up where it stopped.`,
       'canvas-id': CANVAS_ID,
       'missing-work': MISSING_WORK,
       offline: { type: 'boolean', help: 'judge no check that needs the network; students with such checks are incomplete' },
+      'unsafe-no-sandbox': { type: 'boolean', help: 'where there is no sandbox (docs/sandbox.md), run students\' code anyway, unconfined; recorded in batch.json' },
       quiet: QUIET,
     },
     examples: ['harness grade A1 --roster roster.csv --canvas-id 123456', 'harness grade A1 --zips submissions.zip --roster roster.csv'],

@@ -3,9 +3,12 @@
 import { UserError } from '../lib/errors.js';
 import { MISSING_POLICIES, type MissingPolicy } from '../grader/export/common.js';
 
-/** `--missing-work blank|zero`; blank (the default) is left out, so old and new runs compare equal. */
+/**
+ * `--missing-work blank|zero`; blank (the default) is left out, so old and new runs compare equal.
+ * An empty value is the default too: a pipeline variable left unset arrives as "".
+ */
 export function missingPolicy(v: unknown): MissingPolicy | undefined {
-  if (v === undefined || v === 'blank') return undefined;
+  if (v === undefined || v === '' || v === 'blank') return undefined;
   if (!MISSING_POLICIES.includes(v as MissingPolicy)) throw new UserError(`--missing-work ${String(v)} is not blank or zero`, 'blank leaves Canvas\'s cell as it is for a student without work (the default); zero writes 0');
   return v as MissingPolicy;
 }

@@ -21,7 +21,7 @@ import { latestByStudent, LEDGER_FILE, readLedger } from '../grader/ledger.js';
 import type { Candidate } from '../grader/grade.js';
 import { shardOf } from '../grader/shard.js';
 import { mergeHidden } from '../grader/hidden.js';
-import { anonymousAwsEnv, scrubEnvironment } from '../grader/sandbox.js';
+import { anonymousAwsEnv, sandboxFor, scrubEnvironment } from '../grader/sandbox.js';
 import type { SandboxCeilings } from '../lib/run/sandbox.js';
 import { closeGit } from '../grader/gitops.js';
 import type { BatchResult, StudentResult } from '../grader/types.js';
@@ -46,6 +46,9 @@ async function setup(positionals: string[], values: Record<string, unknown>, g: 
   const out = path.resolve(g.cwd, (values.out as string | undefined) ?? path.join('grades', spec.id));
   return { course, spec, out };
 }
+
+/** Students graded at once, by default, when the spec has checks that wait on the internet. */
+const LIVE_JOBS = 16;
 
 const jobsOf = (v: unknown): number | undefined => {
   if (v === undefined) return undefined;
@@ -152,7 +155,7 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
   let inputs: unknown[] | undefined;
   if (roster && !values.zips && !shard) {
     const courseText = await readFile(path.join(course.root, 'course.yaml'), 'utf8').catch(() => '');
-    inputs = [VERSION, BUILD, spec.hash, hiddenHash ?? '', offline, exportOptions(values), courseText, ledgerText];
+    inputs = [VERSION, BUILD, spec.hash, hiddenHash ?? '', offline, exportOptions(values), courseText, ledgerText, values['unsafe-no-sandbox'] === true];
     const saved = upToDate(out, fingerprint(inputs, roster, out));
     if (saved) {
       process.stderr.write(`grade: ${saved.students} students, ${saved.graded} graded, ${saved.students - saved.graded} not graded (0 checked, ${saved.students} from cache); nothing changed since the last run; outputs: ${out}\n`);
@@ -160,6 +163,10 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
     }
   }
   trace('grade: inputs fingerprinted');
+  // Student code runs only in the sandbox: without one, refuse (exit 2) unless the instructor opts out.
+  const sandbox = await sandboxFor(spec, values['unsafe-no-sandbox'] === true);
+  const unsafe = sandbox?.unsafe !== undefined ? { unsafeNoSandbox: sandbox.unsafe } : {};
+  if (sandbox?.unsafe) process.stderr.write(`grade: WARNING: --unsafe-no-sandbox: students' code runs WITHOUT a sandbox (${sandbox.unsafe}); it can read and change what you can on this machine. Recorded in batch.json.\n`);
   // Forks start fetching now, while the checks load; whatever happens next, none is left running.
   const fetches = new FetchAhead(candidates, out, jobsOf(values.jobs));
   try {
@@ -169,7 +176,7 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
     ]);
     // Student code that a check runs is untrusted here: stricter ceilings than a student's own
     // `check` (no network, 1 GiB of memory, 8 MB of output, 2 minutes), whatever a spec asks for.
-    setSandboxCeilings(GRADER_CEILINGS);
+    setSandboxCeilings({ ...GRADER_CEILINGS, unsandboxed: sandbox?.unsafe ? 'allow' : 'refuse' });
     const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.needs === 'internet');
     const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;
     const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
@@ -178,8 +185,12 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
     // writer is loaded when first needed: a re-run that changes nothing never needs it.
     let writer: OutputWriter | undefined;
     const courseFiles = values.zips ? courseFilesOf(spec) : undefined;
+    // A student whose checks wait on the network (100 ms and more a request) holds a grading slot
+    // while the CPU is idle: with internet checks, more students are graded at once by default
+    // (forks are still fetched 8 at a time). See bench/grade-live.mjs.
+    const jobs = jobsOf(values.jobs) ?? (needsAws ? LIVE_JOBS : undefined);
     const { students, stats } = await gradeBatch(candidates, {
-      spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: jobsOf(values.jobs), python, aws, offline, ledger, fetches, courseFiles, quiet: values.quiet === true,
+      spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs, python, aws, offline, ledger, fetches, courseFiles, quiet: values.quiet === true,
       onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, noUpload(s)),
     });
     students.forEach((s, i) => (students[i] = noUpload(s)));
@@ -189,9 +200,9 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
     let where: string;
     if (shard) {
       where = path.join(out, shardName(shard.k, shard.n));
-      await writeFileAtomic(where, JSON.stringify({ assignment, shard, students, exportOptions: exportOptions(values) }) + '\n');
+      await writeFileAtomic(where, JSON.stringify({ assignment, shard, students, exportOptions: exportOptions(values), ...unsafe }) + '\n');
     } else {
-      await writeAll({ assignment, students }, out, values, writer);
+      await writeAll({ assignment, students }, out, values, writer, unsafe);
       trace('grade: class files written');
       // Taken again now that every fork that could be cloned has its mirror. Not while a student is
       // incomplete: the next run must try their checks again.
@@ -234,8 +245,10 @@ export async function mergeCommand(positionals: string[], values: Record<string,
   const got = new Map<number, string>();
   const students: StudentResult[] = [];
   let shardOpts: ExportOptionsSeen | undefined;
+  let unsafe: { unsafeNoSandbox?: string } = {};
   for (const f of [...new Set(files)].sort()) {
-    const s = JSON.parse(await readFile(f, 'utf8')) as { assignment: BatchResult['assignment']; shard: { k: number; n: number }; students: StudentResult[]; exportOptions?: ExportOptionsSeen };
+    const s = JSON.parse(await readFile(f, 'utf8')) as { assignment: BatchResult['assignment']; shard: { k: number; n: number }; students: StudentResult[]; exportOptions?: ExportOptionsSeen; unsafeNoSandbox?: string };
+    if (s.unsafeNoSandbox) unsafe = { unsafeNoSandbox: s.unsafeNoSandbox };
     // The shards' --canvas-id and --missing-work carry through, so the merged canvas.csv is the one a single run writes.
     const o = JSON.stringify(s.exportOptions ?? {});
     if (shardOpts !== undefined && JSON.stringify(shardOpts) !== o) throw new UserError(`${f} was graded with other export options (${o}) than ${[...got.values()][0]} (${JSON.stringify(shardOpts)})`, 'grade every shard with the same --canvas-id and --missing-work');
@@ -254,7 +267,7 @@ export async function mergeCommand(positionals: string[], values: Record<string,
   if (missing.length) throw new UserError(`shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${n} missing`, 'grade every shard before merging');
   students.sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
   const out = path.resolve(g.cwd, (values.out as string | undefined) ?? path.join('grades', head.id));
-  await writeAll({ assignment: head, students }, out, mergeValues(values, shardOpts ?? {}));
+  await writeAll({ assignment: head, students }, out, mergeValues(values, shardOpts ?? {}), undefined, unsafe);
   process.stderr.write(`merge: ${n} shards, ${students.length} students; outputs: ${out}\n`);
   return 0;
 }
@@ -264,10 +277,11 @@ export async function mergeCommand(positionals: string[], values: Record<string,
  * re-run whose batch is byte-identical (and the same export options) rewrites nothing. A run that
  * changes the batch removes it first, so a kill while exporting can never leave a stale match.
  */
-async function writeAll(batch: BatchResult, out: string, values: Record<string, unknown>, writer?: OutputWriter): Promise<void> {
-  // Compact: it is read by programs, and a re-run builds and compares it in full.
-  // The build that made it: a different build rewrites every output (scripts/lib/build-id.mjs).
-  const text = JSON.stringify({ harness: `${VERSION}+${BUILD}`, ...batch, exportOptions: exportOptions(values) }) + '\n';
+async function writeAll(batch: BatchResult, out: string, values: Record<string, unknown>, writer?: OutputWriter, unsafe: { unsafeNoSandbox?: string } = {}): Promise<void> {
+  // Compact: it is read by programs, and a re-run builds and compares it in full. It records the
+  // build that made it (a different build rewrites every output: scripts/lib/build-id.mjs), and a
+  // batch graded without the sandbox (--unsafe-no-sandbox) says so, with the reason there was none.
+  const text = JSON.stringify({ harness: `${VERSION}+${BUILD}`, ...batch, exportOptions: exportOptions(values), ...unsafe }) + '\n';
   const file = path.join(out, 'batch.json');
   const same = statSync(file, { throwIfNoEntry: false })?.size === Buffer.byteLength(text) && (await readFile(file, 'utf8').catch(() => undefined)) === text;
   if (same) return;

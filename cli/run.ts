@@ -12,6 +12,7 @@ import { UserError } from '../lib/errors.js';
 import { trace } from '../lib/util/trace.js';
 import { nearest } from '../lib/util/text.js';
 import { AwsAccess } from '../lib/aws/access.js';
+import { unsandboxedNote } from '../lib/run/sandbox.js';
 import type { GlobalOptions } from './options.js';
 import { VERSION } from '../lib/version.js';
 import type { RunReport, Spec } from '../lib/types.js';
@@ -76,6 +77,9 @@ export async function runAndReport(p: Prepared, values: Record<string, unknown>,
   const reporter = await getReporter(name, g.cwd);
   const opts = { color, debug: g.debug, cwd: g.cwd, timeZone: p.spec.timezone };
   for (const w of p.identity.warnings) process.stderr.write(`warning: ${w}\n`);
+  // Said once: where there is no sandbox, a student's own code still runs (it is theirs), less confined.
+  const note = unsandboxedNote();
+  if (note) process.stderr.write(`${note}\n`);
   if (values.output) {
     const out = path.resolve(g.cwd, values.output as string);
     await writeFileAtomic(out, reporter(report, { ...opts, color: false }));

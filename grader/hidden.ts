@@ -1,7 +1,10 @@
 // Hidden checks: a YAML file the instructor keeps outside the repository (`checks:` in the spec's
 // own check format). They are validated like a spec (schema, kinds, params, dependencies; every
 // problem with the hidden file's line and column), merged into the spec and counted in its points.
-// Students see that a hidden check failed and its points, not what it tests.
+// Students see that a hidden check failed and its points, not what it tests. Beside `checks:`,
+// `files:` names the instructor's own files (test files, data only they have), relative to the
+// hidden file: the hidden checks use them by those names, read-only, in place of a student's file
+// of the same name (grader/material.ts).
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -10,6 +13,7 @@ import { loadSpecDeps, parseSpec, SpecError } from '../lib/spec/load.js';
 import { loadYaml } from '../lib/util/yaml.js';
 import type { Course } from '../lib/course.js';
 import type { Spec } from '../lib/types.js';
+import { readMaterial } from './material.js';
 
 export interface HiddenChecks {
   spec: Spec;
@@ -24,7 +28,9 @@ export async function mergeHidden(spec: Spec, file: string, course: Course): Pro
     throw new UserError(`cannot read the hidden-checks file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'give the path of a YAML file holding `checks:` with --hidden');
   }
   await loadSpecDeps();
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const material = await readMaterial(bytes.toString('utf8').replace(/^\uFEFF/, ''), path.resolve(file));
+  // With its `files:` blanked out (positions kept), the rest is checked as a spec of its own.
+  const text = material.text;
   // Validated as a spec of its own: the hidden file's text comes first and unchanged (so positions
   // are its own), and the keys a spec also needs are appended after it.
   const { parse } = await loadYaml(); // not import('yaml'): see lib/util/yaml.ts
@@ -37,7 +43,8 @@ export async function mergeHidden(spec: Spec, file: string, course: Course): Pro
   const rawChecks = top && typeof top === 'object' && Array.isArray((top as { checks?: unknown }).checks) ? ((top as { checks: Record<string, unknown>[] }).checks) : [];
   const points = rawChecks.filter((c) => c && c.extraCredit !== true && c.severity !== 'warn').reduce((s, c) => s + (typeof c.points === 'number' ? c.points : 0), 0);
   const folder = path.basename(path.dirname(path.resolve(file)));
-  const extra = `\nid: ${JSON.stringify(folder)}\ntitle: hidden checks\npoints: ${points}\nfiles: ${JSON.stringify(spec.files)}\n`;
+  const files = { required: spec.files.required, optional: [...spec.files.optional, ...material.files.keys()] };
+  const extra = `\nid: ${JSON.stringify(folder)}\ntitle: hidden checks\npoints: ${points}\nfiles: ${JSON.stringify(files)}\n`;
   const main = new Set(spec.checks.map((c) => c.id));
   let hidden: Spec;
   try {
@@ -53,10 +60,14 @@ export async function mergeHidden(spec: Spec, file: string, course: Course): Pro
   if (clash.length) {
     throw new SpecError(path.resolve(file), clash.map((c) => ({ ...(c.where ?? { file, line: 1, column: 1 }), message: `hidden check id "${c.id}" is already a check in ${path.basename(spec.file)}; choose another id` })));
   }
-  const hash = createHash('sha256').update(bytes).digest('hex');
+  // The material is part of what the checks are: a changed test file is a changed hidden check.
+  const h = createHash('sha256').update(bytes);
+  for (const [name, body] of material.files) h.update(`\0${name}\0${body.length}\0`).update(body);
+  const hash = h.digest('hex');
+  const withMaterial = material.files.size ? { material: material.files } : {};
   return {
     hash,
-    spec: { ...spec, points: spec.points + points, checks: [...spec.checks, ...hidden.checks.map((c) => ({ ...c, hidden: true }))] },
+    spec: { ...spec, points: spec.points + points, checks: [...spec.checks, ...hidden.checks.map((c) => ({ ...c, hidden: true, ...withMaterial }))] },
   };
 }
 

@@ -28,6 +28,12 @@ export interface CheckSpec {
   where?: SourcePos;
   /** From the instructor's hidden-checks file: students see its points, not what it tests. */
   hidden?: boolean;
+  /**
+   * The instructor's own files for a hidden check (`files:` in the hidden-checks file), by the
+   * name the check uses: copied read-only into each of its runs, in place of a student's file of
+   * the same name.
+   */
+  material?: ReadonlyMap<string, Buffer>;
 }
 
 export interface SourcePos {

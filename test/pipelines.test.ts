@@ -196,3 +196,27 @@ describe('the grading pipeline, run for real', () => {
     }
   }, 180_000);
 });
+
+describe('the grading pipeline, where there is no sandbox', () => {
+  it('refuses an assignment that runs student code (no silent fallback), and never opts out', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { cpSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tempDir } = await import('./helpers/fixture.js');
+    const text = readFileSync(path.join(repo, 'templates/bitbucket-pipelines.grading.yml'), 'utf8');
+    const doc = parse(text);
+    const gradeLine = (doc.pipelines.custom.grade.find((i: { parallel?: unknown }) => i.parallel).parallel.steps[0].step.script as string[]).find((l) => l.includes(' grade '))!;
+    expect(gradeLine).not.toContain('--unsafe-no-sandbox');
+    const dir = await tempDir({}, 'harness-gradingrepo-');
+    cpSync(path.join(repo, 'course.yaml'), path.join(dir, 'course.yaml'));
+    cpSync(path.join(repo, 'assignments', 'A2'), path.join(dir, 'assignments', 'A2'), { recursive: true });
+    mkdirSync(path.join(dir, 'bin'));
+    writeFileSync(path.join(dir, 'bin', 'harness.mjs'), `await import(${JSON.stringify(path.join(repo, 'dist', 'harness.mjs'))});\n`);
+    writeFileSync(path.join(dir, 'roster.csv'), 'NetID,name,email,repo\nab123,A B,ab123@georgetown.edu,/nonexistent.git\n');
+    mkdirSync(path.join(dir, 'hidden'));
+    writeFileSync(path.join(dir, 'hidden', 'A2.yaml'), 'checks:\n  - { id: h-q1, kind: file.present, file: q1.txt, points: 1 }\n');
+    // As on Bitbucket's own runners: no sandbox (HARNESS_SANDBOX=off stands in for the seccomp profile).
+    const r = spawnSync('bash', ['-euc', `${gradeLine} --offline`], { cwd: dir, encoding: 'utf8', env: { ...process.env, ASSIGNMENT: 'A2', HARNESS_SANDBOX: 'off', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/run student code .*there is no sandbox here/);
+  });
+});

@@ -39,6 +39,11 @@ export interface CheckKind<P = Record<string, unknown>> {
   needs?: Need | ((params: P) => Need);
   /** Runs a process (git, python3): the engine starts these first, so they overlap the rest. */
   spawns?: boolean;
+  /**
+   * Runs the student's own code (a mapper, tests, a program), through lib/run/sandbox.ts: `grade`
+   * refuses a spec with such checks where the sandbox cannot run (docs/sandbox.md).
+   */
+  runsStudentCode?: boolean;
   /** Needs a valid user.cfg (for example the git author check). */
   needsIdentity?: boolean;
   /** Files (relative to the assignment folder) this check reads: `harness lint` reports any not listed under `files`. */

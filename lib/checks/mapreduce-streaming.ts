@@ -27,6 +27,7 @@ const DEFAULT_MAX_OUT = 64 * 1024 * 1024;
 export default defineKind<StreamingParams>({
   kind: 'mapreduce.streaming',
   spawns: true,
+  runsStudentCode: true,
   title: (p) => `${[p.mapper, p.combiner, p.reducer].filter(Boolean).join(', ')} ${p.expected !== undefined || p.expectedText !== undefined ? 'give the expected output' : 'run as a streaming job'} on ${inputsOf(p).join(', ')}`,
   params: {
     type: 'object',
@@ -59,8 +60,8 @@ export default defineKind<StreamingParams>({
       const rerun = (input: string) => [`${shownArgv(mapArgv, ctx)} < ${input}`, 'LC_ALL=C sort', combArgv && `${shownArgv(combArgv, ctx)} | LC_ALL=C sort`, redArgv && shownArgv(redArgv, ctx)].filter(Boolean).join(' | ');
       const maxOutputBytes = p.maxOutputBytes ?? DEFAULT_MAX_OUT;
       const deadline = Date.now() + ctx.check.timeout * 1000 - 250; // end before the engine's timeout
-      // sort is ours, not the student's: no need to cut its network or memory.
-      const sort: Stage = { label: 'sort', argv: ['sort'], opts: { network: 'host', memoryBytes: 0 } };
+      // sort is ours, not the student's: it runs outside the sandbox.
+      const sort: Stage = { label: 'sort', argv: ['sort'], opts: { trusted: true } };
       const student = (role: string, file: string, a: string[], env?: Record<string, string>): Stage => ({ label: `The ${role} ${file}`, argv: a, file, opts: env ? { env } : {} });
       const mapper = (input: string) => student('mapper', p.mapper, mapArgv, { ...pythonEnv(ctx), mapreduce_map_input_file: input, map_input_file: input });
       const combiner = combArgv ? student('combiner', p.combiner!, combArgv) : undefined;
@@ -69,7 +70,7 @@ export default defineKind<StreamingParams>({
         const left = deadline - Date.now();
         const timeoutMs = Math.max(1, Math.min(p.stageTimeout ? p.stageTimeout * 1000 : Infinity, left));
         if (left <= 0) throw new Failure({ rationale: `The job did not finish within the check's ${fmtSeconds(ctx.check.timeout * 1000)}.`, hint: `Make the mapper and reducer faster; try it yourself: ${rerun(input)}` });
-        return runChain(stages.filter((s): s is Stage => s !== undefined), stdin, { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: pythonEnv(ctx) }, (st, res) => judgeRun(ctx, st.label, res, { timeoutMs, maxOutputBytes }, rerun(input), st.file, st.argv[0]));
+        return runChain(stages.filter((s): s is Stage => s !== undefined), stdin, { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: pythonEnv(ctx), python: ctx.python }, (st, res) => judgeRun(ctx, st.label, res, rerun(input), st.file, st.argv[0]));
       };
 
       let output: Buffer;

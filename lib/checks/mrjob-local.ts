@@ -22,6 +22,7 @@ const inputsOf = (p: MrjobParams) => (Array.isArray(p.input) ? p.input : [p.inpu
 export default defineKind<MrjobParams>({
   kind: 'mrjob.local',
   spawns: true,
+  runsStudentCode: true,
   title: (p) => `the mrjob job ${p.job} ${p.expected !== undefined || p.expectedText !== undefined ? 'gives the expected output' : 'runs'} on ${inputsOf(p).join(', ')}`,
   params: {
     type: 'object',
@@ -49,8 +50,8 @@ export default defineKind<MrjobParams>({
       const rerun = shownArgv(argv, ctx);
       const maxOutputBytes = p.maxOutputBytes ?? 64 * 1024 * 1024;
       const timeoutMs = Math.max(1, ctx.check.timeout * 1000 - 250);
-      const res = await runSandboxed(argv[0], argv.slice(1), { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: frameworkEnv(ctx) });
-      judgeRun(ctx, `The job ${p.job}`, res, { timeoutMs, maxOutputBytes }, rerun, p.job);
+      const res = await runSandboxed(argv[0], argv.slice(1), { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: frameworkEnv(ctx), python: ctx.python });
+      judgeRun(ctx, `The job ${p.job}`, res, rerun, p.job);
       return judgeOutput(ctx, p, res.stdout, "the job's output", rerun);
     });
   },

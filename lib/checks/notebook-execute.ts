@@ -35,6 +35,7 @@ function nbconvert(): string[] | undefined {
 
 export default defineKind<NotebookExecuteParams>({
   kind: 'notebook.execute',
+  runsStudentCode: true,
   spawns: true,
   title: (p) => `${p.file} runs from top to bottom without an error`,
   params: {
@@ -64,9 +65,10 @@ export default defineKind<NotebookExecuteParams>({
         '--output', out, '--output-dir', '.', p.file,
       ];
       const rerun = `jupyter nbconvert --to notebook --execute ${p.file}`;
-      // A kernel may start a JVM (Spark through Jupyter), which reserves far more than it uses: no memory limit.
+      // A kernel may start a JVM (Spark through Jupyter), which reserves far more address space than
+      // it uses: the whole run's resident memory is limited, not its address space.
       const res = await runSandboxed(cmd[0], args, {
-        cwd: dir, timeoutMs, maxOutputBytes: p.maxOutputBytes ?? 16 * 1024 * 1024, signal: ctx.signal, memoryBytes: 0,
+        cwd: dir, timeoutMs, maxOutputBytes: p.maxOutputBytes ?? 16 * 1024 * 1024, signal: ctx.signal, addressSpace: false, python: cmd[0],
         env: { PYENV_DIR: ctx.spec.dir, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
       });
       if (res.timedOut) throw new Failure({ code: 'timeout', rationale: `${p.file} did not finish running within ${fmtSeconds(timeoutMs)}, so it was stopped.`, hint: `Does a cell loop forever, wait for input, or work on the full data set? Try: ${rerun}`, file: p.file });

@@ -22,6 +22,7 @@ const DEFAULT_MAX_OUT = 64 * 1024 * 1024;
 export default defineKind<ProgramOutputParams>({
   kind: 'program.output',
   spawns: true,
+  runsStudentCode: true,
   title: (p) => `${p.command.join(' ')} ${p.expected !== undefined || p.expectedText !== undefined ? 'gives the expected' : 'writes its'} ${p.output ?? 'output'}`,
   params: {
     type: 'object',
@@ -48,14 +49,14 @@ export default defineKind<ProgramOutputParams>({
       const maxOutputBytes = p.maxOutputBytes ?? DEFAULT_MAX_OUT;
       const timeoutMs = Math.max(1, ctx.check.timeout * 1000 - 250);
       const res = await runSandboxed(argv[0], argv.slice(1), {
-        cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: pythonEnv(ctx),
+        cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: pythonEnv(ctx), python: ctx.python,
         stdin: p.stdin ? { file: copied.get(p.stdin)!.abs } : undefined,
       });
       const label = `The program (${shownArgv(argv, ctx)})`;
-      judgeRun(ctx, label, res, { timeoutMs, maxOutputBytes }, rerun, undefined, argv[0]);
+      judgeRun(ctx, label, res, rerun, undefined, argv[0]);
       let out = res.stdout;
       if (p.output) {
-        const written = await readOutput(dir, p.output, maxOutputBytes);
+        const written = await readOutput(dir, p.output, res.limits.maxOutputBytes);
         if (!written) {
           throw new Failure({ rationale: `${label} ran, but did not write ${p.output}.`, hint: `Make the program write its results to ${p.output} (relative to the folder it runs in); try it yourself: ${rerun}` });
         }

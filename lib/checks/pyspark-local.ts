@@ -21,6 +21,7 @@ export interface PysparkParams extends ExpectParams {
 export default defineKind<PysparkParams>({
   kind: 'pyspark.local',
   spawns: true,
+  runsStudentCode: true,
   title: (p) => `the PySpark script ${p.script} ${p.expected !== undefined || p.expectedText !== undefined ? 'gives the expected output' : 'runs'} locally`,
   params: {
     type: 'object',
@@ -50,12 +51,12 @@ export default defineKind<PysparkParams>({
         ...frameworkEnv(ctx), PYSPARK_PYTHON: ctx.python, PYSPARK_DRIVER_PYTHON: ctx.python,
         PYSPARK_SUBMIT_ARGS: '--master local[*] pyspark-shell', SPARK_LOCAL_IP: '127.0.0.1',
       };
-      // A JVM reserves far more address space than it uses, so no memory limit here.
-      const res = await runSandboxed(argv[0], argv.slice(1), { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env, network: 'loopback', memoryBytes: 0 });
-      judgeRun(ctx, `The script ${p.script}`, res, { timeoutMs, maxOutputBytes }, rerun, p.script);
+      // A JVM reserves far more address space than it uses: only the run's resident memory is limited.
+      const res = await runSandboxed(argv[0], argv.slice(1), { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env, network: 'loopback', addressSpace: false, python: ctx.python });
+      judgeRun(ctx, `The script ${p.script}`, res, rerun, p.script);
       let out = res.stdout;
       if (p.output) {
-        const written = await readOutput(dir, p.output, maxOutputBytes);
+        const written = await readOutput(dir, p.output, res.limits.maxOutputBytes);
         if (!written) throw new Failure({ rationale: `The script ${p.script} ran, but did not write ${p.output}.`, hint: `Write the results to ${p.output}; try it yourself: ${rerun}`, file: p.script });
         out = written;
       }

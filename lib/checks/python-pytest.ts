@@ -100,6 +100,7 @@ const RANK = { pass: 0, skip: 1, fail: 2, error: 3 } as const;
 
 export default defineKind<PytestParams>({
   kind: 'python.pytest',
+  runsStudentCode: true,
   spawns: true,
   title: (p) => `the tests in ${testsOf(p).join(', ')} pass`,
   params: {
@@ -124,7 +125,7 @@ export default defineKind<PytestParams>({
       const timeoutMs = Math.max(1, ctx.check.timeout * 1000 - 250);
       const maxOutputBytes = p.maxOutputBytes ?? 16 * 1024 * 1024;
       const env = { ...pythonEnv(ctx), HARNESS_PYTEST_TAG: tag, PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' };
-      const res = await runSandboxed(ctx.python, ['-B', '-c', RUNNER, ...tests], { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env });
+      const res = await runSandboxed(ctx.python, ['-B', '-c', RUNNER, ...tests], { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env, python: ctx.python });
       const events: Ev[] = res.stdout.toString('utf8').split('\n').filter((l) => l.startsWith(tag)).map((l) => JSON.parse(l.slice(tag.length)) as Ev);
       const noPytest = events.find((e) => e.event === 'nopytest');
       if (noPytest) throw new CannotJudge(`pytest is not installed for ${ctx.python === 'python3' ? 'python3' : `python3 (${ctx.python})`} here (${noPytest.message}); install it (Debian: apt-get install python3-pytest; or pip install pytest) to run this check locally (the grader runs it)`);
@@ -154,7 +155,7 @@ export default defineKind<PytestParams>({
       if (res.timedOut && running) {
         throw new Failure({ code: 'timeout', rationale: `The test ${shortId(running)} did not finish within ${fmtSeconds(timeoutMs)}, so the tests were stopped.`, hint: `Look for an endless loop or a read from input in that test or the code it calls; try: ${rerun}`, partial: partialOf([...results.values()], events) });
       }
-      if (!done) judgeRun(ctx, 'The tests', res, { timeoutMs, maxOutputBytes }, rerun);
+      if (!done) judgeRun(ctx, 'The tests', res, rerun);
       if (!done) {
         throw new Failure({ code: 'stopped', rationale: `The tests stopped before they finished (exit code ${res.code ?? res.signal}).`, hint: `Something in the tests or the code under test ended Python early (sys.exit or os._exit?); try: ${rerun}`, actual: stderrTail(res.stderr) });
       }

@@ -72,6 +72,7 @@ const shortId = (id: string) => id.split('.').slice(-2).join('.');
 export default defineKind<UnittestParams>({
   kind: 'python.unittest',
   spawns: true,
+  runsStudentCode: true,
   title: (p) => `the unit tests in ${testsOf(p).join(', ')} pass`,
   params: {
     type: 'object',
@@ -95,7 +96,7 @@ export default defineKind<UnittestParams>({
       const tag = `@@harness-${randomBytes(8).toString('hex')}@@`;
       const timeoutMs = Math.max(1, ctx.check.timeout * 1000 - 250);
       const maxOutputBytes = p.maxOutputBytes ?? 16 * 1024 * 1024;
-      const res = await runSandboxed(ctx.python, ['-B', '-c', RUNNER, ...modules], { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: { ...pythonEnv(ctx), HARNESS_UNITTEST_TAG: tag } });
+      const res = await runSandboxed(ctx.python, ['-B', '-c', RUNNER, ...modules], { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: { ...pythonEnv(ctx), HARNESS_UNITTEST_TAG: tag }, python: ctx.python });
       const events: Ev[] = res.stdout.toString('utf8').split('\n').filter((l) => l.startsWith(tag)).map((l) => JSON.parse(l.slice(tag.length)) as Ev);
       const imp = events.find((e) => e.event === 'import');
       if (imp) {
@@ -119,9 +120,9 @@ export default defineKind<UnittestParams>({
         if (!prev || prev.outcome === 'pass' || (prev.outcome === 'skip' && e.outcome !== 'pass')) results.set(e.id, e); // a failing subtest decides
       }
       if (res.timedOut && running) {
-        throw new Failure({ rationale: `The test ${shortId(running)} did not finish within ${fmtSeconds(timeoutMs)}, so the tests were stopped.`, hint: `Look for an endless loop or a read from input in that test or the code it calls; try: ${rerun}`, partial: partialOf([...results.values()], events) });
+        throw new Failure({ rationale: `The test ${shortId(running)} did not finish within ${fmtSeconds(res.limits.timeoutMs)}, so the tests were stopped.`, hint: `Look for an endless loop or a read from input in that test or the code it calls; try: ${rerun}`, partial: partialOf([...results.values()], events) });
       }
-      if (!events.some((e) => e.event === 'done')) judgeRun(ctx, 'The tests', res, { timeoutMs, maxOutputBytes }, rerun);
+      if (!events.some((e) => e.event === 'done')) judgeRun(ctx, 'The tests', res, rerun);
       if (!events.some((e) => e.event === 'done')) {
         throw new Failure({ rationale: `The tests stopped before they finished (exit code ${res.code ?? res.signal}).`, hint: `Something in the tests or the code under test ended Python early (sys.exit or os._exit?); try: ${rerun}`, actual: stderrTail(res.stderr) });
       }

@@ -27,7 +27,7 @@ export async function requireModule(ctx: CheckContext, module: string, pipName: 
       const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-probe-'));
       try {
         const code = `import ${module}; print(getattr(${module}, "__version__", "?"))`;
-        const r = await runSandboxed(ctx.python, ['-B', '-c', code], { cwd: dir, timeoutMs: 20_000, env, memoryBytes: 0 });
+        const r = await runSandboxed(ctx.python, ['-B', '-c', code], { cwd: dir, timeoutMs: 20_000, env, addressSpace: false, python: ctx.python });
         if (r.startError) return { noPython: true };
         return r.code === 0 ? { version: r.stdout.toString().trim() } : { error: r.stderr.trim().split('\n').pop() };
       } finally {

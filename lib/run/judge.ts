@@ -73,36 +73,40 @@ export function stderrTail(stderr: string, n = 12): string | undefined {
 /**
  * A run that did not end well, as the student should read it; returns quietly when it did.
  * `label` names the program ("mapper.py"), `rerun` is a shell command that reproduces the run.
+ * Limits are quoted as the run was held to them (res.limits: a check's own, lowered by the
+ * grader's ceilings), never as the check asked.
  */
-export function judgeRun(ctx: CheckContext, label: string, res: SandboxResult, limits: { timeoutMs: number; maxOutputBytes: number }, rerun: string, file?: string, cmd = ctx.python): void {
+export function judgeRun(ctx: CheckContext, label: string, res: SandboxResult, rerun: string, file?: string, cmd = ctx.python): void {
+  const lim = res.limits;
+  const stopped = (code: string, what: string, hint: string) => new Failure({ code, rationale: `${label} ${what}, so it was stopped.`, hint: `${hint} Try it yourself: ${rerun}`, file });
   if (res.startError === 'ENOENT') {
     throw new CannotJudge(cmd === ctx.python ? `${cmd} was not found; install Python 3 (or set HARNESS_PYTHON) to run this check` : `${cmd} was not found on PATH, so this check cannot run here`);
   }
-  if (res.startError) throw new Failure({ rationale: `${label} could not be started (${res.startError}).`, hint: `Try it yourself: ${rerun}`, file });
-  if (res.timedOut) {
-    throw new Failure({
-      rationale: `${label} did not finish within ${fmtSeconds(limits.timeoutMs)}, so it was stopped.`,
-      hint: `Does it loop forever, or wait for input that never comes? Try it yourself: ${rerun}`, file,
-    });
-  }
+  if (res.startError) throw new Failure({ code: 'not-started', rationale: `${label} could not be started (${res.startError}).`, hint: `Try it yourself: ${rerun}`, file });
+  if (res.timedOut) throw stopped('time-limit', `did not finish within ${fmtSeconds(lim.timeoutMs)}`, 'Does it loop forever, or wait for input that never comes?');
   if (res.capped) {
-    throw new Failure({
-      rationale: `${label} wrote more than ${fmtBytes(limits.maxOutputBytes)} of output, so it was stopped.`,
-      hint: `Print one line per result, not inside an endless loop; try it yourself: ${rerun} | head`, file,
-    });
+    throw new Failure({ code: 'output-limit', rationale: `${label} wrote more than ${fmtBytes(lim.maxOutputBytes)} of output, so it was stopped.`, hint: `Print one line per result, not inside an endless loop; try it yourself: ${rerun} | head`, file });
   }
+  if (res.exceeded === 'memory') throw stopped('memory-limit', `used more than ${fmtBytes(lim.memoryBytes)} of memory (all its processes together)`, 'Process the input line by line instead of reading it all at once, and start no processes that each hold a copy.');
+  if (res.exceeded === 'processes') throw stopped('process-limit', `started more than ${plural(lim.maxProcesses, 'process', 'processes')}`, 'A mapper, reducer or program needs one process; look for a subprocess or fork inside a loop.');
+  if (res.exceeded === 'disk') throw stopped('disk-limit', `wrote more than ${fmtBytes(lim.diskBytes)} of files`, 'Write only the results the question asks for.');
+  if (res.exceeded === 'files') throw stopped('file-limit', `created more than ${plural(lim.maxFiles, 'file')}`, 'Write only the results the question asks for.');
   if (res.code === 0) return;
   const tail = stderrTail(res.stderr);
   const last = res.stderr.trim().split('\n').pop() ?? '';
-  const how = res.signal ? `was killed by ${res.signal}${res.signal === 'SIGKILL' ? ' (too much memory?)' : ''}` : `stopped with an error (exit code ${res.code})`;
+  const quoted = last ? `: ${quoteLine(last, 160)}` : '.';
+  // What the limits look like from inside: Python's own words for a cap it ran into.
+  if (/MemoryError/.test(last)) throw new Failure({ code: 'memory-limit', rationale: `${label} ran out of memory (it may use ${fmtBytes(lim.memoryBytes)})${quoted}`, hint: `Process the input line by line instead of reading it all at once. Try it yourself: ${rerun}`, actual: tail, file });
+  if (/\[Errno 27\]|File too large|\[Errno 28\]|No space left/.test(last)) throw new Failure({ code: 'disk-limit', rationale: `${label} wrote more to a file than it may (${fmtBytes(lim.diskBytes)} in its folder, less in /tmp)${quoted}`, hint: `Write only the results the question asks for. Try it yourself: ${rerun}`, actual: tail, file });
+  if (/\[Errno 11\]|Resource temporarily unavailable|Cannot fork/i.test(last)) throw new Failure({ code: 'process-limit', rationale: `${label} tried to start more processes than it may (${lim.maxProcesses})${quoted}`, hint: `A mapper, reducer or program needs one process. Try it yourself: ${rerun}`, actual: tail, file });
+  const how = res.signal ? `was killed by ${res.signal}` : `stopped with an error (exit code ${res.code})`;
   const missing = /ModuleNotFoundError: No module named '([^']+)'/.exec(last);
   throw new Failure({
-    rationale: `${label} ${how}${last ? `: ${quoteLine(last, 160)}` : '.'}`,
+    code: res.signal ? 'killed' : 'crashed',
+    rationale: `${label} ${how}${quoted}`,
     hint: missing
-      ? `The module ${missing[1]} is not installed for ${ctx.python} here; use only Python's standard library, or install it. Try it yourself: ${rerun}`
-      : /MemoryError/.test(last)
-        ? `It ran out of memory: process the input line by line instead of reading it all at once. Try it yourself: ${rerun}`
-        : `Read the error above (the last line says what went wrong, the lines before it where); try it yourself: ${rerun}`,
+      ? `The module ${missing[1]} is not installed for ${ctx.python} here; use only Python's standard library, or install it (pip install --user works: the sandbox sees those packages). Try it yourself: ${rerun}`
+      : `Read the error above (the last line says what went wrong, the lines before it where); try it yourself: ${rerun}`,
     actual: tail, file,
   });
 }
@@ -121,7 +125,7 @@ export async function judgeOutput(ctx: CheckContext, p: ExpectParams, output: Bu
     const first = findings[0];
     throw new Failure({ ...first, hint: `${first.hint ?? ''} Try it yourself: ${rerun}`.trim(), partial: p.partialCredit ? first.partial ?? 0 : 0, file: undefined });
   }
-  const expText = p.expectedText ?? (await ctx.files.read(p.expected!)).toString('utf8');
+  const expText = p.expectedText ?? (ctx.check.material?.get(p.expected!) ?? (await ctx.files.read(p.expected!))).toString('utf8');
   const mode = p.compare ?? 'exact';
   const norm = (ls: string[]) => (mode === 'normalized' ? ls.map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l !== '') : ls);
   const exp = norm(splitLines(expText));
@@ -188,4 +192,4 @@ function multisetOverlap(a: string[], b: string[]): number {
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 export const fmtSeconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
-export const fmtBytes = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : n >= 1024 ? `${Math.round(n / 1024)} KB` : `${n} bytes`);
+export const fmtBytes = (n: number) => (n >= 1024 ** 3 ? `${+(n / 1024 ** 3).toFixed(1)} GiB` : n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : n >= 1024 ? `${Math.round(n / 1024)} KB` : `${n} bytes`);

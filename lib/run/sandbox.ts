@@ -1,23 +1,35 @@
 // Runs one untrusted command (a student's mapper, tests or program) as a separate process, in a
 // folder the caller made (a temporary copy, never the student's folder), with: a time limit that
-// kills the whole process group; an output cap; stdin from a buffer, a file or closed; an
-// environment built from an allowlist (no AWS_*, tokens, secrets or ssh agent; a throwaway HOME;
-// LC_ALL=C); and, where this machine allows it, no network (`unshare -rn`) and a memory limit
-// (`prlimit --as`, else `ulimit -v`). Both are probed once per process and cached. Generic on
-// purpose: the grader passes stricter limits in the options. See docs/checks/mapreduce.streaming.md.
-import { spawn, execFile } from 'node:child_process';
-import { accessSync, constants, createReadStream, statSync } from 'node:fs';
+// kills the whole run; an output cap; stdin from a buffer, a file or closed; an environment built
+// from an allowlist (no AWS_*, tokens, secrets or ssh agent; a throwaway HOME; LC_ALL=C); and
+// limits on the whole run's memory, processes and disk use (watch.ts), each reported as the limit
+// it hit. On Linux with bubblewrap the run is in a sandbox of its own (bwrap.ts): it sees the
+// system, its copy and nothing else of the machine, has no network, and nothing it starts
+// outlives it. Without one (macOS, no user namespaces) a student's own `check` falls back to the
+// copy, the environment and, where the machine allows, `unshare -rn` and `prlimit`, and says so
+// once; the grader refuses (setSandboxCeilings({ unsandboxed: 'refuse' })). See docs/sandbox.md.
+import { spawn, type StdioOptions } from 'node:child_process';
+import { createReadStream, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import os, { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
 import path from 'node:path';
+import { CannotJudge } from '../errors.js';
+import { bwrapArgs, folderOf, INSIDE, prefixesOf, probeBwrap, userBase, type Bwrap } from './bwrap.js';
+import { watchTree, type Exceeded } from './watch.js';
+import { which } from './which.js';
+import { fallbackArgv, probeIsolation, type Isolation } from './fallback.js';
+
+export { which, probeIsolation, type Isolation };
+
+export type { Exceeded };
 
 export interface SandboxOptions {
   /** The temporary folder to run in (made by the caller, e.g. with makeWorkdir). */
   cwd: string;
-  /** Milliseconds before the process group is killed (default 30 s). */
+  /** Milliseconds before the run is killed (default 30 s). */
   timeoutMs?: number;
-  /** Bytes of stdout kept; more kills the process group and sets `capped` (default 64 MB). */
+  /** Bytes of stdout kept; more kills the run and sets `capped` (default 64 MB). */
   maxOutputBytes?: number;
   /** Bytes of stderr kept: the last ones (default 16 KB). */
   stderrTailBytes?: number;
@@ -25,12 +37,30 @@ export interface SandboxOptions {
   stdin?: Buffer | { file: string };
   /** Extra variables, e.g. PYTHONPATH passed on deliberately; credential-looking names are dropped anyway. */
   env?: Record<string, string | undefined>;
-  /** `none` (default): no network when the machine allows; `loopback`: only 127.0.0.1 inside; `host`: the machine's. */
+  /** `none` (default): no network; `loopback`: only the run's own 127.0.0.1; `host`: the machine's. */
   network?: 'none' | 'loopback' | 'host';
-  /** Address-space limit in bytes (default 2 GiB); 0 for none (a JVM reserves more than it uses). */
+  /** Resident memory of the whole run, every process it starts together (default 2 GiB). */
   memoryBytes?: number;
-  /** Aborting kills the process group; the promise then rejects with the signal's reason. */
+  /** Also cap each process's address space at memoryBytes (default true; a JVM reserves far more than it uses). */
+  addressSpace?: boolean;
+  /** Processes the run may have at once (default 128). */
+  maxProcesses?: number;
+  /** Bytes the run may write to its folder; one file at most this (default 256 MB). */
+  diskBytes?: number;
+  /** The python3 runs use: its installation is shown in the sandbox and leads PATH (for `#!/usr/bin/env python3`). */
+  python?: string;
+  /** Aborting kills the run; the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
+}
+
+/** The limits a run was held to (the caller's, lowered by the ceilings): what messages should quote. */
+export interface Limits {
+  timeoutMs: number;
+  maxOutputBytes: number;
+  memoryBytes: number;
+  maxProcesses: number;
+  diskBytes: number;
+  maxFiles: number;
 }
 
 export interface SandboxResult {
@@ -40,25 +70,21 @@ export interface SandboxResult {
   /** The last stderrTailBytes of stderr, as text. */
   stderr: string;
   timedOut: boolean;
-  /** stdout went over maxOutputBytes and the process was killed. */
+  /** stdout went over maxOutputBytes and the run was killed. */
   capped: boolean;
+  /** The run went over this limit and was killed. */
+  exceeded?: Exceeded;
+  limits: Limits;
+  /** How it ran: in bubblewrap, without it (a student's own check where there is none), or as our own tool. */
+  isolation: 'bwrap' | 'fallback' | 'trusted';
   /** The command could not be started (not found, not executable): its errno code. */
   startError?: string;
   ms: number;
 }
 
-export interface Isolation {
-  /** Prefix that gives a process its own empty network namespace, or undefined. */
-  net?: string[];
-  /** How the memory limit is applied. */
-  mem?: 'prlimit' | 'ulimit';
-  /** `ip` can bring the namespace's loopback up (for `network: 'loopback'`). */
-  ip?: string;
-}
-
-const DEFAULT_TIMEOUT = 30_000;
-const DEFAULT_MAX_OUT = 64 * 1024 * 1024;
-const DEFAULT_MEM = 2 * 1024 ** 3;
+const DEFAULTS = { timeoutMs: 30_000, maxOutputBytes: 64 * 1024 * 1024, memoryBytes: 2 * 1024 ** 3, maxProcesses: 128, diskBytes: 256 * 1024 * 1024, maxFiles: 10_000 };
+/** The private /tmp inside the sandbox is memory (tmpfs): kept well under the memory limit. */
+const TMP_BYTES = 64 * 1024 * 1024;
 
 // Passed through from the harness's own environment; everything else is left out. Locale is set
 // to C below (byte-order sort, predictable messages), HOME and TMPDIR to throwaway folders.
@@ -66,58 +92,32 @@ const KEEP = /^(PATH|PATHEXT|SYSTEMROOT|COMSPEC|TERM|TZ|PYENV_ROOT|PYENV_VERSION
 /** Names that look like credentials: dropped even when a caller passes them in `env`. */
 export const SECRET_NAME = /^(AWS_|SSH_AUTH_SOCK$|SSH_AGENT_PID$|GIT_ASKPASS$|BITBUCKET_|CANVAS_)|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|ACCESS_KEY/i;
 
-let isolation: Promise<Isolation> | undefined;
+export type SandboxMode = { mode: 'bwrap'; bwrap: Bwrap } | { mode: 'fallback'; reason: string; fix: string };
 
-/** What this machine allows, probed once (a few ms) and cached. HARNESS_SANDBOX=off disables both. */
-export function probeIsolation(): Promise<Isolation> {
-  return (isolation ??= (async () => {
-    if (process.platform !== 'linux' || process.env.HARNESS_SANDBOX === 'off') return {};
-    const ok = (cmd: string, args: string[]) => new Promise<boolean>((res) => execFile(cmd, args, { timeout: 5000 }, (e) => res(!e)));
-    const unshare = which('unshare');
-    const prlimit = which('prlimit');
-    const out: Isolation = {};
-    // -r maps the user to root inside a user namespace, so unprivileged users can make the network
-    // namespace too; where user namespaces are off, plain -n still works for root.
-    if (unshare) {
-      if (await ok(unshare, ['-rn', 'true'])) out.net = [unshare, '-rn'];
-      else if (await ok(unshare, ['-n', 'true'])) out.net = [unshare, '-n'];
-    }
-    if (prlimit && (await ok(prlimit, ['--as=1073741824', 'true']))) out.mem = 'prlimit';
-    else if (await ok('sh', ['-c', 'ulimit -v 1048576'])) out.mem = 'ulimit';
-    out.ip = which('ip');
-    return out;
+let mode: Promise<SandboxMode> | undefined;
+/** Whether runs here get the bubblewrap sandbox (probed once); HARNESS_SANDBOX=off turns every isolation off. */
+export function probeSandbox(): Promise<SandboxMode> {
+  return (mode ??= (async (): Promise<SandboxMode> => {
+    if (process.env.HARNESS_SANDBOX === 'off') return { mode: 'fallback', reason: 'HARNESS_SANDBOX=off', fix: 'unset HARNESS_SANDBOX' };
+    const p = await probeBwrap((c) => which(c));
+    return p.ok ? { mode: 'bwrap', bwrap: p.bwrap } : { mode: 'fallback', reason: p.reason, fix: p.fix };
   })());
 }
 
-const whichCache = new Map<string, string | undefined>();
-/** The absolute path of a command on PATH (or as given, when it has a slash), if it is executable. */
-export function which(cmd: string, PATH = process.env.PATH ?? ''): string | undefined {
-  if (cmd.includes('/')) return isExec(cmd) ? cmd : undefined;
-  const key = `${cmd}\0${PATH}`;
-  if (!whichCache.has(key)) whichCache.set(key, PATH.split(path.delimiter).filter(Boolean).map((d) => path.join(d, cmd)).find(isExec));
-  return whichCache.get(key);
-}
-
-function isExec(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The environment a sandboxed process gets; `root` (the work folder) holds the throwaway .home and .tmp. */
-export function sandboxEnv(root: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+/**
+ * The environment a sandboxed process gets. `root` is the run's folder as the process sees it
+ * (/assignment in the sandbox) and holds the throwaway .home; `tmp` is its TMPDIR.
+ */
+export function sandboxEnv(root: string, extra: Record<string, string | undefined> = {}, tmp = path.join(root, '.tmp')): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (KEEP.test(k) && v !== undefined) env[k] = v;
   const home = path.join(root, '.home');
-  const tmp = path.join(root, '.tmp');
   Object.assign(env, {
     HOME: home, USERPROFILE: home, XDG_CONFIG_HOME: path.join(home, '.config'), TMPDIR: tmp, TEMP: tmp, TMP: tmp,
     LC_ALL: 'C', LANG: 'C', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8',
-    // Packages installed with `pip install --user` live under the real home, which is hidden.
-    PYTHONUSERBASE: process.env.PYTHONUSERBASE ?? (process.platform === 'linux' ? path.join(os.homedir(), '.local') : undefined),
+    // `pip install --user` packages: the user's real ones (the grader's $HOME is a throwaway folder
+    // in its output folder, never this), read-only in the sandbox.
+    PYTHONUSERBASE: userBase(),
   });
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   for (const k of Object.keys(env)) if (SECRET_NAME.test(k) || env[k] === undefined) delete env[k];
@@ -137,6 +137,8 @@ export interface StartOptions extends Omit<SandboxOptions, 'stdin'> {
   stdin?: SandboxOptions['stdin'] | 'pipe';
   /** Forward stdout here (with backpressure, counted against the cap) instead of keeping it; ended when stdout ends. */
   pipeTo?: Writable;
+  /** Our own tool (the shuffle's sort), not student code: runs outside the sandbox, with the time limit and output cap. */
+  trusted?: boolean;
 }
 
 export interface SandboxHandle {
@@ -144,20 +146,21 @@ export interface SandboxHandle {
   done: Promise<SandboxResult>;
 }
 
-/** Work folders whose .home and .tmp exist already (a pipeline's stages share one). */
-const made = new Set<string>();
-
-/** Starts `cmd args` (see runSandboxed); for pipelines, whose stages run at the same time. */
 /**
  * Ceilings every sandboxed run in this process is held to, whatever a check asks for. The grader
- * sets stricter ones than a student's own `check` uses (see grader/cli.ts).
+ * sets stricter ones than a student's own `check` uses (cli/grader.ts), and refuses to run student
+ * code without the sandbox unless the instructor opts out.
  */
 export interface SandboxCeilings {
   timeoutMs?: number;
   maxOutputBytes?: number;
   memoryBytes?: number;
+  maxProcesses?: number;
+  diskBytes?: number;
   /** Never more network than this. */
   network?: 'none' | 'loopback';
+  /** `refuse`: a run that would go without the sandbox cannot be judged instead (the grader's rule). */
+  unsandboxed?: 'refuse' | 'allow';
 }
 let ceilings: SandboxCeilings = {};
 
@@ -165,61 +168,109 @@ export function setSandboxCeilings(c: SandboxCeilings): void {
   ceilings = { ...c };
 }
 
-const lower = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+/** Files (relative) of a run's folder that stay read-only: the instructor's material, set by workdir.ts. */
+const readOnly = new Map<string, string[]>();
+export function protectFiles(cwd: string, rels: string[] | undefined): void {
+  if (rels?.length) readOnly.set(cwd, rels);
+  else readOnly.delete(cwd);
+}
 
-function applyCeilings<T extends StartOptions>(o: T): T {
-  const net = o.network ?? 'none';
-  const rank = { none: 0, loopback: 1, host: 2 } as const;
+let unsandboxed: string | undefined;
+/** One line for a student's own `check` when student code ran without the sandbox here; undefined otherwise. */
+export function unsandboxedNote(): string | undefined {
+  return unsandboxed && `note: your code ran without a sandbox here (${unsandboxed}); the grader runs it in one, with no network and stricter limits (docs/sandbox.md)`;
+}
+
+const lower = (a: number, b: number | undefined) => (b === undefined ? a : Math.min(a, b));
+
+function limitsOf(o: StartOptions): Limits {
   return {
-    ...o,
-    timeoutMs: lower(o.timeoutMs ?? DEFAULT_TIMEOUT, ceilings.timeoutMs),
-    maxOutputBytes: lower(o.maxOutputBytes ?? DEFAULT_MAX_OUT, ceilings.maxOutputBytes),
-    // 0 means "no limit" to a caller (a JVM); a ceiling still applies then.
-    memoryBytes: ceilings.memoryBytes !== undefined ? (o.memoryBytes ? Math.min(o.memoryBytes, ceilings.memoryBytes) : ceilings.memoryBytes) : o.memoryBytes,
-    network: ceilings.network && rank[ceilings.network] < rank[net] ? ceilings.network : net,
+    timeoutMs: lower(o.timeoutMs ?? DEFAULTS.timeoutMs, ceilings.timeoutMs),
+    maxOutputBytes: lower(o.maxOutputBytes ?? DEFAULTS.maxOutputBytes, ceilings.maxOutputBytes),
+    memoryBytes: lower(o.memoryBytes || DEFAULTS.memoryBytes, ceilings.memoryBytes),
+    maxProcesses: lower(o.maxProcesses ?? DEFAULTS.maxProcesses, ceilings.maxProcesses),
+    diskBytes: lower(o.diskBytes ?? DEFAULTS.diskBytes, ceilings.diskBytes),
+    maxFiles: DEFAULTS.maxFiles,
   };
 }
 
-export async function startSandboxed(cmd: string, args: string[], given: StartOptions): Promise<SandboxHandle> {
-  const opts = applyCeilings(given);
+function networkOf(o: StartOptions): 'none' | 'loopback' | 'host' {
+  const net = o.network ?? 'none';
+  const rank = { none: 0, loopback: 1, host: 2 } as const;
+  return ceilings.network && rank[ceilings.network] < rank[net] ? ceilings.network : net;
+}
+
+/** Run folders whose .home and .tmp exist already (a pipeline's stages share one). */
+const made = new Set<string>();
+
+/** Starts `cmd args` (see runSandboxed); for pipelines, whose stages run at the same time. */
+export async function startSandboxed(cmd: string, args: string[], opts: StartOptions): Promise<SandboxHandle> {
   const t0 = performance.now();
-  const iso = await probeIsolation();
+  const limits = limitsOf(opts);
+  const network = networkOf(opts);
+  const how = opts.trusted ? undefined : await probeSandbox();
+  const isolation: SandboxResult['isolation'] = opts.trusted ? 'trusted' : how!.mode;
+  if (how?.mode === 'fallback') {
+    if (ceilings.unsandboxed === 'refuse') throw new CannotJudge(`student code is not run without a sandbox, and there is none here: ${how.reason}`);
+    unsandboxed = how.reason;
+  }
   if (!made.has(opts.cwd)) {
     await mkdir(path.join(opts.cwd, '.home'), { recursive: true });
-    await mkdir(path.join(opts.cwd, '.tmp'), { recursive: true });
+    await mkdir(path.join(opts.cwd, '.tmp'), { recursive: true }); // TMPDIR without the sandbox
     made.add(opts.cwd);
     if (made.size > 1000) made.clear();
   }
-  const env = sandboxEnv(opts.cwd, opts.env);
+  const pyBin = opts.python?.includes('/') ? path.dirname(opts.python) : undefined;
+  const extra = { ...opts.env, PATH: [pyBin, opts.env?.PATH ?? process.env.PATH].filter(Boolean).join(path.delimiter) };
+  // pyenv's shim looks for .python-version from PYENV_DIR, a folder the sandbox does not show. Our
+  // own tool's TMPDIR is never in the run's folder, where student code could make it a link.
+  const env = isolation === 'bwrap'
+    ? sandboxEnv(INSIDE, { ...extra, PYENV_DIR: undefined }, '/tmp')
+    : sandboxEnv(opts.cwd, extra, isolation === 'trusted' ? os.tmpdir() : undefined);
   const exe = which(cmd.includes('/') ? path.resolve(opts.cwd, cmd) : cmd, env.PATH ?? '');
-  if (!exe) {
+  const empty = (startError: string): SandboxHandle => {
     opts.pipeTo?.end();
-    const startError = cmd.includes('/') && exists(path.resolve(opts.cwd, cmd)) ? 'EACCES' : 'ENOENT';
-    return { done: Promise.resolve({ code: null, signal: null, stdout: Buffer.alloc(0), stderr: '', timedOut: false, capped: false, startError, ms: 0 }) };
-  }
+    return { done: Promise.resolve({ code: null, signal: null, stdout: Buffer.alloc(0), stderr: '', timedOut: false, capped: false, limits, isolation, startError, ms: 0 }) };
+  };
+  if (!exe) return empty(cmd.includes('/') && exists(path.resolve(opts.cwd, cmd)) ? 'EACCES' : 'ENOENT');
   if (opts.signal?.aborted) throw opts.signal.reason;
 
-  // The prefixes exec one another, so the spawned pid is the program's own and leads its group.
+  // The prefixes exec one another, so the spawned pid leads its group: bwrap, or the program.
   let argv = [exe, ...args];
-  const mem = opts.memoryBytes ?? DEFAULT_MEM;
-  if (mem > 0 && iso.mem === 'prlimit') argv = [which('prlimit')!, `--as=${mem}`, '--', ...argv];
-  else if (mem > 0 && iso.mem === 'ulimit') argv = ['sh', '-c', `ulimit -v ${Math.floor(mem / 1024)} && exec "$0" "$@"`, ...argv];
-  const network = opts.network ?? 'none';
-  if (network !== 'host' && iso.net) {
-    if (network === 'loopback' && iso.ip) argv = [...iso.net, 'sh', '-c', `${iso.ip} link set lo up 2>/dev/null; exec "$0" "$@"`, ...argv];
-    else argv = [...iso.net, ...argv];
+  let fds: string[] = [];
+  if (how?.mode === 'bwrap') {
+    const prlimit = which('prlimit', '/usr/bin:/bin');
+    // What the program needs shown: its interpreter's installation (not for a program in the run's own folder).
+    const inRun = (p: string) => !path.relative(opts.cwd, p).startsWith('..');
+    const shown = [...(inRun(exe) ? [] : prefixesOf(exe)), ...(opts.python ? prefixesOf(which(opts.python, env.PATH ?? '') ?? opts.python) : []), ...folderOf(env)];
+    const b = bwrapArgs(how.bwrap, {
+      cwd: opts.cwd, exe, args, network, extra: shown, readOnly: readOnly.get(opts.cwd) ?? [], tmpBytes: TMP_BYTES,
+      rlimits: { as: opts.addressSpace === false ? undefined : limits.memoryBytes, nproc: limits.maxProcesses * 8, fsize: limits.diskBytes },
+    }, prlimit);
+    argv = [how.bwrap.path, '--args', '3', '--', ...b.command];
+    fds = [b.args.join('\0') + '\0', b.passwd, b.group];
+  } else if (isolation === 'fallback') {
+    argv = await fallbackArgv(argv, limits, network, opts.addressSpace !== false);
   }
 
-  const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env, detached: true, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], windowsHide: true });
+  const stdio: StdioOptions = [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...fds.map(() => 'pipe' as const)];
+  if (isolation !== 'trusted') for (const n of inheritedFds()) if (n >= stdio.length || stdio[n] === undefined) stdio[n] = devNull();
+  for (let i = 0; i < stdio.length; i++) stdio[i] ??= 'ignore';
+  const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env, detached: true, stdio, windowsHide: true });
+  fds.forEach((text, i) => {
+    const w = child.stdio[3 + i] as Writable | null;
+    w?.on('error', () => {});
+    w?.end(text);
+  });
   const stdout = child.stdout!;
   const stderr = child.stderr!;
-  const maxOut = opts.maxOutputBytes ?? DEFAULT_MAX_OUT;
   const tailMax = opts.stderrTailBytes ?? 16 * 1024;
   const out: Buffer[] = [];
   let outLen = 0;
   let err = '';
   let timedOut = false;
   let capped = false;
+  let exceeded: Exceeded | undefined;
   let aborted = false;
   let exited = false;
   const killGroup = () => {
@@ -229,20 +280,28 @@ export async function startSandboxed(cmd: string, args: string[], given: StartOp
       /* already gone */
     }
   };
-  // After a kill, a grandchild that left the group (setsid) could hold the pipes open: stop waiting.
+  // After a kill, a grandchild that left the group (setsid, without the sandbox) could hold the pipes open: stop waiting.
   const forceClose = () => setTimeout(() => {
     stdout.destroy();
     stderr.destroy();
   }, 1000).unref();
+  const stopAll = () => {
+    killGroup();
+    forceClose();
+  };
   const timer = setTimeout(() => {
     timedOut = !exited;
-    killGroup();
-    forceClose();
-  }, opts.timeoutMs ?? DEFAULT_TIMEOUT);
+    stopAll();
+  }, limits.timeoutMs);
+  const unwatch = isolation === 'trusted' || !child.pid
+    ? () => {}
+    : watchTree(child.pid, isolation === 'bwrap' ? 2 : 0, opts.cwd, limits, (what) => {
+      exceeded = what;
+      stopAll();
+    });
   const onAbort = () => {
     aborted = true;
-    killGroup();
-    forceClose();
+    stopAll();
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -259,11 +318,10 @@ export async function startSandboxed(cmd: string, args: string[], given: StartOp
   });
   stdout.on('data', (d: Buffer) => {
     if (capped) return;
-    if (outLen + d.length > maxOut) {
-      d = d.subarray(0, maxOut - outLen);
+    if (outLen + d.length > limits.maxOutputBytes) {
+      d = d.subarray(0, limits.maxOutputBytes - outLen);
       capped = true;
-      killGroup();
-      forceClose();
+      stopAll();
     }
     outLen += d.length;
     if (!sink) out.push(d);
@@ -287,11 +345,50 @@ export async function startSandboxed(cmd: string, args: string[], given: StartOp
     child.on('close', (code, signal) => resolve({ code, signal }));
   }).then((res) => {
     clearTimeout(timer);
+    unwatch();
     opts.signal?.removeEventListener('abort', onAbort);
     if (aborted) throw opts.signal!.reason ?? new Error('aborted');
-    return { ...res, stdout: Buffer.concat(out, sink ? 0 : outLen), stderr: err.slice(-tailMax), timedOut, capped, ms: Math.round(performance.now() - t0) };
+    // bwrap exits with 128 + the signal that killed the program, as a shell does.
+    const sig = isolation === 'bwrap' && res.code !== null && res.code > 128 ? signalName(res.code - 128) : null;
+    if (sig) res = { code: null, signal: sig };
+    return { ...res, stdout: Buffer.concat(out, sink ? 0 : outLen), stderr: err.slice(-tailMax), timedOut, capped, exceeded, limits, isolation, ms: Math.round(performance.now() - t0) };
   });
   return { stdin: opts.stdin === 'pipe' ? child.stdin! : undefined, done };
+}
+
+let leaky: number[] | undefined;
+/**
+ * Descriptors this process inherited open without close-on-exec (from a CI runner, a shell's
+ * redirection): every child would get them too, and bwrap passes what it gets on. Node's own are
+ * close-on-exec, so the list is taken once; in each run they are pointed at /dev/null instead.
+ */
+function inheritedFds(): number[] {
+  if (leaky) return leaky;
+  leaky = [];
+  try {
+    for (const n of readdirSync('/proc/self/fd').map(Number).filter((n) => n > 2)) {
+      const flags = /flags:\s*([0-7]+)/.exec(readFileSyncSafe(`/proc/self/fdinfo/${n}`))?.[1];
+      if (flags !== undefined && !(parseInt(flags, 8) & 0o2000000)) leaky.push(n);
+    }
+  } catch {
+    /* no /proc (not Linux): nothing to do */
+  }
+  return leaky;
+}
+
+let nullFd: number | undefined;
+const devNull = () => (nullFd ??= openSync('/dev/null', 'r'));
+
+function readFileSyncSafe(file: string): string {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+function signalName(n: number): NodeJS.Signals | null {
+  return (Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
 }
 
 function exists(p: string): boolean {

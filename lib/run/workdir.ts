@@ -1,7 +1,9 @@
 // A temporary copy of the files a run needs. Student programs run here, never in the student's
 // folder: what they write (output files, __pycache__, scratch) is thrown away with the copy.
 // Files are looked up through AssignmentFiles, so its rules hold: no links out of the folder,
-// no folders where a file is expected, clear failures for missing files.
+// no folders where a file is expected, clear failures for missing files. A hidden check's
+// material (the instructor's test files and data) is written in too, and stays read-only: the
+// sandbox binds each of those files read-only over itself.
 import { chmod, copyFile, lstat, mkdir, mkdtemp, open, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +11,7 @@ import { assertReadable, diskVolume } from '../fsio.js';
 import { Failure, UserError } from '../errors.js';
 import type { CheckContext } from '../context.js';
 import { RUN_PREFIX, sweepStale } from '../util/tmpfiles.js';
+import { protectFiles } from './sandbox.js';
 
 /** Largest file copied into a run (sample data is small; this stops a mistaken multi-GB input). */
 export const MAX_COPY_BYTES = 256 * 1024 * 1024;
@@ -28,13 +31,27 @@ export async function withWorkdir<T>(ctx: CheckContext, files: string[], fn: (di
   // harness-run-<pid>-…: a folder left by a killed run is swept by the next one (tmpfiles.ts).
   await (swept ??= sweepStale(os.tmpdir(), RUN_PREFIX));
   const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), `${RUN_PREFIX}${process.pid}-`)));
+  const material = ctx.check.material;
   try {
     const copied = new Map<string, Copied>();
-    for (const rel of [...new Set(files)]) copied.set(rel, await copyOne(ctx, rel, dir));
+    for (const rel of [...new Set(files)]) copied.set(rel, material?.has(rel) ? await writeMaterial(dir, rel, material.get(rel)!) : await copyOne(ctx, rel, dir));
+    if (material) {
+      for (const [rel, bytes] of material) if (!copied.has(rel)) copied.set(rel, await writeMaterial(dir, rel, bytes));
+      protectFiles(dir, [...material.keys()]);
+    }
     return await fn(dir, copied);
   } finally {
+    if (material) protectFiles(dir, undefined);
     await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/** One of the instructor's files, written read-only (the sandbox also binds it read-only). */
+async function writeMaterial(dir: string, rel: string, bytes: Buffer): Promise<Copied> {
+  const abs = path.join(dir, rel);
+  await mkdir(path.dirname(abs), { recursive: true });
+  await writeFile(abs, bytes, { mode: 0o444 });
+  return { rel, abs, executable: false, size: bytes.length };
 }
 
 async function copyOne(ctx: CheckContext, rel: string, dir: string): Promise<Copied> {
@@ -103,6 +120,9 @@ export async function readOutput(dir: string, rel: string, maxBytes: number): Pr
   let s;
   try {
     s = await lstat(abs);
+    // The program could have made a folder on the way a link out of its copy: read nothing there.
+    const inside = path.relative(await realpath(dir), await realpath(abs));
+    if (inside.startsWith('..') || path.isAbsolute(inside)) return undefined;
   } catch {
     return undefined;
   }
