@@ -169,10 +169,16 @@ export function inflateSmall(input: Buffer, room: number, what: string): Buffer 
   }
 }
 
+/**
+ * zlib's output chunk for `n` bytes wanted: node's default (16 KB) takes a call and a buffer per
+ * 16 KB, about twice the CPU of 1 MB chunks for a few MB (measured: 10 vs 5 ms for 4 MB of CSV).
+ */
+const chunkFor = (n: number) => Math.min(Math.max(n + 1, 16 * 1024), 1024 * 1024);
+
 function inflateLarge(input: Buffer, size: number, what: string): Buffer {
   try {
     // The stream ends where the object does; zlib ignores the bytes after it.
-    return inflateSync(input, { maxOutputLength: size + 1 });
+    return inflateSync(input, { maxOutputLength: size + 1, chunkSize: chunkFor(size) });
   } catch (e) {
     throw new ObjectError(`${what} is corrupt: ${(e as Error).message}`);
   }
@@ -203,7 +209,7 @@ export function inflatePrefix(src: FileWindows, at: number, end: number, want: n
   for (let round = 0; round < 64; round++) {
     let out: Buffer;
     try {
-      out = inflateSync(src.bytes(at, n), { finishFlush: Z.Z_SYNC_FLUSH, maxOutputLength: limit });
+      out = inflateSync(src.bytes(at, n), { finishFlush: Z.Z_SYNC_FLUSH, maxOutputLength: limit, chunkSize: chunkFor(want) });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' && n - lo > 1) {
         // More than `limit` from n bytes: want needs at most n * want / limit of them.
@@ -212,7 +218,8 @@ export function inflatePrefix(src: FileWindows, at: number, end: number, want: n
       }
       throw new ObjectError(`${what} is corrupt: ${(e as Error).message}`);
     }
-    if (out.length >= want || n >= avail) return out.length > want ? Buffer.from(out.subarray(0, want)) : out;
+    // A much larger output is copied down, so the rest is not kept alive with the prefix.
+    if (out.length >= want || n >= avail) return out.length > want * 1.5 ? Buffer.from(out.subarray(0, want)) : out.subarray(0, want);
     // 64 KB more input and not a byte more out: past the end of the stream (no block header is that long).
     if (out.length === last.out && n - last.n >= 65536) return out;
     if (out.length !== last.out) last = { n, out: out.length };
