@@ -311,6 +311,7 @@ export class ObjectStore {
         return out;
       }
       wants = followDelta(stream, wants, out, what);
+      if (!wants.count) return out; // every wanted byte was inserted by the deltas so far
       if (e.type === OFS_DELTA) loc = { pack: loc.pack, offset: e.base! };
       else loc = this.locate(e.baseOid!) ?? { loose: e.baseOid! };
     }

@@ -105,7 +105,7 @@ describe('ObjectStore reads what git reads', () => {
     git(dir, ['repack', '-d']); // packs only the loose objects: two packs now
     expect(readdirSync(path.join(gd, 'objects', 'pack')).filter((f) => f.endsWith('.pack'))).toHaveLength(2);
     expectSameAsGit(gd);
-  });
+  }, 60_000);
 
   it('gives a large blob\'s first bytes without the rest, and refuses corrupt, truncated and missing objects', async () => {
     const dir = await busyRepo();
@@ -134,7 +134,7 @@ describe('ObjectStore reads what git reads', () => {
     chmodSync(packFile, 0o644);
     truncateSync(packFile, 2000);
     expect(() => expectSameAsGitQuiet(gd, gitText(dir, ['rev-parse', 'HEAD']))).toThrow(ObjectError);
-  });
+  }, 60_000);
 });
 
 function expectSameAsGitQuiet(gd: string, tip: string): void {
@@ -162,21 +162,23 @@ describe('large blobs are read only as far as a check asks', () => {
   it('gives the first bytes of a 12 MB data file stored whole or as offset or reference deltas, reading a small part of the pack in small reads', async () => {
     const dir = await tempDir({}, 'harness-bigblob-');
     git(dir, ['init', '-q', '-b', 'main']);
-    // Three versions, each edited at the start, in the middle and at the end: repacked, git stores
-    // one whole and the others as deltas (copies from all over the base, and inserts).
+    // Versions edited at the start, in the middle and at the end: repacked, git stores one whole
+    // and the others as deltas (copies from all over the base, and inserts).
     const body = csv(270_000, 1);
     const third = Math.floor(body.length / 3);
     const v1 = `id,value,station,date,count\n${body}`;
     const v2 = `id,value,station,date,count,flag\n${csv(1000, 2, 900_000)}${body.slice(0, third)}${csv(5000, 3, 800_000)}${body.slice(third, 2 * third)}${body.slice(2 * third + 100_000)}`;
     const v3 = `# corrected\n${v2}${csv(20_000, 4, 700_000)}`;
-    for (const [i, v] of [v1, v2, v3].entries()) {
+    // Smaller than v3 and new at its start: a delta whose first bytes are all inserted.
+    const v4 = `${csv(3000, 5, 600_000)}${v3.slice(2_000_000)}`;
+    for (const [i, v] of [v1, v2, v3, v4].entries()) {
       writeFileSync(path.join(dir, 'data.csv'), v);
       writeFileSync(path.join(dir, 'answer.txt'), `answer ${i}\n`);
       git(dir, ['add', '-A']);
       git(dir, ['commit', '-q', '-m', `data ${i}`]);
     }
     const gd = path.join(dir, '.git');
-    const blobs = ['HEAD~2', 'HEAD~1', 'HEAD'].map((c) => gitText(dir, ['rev-parse', `${c}:data.csv`]));
+    const blobs = ['HEAD~3', 'HEAD~2', 'HEAD~1', 'HEAD'].map((c) => gitText(dir, ['rev-parse', `${c}:data.csv`]));
     for (const ofs of ['true', 'false']) {
       git(dir, ['-c', `repack.useDeltaBaseOffset=${ofs}`, '-c', `pack.useDeltaBaseOffset=${ofs}`, 'repack', '-a', '-d', '-f', '--depth=50', '--window=10']);
       expect(entryTypes(gd)).toContain(ofs === 'true' ? 6 : 7);
@@ -337,7 +339,7 @@ describe('history walks in git log order', () => {
     expect(await history(gd, 'no-such-branch')).toEqual({ error: 'no commit on no-such-branch' });
     git(dir, ['pack-refs', '--all']);
     expect(((await history(gd, 'main')) as unknown[]).length).toBe(h.length);
-  });
+  }, 60_000);
 });
 
 describe('CommitVolume shows a commit as a checkout would', () => {
