@@ -1,5 +1,5 @@
 // Git for the batch grader: mirrors cloned and fetched by git itself, started from a few
-// long-lived shells (shell.ts, decision 0010: a spawn from node costs the grader's one thread
+// long-lived shells (shell.ts, decision 0012: a spawn from node costs the grader's one thread
 // several ms each); refs and history read from the mirror's files and objects, with no process.
 // Every git runs without a terminal prompt and with ssh in batch mode, so a private fork fails
 // fast instead of waiting for a password.

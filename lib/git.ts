@@ -1,6 +1,6 @@
 // Git for the checks: the GitView they read facts through (ctx.git), its implementation over a
 // student's clone (CloneGit, for `check`), and the few read-only git commands it runs, with node's
-// spawn (decision 0011: simple-git cost 10-15 ms of loading and a 50 ms sleep after any silent
+// spawn (decision 0013: simple-git cost 10-15 ms of loading and a 50 ms sleep after any silent
 // command, for features these commands do not use). A process ends on `close`, after all its
 // output was read. The grader implements GitView over a commit's objects (grader/commitgit.ts).
 import { spawn } from 'node:child_process';

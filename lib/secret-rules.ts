@@ -1,7 +1,7 @@
 // What the secret scan looks for: one rule per credential format, as data. Each format is the one
 // its issuer documents (a fixed prefix, an alphabet, a length); the rule ids follow gitleaks' rule
 // set (MIT), which was the reference for the formats. Why these rules are written here and not
-// vendored from gitleaks: docs/decisions/0011-secret-scan.md.
+// vendored from gitleaks: docs/decisions/0008-secret-scan.md.
 //
 // Every pattern runs with V8's backtracking engine over hostile files of any size, so each one
 // starts with a literal or a fixed character class and has bounded or unambiguous repetition:

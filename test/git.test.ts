@@ -273,7 +273,7 @@ describe('lib/git.ts', () => {
   });
 
   it('pays no wait after a git process that prints nothing', async () => {
-    // simple-git slept 50 ms after any silent process (decision 0011). Interleaved best-of-5, so a
+    // simple-git slept 50 ms after any silent process (decision 0013). Interleaved best-of-5, so a
     // busy machine slows both alike: a silent command is no slower than one that prints.
     let silent = Infinity;
     let printing = Infinity;

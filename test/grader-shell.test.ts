@@ -1,4 +1,4 @@
-// grader/shell.ts starts every clone and fetch of a batch (decision 0010): quoting, exit codes,
+// grader/shell.ts starts every clone and fetch of a batch (decision 0012): quoting, exit codes,
 // output, errors, time limits (the whole process group killed) and the pool's size, against real shells.
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
