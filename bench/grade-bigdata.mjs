@@ -149,5 +149,5 @@ if (FLOOR && !(ratio <= 1)) missed.push('time ≤ 1.5 × without data + extra cl
 if (rounds.some((x) => !new RegExp(`\\b${N} graded\\b|\\(${N} checked`).test(x.summary))) missed.push(`not every fork graded: ${rounds[0].summary}`);
 const w = Math.max(...rows.map((r) => r[0].length));
 console.log(rows.map(([a, b, c]) => `${a.padEnd(w)}  ${b.padStart(18)}  ${c}`).join('\n'));
-console.log(JSON.stringify({ bench: 'grade-bigdata', forks: N, dataMb: MB, kind: KIND, rounds: rounds.map(({ summary, ...x }) => x), peakMb: peak, ratio, missed }));
+console.log(JSON.stringify({ bench: 'grade-bigdata', forks: N, dataMb: MB, kind: KIND, rounds: rounds.map(({ summary: _, ...x }) => x), peakMb: peak, ratio, missed }));
 process.exit(missed.length ? 1 : 0);

@@ -5,7 +5,7 @@
 // fast instead of waiting for a password.
 import { ShellPool } from './shell.js';
 import { ObjectError, ObjectStore, parseCommit, type CommitInfo } from './objects.js';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 

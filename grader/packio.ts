@@ -65,7 +65,10 @@ export class FileWindows {
     for (let i = 0; i < this.windows.length; i++) {
       const w = this.windows[i];
       if (w.start <= off && (w.eof || w.start + w.buf.length >= end)) {
-        if (i > 0) this.windows.splice(i, 1), this.windows.unshift(w);
+        if (i > 0) {
+          this.windows.splice(i, 1);
+          this.windows.unshift(w);
+        }
         return w;
       }
     }

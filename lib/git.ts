@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import path from 'node:path';
 import { CannotJudge, Failure } from './errors.js';
 import type { CheckContext } from './context.js';
 

@@ -118,7 +118,10 @@ export function createScanner(name: string): Scanner {
         let at = m.index! + (secret === m[0] ? 0 : m[0].lastIndexOf(secret));
         if (rule.token) {
           // The letter of an escape (\n in a JSON string or a notebook cell) is not part of a token.
-          if (text[at - 1] === '\\' && 'nrt'.includes(secret[0]) && rule.token.test(secret[0])) (secret = secret.slice(1)), at++;
+          if (text[at - 1] === '\\' && 'nrt'.includes(secret[0]) && rule.token.test(secret[0])) {
+            secret = secret.slice(1);
+            at++;
+          }
           const prev = text[at - 1];
           if (prev !== undefined && rule.token.test(prev) && !(text[at - 2] === '\\' && 'nrt'.includes(prev))) continue;
         }
@@ -132,7 +135,10 @@ export function createScanner(name: string): Scanner {
     let line = linesBefore + 1;
     let pos = 0;
     for (const f of found) {
-      for (let i = text.indexOf('\n', pos); i !== -1 && i < f.at; i = text.indexOf('\n', i + 1)) line++, (pos = i + 1);
+      for (let i = text.indexOf('\n', pos); i !== -1 && i < f.at; i = text.indexOf('\n', i + 1)) {
+        line++;
+        pos = i + 1;
+      }
       const key = `${f.type}\0${line}\0${f.masked}`;
       if (seen.has(key)) continue; // two rules, one secret
       seen.add(key);

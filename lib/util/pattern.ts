@@ -146,7 +146,7 @@ class Compiled implements Pattern {
   test(s: string): boolean {
     if (this.linearOnly || allLinear) return this.linear().test(s);
     if (!guarding) return guardAlone(this, () => this.native.test(s), () => this.linear().test(s));
-    running = this; // if the budget runs out now, this pattern is the one that overran
+    running = this; // eslint-disable-line @typescript-eslint/no-this-alias -- if the budget runs out now, this pattern is the one that overran
     const r = this.native.test(s);
     running = undefined;
     return r;
@@ -155,7 +155,7 @@ class Compiled implements Pattern {
   exec(s: string): RegExpExecArray | null {
     if (this.linearOnly || allLinear) return this.linear().exec(s) as RegExpExecArray | null;
     if (!guarding) return guardAlone(this, () => this.native.exec(s), () => this.linear().exec(s) as RegExpExecArray | null);
-    running = this;
+    running = this; // eslint-disable-line @typescript-eslint/no-this-alias -- as in test()
     const r = this.native.exec(s);
     running = undefined;
     return r;
