@@ -104,7 +104,7 @@ const rows = rounds.map((x, i) => [
 ]);
 rows.push(['cold grade ×200 (median of rounds)', `${cold.s.toFixed(2)} s`, `${coldRatio.toFixed(2)}× floor (target ≤ 1.5)`]);
 rows.push(['re-run, nothing changed (median)', '', `${warmPercent.toFixed(1)}% of cold (target ≤ 10%)`]);
-const result = { rounds: rounds.map(({ warmSummary, ...x }) => x), floor, cold: cold.s, coldPeakMb: coldMem, coldRatio, warmPercent };
+const result = { rounds: rounds.map(({ warmSummary: _, ...x }) => x), floor, cold: cold.s, coldPeakMb: coldMem, coldRatio, warmPercent };
 const missed = [];
 if (coldRatio > 1.5) missed.push('cold ≤ 1.5× floor');
 if (warmPercent > 10) missed.push('warm ≤ 10% of cold');

@@ -1,6 +1,6 @@
 // Spec patterns, three ways, on the A0–A5 specs' patterns over the course's real answers
 // (examples/ and the test fixtures' passing answer sets), each in fresh processes as a `check`:
-//   - v8: plain RegExp (main before decision 0011);
+//   - v8: plain RegExp (main before decision 0009);
 //   - guarded: what check does now (lib/util/pattern.ts): RegExp under a vm time budget, one
 //     linearTime() per pattern over all the inputs (a check guards one file's lines at once);
 //   - re2: the linear-time engine alone (re2js), what an overrunning pattern falls back to.
@@ -98,5 +98,5 @@ console.log(`  lint analysis (scslre, load included): ${m('lint', 'lint').toFixe
 const row = (k) => ({ load: m(k, 'load'), compile: m(k, 'compile'), match: m(k, 'match') });
 console.log(JSON.stringify({ bench: 'patterns', patterns: patterns.length, inputs: inputs.length, v8: row('v8'), guarded: row('guarded'), re2: row('re2'), lintMs: m('lint', 'lint'), sameMatches: same }));
 if (!process.env.BENCH_KEEP) await rm(work, { recursive: true, force: true });
-// The target: the three ways agree on every match (speed is reported, not judged: see decision 0012).
+// The target: the three ways agree on every match (speed is reported, not judged: see decision 0009).
 process.exitCode = same ? 0 : 1;

@@ -23,8 +23,16 @@ import { GRADER_CEILINGS } from './grader.js';
 import type { GlobalOptions } from './options.js';
 
 export async function autograde(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
-  if (positionals.length !== 1) throw new UserError('give one assignment id', 'e.g. `harness autograde A1 --submission /autograder/submission --results /autograder/results/results.json`');
-  if (!values.submission || !values.results) throw new UserError('autograde needs --submission DIR and --results FILE', 'e.g. `harness autograde A1 --submission /autograder/submission --results /autograder/results/results.json`');
+  if (positionals.length !== 1)
+    throw new UserError(
+      'give one assignment id',
+      'e.g. `harness autograde A1 --submission /autograder/submission --results /autograder/results/results.json`',
+    );
+  if (!values.submission || !values.results)
+    throw new UserError(
+      'autograde needs --submission DIR and --results FILE',
+      'e.g. `harness autograde A1 --submission /autograder/submission --results /autograder/results/results.json`',
+    );
   const t0 = performance.now();
   const root = findRoot(g.cwd);
   const course = await loadCourse(root);
@@ -41,10 +49,18 @@ export async function autograde(positionals: string[], values: Record<string, un
   const resultsFile = path.resolve(g.cwd, values.results as string);
   const out = await mkdtemp(path.join(tmpdir(), 'harness-autograde-'));
   try {
-    const up = await readSubmission(path.resolve(g.cwd, values.submission as string), path.join(out, '.work', 'uploads', 'submission'), spec, entry);
+    const up = await readSubmission(
+      path.resolve(g.cwd, values.submission as string),
+      path.join(out, '.work', 'uploads', 'submission'),
+      spec,
+      entry,
+    );
     const { instructor } = await scrubEnvironment(path.join(out, '.work'));
     const [{ batchHeader, gradeBatch }, { registry }, { setSandboxCeilings }, { gradescopeResults, feedbackMd }] = await Promise.all([
-      import('../grader/grade.js'), import('../lib/checks/registry.js'), import('../lib/run/sandbox.js'), import('../grader/export/index.js'),
+      import('../grader/grade.js'),
+      import('../lib/checks/registry.js'),
+      import('../lib/run/sandbox.js'),
+      import('../grader/export/index.js'),
     ]);
     setSandboxCeilings({ ...GRADER_CEILINGS, unsandboxed: sandbox?.unsafe ? 'allow' : 'refuse' });
     const needsAws = spec.checks.some((c) => registry.get(c.kind)?.needs === 'internet');
@@ -52,7 +68,16 @@ export async function autograde(positionals: string[], values: Record<string, un
     let s: StudentResult;
     try {
       const { students } = await gradeBatch([{ entry, upload: up }], {
-        spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs: 1, python: resolvePython(process.env, course.root), aws, courseFiles: courseFilesOf(spec), quiet: true,
+        spec,
+        hiddenHash,
+        course,
+        out,
+        version: `${VERSION}+${BUILD}`,
+        jobs: 1,
+        python: resolvePython(process.env, course.root),
+        aws,
+        courseFiles: courseFilesOf(spec),
+        quiet: true,
       });
       s = students[0];
     } finally {
@@ -73,7 +98,9 @@ export async function autograde(positionals: string[], values: Record<string, un
     if (s.status !== 'graded') {
       // No results.json: Gradescope then shows the run as failed, and a re-run grades it; a score
       // written now would be a grade for work we could not judge.
-      process.stderr.write(`autograde: ${entry.netid} was not graded (${s.status}: ${s.reason ?? 'no reason given'}); no results.json written. Re-run the autograder for this submission.\n`);
+      process.stderr.write(
+        `autograde: ${entry.netid} was not graded (${s.status}: ${s.reason ?? 'no reason given'}); no results.json written. Re-run the autograder for this submission.\n`,
+      );
       return 2;
     }
     const json = { ...gradescopeResults(batch, s), execution_time: Math.round((performance.now() - t0) / 100) / 10 };
@@ -90,7 +117,12 @@ export async function autograde(positionals: string[], values: Record<string, un
  * Gradescope knows when the student submitted: the late policy applies to that time, against the
  * due date Gradescope holds for the student (their extension included), else the spec's.
  */
-function lateness(s: StudentResult, spec: Spec, policy: Parameters<typeof latePenalty>[3], meta: { createdAt?: string; dueDate?: string }): StudentResult {
+function lateness(
+  s: StudentResult,
+  spec: Spec,
+  policy: Parameters<typeof latePenalty>[3],
+  meta: { createdAt?: string; dueDate?: string },
+): StudentResult {
   const due = meta.dueDate ?? spec.due;
   if (s.status !== 'graded' || !meta.createdAt || !due || !s.summary) return s;
   const late = latePenalty(new Date(meta.createdAt), new Date(due), 0, policy);

@@ -19,10 +19,14 @@ import type { GlobalOptions } from './options.js';
 /** The harness install this command runs from: the folder holding package.json above dist/. */
 export function harnessHome(from = fileURLToPath(import.meta.url)): string {
   for (let d = path.dirname(from); path.dirname(d) !== d; d = path.dirname(d)) {
-    if (path.basename(d) === 'dist' && existsSync(path.join(d, 'harness.mjs')) && existsSync(path.join(d, '..', 'package.json'))) return path.dirname(d);
+    if (path.basename(d) === 'dist' && existsSync(path.join(d, 'harness.mjs')) && existsSync(path.join(d, '..', 'package.json')))
+      return path.dirname(d);
     if (existsSync(path.join(d, 'package.json')) && existsSync(path.join(d, 'dist', 'harness.mjs'))) return d;
   }
-  throw new UserError('the harness is not built here (no dist/harness.mjs)', 'run `npm ci` in the course repository, then this command again');
+  throw new UserError(
+    'the harness is not built here (no dist/harness.mjs)',
+    'run `npm ci` in the course repository, then this command again',
+  );
 }
 
 function filesUnder(dir: string, rel = ''): string[] {
@@ -53,7 +57,9 @@ export async function gradescope(positionals: string[], values: Record<string, u
   const rel = path.relative(root, spec.dir).split(path.sep).join('/');
   const hiddenArg = hiddenFile ? `--hidden hidden/${spec.id}.yaml` : '';
   const template = (name: string) =>
-    readFileSync(path.join(home, 'templates', 'gradescope', name), 'utf8').replaceAll('{{id}}', spec.id).replaceAll(' {{hidden}}', hiddenArg ? ` ${hiddenArg}` : '');
+    readFileSync(path.join(home, 'templates', 'gradescope', name), 'utf8')
+      .replaceAll('{{id}}', spec.id)
+      .replaceAll(' {{hidden}}', hiddenArg ? ` ${hiddenArg}` : '');
 
   const z: Zippable = {
     'setup.sh': [Buffer.from(template('setup.sh')), EXEC],
@@ -68,6 +74,8 @@ export async function gradescope(positionals: string[], values: Record<string, u
   const out = path.resolve(g.cwd, (values.out as string | undefined) ?? 'autograder.zip');
   const bytes = zipSync(z, { level: 9 });
   await writeFileAtomic(out, Buffer.from(bytes));
-  process.stderr.write(`gradescope: wrote ${path.relative(g.cwd, out) || out} (${Object.keys(z).length} files, ${Math.round(bytes.length / 1024)} KiB): upload it as the autograder of ${spec.id}'s programming assignment (docs/gradescope.md)\n`);
+  process.stderr.write(
+    `gradescope: wrote ${path.relative(g.cwd, out) || out} (${Object.keys(z).length} files, ${Math.round(bytes.length / 1024)} KiB): upload it as the autograder of ${spec.id}'s programming assignment (docs/gradescope.md)\n`,
+  );
   return 0;
 }

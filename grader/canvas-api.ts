@@ -1,5 +1,5 @@
 // The few Canvas REST calls `harness publish` makes, over Node's own fetch (decision
-// 0011-canvas-client.md): one request at a time, as Canvas's throttling documentation advises; a
+// 0017-canvas-client.md): one request at a time, as Canvas's throttling documentation advises; a
 // throttled request (403 "Rate Limit Exceeded", or 429) waited out and retried; a pause when
 // X-Rate-Limit-Remaining runs low; lists followed through their Link headers, but never to
 // another host (the token goes only where the instructor pointed it). The token is held here and
@@ -51,10 +51,16 @@ export class CanvasApi {
     try {
       u = new URL(opts.baseUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, ''));
     } catch {
-      throw new UserError(`--canvas-url ${opts.baseUrl} is not a URL`, 'give your Canvas site, e.g. --canvas-url https://canvas.university.edu');
+      throw new UserError(
+        `--canvas-url ${opts.baseUrl} is not a URL`,
+        'give your Canvas site, e.g. --canvas-url https://canvas.university.edu',
+      );
     }
     if (u.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) {
-      throw new UserError(`--canvas-url ${opts.baseUrl} is not https`, 'the token would travel in clear text: use the https:// address of your Canvas site');
+      throw new UserError(
+        `--canvas-url ${opts.baseUrl} is not https`,
+        'the token would travel in clear text: use the https:// address of your Canvas site',
+      );
     }
     this.origin = u.origin;
     this.api = `${u.origin}${u.pathname.replace(/\/+$/, '')}/api/v1`;
@@ -63,14 +69,20 @@ export class CanvasApi {
 
   /** One request, waited out and retried while Canvas throttles it. */
   private async request(method: string, url: string, body?: URLSearchParams): Promise<Response> {
-    if (new URL(url).origin !== this.origin) throw new CanvasError(0, `Canvas sent a link to another site (${new URL(url).origin}); not followed`);
+    if (new URL(url).origin !== this.origin)
+      throw new CanvasError(0, `Canvas sent a link to another site (${new URL(url).origin}); not followed`);
     for (let attempt = 0; ; attempt++) {
       // Below the low-water mark the quota is left to refill a little (it refills faster than real time).
       if (this.remaining < (this.opts.lowWater ?? 50)) await this.sleep(1000);
       this.requests++;
       let res: Response;
       try {
-        res = await fetch(url, { method, body, headers: { Authorization: `Bearer ${this.opts.token}`, Accept: 'application/json' }, redirect: 'error' });
+        res = await fetch(url, {
+          method,
+          body,
+          headers: { Authorization: `Bearer ${this.opts.token}`, Accept: 'application/json' },
+          redirect: 'error',
+        });
       } catch (e) {
         throw new CanvasError(0, `${method} ${new URL(url).pathname}: ${(e as Error).message}`);
       }
@@ -79,7 +91,8 @@ export class CanvasApi {
       if (res.status === 429 || res.status === 403) {
         const text = await res.text();
         if (res.status === 429 || /rate limit exceeded/i.test(text)) {
-          if (attempt >= (this.opts.maxRetries ?? 8)) throw new CanvasError(res.status, `${method} ${new URL(url).pathname}: still throttled by Canvas after ${attempt + 1} tries`);
+          if (attempt >= (this.opts.maxRetries ?? 8))
+            throw new CanvasError(res.status, `${method} ${new URL(url).pathname}: still throttled by Canvas after ${attempt + 1} tries`);
           const after = Number(res.headers.get('retry-after'));
           await this.sleep(Number.isFinite(after) && after > 0 ? after * 1000 : Math.min(30_000, 500 * 2 ** attempt));
           this.remaining = Infinity;
@@ -119,7 +132,8 @@ export class CanvasApi {
     const start = Date.now();
     let cur = p;
     for (let i = 0; cur.workflow_state === 'queued' || cur.workflow_state === 'running'; i++) {
-      if (Date.now() - start > timeoutMs) throw new CanvasError(0, `Canvas's job ${p.id} did not finish in ${Math.round(timeoutMs / 60_000)} minutes`);
+      if (Date.now() - start > timeoutMs)
+        throw new CanvasError(0, `Canvas's job ${p.id} did not finish in ${Math.round(timeoutMs / 60_000)} minutes`);
       await this.sleep(Math.min(5000, 250 * 2 ** i));
       cur = await this.get<Progress>(`progress/${p.id}`);
     }
@@ -147,7 +161,11 @@ export function linkNext(header: string | null): string | undefined {
 function errorText(body: string): string {
   try {
     const j = JSON.parse(body) as { errors?: { message?: string }[] | Record<string, unknown>; message?: string };
-    if (Array.isArray(j.errors)) return j.errors.map((e) => e.message).filter(Boolean).join('; ');
+    if (Array.isArray(j.errors))
+      return j.errors
+        .map((e) => e.message)
+        .filter(Boolean)
+        .join('; ');
     if (j.message) return j.message;
   } catch {
     /* not JSON */

@@ -84,7 +84,12 @@ export class CommitGit implements GitView {
   async *history(signal?: AbortSignal, skip?: (id: string) => boolean): AsyncIterable<HistoryBlob> {
     const commits: string[] = [];
     const queued = new Set<string>();
-    for (const tip of [this.o.commit, ...refTips(this.o.mirror, this.o.store)]) if (!queued.has(tip)) (queued.add(tip), commits.push(tip));
+    const queue = (oid: string) => {
+      if (queued.has(oid)) return;
+      queued.add(oid);
+      commits.push(oid);
+    };
+    for (const tip of [this.o.commit, ...refTips(this.o.mirror, this.o.store)]) queue(tip);
     const trees = new Set<string>();
     const blobs = new Set<string>();
     for (let i = 0; i < commits.length && i < MAX_HISTORY_COMMITS; i++) {
@@ -92,7 +97,7 @@ export class CommitGit implements GitView {
       // A commit or tree that cannot be read throws ObjectError: the scan could not finish, which
       // makes the student incomplete (a damaged mirror), never a pass.
       const c = this.read(commits[i]);
-      for (const p of c.parents) if (!queued.has(p)) (queued.add(p), commits.push(p));
+      for (const p of c.parents) queue(p);
       const stack: [string, string][] = [[c.tree, '']];
       while (stack.length) {
         const [oid, at] = stack.pop()!;

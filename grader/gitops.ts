@@ -1,10 +1,11 @@
-// Git for the batch grader: raw spawn, not simple-git. simple-git sleeps 50 ms after every process
-// that prints nothing (clone -q, fetch -q, read-tree), which is +25% on a batch
-// (docs/reference/perf-baselines.md). Every process runs without a terminal prompt and with
-// ssh in batch mode, so a private fork fails fast instead of waiting for a password.
+// Git for the batch grader: mirrors cloned and fetched by git itself, started from a few
+// long-lived shells (shell.ts, decision 0012: a spawn from node costs the grader's one thread
+// several ms each); refs and history read from the mirror's files and objects, with no process.
+// Every git runs without a terminal prompt and with ssh in batch mode, so a private fork fails
+// fast instead of waiting for a password.
 import { ShellPool } from './shell.js';
 import { ObjectError, ObjectStore, parseCommit, type CommitInfo } from './objects.js';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 

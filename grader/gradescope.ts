@@ -44,7 +44,10 @@ export async function readMetadata(file: string | undefined): Promise<Gradescope
 /** The roster entry for the submitter: the NetID is the email's part before "@", as in user.cfg. */
 export function entryOf(meta: GradescopeMeta): RosterEntry {
   const email = meta.user?.email;
-  const local = email?.split('@')[0].toLowerCase().replace(/[^a-z0-9._-]/g, '');
+  const local = email
+    ?.split('@')[0]
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]/g, '');
   const netid = local || (meta.user?.id ? `gradescope-${meta.user.id}` : 'student');
   return { netid, name: meta.user?.name ?? netid, ...(email && { email }), extensionMinutes: 0 };
 }
@@ -112,5 +115,13 @@ export async function readSubmission(submission: string, work: string, spec: Spe
     files.push(to);
   }
   await rm(stage, { recursive: true, force: true });
-  return { entry, dir: work, files: files.sort(), uploadedName, late: false, canvasUserId: '', ...(problems.length && { problem: problems.join('; ') }) };
+  return {
+    entry,
+    dir: work,
+    files: files.sort(),
+    uploadedName,
+    late: false,
+    canvasUserId: '',
+    ...(problems.length && { problem: problems.join('; ') }),
+  };
 }

@@ -1,6 +1,6 @@
 // The course's late policy (course.yaml `late:`), applied to the time a submission was made.
 //
-// Decisions (docs/course-settings.md, docs/decisions/0010-late-penalty-base.md):
+// Decisions (docs/course-settings.md, docs/decisions/0014-late-penalty-base.md):
 // - the deadline is the due date plus the student's extension; grace minutes are added on top, and
 //   work inside the grace is on time;
 // - past the grace, every started day counts (partial days round up): one minute late after the

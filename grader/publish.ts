@@ -52,7 +52,8 @@ export interface Action {
 }
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
-const same = (a: number | null | undefined, b: string | undefined) => a !== null && a !== undefined && b !== undefined && b !== '' && Math.abs(a - Number(b)) < 0.005;
+const same = (a: number | null | undefined, b: string | undefined) =>
+  a !== null && a !== undefined && b !== undefined && b !== '' && Math.abs(a - Number(b)) < 0.005;
 
 export function ledgerFile(out: string, course: string, assignment: string): string {
   return path.join(out, '.publish', `canvas-${course.replace(/\W/g, '_')}-${assignment.replace(/\W/g, '_')}.json`);
@@ -74,18 +75,33 @@ function find(s: StudentResult, subs: CanvasSubmission[]): CanvasSubmission | un
   return (
     (s.canvasId && subs.find((c) => String(c.user_id) === s.canvasId)) ||
     (s.sisUserId && subs.find((c) => low(c.user?.sis_user_id) === s.sisUserId!.toLowerCase())) ||
-    subs.find((c) => low(c.user?.login_id) === (s.sisLoginId ?? s.netid).toLowerCase() || low(c.user?.login_id)?.split('@')[0] === s.netid.toLowerCase()) ||
+    subs.find(
+      (c) =>
+        low(c.user?.login_id) === (s.sisLoginId ?? s.netid).toLowerCase() || low(c.user?.login_id)?.split('@')[0] === s.netid.toLowerCase(),
+    ) ||
     undefined
   );
 }
 
-export function plan(students: StudentResult[], feedback: (s: StudentResult) => string, subs: CanvasSubmission[], ledger: Ledger, opts: { missing?: MissingPolicy; overwrite?: boolean }): Action[] {
+export function plan(
+  students: StudentResult[],
+  feedback: (s: StudentResult) => string,
+  subs: CanvasSubmission[],
+  ledger: Ledger,
+  opts: { missing?: MissingPolicy; overwrite?: boolean },
+): Action[] {
   return students.map((s): Action => {
     const base = { netid: s.netid, name: s.name };
     const sub = find(s, subs);
-    if (!sub) return { ...base, what: 'not found among the assignment\'s submissions in Canvas (check the roster\'s Canvas id, SIS id or login)' };
+    if (!sub)
+      return { ...base, what: "not found among the assignment's submissions in Canvas (check the roster's Canvas id, SIS id or login)" };
     const target = canvasScore(s, opts.missing);
-    if (target === '') return { ...base, userId: sub.user_id, what: withoutWork(s) ? `no work (${s.status}): left blank (--missing-work blank)` : `not graded (${s.status}): nothing posted` };
+    if (target === '')
+      return {
+        ...base,
+        userId: sub.user_id,
+        what: withoutWork(s) ? `no work (${s.status}): left blank (--missing-work blank)` : `not graded (${s.status}): nothing posted`,
+      };
     if (sub.excused) return { ...base, userId: sub.user_id, what: 'excused in Canvas: left alone' };
     const rec = ledger.students[s.netid];
     const ours = rec && same(sub.score, rec.score); // Canvas still holds what we posted
@@ -93,7 +109,11 @@ export function plan(students: StudentResult[], feedback: (s: StudentResult) => 
     let score: string | undefined;
     if (!same(sub.score, target)) {
       if (sub.score !== null && sub.score !== undefined && !ours && !opts.overwrite) {
-        return { ...base, userId: sub.user_id, what: `Canvas has ${current}, not posted by publish${rec ? ' (changed there since)' : ''}: left alone (--overwrite replaces it with ${target})` };
+        return {
+          ...base,
+          userId: sub.user_id,
+          what: `Canvas has ${current}, not posted by publish${rec ? ' (changed there since)' : ''}: left alone (--overwrite replaces it with ${target})`,
+        };
       }
       score = target;
     }
@@ -101,10 +121,16 @@ export function plan(students: StudentResult[], feedback: (s: StudentResult) => 
     // Posted before: by the record in the output folder, or because Canvas already shows it (a
     // pipeline run's output folder does not outlive the run; Canvas's comments do).
     const norm = (t: string) => t.replace(/\r\n/g, '\n').trim();
-    const shown = text !== undefined && (sub.submission_comments ?? []).some((c) => typeof c.comment === 'string' && norm(c.comment) === norm(text));
+    const shown =
+      text !== undefined && (sub.submission_comments ?? []).some((c) => typeof c.comment === 'string' && norm(c.comment) === norm(text));
     const comment = text !== undefined && rec?.comment !== sha(text) && !shown ? text : undefined;
     if (score === undefined && comment === undefined) return { ...base, userId: sub.user_id, what: `up to date (${target})` };
-    const what = [score !== undefined ? `grade ${current} → ${score}` : `grade ${target} (already)`, comment !== undefined ? `comment (${Buffer.byteLength(comment)} bytes)` : ''].filter(Boolean).join(', ');
+    const what = [
+      score !== undefined ? `grade ${current} → ${score}` : `grade ${target} (already)`,
+      comment !== undefined ? `comment (${Buffer.byteLength(comment)} bytes)` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     return { ...base, userId: sub.user_id, ...(score !== undefined && { score }), ...(comment !== undefined && { comment }), what };
   });
 }
@@ -113,7 +139,15 @@ export function plan(students: StudentResult[], feedback: (s: StudentResult) => 
  * Posts the actions with Canvas's bulk grade update, `chunk` students a request, waiting for each
  * job; the ledger is saved after each job that completed, so a run stopped midway resumes.
  */
-export async function apply(api: CanvasApi, course: string, assignment: string, actions: Action[], ledger: Ledger, file: string, chunk = 50): Promise<number> {
+export async function apply(
+  api: CanvasApi,
+  course: string,
+  assignment: string,
+  actions: Action[],
+  ledger: Ledger,
+  file: string,
+  chunk = 50,
+): Promise<number> {
   const todo = actions.filter((a) => a.userId !== undefined && (a.score !== undefined || a.comment !== undefined));
   let posted = 0;
   for (let i = 0; i < todo.length; i += chunk) {
@@ -123,16 +157,25 @@ export async function apply(api: CanvasApi, course: string, assignment: string, 
       if (a.score !== undefined) form.append(`grade_data[${a.userId}][posted_grade]`, a.score);
       if (a.comment !== undefined) form.append(`grade_data[${a.userId}][text_comment]`, a.comment);
     }
-    const job = await api.post<Progress>(`courses/${encodeURIComponent(course)}/assignments/${encodeURIComponent(assignment)}/submissions/update_grades`, form);
+    const job = await api.post<Progress>(
+      `courses/${encodeURIComponent(course)}/assignments/${encodeURIComponent(assignment)}/submissions/update_grades`,
+      form,
+    );
     const done = await api.waitFor(job);
-    if (done.workflow_state !== 'completed') throw new CanvasError(0, `Canvas's bulk grade update ${job.id} ${done.workflow_state}${done.message ? `: ${done.message}` : ''}; ${posted} students were posted before it`);
+    if (done.workflow_state !== 'completed')
+      throw new CanvasError(
+        0,
+        `Canvas's bulk grade update ${job.id} ${done.workflow_state}${done.message ? `: ${done.message}` : ''}; ${posted} students were posted before it`,
+      );
     const at = new Date().toISOString();
     for (const a of part) {
       const old = ledger.students[a.netid];
       ledger.students[a.netid] = {
         userId: a.userId!,
         ...((a.score ?? old?.score) !== undefined && { score: a.score ?? old?.score }),
-        ...((a.comment !== undefined ? sha(a.comment) : old?.comment) !== undefined && { comment: a.comment !== undefined ? sha(a.comment) : old?.comment }),
+        ...((a.comment !== undefined ? sha(a.comment) : old?.comment) !== undefined && {
+          comment: a.comment !== undefined ? sha(a.comment) : old?.comment,
+        }),
         at,
       };
     }

@@ -92,6 +92,7 @@ function decodeName(entry: yauzl.Entry): string | undefined {
 /** Why a name may not be written under the destination, or undefined when it is safe. */
 export function unsafeName(name: string): string | undefined {
   if (name === '' || name === '/') return 'has an empty name';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'has control characters in its name';
   if (name.includes('\\')) return 'uses backslashes in its path (zip paths use /)';
   if (name.startsWith('/')) return 'has an absolute path';

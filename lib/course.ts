@@ -37,7 +37,7 @@ export interface LatePolicy {
   /**
    * What the percent is taken of: `score`, the points the student earned (4.5 points, 50% off:
    * 2.25), or `points`, the assignment's points possible, as Canvas's own late policy does (4.5 of
-   * 20, 50% off: 0). See docs/decisions/0010-late-penalty-base.md.
+   * 20, 50% off: 0). See docs/decisions/0014-late-penalty-base.md.
    */
   base: 'score' | 'points';
 }

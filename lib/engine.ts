@@ -134,7 +134,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
         if (earlier && !earlier.fault) return earlier;
         return limit.run(() => runOne(spec, check, runOpts));
       })();
-      p.then((r) => {
+      void p.then((r) => {
         trace(`${r.id} ${r.status}`);
         opts.onResult?.(r);
       });
@@ -145,7 +145,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   // Start the checks that run processes (and what they depend on) first: a process's start-up is
   // the longest wait in a run, and it overlaps everything else only if it begins early.
   for (const k of new Set(wanted.map((c) => kinds.get(c.kind)))) k?.prepare?.().catch(() => {});
-  for (const c of wanted) if (kinds.get(c.kind)?.spawns) start(c);
+  for (const c of wanted) if (kinds.get(c.kind)?.spawns) void start(c);
   return Promise.all(wanted.map(start));
 }
 

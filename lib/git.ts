@@ -1,17 +1,11 @@
 // Git for the checks: the GitView they read facts through (ctx.git), its implementation over a
-// student's clone (CloneGit, for `check`), and a thin, fast wrapper over simple-git that runs the
-// clone's git processes. The grader implements GitView over a commit's objects (grader/commitgit.ts).
-//
-// Speed: simple-git 4 sleeps 50 ms after every git process that printed nothing, and its
-// `completion` option cannot turn that off (the sleep sits after the completion race; see
-// docs/checks/git.repo.md, "Speed"). So every command here is chosen to always print something
-// (porcelain v2 with --branch, cat-file --batch-check, ls-files --error-unmatch, ...).
-// `completion: { onClose: true, onExit: false }` makes the end of a process the `close` event only,
-// which comes after all output was read (onExit: 0 could cut a long ls-files short).
-//
-// Cost of importing: simple-git is loaded with a dynamic import the first time git runs, so commands
-// that never touch git never load it.
-import path from 'node:path';
+// student's clone (CloneGit, for `check`), and the few read-only git commands it runs, with node's
+// spawn (decision 0013: simple-git cost 10-15 ms of loading and a 50 ms sleep after any silent
+// command, for features these commands do not use). A process ends on `close`, after all its
+// output was read. The grader implements GitView over a commit's objects (grader/commitgit.ts).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { CannotJudge, Failure } from './errors.js';
 import type { CheckContext } from './context.js';
 
@@ -32,16 +26,14 @@ export class GitMissing extends CannotJudge {
 /** Every git process: never prompt, never take optional locks, C-locale messages (and --no-pager). */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
 /**
- * `core.fsmonitor=false`: a repository's own config could name a program to run on `git status`;
- * the grader runs these checks on students' forks. `core.quotePath=false`: readable names in any
- * output that is not `-z`.
+ * `core.fsmonitor=false`: a repository's own config could name a program to run on `git status`.
+ * `core.quotePath=false`: readable names in any output that is not `-z`.
  */
 const GIT_CONFIG = ['core.quotePath=false', 'core.fsmonitor=false', 'color.ui=false'];
 
 /**
- * process.env without what simple-git's environment guard refuses when handed in explicitly: every
- * GIT_* variable (GIT_DIR from a hook would point git at the wrong repository anyway) and the pager,
- * editor and askpass programs. simple-git strips the same ones from an inherited environment.
+ * process.env without every GIT_* variable (GIT_DIR from a hook would point git at the wrong
+ * repository) and without the pager, editor and askpass programs (git must never start one).
  */
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -53,49 +45,36 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 const GUARDED = new Set(['pager', 'prefix', 'ssh_askpass', 'visual', 'editor']);
 
-type SimpleGitModule = typeof import('simple-git');
-let loaded: Promise<SimpleGitModule> | undefined;
-
 /**
  * Runs `git args` in `cwd` and returns its output whatever the exit code. Throws GitMissing when git
  * cannot be started, and rethrows an abort. `input` is written to git's standard input.
  */
 export async function runGit(cwd: string, args: string[], opts: { input?: string; signal?: AbortSignal } = {}): Promise<GitOutput> {
-  const { simpleGit } = await (loaded ??= import('simple-git'));
-  let out: GitOutput | undefined;
-  let spawnError: Error | undefined;
-  // One instance per call: it is cheap, and lets `errors` and `input` be closures over this call.
-  const git = simpleGit({
-    baseDir: cwd,
-    config: GIT_CONFIG,
-    completion: { onClose: true, onExit: false },
-    allowEnvironment: Object.keys(GIT_ENV),
-    // Only so that we may set core.fsmonitor to false (the guard refuses any value).
-    unsafe: { allowUnsafeFsMonitor: true },
-    abort: opts.signal,
-    input: opts.input === undefined ? undefined : () => opts.input,
-    // Called after every process (even a failed spawn): keep the raw result, never turn an exit
-    // code into an error; callers read `code` and `stderr` themselves.
-    errors(_error, result) {
-      out = {
-        stdout: Buffer.concat(result.stdOut).toString('utf8'),
-        stderr: Buffer.concat(result.stdErr).toString('utf8'),
-        code: result.exitCode,
-      };
-      return undefined;
-    },
-  });
-  git.env(childEnv());
-  try {
-    await git.raw(['--no-pager', ...args]);
-  } catch (e) {
-    spawnError = e as Error;
-  }
   opts.signal?.throwIfAborted();
-  if (spawnError || !out) throw spawnError ?? new Error(`git ${args[0]} gave no result`);
-  // A process that could not start: node's spawn error lands in stderr, with a negative exit code.
-  if (out.code < 0 && /\bENOENT\b/.test(out.stderr)) throw new GitMissing();
-  if (out.code < 0) throw new Error(`git could not be started: ${firstLine(out.stderr)}`);
+  const argv = [...GIT_CONFIG.flatMap((c) => ['-c', c]), '--no-pager', ...args];
+  const out = await new Promise<GitOutput | { error: NodeJS.ErrnoException }>((resolve) => {
+    const child = spawn('git', argv, { cwd, env: childEnv(), signal: opts.signal, windowsHide: true, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr!.on('data', (d: Buffer) => stderr.push(d));
+    // A failed start or an abort is an 'error' (whatever follows it); 'close' comes after all output was read.
+    child.on('error', (error) => resolve({ error }));
+    child.on('close', (code, signal) => {
+      resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code: code ?? 128 + (signal ? osConstants.signals[signal] : 0) });
+    });
+    if (opts.input !== undefined) {
+      child.stdin!.on('error', () => {}); // git may exit before reading it all; its exit code says why
+      child.stdin!.end(opts.input);
+    }
+  });
+  opts.signal?.throwIfAborted();
+  if ('error' in out) {
+    // ENOENT is git missing from PATH, or a folder that is not there.
+    if (out.error.code === 'ENOENT' && !existsSync(cwd)) throw new Error(`git cannot run in ${cwd}: the folder does not exist`);
+    if (out.error.code === 'ENOENT') throw new GitMissing();
+    throw new Error(`git could not be started: ${out.error.message}`);
+  }
   return out;
 }
 
@@ -239,7 +218,6 @@ export class CloneGit implements GitView {
   status(signal?: AbortSignal): Promise<RepoStatus> {
     return this.once('status', async () => {
       const root = await this.root(signal);
-      // --branch makes status always print, so simple-git never adds its 50 ms.
       return parseStatus(await gitText(root, ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=no', '--ignore-submodules=none'], { signal }));
     });
   }
@@ -379,7 +357,6 @@ export class CloneGit implements GitView {
  * bytes, a newline), one at a time, so memory holds one object at once.
  */
 async function* catFileBatch(root: string, ids: string[], signal?: AbortSignal): AsyncGenerator<{ id: string; type: string; data: Buffer }> {
-  const { spawn } = await import('node:child_process');
   const child = spawn('git', ['-C', root, '-c', 'core.fsmonitor=false', 'cat-file', '--batch'], { env: childEnv(), stdio: ['pipe', 'pipe', 'ignore'], signal });
   child.on('error', () => {}); // reported through the stream's end below
   child.stdin.on('error', () => {});

@@ -1,7 +1,7 @@
 // What the secret scan looks for: one rule per credential format, as data. Each format is the one
 // its issuer documents (a fixed prefix, an alphabet, a length); the rule ids follow gitleaks' rule
 // set (MIT), which was the reference for the formats. Why these rules are written here and not
-// vendored from gitleaks: docs/decisions/0011-secret-scan.md.
+// vendored from gitleaks: docs/decisions/0008-secret-scan.md.
 //
 // Every pattern runs with V8's backtracking engine over hostile files of any size, so each one
 // starts with a literal or a fixed character class and has bounded or unambiguous repetition:
@@ -46,6 +46,12 @@ export interface SecretRule {
   accept?: (secret: string, text: string, at: number) => boolean;
   /** What a hit shows; default: mask(secret). */
   show?: (secret: string, match: RegExpExecArray) => string;
+  /**
+   * A cheap test a window must pass before `re` runs over it (not global): a rule whose `accept`
+   * needs context nearby skips windows without it. Large files of data (a committed CSV) are
+   * scanned at the speed of the rules with a literal prefix.
+   */
+  gate?: (text: string) => boolean;
 }
 
 /** Characters of context a rule may look at on each side of a match (the scan keeps this much overlap). */
@@ -70,6 +76,9 @@ const EXAMPLE_SECRET = EXAMPLE + 'KEY';
 
 /** An access key id: the key-pair rule below looks for one near a bare 40-character secret. */
 export const KEY_ID_RE = new RegExp(`(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|AKPA|A3T[A-Z0-9])[A-Z0-9]{16}(?![${ALNUM}])`, 'g');
+
+/** KEY_ID_RE for a yes-or-no test (not global: no lastIndex to keep). */
+const KEY_ID_GATE = new RegExp(KEY_ID_RE.source);
 
 // Words that put a 40-character token in an AWS context. Deliberately not "s3" or "aws" alone:
 // in this course almost every answer mentions both.
@@ -126,6 +135,8 @@ export const RULES: SecretRule[] = [
     group: 1,
     token: /[A-Za-z0-9/+=]/,
     accept: awsSecret,
+    // awsSecret needs an AWS word or a key id within 1 KB; the window holds 2 KB around its part.
+    gate: (text) => AWS_CONTEXT.test(text) || KEY_ID_GATE.test(text),
   },
   {
     // STS session tokens start with the base64 of their fixed header (IQoJb3JpZ2luX2Vj for
@@ -227,3 +238,24 @@ export const RULES: SecretRule[] = [
     accept: realPassword,
   },
 ];
+
+/**
+ * Byte strings at least one of which lies within a rule's reach whenever that rule can match: the
+ * literal prefixes of the formats, and, for the rules that need a word nearby (secret, password,
+ * token, credential, access key, AWS), the word in its usual spellings (all lower case, all upper
+ * case, a capital first: the first letter is left out, so `ecret` covers secret and Secret). A
+ * window without any is skipped by the scanner (secrets.ts). A word spelt in mixed case (sEcReT)
+ * is the one thing this misses; the rules themselves would match it.
+ */
+export const ANCHORS: Buffer[] = [
+  // AWS key ids (KEY_ID_RE), session tokens' fixed headers, private keys, service tokens.
+  'AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AROA', 'AIPA', 'ANPA', 'ANVA', 'AKPA', 'A3T',
+  'IQoJ', 'FwoG', '-----BEGIN', 'PuTTY-User-Key-File-',
+  'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'xox', 'xapp-', 'hooks.slack.com', 'AIza',
+  '_live_', '_test_', '_prod_', 'npm_', 'ATBB', 'ATATT3',
+  // A password in a URL.
+  '://',
+  // The words the rules (and the AWS context of a bare secret key) look for.
+  'ecret', 'ECRET', 'ession', 'ESSION', 'ecurity', 'ECURITY', 'assword', 'ASSWORD', 'asswd', 'ASSWD',
+  'assphrase', 'ASSPHRASE', 'redential', 'REDENTIAL', 'ccess', 'CCESS', 'oto', 'OTO', 'aws', 'AWS', 'Aws',
+].map((a) => Buffer.from(a, 'latin1'));

@@ -22,7 +22,7 @@ await build({
     loader: 'ts',
   },
   bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: path.join(tmp, 'schema.mjs'),
-  external: ['@aws-sdk/*', 'ajv', 'yaml', 'simple-git'], logLevel: 'error',
+  external: ['@aws-sdk/*', 'ajv', 'yaml'], logLevel: 'error',
   // The generated validators are what this step produces; the schema does not need them.
   plugins: [{ name: 'no-generated', setup: (b) => b.onResolve({ filter: /\/generated\// }, (a) => ({ path: a.path, external: true })) }],
 });
@@ -88,7 +88,7 @@ const lazyAjv = {
     b.onResolve({ filter: /^ajv$/ }, () => ({ path: 'ajv', external: true }));
   },
 };
-// Code splitting keeps what a run may not need (the YAML parser, simple-git, the spec validator,
+// Code splitting keeps what a run may not need (the YAML parser, the spec validator,
 // submit's zip writer) in chunks that load only when imported: start-up time is mostly the time
 // to compile the code loaded, so less code loaded is the main lever.
 await rm(path.join(root, 'dist'), { recursive: true, force: true });

@@ -138,7 +138,6 @@ const hopsFar = [
 
 /** Every data set: path → contents. Fixture data uses other seeds and shapes than the assignments'. */
 const files = {
-  'assignments/A1/data/sensor-sample.txt': sensorReadings(2016, 600, '2016-02-01T00:00:00Z'),
   'assignments/A2/data/access-sample.log': accessLog(502, 1800, { from: '2016-09-01T00:00:00Z', to: '2017-01-20T00:00:00Z', site: 'wiki.example.org' }),
   'assignments/A2/data/sensor-sample.txt': sensorReadings(2017, 2400, '2016-03-01T00:00:00Z'),
   'assignments/A3/data/mtr-sample.txt': mtrLog(303, 60, '2017-02-01T00:00:00Z', hopsFar),

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseRoster } from '../grader/roster.js';
 
 // As Canvas writes it: a BOM, CRLF, quoted "Last, First" names, an indented Points Possible row.
-const EXPORT = '\uFEFFStudent,ID,SIS User ID,SIS Login ID,Section,Getting started with AWS (98765),Current Score,Final Score\r\n' +
+const EXPORT =
+  '\uFEFFStudent,ID,SIS User ID,SIS Login ID,Section,Getting started with AWS (98765),Current Score,Final Score\r\n' +
   '    Points Possible,,,,,20.00,(read only),(read only)\r\n' +
   ',,,,,Manual Posting,,\r\n' +
   '"Zhao, Quinn",4567,G0001234,qz417,ANLY-502-01,17.00,85.00,85.00\r\n' +

@@ -1,8 +1,7 @@
 // python.pytest with a real pytest, on tests in the course's 2017 style (plain test_ functions that
 // assert), written here for a fixture variant (a word splitter), never the course's graded code.
 import { describe, expect, it } from 'vitest';
-import { chmodSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { makeCtx, tempDir, type FileMap } from './helpers/fixture.js';
 import { CannotJudge, Failure, Skip } from '../lib/errors.js';
@@ -114,11 +113,11 @@ describe.skipIf(!HAS_PYTEST)('python.pytest with a real pytest', () => {
 
 describe('python.pytest where pytest is not installed', () => {
   it('skips with the reason and how to install it', async () => {
-    // A python3 that cannot see its site-packages, where pip and Debian install pytest.
-    const bin = await tempDir({}, 'harness-nopytest-');
-    const py = path.join(bin, 'python3');
-    writeFileSync(py, `#!/bin/sh\nexec ${PY} -S "$@"\n`);
-    chmodSync(py, 0o755);
+    // A python3 that cannot see the site-packages pip and Debian install pytest into: a virtual
+    // environment of its own (the sandbox shows an interpreter's installation, as for any venv).
+    const venv = path.join(await tempDir({}, 'harness-nopytest-'), 'venv');
+    execFileSync(PY, ['-m', 'venv', '--without-pip', venv]);
+    const py = path.join(venv, 'bin', 'python3');
     const r = await run({ 'words.py': WORDS, 'words_test.py': TESTS }, undefined, { python: py });
     expect(r).toBeInstanceOf(CannotJudge);
     expect((r as Skip).reason).toMatch(/^pytest is not installed for python3 \(.*\) here \(ModuleNotFoundError: No module named 'pytest'\); install it \(Debian: apt-get install python3-pytest; or pip install pytest\)/);

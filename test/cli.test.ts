@@ -31,7 +31,7 @@ describe('harness check (CLI, end to end)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('q1.txt');
     expect(r.stdout).toMatch(/18\/20/);
-    expect(r.stdout).not.toMatch(/\x1b\[/);
+    expect(r.stdout).not.toContain('\x1b[');
   });
 
   it('fails a broken answer set for the intended reasons: exit 1', async () => {
@@ -184,7 +184,7 @@ describe('bad input: one line, the right exit code', () => {
 
   it('non-UTF-8, a folder instead of a file, a huge file, names with spaces: results, not crashes', async () => {
     const s = await studentRepo({ edit: { 'q4.txt': Buffer.from([0x6d, 0x6f, 0x64, 0x65, 0x3a, 0x20, 0xe9, 0x0a]) } });
-    await execFileSync('rm', [path.join(s.a1, 'q5.txt')]);
+    execFileSync('rm', [path.join(s.a1, 'q5.txt')]);
     await mkdir(path.join(s.a1, 'q5.txt'));
     await writeFile(path.join(s.a1, 'q6-malfunctions.txt'), '');
     await truncate(path.join(s.a1, 'q6-malfunctions.txt'), 100 * 1024 * 1024);

@@ -10,6 +10,7 @@ import { tempDir, testCourse } from './helpers/fixture.js';
 const events: string[] = [];
 const fake = (kind: string, run: CheckKind['run'], extra: Partial<CheckKind> = {}) =>
   defineKind({ kind, title: () => `fake ${kind}`, params: {}, run, ...extra });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- kinds of any params, as the registry holds them
 const kinds = new Map<string, CheckKind<any>>([
   ['ok', fake('ok', async (ctx) => { events.push(`start ${ctx.check.id}`); await new Promise((r) => setTimeout(r, 20)); events.push(`end ${ctx.check.id}`); })],
   ['fail', fake('fail', async () => { throw new Failure({ rationale: 'wrong', hint: 'fix it', partial: 0.5 }); })],

@@ -80,7 +80,7 @@ describe('deadline rules, ledger and problems', () => {
     expect(on1.results.filter((x: { status: string }) => x.status !== 'pass' && x.status !== 'skip')).toEqual([]);
     expect(on1.results.filter((x: { status: string; notJudged?: boolean }) => x.status === 'skip' && !x.notJudged)).toEqual([]);
     const F = on1.total as number;
-    // The course's late.base is score: the percent is of the score earned (decision 0010).
+    // The course's late.base is score: the percent is of the score earned (decision 0014).
     const off = (pct: number) => String(Math.round(F * (1 - pct / 100) * 100) / 100);
     const pick = (n: string) => [g[n].Status, g[n]['Chosen by'] !== '', g[n].Late, g[n]['Penalty %'], g[n].Total];
     expect(pick('ext1')).toEqual(['graded', true, 'no', '0', String(F)]);

@@ -4,9 +4,9 @@
 // `git log`, the same commit as `git rev-list --before`, the same view of files as a checkout.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync, chmodSync, appendFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync, chmodSync, appendFileSync, openSync, writeSync, closeSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tempDir } from './helpers/fixture.js';
 import { ObjectError, ObjectStore, parseCommit } from '../grader/objects.js';
 import { CommitVolume } from '../grader/tree.js';
@@ -29,14 +29,28 @@ function allObjects(gitdir: string): { oid: string; type: string; size: number }
     });
 }
 
+/**
+ * Every object read as git reads it, by one store for the whole repository and by one whose read
+ * windows (256 bytes) are smaller than most objects, so entries, deltas and index buckets straddle them.
+ */
 function expectSameAsGit(gitdir: string): number {
-  const store = new ObjectStore(gitdir);
+  const stores = [new ObjectStore(gitdir), new ObjectStore(gitdir, { window: 256 })];
   const objs = allObjects(gitdir);
+  // Every object's bytes from one `git cat-file --batch`: "<oid> <type> <size>\n<content>\n" each.
+  const batch = execFileSync('git', ['cat-file', '--batch'], { cwd: gitdir, env: ENV, input: objs.map((o) => `${o.oid}\n`).join(''), maxBuffer: 1 << 28 });
+  let at = 0;
   for (const o of objs) {
-    const got = store.read(o.oid);
-    expect(got.type).toBe(o.type);
-    expect(got.data.equals(git(gitdir, ['cat-file', o.type, o.oid]))).toBe(true);
+    const nl = batch.indexOf(10, at);
+    expect(batch.toString('latin1', at, nl)).toBe(`${o.oid} ${o.type} ${o.size}`);
+    const want = batch.subarray(nl + 1, nl + 1 + o.size);
+    at = nl + 1 + o.size + 1;
+    for (const store of stores) {
+      const got = store.read(o.oid);
+      expect(got.type).toBe(o.type);
+      expect(got.data.equals(want)).toBe(true);
+    }
     expect(new ObjectStore(gitdir).size(o.oid)).toBe(o.size);
+    expect(new ObjectStore(gitdir, { window: 256 }).size(o.oid)).toBe(o.size);
   }
   return objs.length;
 }
@@ -91,7 +105,7 @@ describe('ObjectStore reads what git reads', () => {
     git(dir, ['repack', '-d']); // packs only the loose objects: two packs now
     expect(readdirSync(path.join(gd, 'objects', 'pack')).filter((f) => f.endsWith('.pack'))).toHaveLength(2);
     expectSameAsGit(gd);
-  });
+  }, 60_000);
 
   it('gives a large blob\'s first bytes without the rest, and refuses corrupt, truncated and missing objects', async () => {
     const dir = await busyRepo();
@@ -120,7 +134,7 @@ describe('ObjectStore reads what git reads', () => {
     chmodSync(packFile, 0o644);
     truncateSync(packFile, 2000);
     expect(() => expectSameAsGitQuiet(gd, gitText(dir, ['rev-parse', 'HEAD']))).toThrow(ObjectError);
-  });
+  }, 60_000);
 });
 
 function expectSameAsGitQuiet(gd: string, tip: string): void {
@@ -132,6 +146,150 @@ function expectSameAsGitQuiet(gd: string, tip: string): void {
     c = parseCommit(c.parents[0], s.read(c.parents[0]).data);
   }
 }
+
+/** A student's CSV data set, made up from `seed`: `rows` rows numbered from `from`. */
+function csv(rows: number, seed: number, from = 0): string {
+  let s = seed;
+  const lines: string[] = [];
+  for (let i = from; i < from + rows; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    lines.push(`${i},${(s % 100000) / 100},station-${s % 977},2017-01-${String(1 + (s % 28)).padStart(2, '0')},${(s >> 8) % 1000}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('large blobs are read only as far as a check asks', () => {
+  it('gives the first bytes of a 12 MB data file stored whole or as offset or reference deltas, reading a small part of the pack in small reads', async () => {
+    const dir = await tempDir({}, 'harness-bigblob-');
+    git(dir, ['init', '-q', '-b', 'main']);
+    // Versions edited at the start, in the middle and at the end: repacked, git stores one whole
+    // and the others as deltas (copies from all over the base, and inserts).
+    const body = csv(270_000, 1);
+    const third = Math.floor(body.length / 3);
+    const v1 = `id,value,station,date,count\n${body}`;
+    const v2 = `id,value,station,date,count,flag\n${csv(1000, 2, 900_000)}${body.slice(0, third)}${csv(5000, 3, 800_000)}${body.slice(third, 2 * third)}${body.slice(2 * third + 100_000)}`;
+    const v3 = `# corrected\n${v2}${csv(20_000, 4, 700_000)}`;
+    // Smaller than v3 and new at its start: a delta whose first bytes are all inserted.
+    const v4 = `${csv(3000, 5, 600_000)}${v3.slice(2_000_000)}`;
+    for (const [i, v] of [v1, v2, v3, v4].entries()) {
+      writeFileSync(path.join(dir, 'data.csv'), v);
+      writeFileSync(path.join(dir, 'answer.txt'), `answer ${i}\n`);
+      git(dir, ['add', '-A']);
+      git(dir, ['commit', '-q', '-m', `data ${i}`]);
+    }
+    const gd = path.join(dir, '.git');
+    const blobs = ['HEAD~3', 'HEAD~2', 'HEAD~1', 'HEAD'].map((c) => gitText(dir, ['rev-parse', `${c}:data.csv`]));
+    for (const ofs of ['true', 'false']) {
+      git(dir, ['-c', `repack.useDeltaBaseOffset=${ofs}`, '-c', `pack.useDeltaBaseOffset=${ofs}`, 'repack', '-a', '-d', '-f', '--depth=50', '--window=10']);
+      expect(entryTypes(gd)).toContain(ofs === 'true' ? 6 : 7);
+      const base = new Map(gitText(gd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(deltabase)']).split('\n').map((l) => l.split(' ') as [string, string]));
+      expect(blobs.filter((b) => base.get(b) !== '0'.repeat(40)).length).toBeGreaterThanOrEqual(1); // some are deltas
+      const packDir = path.join(gd, 'objects', 'pack');
+      const packSize = statSync(path.join(packDir, readdirSync(packDir).find((f) => f.endsWith('.pack'))!)).size;
+      for (const b of blobs) {
+        const full = git(gd, ['cat-file', 'blob', b]);
+        for (const n of [1, 4096, (1 << 20) + 17, full.length - 3]) {
+          expect([b, n, new ObjectStore(gd).head(b, n).equals(full.subarray(0, n))]).toEqual([b, n, true]);
+        }
+        // A 64 KB prefix is read in reads no larger than a few windows; of a blob stored whole, it
+        // costs a small part of the pack. (A delta's first bytes may copy from anywhere in its base,
+        // which is then read forwards that far, a window at a time.)
+        const s = new ObjectStore(gd);
+        expect(s.head(b, 65536).equals(full.subarray(0, 65536))).toBe(true);
+        expect(s.stats.largest).toBeLessThanOrEqual(256 * 1024);
+        if (base.get(b) === '0'.repeat(40)) expect(s.stats.bytes).toBeLessThan(Math.min(packSize / 4, 1 << 20));
+        // Small windows give the same bytes.
+        expect(new ObjectStore(gd, { window: 512 }).head(b, 100_000).equals(full.subarray(0, 100_000))).toBe(true);
+        expect(new ObjectStore(gd).read(b).data.equals(full)).toBe(true);
+        // A size is a header: a window or two, never the rest of the pack.
+        const sized = new ObjectStore(gd);
+        expect(sized.size(b)).toBe(full.length);
+        expect(sized.stats.bytes).toBeLessThan(200_000);
+      }
+    }
+    // Cut short, the pack fails each read with an ObjectError (the student's status), never a crash.
+    const packDir = path.join(gd, 'objects', 'pack');
+    const packFile = path.join(packDir, readdirSync(packDir).find((f) => f.endsWith('.pack'))!);
+    chmodSync(packFile, 0o644);
+    truncateSync(packFile, Math.floor(statSync(packFile).size / 2));
+    for (const b of blobs) {
+      expect(() => {
+        const s = new ObjectStore(gd);
+        s.head(b, s.size(b) - 1);
+      }).toThrow(ObjectError);
+    }
+  }, 120_000);
+});
+
+/**
+ * Rewrites a repository's one pack so that every entry but the first lies past 2 GiB: the pack
+ * becomes a sparse file (a hole after the first entry, nothing written there) and its index gets
+ * the 64-bit offsets table, as git writes for packs that large. OFS deltas stay valid: they point
+ * backwards by distance, and everything after the first entry moves together.
+ */
+function movePastTwoGiB(gitdir: string): void {
+  const dir = path.join(gitdir, 'objects', 'pack');
+  const idxName = readdirSync(dir).find((f) => f.endsWith('.idx'))!;
+  const idx = readFileSync(path.join(dir, idxName));
+  const packFile = path.join(dir, idxName.replace(/\.idx$/, '.pack'));
+  const pack = readFileSync(packFile);
+  const n = idx.readUInt32BE(8 + 255 * 4);
+  const offs = 8 + 1024 + 24 * n;
+  const offsets = Array.from({ length: n }, (_, i) => idx.readUInt32BE(offs + 4 * i));
+  const second = Math.min(...offsets.filter((o) => o > 12));
+  const shift = 2 ** 31 + 2 ** 20;
+  rmSync(packFile, { force: true });
+  const fd = openSync(packFile, 'w');
+  writeSync(fd, pack, 0, second, 0);
+  writeSync(fd, pack, second, pack.length - second, second + shift);
+  closeSync(fd);
+  // git allows at most n - 1 wide offsets: the first entry is always at 12.
+  const out = Buffer.alloc(offs + 4 * n + 8 * (n - 1) + 40);
+  idx.copy(out, 0, 0, offs);
+  let k = 0;
+  offsets.forEach((o, i) => {
+    if (o === 12) return void out.writeUInt32BE(12, offs + 4 * i);
+    out.writeUInt32BE((0x80000000 | k) >>> 0, offs + 4 * i);
+    out.writeBigUInt64BE(BigInt(o + shift), offs + 4 * n + 8 * k++);
+  });
+  pack.copy(out, out.length - 40, pack.length - 20); // the pack's checksum, as the index records it
+  createHash('sha1').update(out.subarray(0, out.length - 20)).digest().copy(out, out.length - 20);
+  rmSync(path.join(dir, idxName), { force: true });
+  writeFileSync(path.join(dir, idxName), out);
+}
+
+describe('pack indexes with 64-bit offsets', () => {
+  it('reads an index whose offsets git itself put in the 64-bit table', async () => {
+    const dir = await busyRepo();
+    const gd = path.join(dir, '.git');
+    git(dir, ['repack', '-a', '-d', '-f', '--depth=50']);
+    const packDir = path.join(gd, 'objects', 'pack');
+    const idxName = readdirSync(packDir).find((f) => f.endsWith('.idx'))!;
+    const before = statSync(path.join(packDir, idxName)).size;
+    const forced = path.join(dir, 'forced.idx');
+    // A test-suite option of git's: 64-bit entries for every object past offset 12 (all but the
+    // first, which git requires to have a 32-bit one).
+    git(dir, ['index-pack', '--index-version=2,12', '-o', forced, path.join(packDir, idxName.replace(/\.idx$/, '.pack'))]);
+    rmSync(path.join(packDir, idxName), { force: true });
+    writeFileSync(path.join(packDir, idxName), readFileSync(forced));
+    const n = readFileSync(path.join(packDir, idxName)).readUInt32BE(8 + 255 * 4);
+    expect(statSync(path.join(packDir, idxName)).size).toBe(before + 8 * (n - 1));
+    expect(expectSameAsGit(gd)).toBe(n);
+  }, 60_000);
+
+  it('reads objects lying past 2 GiB in a pack, as git does (a sparse file: nothing near 2 GiB is written)', async () => {
+    const dir = await busyRepo();
+    const gd = path.join(dir, '.git');
+    git(dir, ['repack', '-a', '-d', '-f', '--depth=50']);
+    const n = allObjects(gd).length;
+    movePastTwoGiB(gd);
+    const packDir = path.join(gd, 'objects', 'pack');
+    const pack = statSync(path.join(packDir, readdirSync(packDir).find((f) => f.endsWith('.pack'))!));
+    expect(pack.size).toBeGreaterThan(2 ** 31);
+    expect(pack.blocks * 512).toBeLessThan(64 * 1024 * 1024); // really sparse
+    expect(expectSameAsGit(gd)).toBe(n);
+  }, 60_000);
+});
 
 describe('history walks in git log order', () => {
   it('matches git log and git rev-list --before on merges with forged, out-of-order and equal dates', async () => {
@@ -181,7 +339,7 @@ describe('history walks in git log order', () => {
     expect(await history(gd, 'no-such-branch')).toEqual({ error: 'no commit on no-such-branch' });
     git(dir, ['pack-refs', '--all']);
     expect(((await history(gd, 'main')) as unknown[]).length).toBe(h.length);
-  });
+  }, 60_000);
 });
 
 describe('CommitVolume shows a commit as a checkout would', () => {

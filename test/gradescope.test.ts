@@ -3,7 +3,7 @@
 // submission_metadata.json, results/), and its own run_autograder grades the submission there.
 // Every results.json is checked against the schema of Gradescope's current spec.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,8 @@ const repo = path.resolve(__dirname, '..');
 const schema = JSON.parse(readFileSync(path.join(repo, 'grader/export/gradescope.schema.json'), 'utf8'));
 const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
 const env = { ...process.env, NO_COLOR: '1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null' };
-const HIDDEN = 'checks:\n  - { id: h-q6-count, kind: file.lines, file: q6-malfunctions.txt, count: { min: 3 }, points: 1, dependsOn: [q6-text] }\n';
+const HIDDEN =
+  'checks:\n  - { id: h-q6-count, kind: file.lines, file: q6-malfunctions.txt, count: { min: 3 }, points: 1, dependsOn: [q6-text] }\n';
 
 let zip: string;
 let course: string;
@@ -23,7 +24,11 @@ beforeAll(async () => {
   course = offlineCourse(await tempDir({}, 'harness-gs-course-'));
   writeFileSync(path.join(course, 'hidden-A1.yaml'), HIDDEN);
   zip = path.join(course, 'autograder.zip');
-  const r = spawnSync(process.execPath, [path.join(repo, 'bin/harness.mjs'), 'gradescope', 'A1', '--hidden', 'hidden-A1.yaml'], { cwd: course, encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, [path.join(repo, 'bin/harness.mjs'), 'gradescope', 'A1', '--hidden', 'hidden-A1.yaml'], {
+    cwd: course,
+    encoding: 'utf8',
+    env,
+  });
   expect(r.status, r.stderr).toBe(0);
 }, 60_000);
 
@@ -44,12 +49,23 @@ async function gradescopeRoot(submission: Record<string, string | Buffer>, meta?
 
 /** Runs the autograder's own run_autograder, as Gradescope does, from the root. */
 function runAutograder(root: string) {
-  return spawnSync(path.join(root, 'source', 'run_autograder'), [], { cwd: root, encoding: 'utf8', env: { ...env, GRADESCOPE_ROOT: root }, timeout: 60_000 });
+  return spawnSync(path.join(root, 'source', 'run_autograder'), [], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...env, GRADESCOPE_ROOT: root },
+    timeout: 60_000,
+  });
 }
 
-const answers = () => Object.fromEntries(readdirSync(path.join(repo, 'examples/A1-student')).filter((f) => f !== 'README.md').map((f) => [f, readFileSync(path.join(repo, 'examples/A1-student', f))]));
+const answers = () =>
+  Object.fromEntries(
+    readdirSync(path.join(repo, 'examples/A1-student'))
+      .filter((f) => f !== 'README.md')
+      .map((f) => [f, readFileSync(path.join(repo, 'examples/A1-student', f))]),
+  );
 const META = {
-  id: 123, created_at: '2017-01-22T15:30:00.000000-05:00',
+  id: 123,
+  created_at: '2017-01-22T15:30:00.000000-05:00',
   assignment: { id: 9, title: 'A1', due_date: '2017-01-20T23:59:00.000000-05:00', late_due_date: null, total_points: '19.0' },
   users: [{ email: 'qz417@georgetown.edu', id: 4567, name: 'Quinn Zhao' }],
   submission_method: 'upload',
@@ -60,7 +76,14 @@ describe('the Gradescope autograder', () => {
     const list = spawnSync('unzip', ['-Z', zip], { encoding: 'utf8' }).stdout;
     expect(list).toMatch(/^-rwxr-xr-x .* run_autograder$/m);
     expect(list).toMatch(/^-rwxr-xr-x .* setup\.sh$/m);
-    for (const f of ['harness/bin/harness.mjs', 'harness/dist/harness.mjs', 'harness/package-lock.json', 'harness/course.yaml', 'harness/assignments/A1/assignment.yaml', 'harness/hidden/A1.yaml'])
+    for (const f of [
+      'harness/bin/harness.mjs',
+      'harness/dist/harness.mjs',
+      'harness/package-lock.json',
+      'harness/course.yaml',
+      'harness/assignments/A1/assignment.yaml',
+      'harness/hidden/A1.yaml',
+    ])
       expect(list, f).toContain(` ${f}\n`);
     // No answers of the example student, no source maps, nothing from the instructor's disk.
     expect(list).not.toMatch(/q1\.txt|\.map$|hidden-A1\.yaml/m);
@@ -78,7 +101,9 @@ describe('the Gradescope autograder', () => {
     expect(validate(res), JSON.stringify(validate.errors)).toBe(true);
     // Every check passes (18 points, the hidden 1, 1 extra credit): 20, less 20% for two started days late.
     expect(res.score).toBe(16);
-    expect(res.output).toContain('Late by 1 day 15 hours, past the deadline and any grace: 20% of your score was taken off, 20 → 16 of 19 points.');
+    expect(res.output).toContain(
+      'Late by 1 day 15 hours, past the deadline and any grace: 20% of your score was taken off, 20 → 16 of 19 points.',
+    );
     expect(res.tests.filter((t: { status: string }) => t.status === 'failed')).toEqual([]);
     expect(res.tests.at(-1)).toMatchObject({ name: 'Hidden check 1', number: '2.1', score: 1, max_score: 1 });
     expect(JSON.stringify(res)).not.toContain('h-q6-count');
@@ -87,9 +112,12 @@ describe('the Gradescope autograder', () => {
     expect(r.stdout).toContain('**Score: 16/19** (after a 20% late penalty)');
   }, 60_000);
 
-  it("grades a whole fork sent from a git host, and a zip from `npm run submit` that was not unpacked, the same as loose files", async () => {
+  it('grades a whole fork sent from a git host, and a zip from `npm run submit` that was not unpacked, the same as loose files', async () => {
     const fork = Object.fromEntries(Object.entries(answers()).map(([f, b]) => [`assignments/A1/${f}`, b]));
-    const asFork = await gradescopeRoot({ ...fork, 'README.md': 'the course', 'assignments/A0/hello.txt': 'x' }, { ...META, created_at: '2017-01-20T20:00:00-05:00' });
+    const asFork = await gradescopeRoot(
+      { ...fork, 'README.md': 'the course', 'assignments/A0/hello.txt': 'x' },
+      { ...META, created_at: '2017-01-20T20:00:00-05:00' },
+    );
     expect(runAutograder(asFork).status).toBe(0);
     const a = JSON.parse(readFileSync(path.join(asFork, 'results/results.json'), 'utf8'));
     expect(a.score).toBe(20);

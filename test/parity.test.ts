@@ -194,7 +194,7 @@ describe('line endings the student never chose', () => {
     expect([q1text.status, q1text.note]).toEqual(['pass', expect.stringMatching(/Windows line endings \(CRLF\); git stores them as LF/)]);
     const roster = path.join(s.base, 'roster.csv');
     writeFileSync(roster, `NetID,name,email,repo\n${NETID},Parity,${EMAIL},${s.origin}\n`);
-    const g = await harnessAsync(REPO, ['grade', 'A2', '--roster', roster, '--out', path.join(s.base, 'g'), '--quiet'], env);
+    await harnessAsync(REPO, ['grade', 'A2', '--roster', roster, '--out', path.join(s.base, 'g'), '--quiet'], env);
     const graded = (JSON.parse(readFileSync(path.join(s.base, 'g', 'batch.json'), 'utf8')) as { students: { results: Result[] }[] }).students[0].results;
     expectParity('fork', mine, graded);
   }, 120_000);

@@ -28,8 +28,25 @@ const netid = (i: number) => `s${String(i).padStart(4, '0')}`;
 /** A graded class: most graded, one without a fork, one incomplete; Canvas ids 1000+i. */
 function classBatch(): BatchResult {
   const students: StudentResult[] = Array.from({ length: N }, (_, i) => ({
-    netid: netid(i), name: `Student ${i}`, status: 'graded', total: 10 + (i % 10), canvasId: String(1000 + i),
-    results: [{ id: 'q1', kind: 'file.present', title: 'q1.txt is handed in', status: i % 10 === 9 ? 'pass' : 'fail', points: 0, maxPoints: 0, extraCredit: false, doc: '', durationMs: 0, ...(i % 10 !== 9 && { rationale: 'q1.txt is missing.', file: 'q1.txt' }) }],
+    netid: netid(i),
+    name: `Student ${i}`,
+    status: 'graded',
+    total: 10 + (i % 10),
+    canvasId: String(1000 + i),
+    results: [
+      {
+        id: 'q1',
+        kind: 'file.present',
+        title: 'q1.txt is handed in',
+        status: i % 10 === 9 ? 'pass' : 'fail',
+        points: 0,
+        maxPoints: 0,
+        extraCredit: false,
+        doc: '',
+        durationMs: 0,
+        ...(i % 10 !== 9 && { rationale: 'q1.txt is missing.', file: 'q1.txt' }),
+      },
+    ],
   }));
   students[5] = { ...students[5], status: 'missing fork', reason: 'no repository', total: 0, results: [] };
   students[6] = { ...students[6], status: 'incomplete', reason: '1 check could not run', total: 12 };
@@ -44,7 +61,13 @@ async function gradedFolder(batch = classBatch()): Promise<string> {
 }
 
 function fake(students: FakeStudent[] = Array.from({ length: N }, (_, i) => ({ id: 1000 + i, name: `Student ${i}`, login_id: netid(i) }))) {
-  return new FakeCanvas({ token: TOKEN, course: '77', assignment: { id: 98765, name: 'Getting started with AWS', points_possible: 20 }, students, maxPerPage: 50 }).start();
+  return new FakeCanvas({
+    token: TOKEN,
+    course: '77',
+    assignment: { id: 98765, name: 'Getting started with AWS', points_possible: 20 },
+    students,
+    maxPerPage: 50,
+  }).start();
 }
 
 const publish = (out: string, extra: string[] = [], env: NodeJS.ProcessEnv = { CANVAS_TOKEN: TOKEN }) =>
@@ -62,7 +85,9 @@ describe('harness publish', () => {
     expect(r.stdout).toMatch(/^s0000 +grade none → 10, comment \(\d+ bytes\)$/m);
     expect(r.stdout).toMatch(/^s0005 +no work \(missing fork\): left blank/m);
     expect(r.stdout).toMatch(/^s0006 +not graded \(incomplete\): nothing posted$/m);
-    expect(r.stdout).toContain('publish: dry run: would post 118 grades and 118 comments to "Getting started with AWS"; nothing was posted');
+    expect(r.stdout).toContain(
+      'publish: dry run: would post 118 grades and 118 comments to "Getting started with AWS"; nothing was posted',
+    );
     expect(existsSync(path.join(out, '.publish'))).toBe(false);
   }, 60_000);
 
@@ -80,7 +105,8 @@ describe('harness publish', () => {
     expect(new URLSearchParams(pages[0].query).getAll('include[]')).toEqual(['user', 'submission_comments']);
     // 118 students in bulk requests of at most 50: three jobs, each polled until it completed.
     expect(posts().map((p) => new URLSearchParams(p.body).getAll('grade_data[1000][posted_grade]').length + 0)).toHaveLength(3);
-    for (const p of posts()) for (const k of new URLSearchParams(p.body).keys()) expect(k).toMatch(/^grade_data\[\d+\]\[(posted_grade|text_comment)\]$/);
+    for (const p of posts())
+      for (const k of new URLSearchParams(p.body).keys()) expect(k).toMatch(/^grade_data\[\d+\]\[(posted_grade|text_comment)\]$/);
     expect(canvas.student(1000).score).toBe(10);
     expect(canvas.student(1019).score).toBe(19);
     expect(canvas.student(1005).score ?? null).toBe(null); // no work, blank policy
@@ -126,7 +152,9 @@ describe('harness publish', () => {
     expect([...new Set([...body.keys()].map((k) => k.match(/\[(\d+)\]/)![1]))]).toEqual(['1003']);
     expect(canvas.student(1003).score).toBe(18);
     expect(canvas.student(1001).score).toBe(20);
-    expect(r.stdout).toMatch(/^s0001 +Canvas has 20, not posted by publish \(changed there since\): left alone \(--overwrite replaces it with 15\)$/m);
+    expect(r.stdout).toMatch(
+      /^s0001 +Canvas has 20, not posted by publish \(changed there since\): left alone \(--overwrite replaces it with 15\)$/m,
+    );
     expect(r.stdout).toMatch(/^s0002 +excused in Canvas: left alone$/m);
     const forced = await publish(out, ['--overwrite', '--missing-work', 'zero']);
     expect(forced.status).toBe(0);
@@ -168,7 +196,11 @@ describe('harness publish', () => {
   }, 60_000);
 
   it('reads the next page from the Link header, whatever the order of its parts', () => {
-    expect(linkNext('<https://c.edu/api/v1/x?page=1>; rel="current",<https://c.edu/api/v1/x?page=2>; rel="next",<https://c.edu/api/v1/x?page=9>; rel="last"')).toBe('https://c.edu/api/v1/x?page=2');
+    expect(
+      linkNext(
+        '<https://c.edu/api/v1/x?page=1>; rel="current",<https://c.edu/api/v1/x?page=2>; rel="next",<https://c.edu/api/v1/x?page=9>; rel="last"',
+      ),
+    ).toBe('https://c.edu/api/v1/x?page=2');
     expect(linkNext('<https://c.edu/a?page=3>; rel="next"')).toBe('https://c.edu/a?page=3');
     expect(linkNext('<https://c.edu/a?page=1>; rel="first", <https://c.edu/a?page=1>; rel="last"')).toBeUndefined();
     expect(linkNext(null)).toBeUndefined();

@@ -156,7 +156,7 @@ describe('pretty', () => {
   it('colours only when asked', () => {
     const on = reporters.pretty(sampleReport(), { ...plain, color: true });
     const off = reporters.pretty(sampleReport(), plain);
-    expect(on).toMatch(/\u001b\[3[1-6]m/);
+    expect(on).toMatch(new RegExp(`${String.fromCharCode(27)}\\[3[1-6]m`));
     expect(off).not.toContain('\u001b[');
     expect(stripAnsi(on)).toBe(off);
   });

@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeCtx, tempDir } from './helpers/fixture.js';
-import { CLI, REPO } from './helpers/student.js';
+import { REPO } from './helpers/student.js';
 import { Failure, UserError } from '../lib/errors.js';
 import { probeSandbox, protectFiles, runSandboxed, startSandboxed, type SandboxOptions } from '../lib/run/sandbox.js';
 import { homeOfUser } from '../lib/run/bwrap.js';

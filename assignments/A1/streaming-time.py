@@ -4,7 +4,7 @@
 Usage: python3 streaming-time.py SOURCE OUTPUT.yaml
 
 SOURCE is an S3 URL (s3://BUCKET/KEY), streamed with `aws s3 cp SOURCE -`, or a local file, read
-directly: try it on data/sensor-sample.txt (the course's check runs it on that file, without AWS).
+directly (try it on a sample of the data, without AWS).
 Searches for lines whose four readings are all -1, without keeping a local copy, and writes a
 q4-style YAML report (date, mode, streaming, malfunctions) to OUTPUT.yaml.
 """

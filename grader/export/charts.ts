@@ -18,8 +18,16 @@ export function histogram(totals: number[], points: number): number[] {
  * A bar chart: one bar per count, its label under it, the count above it. `id` names the chart
  * (tests and the page's links find it by that).
  */
-export function barChart(id: string, label: string, counts: number[], labels: string[], opts: { color?: string; lastLabel?: string } = {}): string {
-  const W = 640, H = 220, pad = 30;
+export function barChart(
+  id: string,
+  label: string,
+  counts: number[],
+  labels: string[],
+  opts: { color?: string; lastLabel?: string } = {},
+): string {
+  const W = 640,
+    H = 220,
+    pad = 30;
   const bw = (W - 2 * pad) / counts.length;
   const max = Math.max(1, ...counts);
   const centred = !opts.lastLabel; // labels under the bars' middles, or at their left edges (a scale)

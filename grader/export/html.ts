@@ -37,7 +37,10 @@ type Row = (string | Cell)[];
 function table(head: string[], rows: Row[], opts: { sortable?: boolean; id?: string } = {}): string {
   if (!rows.length) return '<p class="none">None.</p>';
   const th = head.map((h) => `<th scope="col">${opts.sortable ? `<button type="button">${esc(h)}</button>` : esc(h)}</th>`).join('');
-  const td = (c: string | Cell) => (typeof c === 'string' ? `<td>${c}</td>` : `<td${c.v !== undefined ? ` data-v="${round2(c.v)}"` : ''}${c.wrap ? ' class="wrap"' : ''}>${c.html}</td>`);
+  const td = (c: string | Cell) =>
+    typeof c === 'string'
+      ? `<td>${c}</td>`
+      : `<td${c.v !== undefined ? ` data-v="${round2(c.v)}"` : ''}${c.wrap ? ' class="wrap"' : ''}>${c.html}</td>`;
   const attrs = `${opts.id ? ` id="${opts.id}"` : ''}${opts.sortable ? ' class="sortable"' : ''}`;
   return `<table${attrs}><thead><tr>${th}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(td).join('')}</tr>`).join('')}</tbody></table>`;
 }
@@ -50,8 +53,10 @@ function median(xs: number[]): number {
 
 function stats(totals: number[]): string {
   if (!totals.length) return 'no student could be graded';
-  return `mean ${fmtNum(round2(totals.reduce((x, y) => x + y, 0) / totals.length))}, median ${fmtNum(round2(median(totals)))}, ` +
-    `lowest ${fmtNum(round2(Math.min(...totals)))}, highest ${fmtNum(round2(Math.max(...totals)))}`;
+  return (
+    `mean ${fmtNum(round2(totals.reduce((x, y) => x + y, 0) / totals.length))}, median ${fmtNum(round2(median(totals)))}, ` +
+    `lowest ${fmtNum(round2(Math.min(...totals)))}, highest ${fmtNum(round2(Math.max(...totals)))}`
+  );
 }
 
 /** Reason codes of a check's failures, most frequent first: "37 × file.lines/blank-lines". */
@@ -62,7 +67,10 @@ function reasons(results: CheckResult[]): string {
     const key = r.code ?? (r.status === 'error' ? `${r.kind}/could-not-run` : `${r.kind}/failed`);
     n.set(key, (n.get(key) ?? 0) + 1);
   }
-  return [...n].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([c, k]) => `${k} × <code>${esc(c)}</code>`).join('<br>');
+  return [...n]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([c, k]) => `${k} × <code>${esc(c)}</code>`)
+    .join('<br>');
 }
 
 function checkRates(checks: ExportCheck[], graded: StudentResult[]) {
@@ -85,7 +93,9 @@ function checksPart(checks: ExportCheck[], graded: StudentResult[]): string {
     esc(c.id) + (c.hidden ? ' <span class="tag">hidden</span>' : ''),
     { html: esc(c.title), wrap: true },
     { html: `${n}/${j}`, v: n },
-    rate < 0 ? { html: '<span class="none">not judged</span>', v: -1 } : { html: `<span class="bar"><span style="width:${round2(rate * 100)}%"></span></span> ${pct(rate)}`, v: rate },
+    rate < 0
+      ? { html: '<span class="none">not judged</span>', v: -1 }
+      : { html: `<span class="bar"><span style="width:${round2(rate * 100)}%"></span></span> ${pct(rate)}`, v: rate },
     { html: skipped ? `skipped for ${skipped}` : '', v: skipped },
     c.hidden ? '' : reasons(rs),
   ]);
@@ -96,8 +106,17 @@ function checksPart(checks: ExportCheck[], graded: StudentResult[]): string {
 }
 
 /** Incomplete students first (they need a re-run), then the others not graded, then by NetID. */
-const ORDER: Record<string, number> = { incomplete: 0, error: 1, 'timed out': 1, 'clone failed': 1, 'missing fork': 2, 'no upload': 2, graded: 3 };
-const byAttention = (a: StudentResult, b: StudentResult) => (ORDER[a.status] ?? 1) - (ORDER[b.status] ?? 1) || (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0);
+const ORDER: Record<string, number> = {
+  incomplete: 0,
+  error: 1,
+  'timed out': 1,
+  'clone failed': 1,
+  'missing fork': 2,
+  'no upload': 2,
+  graded: 3,
+};
+const byAttention = (a: StudentResult, b: StudentResult) =>
+  (ORDER[a.status] ?? 1) - (ORDER[b.status] ?? 1) || (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0);
 
 /** A student's row; the section is the table's (one table per section when there are sections). */
 function studentRow(s: StudentResult, checks: ExportCheck[]): Row {
@@ -108,7 +127,9 @@ function studentRow(s: StudentResult, checks: ExportCheck[]): Row {
     esc(s.name),
     `<span class="st st-${s.status.replace(/\s/g, '-')}">${esc(statusText(s))}</span>`,
     s.status === 'graded' ? { html: fmtNum(round2(s.total)), v: s.total } : { html: '', v: -1 },
-    s.late?.late ? { html: `${esc(lateText(s.late.minutesLate))} <span class="none">(−${fmtNum(round2(s.late.penaltyPercent))}%)</span>`, v: days } : { html: '', v: 0 },
+    s.late?.late
+      ? { html: `${esc(lateText(s.late.minutesLate))} <span class="none">(−${fmtNum(round2(s.late.penaltyPercent))}%)</span>`, v: days }
+      : { html: '', v: 0 },
     { html: s.status === 'graded' ? esc(failedIds.join(', ')) : esc(s.reason ?? ''), wrap: true },
     s.commit && s.choice !== 'zip' ? `<code>${esc(s.commit.slice(0, 10))}</code>` : s.choice === 'zip' ? 'zip' : '',
   ];
@@ -118,7 +139,12 @@ const STUDENT_HEAD = ['NetID', 'Name', 'Status', 'Total', 'Late', 'Failed checks
 
 function sectionsPart(students: StudentResult[], checks: ExportCheck[]): string {
   const names = [...new Set(students.map((s) => s.section ?? ''))].sort();
-  if (names.length < 2 && !names[0]) return `<h2 id="students">Students (${students.length})</h2>\n${table(STUDENT_HEAD, [...students].sort(byAttention).map((s) => studentRow(s, checks)), { sortable: true, id: 'students-table' })}`;
+  if (names.length < 2 && !names[0])
+    return `<h2 id="students">Students (${students.length})</h2>\n${table(
+      STUDENT_HEAD,
+      [...students].sort(byAttention).map((s) => studentRow(s, checks)),
+      { sortable: true, id: 'students-table' },
+    )}`;
   const rows: Row[] = names.map((n) => {
     const ss = students.filter((s) => (s.section ?? '') === n);
     const g = ss.filter((s) => s.status === 'graded');
@@ -128,17 +154,32 @@ function sectionsPart(students: StudentResult[], checks: ExportCheck[]): string 
       { html: String(ss.length), v: ss.length },
       { html: String(g.length), v: g.length },
       { html: String(ss.filter((s) => s.status === 'incomplete').length), v: ss.filter((s) => s.status === 'incomplete').length },
-      t.length ? { html: fmtNum(round2(t.reduce((x, y) => x + y, 0) / t.length)), v: t.reduce((x, y) => x + y, 0) / t.length } : { html: '', v: -1 },
+      t.length
+        ? { html: fmtNum(round2(t.reduce((x, y) => x + y, 0) / t.length)), v: t.reduce((x, y) => x + y, 0) / t.length }
+        : { html: '', v: -1 },
       t.length ? { html: fmtNum(round2(median(t))), v: median(t) } : { html: '', v: -1 },
       { html: String(ss.filter((s) => s.late?.late).length), v: ss.filter((s) => s.late?.late).length },
       { html: String(ss.filter((s) => s.leak).length), v: ss.filter((s) => s.leak).length },
     ];
   });
-  const parts = [`<h2 id="sections">Sections (${names.length})</h2>`, table(['Section', 'Students', 'Graded', 'Incomplete', 'Mean', 'Median', 'Late', 'Leaked keys'], rows, { sortable: true, id: 'sections-table' })];
+  const parts = [
+    `<h2 id="sections">Sections (${names.length})</h2>`,
+    table(['Section', 'Students', 'Graded', 'Incomplete', 'Mean', 'Median', 'Late', 'Leaked keys'], rows, {
+      sortable: true,
+      id: 'sections-table',
+    }),
+  ];
   parts.push(`<h2 id="students">Students (${students.length}), by section</h2>`);
   for (const n of names) {
     const ss = students.filter((s) => (s.section ?? '') === n).sort(byAttention);
-    parts.push(`<h3 id="section-${esc(slug(n))}">${esc(n || '(no section)')} (${ss.length})</h3>`, table(STUDENT_HEAD, ss.map((s) => studentRow(s, checks)), { sortable: true }));
+    parts.push(
+      `<h3 id="section-${esc(slug(n))}">${esc(n || '(no section)')} (${ss.length})</h3>`,
+      table(
+        STUDENT_HEAD,
+        ss.map((s) => studentRow(s, checks)),
+        { sortable: true },
+      ),
+    );
   }
   return parts.join('\n');
 }
@@ -149,13 +190,19 @@ function callouts(students: StudentResult[]): string {
   const out: string[] = [];
   const leaks = students.filter((s) => s.leak);
   if (leaks.length) {
-    out.push(`<div class="callout danger" id="leaks"><strong>${leaks.length} student${leaks.length === 1 ? ' has' : 's have'} a secret key in their work or its pushed history.</strong> Tell them to deactivate the key now (the feedback says so); removing the commit does not make it safe.<ul>` +
-      leaks.map((s) => `<li>${esc(s.netid)} (${esc(s.name)}): <code>${esc(s.leak!)}</code></li>`).join('') + '</ul></div>');
+    out.push(
+      `<div class="callout danger" id="leaks"><strong>${leaks.length} student${leaks.length === 1 ? ' has' : 's have'} a secret key in their work or its pushed history.</strong> Tell them to deactivate the key now (the feedback says so); removing the commit does not make it safe.<ul>` +
+        leaks.map((s) => `<li>${esc(s.netid)} (${esc(s.name)}): <code>${esc(s.leak!)}</code></li>`).join('') +
+        '</ul></div>',
+    );
   }
   const inc = students.filter((s) => s.status === 'incomplete');
   if (inc.length) {
-    out.push(`<div class="callout warn" id="incomplete"><strong>${inc.length} student${inc.length === 1 ? ' is' : 's are'} incomplete: no grade is written for them.</strong> A check that matters could not run; run the same grade command again to retry it.<ul>` +
-      inc.map((s) => `<li>${esc(s.netid)} (${esc(s.name)}): ${esc(s.reason ?? '')}</li>`).join('') + '</ul></div>');
+    out.push(
+      `<div class="callout warn" id="incomplete"><strong>${inc.length} student${inc.length === 1 ? ' is' : 's are'} incomplete: no grade is written for them.</strong> A check that matters could not run; run the same grade command again to retry it.<ul>` +
+        inc.map((s) => `<li>${esc(s.netid)} (${esc(s.name)}): ${esc(s.reason ?? '')}</li>`).join('') +
+        '</ul></div>',
+    );
   }
   return out.join('\n');
 }
@@ -166,10 +213,15 @@ export function reportHtml(batch: BatchResult): string {
   const graded = students.filter((s) => s.status === 'graded');
   const checks = batchChecks(batch);
   const late = students.filter((s) => s.late?.late);
-  const lateRows: Row[] = [...late].sort((x, y) => y.late!.minutesLate - x.late!.minutesLate || (x.netid < y.netid ? -1 : 1)).map((s) => [
-    esc(s.netid), esc(s.name), { html: esc(lateText(s.late!.minutesLate)), v: s.late!.minutesLate / 1440 },
-    { html: `${fmtNum(round2(s.late!.penaltyPercent))}%`, v: s.late!.penaltyPercent }, { html: fmtNum(round2(s.total)), v: s.total },
-  ]);
+  const lateRows: Row[] = [...late]
+    .sort((x, y) => y.late!.minutesLate - x.late!.minutesLate || (x.netid < y.netid ? -1 : 1))
+    .map((s) => [
+      esc(s.netid),
+      esc(s.name),
+      { html: esc(lateText(s.late!.minutesLate)), v: s.late!.minutesLate / 1440 },
+      { html: `${fmtNum(round2(s.late!.penaltyPercent))}%`, v: s.late!.penaltyPercent },
+      { html: fmtNum(round2(s.total)), v: s.total },
+    ]);
   const broken = students.filter((s) => s.status !== 'graded').sort(byAttention);
   const brokenRows: Row[] = broken.map((s) => [esc(s.netid), esc(s.name), esc(statusText(s)), { html: esc(s.reason ?? ''), wrap: true }]);
 
@@ -199,7 +251,13 @@ ${callouts(students)}
 <nav><a href="#scores">Scores</a><a href="#checks">Checks</a><a href="#late">Late</a><a href="#students">Students</a><a href="#broken">Not graded</a></nav>
 <h2 id="scores">Score distribution</h2>
 <p>${stats(graded.map((s) => s.total))}.</p>
-${histogramSvg(histogram(graded.map((s) => s.total), a.points), a.points)}
+${histogramSvg(
+  histogram(
+    graded.map((s) => s.total),
+    a.points,
+  ),
+  a.points,
+)}
 <h2 id="checks">Checks, most failed first</h2>
 <p>Failed: graded students whose check failed or could not run, out of those for whom it was judged (a check is skipped when what it needs was not there, or it cannot be judged in this mode).</p>
 ${checksPart(checks, graded)}

@@ -5,9 +5,43 @@
 
 /** Words a hint's command starts with. */
 const COMMANDS = new Set([
-  'git', 'npm', 'npx', 'node', 'harness', 'make', 'python', 'python3', 'pip', 'pip3', 'aws', 'ssh', 'ssh-keygen',
-  'chmod', 'rm', 'mv', 'cp', 'mkdir', 'cd', 'cat', 'ls', 'echo', 'touch', 'unzip', 'zip', 'mrjob', 'spark-submit', 'hadoop',
-  'sed', 'grep', 'head', 'tail', 'sort', 'wc', 'curl', 'tr', 'cut',
+  'git',
+  'npm',
+  'npx',
+  'node',
+  'harness',
+  'make',
+  'python',
+  'python3',
+  'pip',
+  'pip3',
+  'aws',
+  'ssh',
+  'ssh-keygen',
+  'chmod',
+  'rm',
+  'mv',
+  'cp',
+  'mkdir',
+  'cd',
+  'cat',
+  'ls',
+  'echo',
+  'touch',
+  'unzip',
+  'zip',
+  'mrjob',
+  'spark-submit',
+  'hadoop',
+  'sed',
+  'grep',
+  'head',
+  'tail',
+  'sort',
+  'wc',
+  'curl',
+  'tr',
+  'cut',
 ]);
 
 /** `text` as a code span, fenced with more backticks than any run inside it. */
@@ -18,23 +52,28 @@ export function code(text: string): string {
   return `${f}${pad}${text}${pad}${f}`;
 }
 
-/** Plain words: only what would turn into markup is escaped. */
+/** Plain text with nothing tag-like in it: only what would turn into markup is escaped. */
+function plain(part: string): string {
+  return part
+    .replace(/\\/g, '\\\\')
+    .replace(/&(?=#?[A-Za-z0-9]+;)/g, '\\&') // only what a renderer would read as an entity
+    .replace(/([*[\]|])/g, '\\$1')
+    .replace(/(^|\s)_|_(?=\s|$)/g, (m) => m.replace('_', '\\_'))
+    .replace(/^(\s*)([#>+-]|\d+\.)(\s)/, '$1\\$2$3');
+}
+
+/** A tag-like run (`<NetID>`, `<img src=x>`) would be read as HTML: it becomes code. */
+const TAGLIKE = /[^\s<>`]*<[A-Za-z/!?][^<>\n]*>?(?:[^\s<>`]*[^\s<>`.,;:)])?/g;
+
+/** Plain words: tag-like runs as code, the rest escaped only as far as Markdown needs. */
 function words(t: string): string {
-  return t
-    // A tag-like run (`<NetID>`, `<img src=x>`) would be read as HTML: it becomes code.
-    .replace(/[^\s<>`]*<[A-Za-z/!?][^<>\n]*>?(?:[^\s<>`]*[^\s<>`.,;:)])?/g, (m) => `\u0000${m}\u0001`)
-    .split(/(\u0000[^\u0001]*\u0001)/)
-    .map((part) =>
-      part.startsWith('\u0000')
-        ? code(part.slice(1, -1))
-        : part
-            .replace(/\\/g, '\\\\')
-            .replace(/&(?=#?[A-Za-z0-9]+;)/g, '\\&') // only what a renderer would read as an entity
-            .replace(/([*[\]|])/g, '\\$1')
-            .replace(/(^|\s)_|_(?=\s|$)/g, (m) => m.replace('_', '\\_'))
-            .replace(/^(\s*)([#>+-]|\d+\.)(\s)/, '$1\\$2$3'),
-    )
-    .join('');
+  let out = '';
+  let last = 0;
+  for (const m of t.matchAll(TAGLIKE)) {
+    out += plain(t.slice(last, m.index)) + code(m[0]);
+    last = m.index + m[0].length;
+  }
+  return out + plain(t.slice(last));
 }
 
 /** Words that end a command: what follows is the sentence again ("git fetch first if …"). */

@@ -5,7 +5,7 @@
 import { defineKind } from './kind.js';
 import { Failure } from '../errors.js';
 import { runSandboxed, which } from '../run/sandbox.js';
-import { CannotJudge, Skip } from '../errors.js';
+import { CannotJudge } from '../errors.js';
 import { programArgv, readOutput, shownArgv, withWorkdir } from '../run/workdir.js';
 import { frameworkEnv, requireModule } from '../run/framework.js';
 import { assertParams, expectSchema, judgeOutput, judgeRun, validateExpect, type ExpectParams } from '../run/judge.js';

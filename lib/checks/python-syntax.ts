@@ -14,16 +14,50 @@ import { plural, quoteLine, shellQuote } from '../util/text.js';
 export interface PythonSyntaxParams {
   file?: string;
   files?: string[];
+  /** `fail`: a function whose body is only a stub (`raise NotImplementedError`, `pass`, `...`) fails the check. */
+  stubs?: 'fail' | 'allow';
 }
 
 /**
- * Python source of `compile_all(data)`: one result per source, null when it compiled; shared with
- * grader/pyworker.ts. The sources arrive as a JSON line of names and byte lengths, then the bytes,
- * so nothing is written to disk and compile() leaves no __pycache__. Kept Python 2 parsable, so the
- * script can say "Python 2".
+ * Python source of `compile_all(data)`: one result per source, shared with grader/pyworker.ts. For
+ * a source that compiles: whether it holds any code at all (not only comments, a docstring or
+ * \`pass\`), and its stub functions (a body that is only \`raise NotImplementedError\`, \`pass\` or
+ * \`...\`), read from its syntax tree; nothing is run. For one that does not, the error. The sources
+ * arrive as a JSON line of names and byte lengths, then the bytes, so nothing is written to disk and
+ * compile() leaves no __pycache__. Kept Python 2 parsable, so the script can say "Python 2".
  */
 export const PY_COMPILE_ALL = `
+def _is_stub(fn):
+    import ast
+    body = fn.body[1:] if ast.get_docstring(fn) is not None else fn.body
+    if len(body) != 1:
+        return not body
+    s = body[0]
+    if isinstance(s, ast.Pass):
+        return True
+    if isinstance(s, ast.Expr) and getattr(s.value, "value", None) is Ellipsis:
+        return True
+    if isinstance(s, ast.Raise):
+        exc = getattr(s, "exc", None) or getattr(s, "type", None)
+        if isinstance(exc, ast.Call):
+            exc = exc.func
+        return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+    return False
+
+def _notes(tree):
+    import ast
+    body = tree.body
+    if ast.get_docstring(tree) is not None:
+        body = body[1:]
+    stubs = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, getattr(ast, "AsyncFunctionDef", ast.FunctionDef))) and _is_stub(node):
+            stubs.append([node.name, node.lineno])
+    stubs.sort(key=lambda x: x[1])
+    return {"ok": True, "empty": not [s for s in body if not isinstance(s, ast.Pass)], "stubs": stubs}
+
 def compile_all(data):
+    import ast
     head, _, body = data.partition(b"\\n")
     out = []
     pos = 0
@@ -32,7 +66,7 @@ def compile_all(data):
         pos += item["size"]
         try:
             compile(src, item["name"], "exec", dont_inherit=True)
-            out.append(None)
+            out.append(_notes(ast.parse(src, item["name"])))
         except SyntaxError as e:
             out.append({"type": type(e).__name__, "msg": str(e.msg), "line": e.lineno, "col": e.offset, "text": e.text})
         except Exception as e:
@@ -52,7 +86,10 @@ sys.stdout.write(json.dumps(compile_all(sys.stdin.buffer.read())))
 /** More than this on stdout means something is badly wrong; stop reading and kill. */
 const MAX_OUTPUT = 1024 * 1024;
 
-interface PyResult { type: string; msg: string; line: number | null; col: number | null; text: string | null }
+interface PyError { type: string; msg: string; line: number | null; col: number | null; text: string | null }
+interface PyNotes { ok: true; empty: boolean; stubs: [string, number][] }
+type PyResult = PyError | PyNotes;
+const isError = (r: PyResult | null): r is PyError => r !== null && !('ok' in r);
 
 const filesOf = (p: PythonSyntaxParams) => p.files ?? (p.file !== undefined ? [p.file] : []);
 
@@ -66,6 +103,7 @@ export default defineKind<PythonSyntaxParams>({
     properties: {
       file: fileParam('The Python file'),
       files: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 }, description: 'Several Python files, compiled in one run; give `file` or `files`, not both.' },
+      stubs: { enum: ['fail', 'allow'], description: '`fail`: a function whose body is only `raise NotImplementedError`, `pass` or `...` (a starter\'s stub) fails the check, so a starter earns nothing. Default `allow`.' },
     },
   },
   files: filesOf,
@@ -83,11 +121,12 @@ export default defineKind<PythonSyntaxParams>({
     }
     if (sources.length === 0) throw new Skip('optional file not handed in');
     const results = await compileAll(ctx, sources);
-    const bad = results.map((r, i) => ({ r, name: sources[i].name })).filter((x): x is { r: PyResult; name: string } => x.r !== null);
-    if (bad.length === 0) return;
+    const bad = results.map((r, i) => ({ r, name: sources[i].name })).filter((x): x is { r: PyError; name: string } => isError(x.r));
+    if (bad.length === 0) return notCode(results, sources.map((s) => s.name), p);
     const { r, name } = bad[0];
     const also = bad.length > 1 ? ` ${bad.slice(1).map((b) => b.name).join(', ')} ${bad.length > 2 ? 'have' : 'has'} errors too.` : '';
     throw new Failure({
+      code: 'syntax-error',
       rationale: r.line
         ? `${name} has ${r.type === 'SyntaxError' ? 'a syntax' : 'an indentation'} error on line ${r.line}${r.col ? `, column ${r.col}` : ''}: ${sentence(r.msg)}`
         : `${name} cannot be compiled: ${sentence(r.msg)}`,
@@ -100,9 +139,42 @@ export default defineKind<PythonSyntaxParams>({
   },
 });
 
+/**
+ * Code that compiles but is not work: a file of comments alone (an empty program is not an
+ * answer), and, with `stubs: fail`, the starter's stub functions still in place.
+ */
+function notCode(results: (PyResult | null)[], names: string[], p: PythonSyntaxParams): void {
+  const notes = results.map((r, i) => ({ r: r as PyNotes | null, name: names[i] }));
+  const empty = notes.filter((n) => n.r?.empty);
+  if (empty.length) {
+    const name = empty[0].name;
+    throw new Failure({
+      code: 'empty',
+      rationale: `${name} holds no code (only comments, a docstring or pass): an empty program is not an answer.`,
+      hint: `Write the program in ${name}.`,
+      file: name,
+      partial: names.length > 1 ? (names.length - empty.length) / names.length : 0,
+    });
+  }
+  if (p.stubs !== 'fail') return;
+  const stubbed = notes.filter((n) => n.r?.stubs.length);
+  if (!stubbed.length) return;
+  const { r, name } = stubbed[0];
+  const [fn, line] = r!.stubs[0];
+  const more = r!.stubs.length > 1 ? ` (and ${plural(r!.stubs.length - 1, 'more function')}: ${r!.stubs.slice(1, 4).map((s) => `${s[0]}()`).join(', ')})` : '';
+  throw new Failure({
+    code: 'starter-stubs',
+    rationale: `${name} still has the starter's stub for ${fn}() on line ${line}${more}: the program is not written yet.`,
+    hint: `Write the body of ${fn}() (it only raises NotImplementedError, or passes), then run your program on the sample to see it work.`,
+    file: name,
+    line,
+    partial: names.length > 1 ? (names.length - stubbed.length) / names.length : 0,
+  });
+}
+
 const sentence = (s: string) => (/[.?!]$/.test(s) ? s : `${s}.`);
 
-function hintFor(r: PyResult, name: string): string {
+function hintFor(r: PyError, name: string): string {
   const q = shellQuote(name);
   if (r.type === 'TabError' || r.type === 'IndentationError') {
     return `Indent with spaces only (4 per level) and line each block up with the lines around it; python3 -m tabnanny ${q} shows where tabs and spaces mix.`;

@@ -83,6 +83,7 @@ export function cellNames(c: Cell): string[] {
 }
 
 /** ANSI colour codes, which Jupyter keeps in tracebacks. */
+// eslint-disable-next-line no-control-regex -- an escape character is what starts an ANSI code
 export const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 
 const parsed = new WeakMap<object, Map<string, Promise<Notebook>>>();

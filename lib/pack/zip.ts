@@ -247,7 +247,7 @@ class ReadAhead {
   get(i: number): Promise<Packed | null> {
     this.pump();
     const job = this.jobs[i];
-    if (!job) throw new Error(`zip read-ahead did not start entry ${i}`); // cannot happen: all before i were released
+    if (job === undefined) throw new Error(`zip read-ahead did not start entry ${i}`); // cannot happen: all before i were released
     return job;
   }
 

@@ -16,7 +16,6 @@ export const FIELD_LIMIT = 2000;
 
 // Characters XML 1.0 forbids even as references (C0 controls except tab/LF/CR, lone surrogates,
 // U+FFFE/U+FFFF). With the `u` flag a lone surrogate is one code point, so it matches too.
-// eslint-disable-next-line no-control-regex
 const ILLEGAL = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 export function stripIllegal(s: string): string {

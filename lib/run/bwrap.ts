@@ -1,5 +1,5 @@
 // The sandbox student code runs in on Linux: bubblewrap (`bwrap`, the sandbox Flatpak uses; see
-// docs/sandbox.md and docs/decisions/0010-sandbox.md). Each run gets its own user, PID, network,
+// docs/sandbox.md and docs/decisions/0007-sandbox.md). Each run gets its own user, PID, network,
 // IPC and UTS namespaces and a root file system made of: the system read-only (/usr and the /lib,
 // /bin links, a few files of /etc), the interpreter's own prefix when it lives elsewhere (pyenv,
 // a virtualenv), the user's `pip install --user` packages read-only, its temporary copy of the

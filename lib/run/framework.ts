@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CannotJudge, Skip } from '../errors.js';
+import { CannotJudge } from '../errors.js';
 import type { CheckContext } from '../context.js';
 import { runSandboxed } from './sandbox.js';
 import { pythonEnv } from './workdir.js';

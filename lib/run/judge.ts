@@ -1,7 +1,7 @@
 // Shared by the kinds that run students' code: turning a bad run (crash, time limit, output cap)
 // into a Failure the student can act on, and comparing an output with the expected one (or, when
 // the expected output is secret, only checking its shape).
-import { Failure, CannotJudge, Skip, UserError } from '../errors.js';
+import { Failure, CannotJudge, UserError } from '../errors.js';
 import { checkLines } from '../lines.js';
 import { patternProblem } from '../util/pattern.js';
 import type { CheckContext } from '../context.js';

@@ -3,7 +3,7 @@
 // Unprivileged Linux offers no kernel limit for a tree that works everywhere the grader runs
 // (cgroup v2 delegation is missing in Docker and in CI here, and the user's process-count rlimit
 // is not enforced for root), so the tree is read from /proc every 50 ms and stopped when it goes
-// over: measured and chosen in docs/decisions/0010-sandbox.md. Each process's address space is
+// over: measured and chosen in docs/decisions/0007-sandbox.md. Each process's address space is
 // also capped by rlimit (set by the sandbox), so one process cannot outrun a poll by much.
 import { readdirSync, readFileSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';

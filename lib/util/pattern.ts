@@ -3,7 +3,7 @@
 // (fast, and free at start-up) under a time budget, and a match that overruns it is interrupted
 // and redone with RE2's linear-time algorithm (re2js, a pure-JS port, loaded only then). The
 // pattern that overran is matched with RE2 from then on. Why this and not RE2 for everything:
-// docs/decisions/0012-linear-patterns.md (re2js costs ~30 ms of start-up; this costs ~0).
+// docs/decisions/0009-linear-patterns.md (re2js costs ~30 ms of start-up; this costs ~0).
 //
 // Patterns are written in JavaScript's syntax and keep its meaning in both engines: the flags i,
 // m, s and u; `.` without s stops at \r, \u2028 and \u2029 as well as \n; \s is JavaScript's
@@ -146,7 +146,7 @@ class Compiled implements Pattern {
   test(s: string): boolean {
     if (this.linearOnly || allLinear) return this.linear().test(s);
     if (!guarding) return guardAlone(this, () => this.native.test(s), () => this.linear().test(s));
-    running = this; // if the budget runs out now, this pattern is the one that overran
+    running = this; // eslint-disable-line @typescript-eslint/no-this-alias -- if the budget runs out now, this pattern is the one that overran
     const r = this.native.test(s);
     running = undefined;
     return r;
@@ -155,7 +155,7 @@ class Compiled implements Pattern {
   exec(s: string): RegExpExecArray | null {
     if (this.linearOnly || allLinear) return this.linear().exec(s) as RegExpExecArray | null;
     if (!guarding) return guardAlone(this, () => this.native.exec(s), () => this.linear().exec(s) as RegExpExecArray | null);
-    running = this;
+    running = this; // eslint-disable-line @typescript-eslint/no-this-alias -- as in test()
     const r = this.native.exec(s);
     running = undefined;
     return r;

@@ -92,14 +92,27 @@ export class FakeCanvas {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    const rec: Recorded = { method: req.method ?? '', path: u.pathname, query: u.search, authorized: req.headers.authorization === `Bearer ${this.opts.token}`, status: 0, ...(body && { body }) };
+    const rec: Recorded = {
+      method: req.method ?? '',
+      path: u.pathname,
+      query: u.search,
+      authorized: req.headers.authorization === `Bearer ${this.opts.token}`,
+      status: 0,
+      ...(body && { body }),
+    };
     this.requests.push(rec);
     const send = (status: number, json: unknown, headers: Record<string, string> = {}) => {
       rec.status = status;
-      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'X-Request-Cost': '0.02', 'X-Rate-Limit-Remaining': this.throttle ? '0.0' : '700.0', ...headers });
+      res.writeHead(status, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'X-Request-Cost': '0.02',
+        'X-Rate-Limit-Remaining': this.throttle ? '0.0' : '700.0',
+        ...headers,
+      });
       res.end(typeof json === 'string' ? json : JSON.stringify(json));
     };
-    if (!rec.authorized) return send(401, { errors: [{ message: 'Invalid access token.' }] }, { 'WWW-Authenticate': 'Bearer realm="canvas-lms"' });
+    if (!rec.authorized)
+      return send(401, { errors: [{ message: 'Invalid access token.' }] }, { 'WWW-Authenticate': 'Bearer realm="canvas-lms"' });
     if (this.throttle > 0) {
       this.throttle--;
       rec.status = this.opts.throttleStatus ?? 403;
@@ -107,7 +120,14 @@ export class FakeCanvas {
       return void res.end(`${rec.status} ${rec.status === 403 ? 'Forbidden' : 'Too Many Requests'} (Rate Limit Exceeded)`);
     }
     const base = `/api/v1/courses/${this.opts.course}/assignments/${this.opts.assignment.id}`;
-    if (req.method === 'GET' && u.pathname === base) return send(200, { id: this.opts.assignment.id, name: this.opts.assignment.name, points_possible: this.opts.assignment.points_possible, course_id: Number(this.opts.course), grading_type: 'points' });
+    if (req.method === 'GET' && u.pathname === base)
+      return send(200, {
+        id: this.opts.assignment.id,
+        name: this.opts.assignment.name,
+        points_possible: this.opts.assignment.points_possible,
+        course_id: Number(this.opts.course),
+        grading_type: 'points',
+      });
     if (req.method === 'GET' && u.pathname === `${base}/submissions`) return this.list(u, send);
     if (req.method === 'POST' && u.pathname === `${base}/submissions/update_grades`) return this.bulk(req, body, send);
     const m = /^\/api\/v1\/progress\/(\d+)$/.exec(u.pathname);
@@ -117,33 +137,66 @@ export class FakeCanvas {
   }
 
   private list(u: URL, send: (s: number, j: unknown, h?: Record<string, string>) => void): void {
-    for (const k of u.searchParams.keys()) if (!['per_page', 'page', 'include[]'].includes(k)) this.problems.push(`submissions list: unexpected parameter ${k}`);
+    for (const k of u.searchParams.keys())
+      if (!['per_page', 'page', 'include[]'].includes(k)) this.problems.push(`submissions list: unexpected parameter ${k}`);
     const per = Math.min(Number(u.searchParams.get('per_page') ?? 10) || 10, this.opts.maxPerPage ?? 100);
     const page = Number(u.searchParams.get('page') ?? 1);
     const all = this.opts.students;
     const last = Math.max(1, Math.ceil(all.length / per));
     const include = u.searchParams.getAll('include[]');
-    for (const i of include) if (!['user', 'submission_comments', 'assignment', 'rubric_assessment', 'visibility'].includes(i)) this.problems.push(`submissions list: include[]=${i} is not documented`);
-    const items = all.slice((page - 1) * per, page * per).map((s) => this.submission(s, include.includes('user'), include.includes('submission_comments')));
+    for (const i of include)
+      if (!['user', 'submission_comments', 'assignment', 'rubric_assessment', 'visibility'].includes(i))
+        this.problems.push(`submissions list: include[]=${i} is not documented`);
+    const items = all
+      .slice((page - 1) * per, page * per)
+      .map((s) => this.submission(s, include.includes('user'), include.includes('submission_comments')));
     const link = (p: number, rel: string) => {
       const l = new URL(u.toString());
       l.searchParams.set('page', String(p));
       l.searchParams.set('per_page', String(per));
       return `<${l.toString()}>; rel="${rel}"`;
     };
-    const links = [link(page, 'current'), ...(page < last ? [link(page + 1, 'next')] : []), ...(page > 1 ? [link(page - 1, 'prev')] : []), link(1, 'first'), link(last, 'last')];
+    const links = [
+      link(page, 'current'),
+      ...(page < last ? [link(page + 1, 'next')] : []),
+      ...(page > 1 ? [link(page - 1, 'prev')] : []),
+      link(1, 'first'),
+      link(last, 'last'),
+    ];
     send(200, items, { Link: links.join(',') });
   }
 
   private submission(s: FakeStudent, withUser: boolean, withComments: boolean) {
     const score = s.score ?? null;
     return {
-      id: 5000 + s.id, assignment_id: this.opts.assignment.id, user_id: s.id, attempt: null, body: null,
-      grade: score === null ? null : String(score), score, grade_matches_current_submission: true,
-      submission_type: null, submitted_at: null, graded_at: score === null ? null : '2017-01-25T10:00:00Z',
-      excused: s.excused ?? false, missing: false, late: false, workflow_state: score === null ? 'unsubmitted' : 'graded',
-      ...(withComments && { submission_comments: (this.comments.get(s.id) ?? []).map((c) => ({ ...c, author_name: 'Instructor', edited_at: null })) }),
-      ...(withUser && { user: { id: s.id, name: s.name, sortable_name: s.name, short_name: s.name, sis_user_id: s.sis_user_id ?? null, login_id: s.login_id } }),
+      id: 5000 + s.id,
+      assignment_id: this.opts.assignment.id,
+      user_id: s.id,
+      attempt: null,
+      body: null,
+      grade: score === null ? null : String(score),
+      score,
+      grade_matches_current_submission: true,
+      submission_type: null,
+      submitted_at: null,
+      graded_at: score === null ? null : '2017-01-25T10:00:00Z',
+      excused: s.excused ?? false,
+      missing: false,
+      late: false,
+      workflow_state: score === null ? 'unsubmitted' : 'graded',
+      ...(withComments && {
+        submission_comments: (this.comments.get(s.id) ?? []).map((c) => ({ ...c, author_name: 'Instructor', edited_at: null })),
+      }),
+      ...(withUser && {
+        user: {
+          id: s.id,
+          name: s.name,
+          sortable_name: s.name,
+          short_name: s.name,
+          sis_user_id: s.sis_user_id ?? null,
+          login_id: s.login_id,
+        },
+      }),
     };
   }
 
@@ -160,7 +213,8 @@ export class FakeCanvas {
         this.problems.push(`update_grades: unexpected field ${k}`);
         return send(400, { errors: [{ message: 'Invalid grade_data' }] });
       }
-      if (m[2] === 'posted_grade' && !/^-?\d+(\.\d+)?%?$/.test(v)) this.problems.push(`update_grades: posted_grade ${JSON.stringify(v)} is not points or a percent`);
+      if (m[2] === 'posted_grade' && !/^-?\d+(\.\d+)?%?$/.test(v))
+        this.problems.push(`update_grades: posted_grade ${JSON.stringify(v)} is not points or a percent`);
       const d = data.get(Number(m[1])) ?? {};
       (d as Record<string, string>)[m[2]] = v;
       data.set(Number(m[1]), d);
@@ -198,9 +252,17 @@ export class FakeCanvas {
 
   private progress(job: Job) {
     return {
-      id: job.id, context_id: Number(this.opts.course), context_type: 'Course', user_id: 1, tag: 'submissions_update',
-      completion: job.state === 'completed' ? 100 : job.state === 'running' ? 50 : 0, workflow_state: job.state,
-      created_at: '2017-01-25T10:00:00Z', updated_at: '2017-01-25T10:00:01Z', message: job.message, results: null,
+      id: job.id,
+      context_id: Number(this.opts.course),
+      context_type: 'Course',
+      user_id: 1,
+      tag: 'submissions_update',
+      completion: job.state === 'completed' ? 100 : job.state === 'running' ? 50 : 0,
+      workflow_state: job.state,
+      created_at: '2017-01-25T10:00:00Z',
+      updated_at: '2017-01-25T10:00:01Z',
+      message: job.message,
+      results: null,
       url: `${this.url}/api/v1/progress/${job.id}`,
     };
   }
