@@ -43,7 +43,9 @@ const fs = await statfs(work);
 const freeGb = (fs.bavail * fs.bsize) / 1e9;
 if (freeGb < needGb) {
   await rm(work, { recursive: true, force: true });
-  console.error(`grade-bigdata needs about ${needGb.toFixed(0)} GB free in ${tmpdir()} and has ${freeGb.toFixed(0)} GB: set BENCH_FORKS or BENCH_DATA_MB lower (the bars hold per fork).`);
+  console.error(
+    `grade-bigdata needs about ${needGb.toFixed(0)} GB free in ${tmpdir()} and has ${freeGb.toFixed(0)} GB: set BENCH_FORKS or BENCH_DATA_MB lower (the bars hold per fork).`,
+  );
   process.exit(2);
 }
 
@@ -57,13 +59,15 @@ async function batch(name, withData) {
   if (withData) {
     const ids = (await readdir(dir)).sort();
     let next = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (next < ids.length) {
-        const id = ids[next++];
-        // An hour after the last answer, before the deadline: the graded commit holds the data.
-        await data.write(path.join(dir, id), { netid: id.replace(/\.git$/, ''), time: 1484400000 + 5 * 3600 });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < ids.length) {
+          const id = ids[next++];
+          // An hour after the last answer, before the deadline: the graded commit holds the data.
+          await data.write(path.join(dir, id), { netid: id.replace(/\.git$/, ''), time: 1484400000 + 5 * 3600 });
+        }
+      }),
+    );
   }
   return { dir, roster };
 }
@@ -77,15 +81,17 @@ async function cloneAll(dir, par) {
   const names = (await readdir(dir)).sort();
   const t = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: par }, async () => {
-    while (next < names.length) {
-      const n = names[next++];
-      await new Promise((resolve, reject) => {
-        const c = spawn('git', ['clone', '-q', path.join(dir, n), path.join(dest, n)], { env, stdio: 'ignore' });
-        c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`clone ${n} failed`))));
-      });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: par }, async () => {
+      while (next < names.length) {
+        const n = names[next++];
+        await new Promise((resolve, reject) => {
+          const c = spawn('git', ['clone', '-q', path.join(dir, n), path.join(dest, n)], { env, stdio: 'ignore' });
+          c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`clone ${n} failed`))));
+        });
+      }
+    }),
+  );
   const s = (performance.now() - t) / 1000;
   // A data floor leaves 20 GB of checkouts: removed now, and written back before the next measurement.
   await rm(dest, { recursive: true, force: true });
@@ -125,8 +131,15 @@ for (let r = 0; r < ROUNDS; r++) {
   const extra = floors.get(big) - floors.get(plain);
   const allowed = 1.5 * g.get(plain).s + extra;
   rounds.push({
-    plain: g.get(plain).s, data: g.get(big).s, plainMb: g.get(plain).mb, dataMb: g.get(big).mb,
-    floorPlain: floors.get(plain), floorData: floors.get(big), extraClone: extra, allowed, ratio: g.get(big).s / allowed,
+    plain: g.get(plain).s,
+    data: g.get(big).s,
+    plainMb: g.get(plain).mb,
+    dataMb: g.get(big).mb,
+    floorPlain: floors.get(plain),
+    floorData: floors.get(big),
+    extraClone: extra,
+    allowed,
+    ratio: g.get(big).s / allowed,
     summary: g.get(big).summary,
   });
 }
@@ -137,17 +150,41 @@ const peak = Math.max(...rounds.map((x) => x.dataMb));
 const ratio = median(rounds.map((x) => x.ratio));
 const rows = [[`setup: ${N} forks × ${MB} MB ${KIND} (data set made in ${made.toFixed(1)} s)`, `${setup.toFixed(0)} s`, '']];
 rounds.forEach((x, i) => {
-  rows.push([`round ${i + 1}: grade without · with data`, `${x.plain.toFixed(2)} · ${x.data.toFixed(2)} s`, `+${(x.data - x.plain).toFixed(2)} s; peak ${x.plainMb.toFixed(0)} · ${x.dataMb.toFixed(0)} MB`]);
+  rows.push([
+    `round ${i + 1}: grade without · with data`,
+    `${x.plain.toFixed(2)} · ${x.data.toFixed(2)} s`,
+    `+${(x.data - x.plain).toFixed(2)} s; peak ${x.plainMb.toFixed(0)} · ${x.dataMb.toFixed(0)} MB`,
+  ]);
   if (!FLOOR) return;
-  rows.push([`         floor without · with data (best of ${PARS.join(', ')})`, `${x.floorPlain.toFixed(2)} · ${x.floorData.toFixed(2)} s`, `extra clone time ${x.extraClone.toFixed(2)} s`]);
-  rows.push(['         with data / (1.5 × without + extra clone)', `${x.data.toFixed(2)} / ${x.allowed.toFixed(2)} s`, `${x.ratio.toFixed(2)} (target ≤ 1)`]);
+  rows.push([
+    `         floor without · with data (best of ${PARS.join(', ')})`,
+    `${x.floorPlain.toFixed(2)} · ${x.floorData.toFixed(2)} s`,
+    `extra clone time ${x.extraClone.toFixed(2)} s`,
+  ]);
+  rows.push([
+    '         with data / (1.5 × without + extra clone)',
+    `${x.data.toFixed(2)} / ${x.allowed.toFixed(2)} s`,
+    `${x.ratio.toFixed(2)} (target ≤ 1)`,
+  ]);
 });
 rows.push(['peak memory, grade with data', `${peak.toFixed(0)} MB`, 'target ≤ 300 MB']);
 const missed = [];
 if (peak > 300) missed.push('peak memory ≤ 300 MB');
 if (FLOOR && !(ratio <= 1)) missed.push('time ≤ 1.5 × without data + extra clone time');
-if (rounds.some((x) => !new RegExp(`\\b${N} graded\\b|\\(${N} checked`).test(x.summary))) missed.push(`not every fork graded: ${rounds[0].summary}`);
+if (rounds.some((x) => !new RegExp(`\\b${N} graded\\b|\\(${N} checked`).test(x.summary)))
+  missed.push(`not every fork graded: ${rounds[0].summary}`);
 const w = Math.max(...rows.map((r) => r[0].length));
 console.log(rows.map(([a, b, c]) => `${a.padEnd(w)}  ${b.padStart(18)}  ${c}`).join('\n'));
-console.log(JSON.stringify({ bench: 'grade-bigdata', forks: N, dataMb: MB, kind: KIND, rounds: rounds.map(({ summary: _, ...x }) => x), peakMb: peak, ratio, missed }));
+console.log(
+  JSON.stringify({
+    bench: 'grade-bigdata',
+    forks: N,
+    dataMb: MB,
+    kind: KIND,
+    rounds: rounds.map(({ summary: _, ...x }) => x),
+    peakMb: peak,
+    ratio,
+    missed,
+  }),
+);
 process.exit(missed.length ? 1 : 0);

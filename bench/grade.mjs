@@ -39,15 +39,17 @@ async function cloneAll(dir, par) {
   const names = (await readdir(dir)).sort();
   const t0 = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: par }, async () => {
-    while (next < names.length) {
-      const n = names[next++];
-      await new Promise((resolve, reject) => {
-        const c = spawn('git', ['clone', '-q', path.join(dir, n), path.join(dest, n)], { env, stdio: 'ignore' });
-        c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`clone ${n} failed`))));
-      });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: par }, async () => {
+      while (next < names.length) {
+        const n = names[next++];
+        await new Promise((resolve, reject) => {
+          const c = spawn('git', ['clone', '-q', path.join(dir, n), path.join(dest, n)], { env, stdio: 'ignore' });
+          c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`clone ${n} failed`))));
+        });
+      }
+    }),
+  );
   return (performance.now() - t0) / 1000;
 }
 
@@ -88,7 +90,16 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   const warm = grade(f200.roster, out);
   const floor = Math.min(...Object.values(floors));
-  rounds.push({ floors, floor, cold: cold.s, coldMb: await peakMb(cold.memFile), warm: warm.s, warmSummary: warm.summary, ratio: cold.s / floor, warmPercent: (100 * warm.s) / cold.s });
+  rounds.push({
+    floors,
+    floor,
+    cold: cold.s,
+    coldMb: await peakMb(cold.memFile),
+    warm: warm.s,
+    warmSummary: warm.summary,
+    ratio: cold.s / floor,
+    warmPercent: (100 * warm.s) / cold.s,
+  });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const floor = median(rounds.map((x) => x.floor));
@@ -120,8 +131,18 @@ if (!process.env.BENCH_SKIP_1000) {
   const after = grade(f200.roster, path.join(work, 'out200-after1000'));
   const beside = (before.s + after.s) / 2;
   const mem = await peakMb(big.memFile);
-  Object.assign(result, { cold1000: big.s, beside200: [before.s, after.s], ratio1000: big.s / beside, ratio1000ToRounds: big.s / cold.s, peakMb1000: mem });
-  rows.push(['cold grade ×1000 (×200 just before and after)', `${big.s.toFixed(2)} s`, `${(big.s / beside).toFixed(2)}× the 200 beside it, ${before.s.toFixed(2)} / ${after.s.toFixed(2)} s (target ≤ 5.5)`]);
+  Object.assign(result, {
+    cold1000: big.s,
+    beside200: [before.s, after.s],
+    ratio1000: big.s / beside,
+    ratio1000ToRounds: big.s / cold.s,
+    peakMb1000: mem,
+  });
+  rows.push([
+    'cold grade ×1000 (×200 just before and after)',
+    `${big.s.toFixed(2)} s`,
+    `${(big.s / beside).toFixed(2)}× the 200 beside it, ${before.s.toFixed(2)} / ${after.s.toFixed(2)} s (target ≤ 5.5)`,
+  ]);
   rows.push(['', '', `${(big.s / cold.s).toFixed(2)}× the rounds' median 200`]);
   rows.push(['peak memory ×1000', `${mem.toFixed(0)} MB`, 'target ≤ 300 MB']);
   if (big.s / beside > 5.5) missed.push('1000 ≤ 5.5× 200');

@@ -27,11 +27,24 @@ let child;
 try {
   const { build } = await import('esbuild');
   await build({
-    entryPoints: { standin: path.join(REPO, 'standin/index.ts'), guard: path.join(REPO, 'lib/aws/guard.ts'), access: path.join(REPO, 'lib/aws/access.ts') },
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', outdir: out, packages: 'external', splitting: true, logLevel: 'error',
+    entryPoints: {
+      standin: path.join(REPO, 'standin/index.ts'),
+      guard: path.join(REPO, 'lib/aws/guard.ts'),
+      access: path.join(REPO, 'lib/aws/access.ts'),
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outdir: out,
+    packages: 'external',
+    splitting: true,
+    logLevel: 'error',
   });
   // The stand-in's process: start, print the URL, serve until stdin closes.
-  await writeFile(path.join(out, 'serve.mjs'), `
+  await writeFile(
+    path.join(out, 'serve.mjs'),
+    `
     import { startStandin, sampleWorld } from './standin.js';
     const w = sampleWorld();
     w.faults = [{ kind: 'latency', ms: ${latencyMs} }];
@@ -40,7 +53,8 @@ try {
     process.stdout.write(JSON.stringify({ url: s.url }) + '\\n');
     process.stdin.on('end', () => s.stop().then(() => process.exit(0)));
     process.stdin.resume();
-  `);
+  `,
+  );
   child = spawn(process.execPath, [path.join(out, 'serve.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const { url } = await new Promise((resolve, reject) => {
     let buf = '';
@@ -52,8 +66,13 @@ try {
   });
 
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL: url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'STANDIN-STUDENT-KEY', AWS_SECRET_ACCESS_KEY: 'standin-student-secret',
-    AWS_MAX_ATTEMPTS: '1', AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_ENDPOINT_URL: url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'STANDIN-STUDENT-KEY',
+    AWS_SECRET_ACCESS_KEY: 'standin-student-secret',
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   delete process.env.AWS_PROFILE;
   const { AwsAccess } = await import(pathToFileURL(path.join(out, 'access.js')).href);
@@ -100,7 +119,20 @@ try {
   console.log(`  guard, fresh clients                median ${f(guardMs)} ms   [${warm.map((x) => x.toFixed(0)).join(', ')}]`);
   console.log(`  ratio                                     ${ratio.toFixed(2).padStart(7)}x   (bar ≤ ${BAR}x)  ${ok ? 'ok' : 'MISSED'}`);
   console.log(`  found: ${last.scan.running} running, ${last.scan.regions.length} regions scanned, ${last.scan.failed} failed`);
-  console.log(JSON.stringify({ bench: 'guard', regions: last.scan.regions.length, latencyMs, runs, oneCallMs: Math.round(one), guardMs: Math.round(guardMs), coldMs: Math.round(cold.ms), ratio: Number(ratio.toFixed(2)), bar: BAR, ok }));
+  console.log(
+    JSON.stringify({
+      bench: 'guard',
+      regions: last.scan.regions.length,
+      latencyMs,
+      runs,
+      oneCallMs: Math.round(one),
+      guardMs: Math.round(guardMs),
+      coldMs: Math.round(cold.ms),
+      ratio: Number(ratio.toFixed(2)),
+      bar: BAR,
+      ok,
+    }),
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   child?.stdin.end();

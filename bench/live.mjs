@@ -45,5 +45,14 @@ const live = m['check A1 (live, stand-in)'];
 console.log(`check A1 with live checks against the stand-in, ${RUNS} interleaved runs (medians)`);
 for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(36)} ${v.toFixed(1).padStart(7)} ms`);
 console.log(`  SDK loading: ${sdkLoad.toFixed(0)} ms, ${((100 * sdkLoad) / live).toFixed(0)}% of the live run`);
-console.log(JSON.stringify({ bench: 'live', liveMs: live, offlineMs: m['check A1 --offline'], baselineMs: m['node -e ""'], sdkLoadMs: sdkLoad, sdkShare: Number((sdkLoad / live).toFixed(3)) }));
+console.log(
+  JSON.stringify({
+    bench: 'live',
+    liveMs: live,
+    offlineMs: m['check A1 --offline'],
+    baselineMs: m['node -e ""'],
+    sdkLoadMs: sdkLoad,
+    sdkShare: Number((sdkLoad / live).toFixed(3)),
+  }),
+);
 await rm(work, { recursive: true, force: true });

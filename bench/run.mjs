@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const benches = readdirSync(here).filter((f) => f.endsWith('.mjs') && f !== 'run.mjs').filter((f) => !only.length || only.some((o) => f.includes(o))).sort();
+const benches = readdirSync(here)
+  .filter((f) => f.endsWith('.mjs') && f !== 'run.mjs')
+  .filter((f) => !only.length || only.some((o) => f.includes(o)))
+  .sort();
 let failed = 0;
 for (const b of benches) {
   console.log(`\n=== ${b}`);

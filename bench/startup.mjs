@@ -25,7 +25,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // Self-contained: the bundle alone, beside no node_modules, runs the whole offline check.
 const lonely = path.join(work, 'lonely');
 await cp(path.join(REPO, 'dist'), lonely, { recursive: true });
-const alone = spawnSync(process.execPath, [path.join(lonely, 'harness.mjs'), 'check', 'A1', '--offline'], { cwd: fork, env, encoding: 'utf8' });
+const alone = spawnSync(process.execPath, [path.join(lonely, 'harness.mjs'), 'check', 'A1', '--offline'], {
+  cwd: fork,
+  env,
+  encoding: 'utf8',
+});
 const selfContained = alone.status === 0;
 
 const cases = {
@@ -42,8 +46,20 @@ console.log(`check A1 startup, ${RUNS} interleaved runs each (medians)`);
 for (const [k, xs] of Object.entries(samples)) {
   console.log(`  ${k.padEnd(40)} ${median(xs).toFixed(1).padStart(7)} ms   ${(median(xs) / base).toFixed(2)}×`);
 }
-console.log(`  offline path self-contained (no node_modules: no AWS SDK, no ajv compile): ${selfContained ? 'yes' : `NO\n${alone.stdout}${alone.stderr}`}`);
+console.log(
+  `  offline path self-contained (no node_modules: no AWS SDK, no ajv compile): ${selfContained ? 'yes' : `NO\n${alone.stdout}${alone.stderr}`}`,
+);
 const ratio = median(samples['check A1 (dist bundle)']) / base;
-console.log(JSON.stringify({ bench: 'startup', baselineMs: base, checkMs: median(samples['check A1 (dist bundle)']), shimMs: median(samples['check A1 (bin shim, as npm runs it)']), ratio: Number(ratio.toFixed(3)), target: 2.0, selfContained }));
+console.log(
+  JSON.stringify({
+    bench: 'startup',
+    baselineMs: base,
+    checkMs: median(samples['check A1 (dist bundle)']),
+    shimMs: median(samples['check A1 (bin shim, as npm runs it)']),
+    ratio: Number(ratio.toFixed(3)),
+    target: 2.0,
+    selfContained,
+  }),
+);
 await rm(work, { recursive: true, force: true });
 process.exitCode = ratio <= 2.0 && selfContained ? 0 : 1;

@@ -25,11 +25,20 @@ try {
   await build({
     stdin: {
       contents: `export { default as streaming } from './lib/checks/mapreduce-streaming.ts'; export { AssignmentFiles } from './lib/fsio.ts'; export { resolvePython } from './lib/util/python.ts'; export { probeIsolation, probeSandbox } from './lib/run/sandbox.ts';`,
-      resolveDir: REPO, loader: 'ts',
+      resolveDir: REPO,
+      loader: 'ts',
     },
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: path.join(out, 'kinds.mjs'), packages: 'external', logLevel: 'error',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: path.join(out, 'kinds.mjs'),
+    packages: 'external',
+    logLevel: 'error',
   });
-  const { streaming, AssignmentFiles, resolvePython, probeIsolation, probeSandbox } = await import(pathToFileURL(path.join(out, 'kinds.mjs')).href);
+  const { streaming, AssignmentFiles, resolvePython, probeIsolation, probeSandbox } = await import(
+    pathToFileURL(path.join(out, 'kinds.mjs')).href
+  );
   const python = resolvePython(process.env, REPO);
   const iso = await probeIsolation();
   const box = await probeSandbox();
@@ -45,7 +54,11 @@ try {
     const spec = parse(await readFile(path.join(a2, 'assignment.yaml'), 'utf8'));
     for (const c of spec.checks.filter((c) => c.kind === 'mapreduce.streaming')) {
       // The check's own keys; the rest are the kind's params.
-      const params = Object.fromEntries(Object.entries(c).filter(([k]) => !['id', 'kind', 'title', 'points', 'dependsOn', 'extraCredit', 'timeout', 'description', 'severity'].includes(k)));
+      const params = Object.fromEntries(
+        Object.entries(c).filter(
+          ([k]) => !['id', 'kind', 'title', 'points', 'dependsOn', 'extraCredit', 'timeout', 'description', 'severity'].includes(k),
+        ),
+      );
       const { id } = c;
       cases.push({ name: `A2 ${id}`, dir, params, a2: true });
     }
@@ -55,18 +68,54 @@ try {
   await mkdir(wc);
   const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu'];
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const lines = Array.from({ length: 60_000 }, () => Array.from({ length: 8 }, () => words[Math.floor(rnd() * words.length)] + (rnd() < 0.3 ? Math.floor(rnd() * 500) : '')).join(' '));
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const lines = Array.from({ length: 60_000 }, () =>
+    Array.from({ length: 8 }, () => words[Math.floor(rnd() * words.length)] + (rnd() < 0.3 ? Math.floor(rnd() * 500) : '')).join(' '),
+  );
   await writeFile(path.join(wc, 'input.txt'), lines.join('\n') + '\n');
-  await writeFile(path.join(wc, 'mapper.py'), 'import sys\nfor line in sys.stdin:\n    for w in line.split():\n        print(w + "\\t1")\n');
-  await writeFile(path.join(wc, 'reducer.py'), 'import sys\ncur, n = None, 0\nfor line in sys.stdin:\n    k, v = line.rstrip("\\n").split("\\t")\n    if k != cur:\n        if cur is not None:\n            print(cur + "\\t" + str(n))\n        cur, n = k, 0\n    n += int(v)\nif cur is not None:\n    print(cur + "\\t" + str(n))\n');
-  cases.push({ name: 'word count (generated)', dir: wc, params: { mapper: 'mapper.py', reducer: 'reducer.py', input: 'input.txt', format: { fields: 2 } } });
+  await writeFile(
+    path.join(wc, 'mapper.py'),
+    'import sys\nfor line in sys.stdin:\n    for w in line.split():\n        print(w + "\\t1")\n',
+  );
+  await writeFile(
+    path.join(wc, 'reducer.py'),
+    'import sys\ncur, n = None, 0\nfor line in sys.stdin:\n    k, v = line.rstrip("\\n").split("\\t")\n    if k != cur:\n        if cur is not None:\n            print(cur + "\\t" + str(n))\n        cur, n = k, 0\n    n += int(v)\nif cur is not None:\n    print(cur + "\\t" + str(n))\n',
+  );
+  cases.push({
+    name: 'word count (generated)',
+    dir: wc,
+    params: { mapper: 'mapper.py', reducer: 'reducer.py', input: 'input.txt', format: { fields: 2 } },
+  });
 
   const runKind = async (c) => {
-    const check = { id: 'bench', kind: 'mapreduce.streaming', points: 1, dependsOn: [], severity: 'error', timeout: 120, extraCredit: false, params: c.params };
+    const check = {
+      id: 'bench',
+      kind: 'mapreduce.streaming',
+      points: 1,
+      dependsOn: [],
+      severity: 'error',
+      timeout: 120,
+      extraCredit: false,
+      params: c.params,
+    };
     const ctx = {
-      spec: { id: 'B', title: 'B', timezone: 'UTC', points: 1, files: { required: [], optional: [] }, checks: [check], dir: c.dir, file: path.join(c.dir, 'assignment.yaml'), hash: '0' },
-      check, course: {}, files: new AssignmentFiles(c.dir), python, signal: new AbortController().signal, now: () => new Date(),
+      spec: {
+        id: 'B',
+        title: 'B',
+        timezone: 'UTC',
+        points: 1,
+        files: { required: [], optional: [] },
+        checks: [check],
+        dir: c.dir,
+        file: path.join(c.dir, 'assignment.yaml'),
+        hash: '0',
+      },
+      check,
+      course: {},
+      files: new AssignmentFiles(c.dir),
+      python,
+      signal: new AbortController().signal,
+      now: () => new Date(),
     };
     const t0 = performance.now();
     try {
@@ -118,12 +167,27 @@ try {
   const total = { kindMs: judged.reduce((a, r) => a + r.kindMs, 0), shellMs: judged.reduce((a, r) => a + r.shellMs, 0) };
   const ratio = total.kindMs / total.shellMs;
   const pad = (s, n) => String(s).padEnd(n);
-  console.log(`streaming checks, median of ${RUNS} (sandbox: ${box.mode === 'bwrap' ? `bwrap ${box.bwrap.version}` : `none (${box.reason}); network isolation: ${iso.net ? iso.net.join(' ') : 'unavailable'}, memory limit: ${iso.mem ?? 'unavailable'}`})`);
+  console.log(
+    `streaming checks, median of ${RUNS} (sandbox: ${box.mode === 'bwrap' ? `bwrap ${box.bwrap.version}` : `none (${box.reason}); network isolation: ${iso.net ? iso.net.join(' ') : 'unavailable'}, memory limit: ${iso.mem ?? 'unavailable'}`})`,
+  );
   console.log(`${pad('check', 28)}${pad('harness ms', 12)}${pad('shell ms', 10)}ratio`);
-  for (const r of rows) console.log(`${pad(r.name, 28)}${pad(r.kindMs.toFixed(0), 12)}${pad(r.shellMs.toFixed(0), 10)}${r.ratio.toFixed(2)}×`);
-  console.log(`${pad(a2Rows.length ? 'A2 total' : 'total', 28)}${pad(total.kindMs.toFixed(0), 12)}${pad(total.shellMs.toFixed(0), 10)}${ratio.toFixed(2)}×  (target ≤ ${TARGET}×)`);
+  for (const r of rows)
+    console.log(`${pad(r.name, 28)}${pad(r.kindMs.toFixed(0), 12)}${pad(r.shellMs.toFixed(0), 10)}${r.ratio.toFixed(2)}×`);
+  console.log(
+    `${pad(a2Rows.length ? 'A2 total' : 'total', 28)}${pad(total.kindMs.toFixed(0), 12)}${pad(total.shellMs.toFixed(0), 10)}${ratio.toFixed(2)}×  (target ≤ ${TARGET}×)`,
+  );
   const ok = ratio <= TARGET;
-  console.log(JSON.stringify({ bench: 'streaming', runs: RUNS, target: TARGET, ratio: +ratio.toFixed(3), ok, isolation: { sandbox: box.mode, net: !!iso.net, mem: iso.mem ?? null }, rows: rows.map((r) => ({ ...r, kindMs: +r.kindMs.toFixed(1), shellMs: +r.shellMs.toFixed(1), ratio: +r.ratio.toFixed(3) })) }));
+  console.log(
+    JSON.stringify({
+      bench: 'streaming',
+      runs: RUNS,
+      target: TARGET,
+      ratio: +ratio.toFixed(3),
+      ok,
+      isolation: { sandbox: box.mode, net: !!iso.net, mem: iso.mem ?? null },
+      rows: rows.map((r) => ({ ...r, kindMs: +r.kindMs.toFixed(1), shellMs: +r.shellMs.toFixed(1), ratio: +r.ratio.toFixed(3) })),
+    }),
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -34,9 +34,11 @@ function prng(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const WORDS = ('instance bucket region policy lambda role subnet vpc gateway object key version deploy stack ' +
+const WORDS = (
+  'instance bucket region policy lambda role subnet vpc gateway object key version deploy stack ' +
   'request latency error retry student answer query table index shard replica cache queue message event ' +
-  'the a of to and in is for on with as by that this from be are at or it').split(' ');
+  'the a of to and in is for on with as by that this from be are at or it'
+).split(' ');
 const REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'ap-south-1'];
 const TYPES = ['t3.micro', 't3.small', 'm5.large', 'c5.xlarge', 'r6g.medium'];
 
@@ -47,10 +49,12 @@ function textFile(rand, bytes, style) {
   while (n < bytes) {
     let line;
     if (style === 0) {
-      line = `${i},2024-0${1 + ((i / 1000) | 0) % 9}-${String(1 + (i % 28)).padStart(2, '0')}T${String((i * 7) % 24).padStart(2, '0')}:${String((i * 13) % 60).padStart(2, '0')}:00Z,` +
+      line =
+        `${i},2024-0${1 + (((i / 1000) | 0) % 9)}-${String(1 + (i % 28)).padStart(2, '0')}T${String((i * 7) % 24).padStart(2, '0')}:${String((i * 13) % 60).padStart(2, '0')}:00Z,` +
         `${REGIONS[(rand() * 5) | 0]},${TYPES[(rand() * 5) | 0]},${(rand() * 100).toFixed(2)},${(rand() * 16384) | 0},${(rand() * 3).toFixed(4)}`;
     } else if (style === 1) {
-      line = `[${String(i).padStart(7, '0')}] ${rand() < 0.1 ? 'WARN' : 'INFO'} ${WORDS[(rand() * WORDS.length) | 0]}: ` +
+      line =
+        `[${String(i).padStart(7, '0')}] ${rand() < 0.1 ? 'WARN' : 'INFO'} ${WORDS[(rand() * WORDS.length) | 0]}: ` +
         `id=${((rand() * 1e9) | 0).toString(16)} took ${(rand() * 900).toFixed(1)} ms status=${rand() < 0.05 ? 500 : 200}`;
     } else {
       const w = [];
@@ -89,7 +93,10 @@ async function makeFolder(root, totalMB, compressedShare) {
   const sum = weights.reduce((a, b) => a + b, 0);
   weights.forEach((w, i) => {
     const ext = ['csv', 'log', 'md', 'py', 'json', 'txt'][i % 6];
-    files.push([`q${String(i).padStart(3, '0')}/answer-${i}.${ext}`, () => textFile(rand, Math.max(200, Math.round((rest * w) / sum)), i % 3)]);
+    files.push([
+      `q${String(i).padStart(3, '0')}/answer-${i}.${ext}`,
+      () => textFile(rand, Math.max(200, Math.round((rest * w) / sum)), i % 3),
+    ]);
   });
   let total = 0;
   for (const [rel, make] of files) {
@@ -113,7 +120,10 @@ async function makeSubmitRepo(root, dir) {
   }
   await writeFile(path.join(repo, 'course.yaml'), 'name: Bench\ntimezone: UTC\n');
   await writeFile(path.join(repo, 'user.cfg'), '[USER]\nname: Bench\nemail: zz123@example.edu\n');
-  await writeFile(path.join(t1, 'assignment.yaml'), `id: T1\ntitle: Zip bench\npoints: 0\nfiles:\n  required: []\n  optional: ${JSON.stringify(files)}\nchecks: []\n`);
+  await writeFile(
+    path.join(t1, 'assignment.yaml'),
+    `id: T1\ntitle: Zip bench\npoints: 0\nfiles:\n  required: []\n  optional: ${JSON.stringify(files)}\nchecks: []\n`,
+  );
   return repo;
 }
 
@@ -212,7 +222,14 @@ export async function main(argv = process.argv.slice(2)) {
   try {
     const { build } = await import('esbuild');
     const bundle = path.join(root, 'zip.bundle.mjs');
-    await build({ entryPoints: [path.join(REPO, 'lib/pack/zip.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });
+    await build({
+      entryPoints: [path.join(REPO, 'lib/pack/zip.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: bundle,
+      logLevel: 'error',
+    });
     const folder = await makeFolder(root, sizeMB, compressedShare);
     const outDir = path.join(root, 'out');
     await mkdir(outDir);
@@ -226,7 +243,12 @@ export async function main(argv = process.argv.slice(2)) {
       for (let k = 0; k < order.length; k++) {
         const tool = order[(k + r) % order.length]; // rotate who goes first
         const out = path.join(outDir, `${tool}-${r}.zip`);
-        const m = tool === 'infozip' ? runInfoZip(root, out) : tool === 'submit' ? runSubmit(repo, out) : runChild(tool, folder.dir, out, { bundle, ...opts });
+        const m =
+          tool === 'infozip'
+            ? runInfoZip(root, out)
+            : tool === 'submit'
+              ? runSubmit(repo, out)
+              : runChild(tool, folder.dir, out, { bundle, ...opts });
         m.bytes = (await stat(out)).size;
         if (shas[tool]) shas[tool].add(sha256(out));
         res[tool].push(m);
@@ -257,10 +279,28 @@ export async function main(argv = process.argv.slice(2)) {
     console.log('tool        MB/s   median ms   peak RSS MB   zip MB   same bytes');
     for (const tool of order) {
       const s = summary[tool];
-      console.log(`${tool.padEnd(10)} ${String(s.mbps).padStart(5)} ${String(s.medianMs).padStart(11)} ${String(s.peakRssMB ?? '-').padStart(13)} ${String(s.zipMB).padStart(8)}   ${s.sameBytes ?? '-'}`);
+      console.log(
+        `${tool.padEnd(10)} ${String(s.mbps).padStart(5)} ${String(s.medianMs).padStart(11)} ${String(s.peakRssMB ?? '-').padStart(13)} ${String(s.zipMB).padStart(8)}   ${s.sameBytes ?? '-'}`,
+      );
     }
-    console.log(`harness submit / Info-ZIP = ${submitRatio}, peak RSS ${summary.submit.peakRssMB} MB; the writer alone / Info-ZIP = ${ratio} (bars: >= ${BAR.ratio}, <= ${BAR.rssMB} MB): ${pass ? 'PASS' : 'FAIL'}`);
-    console.log(JSON.stringify({ bench: 'zip', files: folder.files, inputMB: +MB.toFixed(1), compressedShare, runs, opts, ...summary, ratio, submitRatio, bar: BAR, pass }));
+    console.log(
+      `harness submit / Info-ZIP = ${submitRatio}, peak RSS ${summary.submit.peakRssMB} MB; the writer alone / Info-ZIP = ${ratio} (bars: >= ${BAR.ratio}, <= ${BAR.rssMB} MB): ${pass ? 'PASS' : 'FAIL'}`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'zip',
+        files: folder.files,
+        inputMB: +MB.toFixed(1),
+        compressedShare,
+        runs,
+        opts,
+        ...summary,
+        ratio,
+        submitRatio,
+        bar: BAR,
+        pass,
+      }),
+    );
     if (!pass) process.exitCode = 1;
     return { ...summary, ratio, pass };
   } finally {

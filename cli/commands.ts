@@ -54,8 +54,16 @@ const REPORT: Record<string, OptionDef> = {
 const OUT: OptionDef = { type: 'string', arg: 'DIR', help: 'the output folder (default grades/<ASSIGNMENT>)' };
 const JOBS: OptionDef = { type: 'string', arg: 'N', help: 'forks handled at once (default 4)' };
 const QUIET: OptionDef = { type: 'boolean', help: 'no progress lines' };
-const CANVAS_ID: OptionDef = { type: 'string', arg: 'ID', help: "Canvas's id of the assignment, so canvas.csv updates that column instead of adding one" };
-const MISSING_WORK: OptionDef = { type: 'string', arg: 'blank|zero', help: 'canvas.csv for a student without work (no fork, nothing uploaded): blank leaves Canvas as it is (default), zero writes 0' };
+const CANVAS_ID: OptionDef = {
+  type: 'string',
+  arg: 'ID',
+  help: "Canvas's id of the assignment, so canvas.csv updates that column instead of adding one",
+};
+const MISSING_WORK: OptionDef = {
+  type: 'string',
+  arg: 'blank|zero',
+  help: 'canvas.csv for a student without work (no fork, nothing uploaded): blank leaves Canvas as it is (default), zero writes 0',
+};
 
 const EXIT_CHECK = '0 all checks passed · 1 some check failed · 2 could not run (bad user.cfg, bad spec, bad option)';
 
@@ -64,12 +72,21 @@ const list: CommandDef[] = [
     name: 'check',
     group: 'Students',
     synopsis: 'check [A1]',
-    summary: 'run the assignment\'s checks and say what is missing or wrong',
+    summary: "run the assignment's checks and say what is missing or wrong",
     description: `Runs every check in assignments/<ASSIGNMENT>/assignment.yaml against your files and prints a line
 per check, with what is wrong and how to fix it. Nothing is uploaded or changed. Inside
 assignments/A1/ the id may be left out.`,
-    options: { ...REPORT, only: { type: 'string', multiple: true, arg: 'ID', help: 'run only this check (and what it depends on); repeatable' }, ...LIVE },
-    examples: ['harness check A1', 'harness check A1 --offline', 'harness check A1 --reporter junit --output test-results/harness.xml', 'harness check A1 --reporter json > results.json'],
+    options: {
+      ...REPORT,
+      only: { type: 'string', multiple: true, arg: 'ID', help: 'run only this check (and what it depends on); repeatable' },
+      ...LIVE,
+    },
+    examples: [
+      'harness check A1',
+      'harness check A1 --offline',
+      'harness check A1 --reporter junit --output test-results/harness.xml',
+      'harness check A1 --reporter json > results.json',
+    ],
     exitCodes: EXIT_CHECK,
     load: async () => (await import('./check.js')).check,
   },
@@ -91,7 +108,7 @@ key, a private key) or when a file is a link leading outside the assignment fold
     name: 'ci',
     group: 'Students',
     synopsis: 'ci [A1...]',
-    summary: 'in your fork\'s pipeline: check the open assignments, JUnit into test-results/',
+    summary: "in your fork's pipeline: check the open assignments, JUnit into test-results/",
     description: `What your fork's Bitbucket pipeline runs on every push. It checks the assignments that are open
 (released, and not yet past the due date plus the course's grace), or the ones named, and writes
 test-results/harness-<ASSIGNMENT>.xml for the pipeline's Tests tab. Checks that need your own
@@ -99,7 +116,11 @@ computer or your AWS account are skipped as "not checkable in CI"; \`npm run che
 machine judges them.`,
     options: {
       all: { type: 'boolean', help: 'check every assignment, open or not' },
-      at: { type: 'string', arg: 'TIME', help: 'which assignments are open at this time (default now; course time zone unless it says Z or an offset)' },
+      at: {
+        type: 'string',
+        arg: 'TIME',
+        help: 'which assignments are open at this time (default now; course time zone unless it says Z or an offset)',
+      },
       'output-dir': { type: 'string', arg: 'DIR', help: 'where the JUnit reports go (default test-results)' },
       user: REPORT.user,
       offline: LIVE.offline,
@@ -133,7 +154,7 @@ is scanned at once; a region that cannot be scanned is reported and the others s
     name: 'evidence',
     group: 'Students',
     synopsis: 'evidence [A1]',
-    summary: 'on your EC2 instance: save its identity document for the assignment\'s checks',
+    summary: "on your EC2 instance: save its identity document for the assignment's checks",
     description: `Run it on your EC2 instance, inside your clone of the repository. It asks the instance metadata
 service (IMDSv2) for the instance's identity document (account, instance id, type, region, launch
 time) and saves it, as pretty JSON, in the assignment folder: as the file the assignment's evidence
@@ -167,7 +188,7 @@ reference: docs/spec.md.`,
 due a week from today at 23:59 in the course's time zone), README.md, Makefile and a starter
 program. It passes \`harness lint\` as it is; edit the questions from there. Refuses an id that
 exists or is not letters, digits, _ and - starting with a letter.`,
-    options: { title: { type: 'string', arg: 'TITLE', help: 'the assignment\'s title (required)' } },
+    options: { title: { type: 'string', arg: 'TITLE', help: "the assignment's title (required)" } },
     examples: ['harness new A6 --title "Streaming at scale"'],
     load: async () => (await import('./new.js')).newAssignment,
   },
@@ -175,13 +196,18 @@ exists or is not letters, digits, _ and - starting with a letter.`,
     name: 'collect',
     group: 'Instructors',
     synopsis: 'collect A1 --roster FILE',
-    summary: 'fetch every fork on the roster and pin each student\'s commit',
+    summary: "fetch every fork on the roster and pin each student's commit",
     description: `Fetches every fork on the roster into bare mirrors under DIR/.mirrors and appends, per student, the
 commit \`grade\` would choose (the last one at or before the due date plus the student's extension
 and the course's grace), the fork's tip, and when it was fetched, to DIR/ledger.jsonl. Run it
 whenever you like: before the deadline it pins the tip, after it the commit the date rule picks.
 A missing or private fork is recorded as that student's problem.`,
-    options: { roster: { type: 'string', arg: 'FILE', help: 'the roster CSV (NetID, name, email, repo, ...)' }, out: OUT, jobs: JOBS, quiet: QUIET },
+    options: {
+      roster: { type: 'string', arg: 'FILE', help: 'the roster CSV (NetID, name, email, repo, ...)' },
+      out: OUT,
+      jobs: JOBS,
+      quiet: QUIET,
+    },
     examples: ['harness collect A1 --roster roster.csv'],
     exitCodes: '0 the roster was processed (even if some forks failed) · 2 could not run',
     load: async () => (await import('./grader.js')).collectCommand,
@@ -211,7 +237,10 @@ network; where there is none, grade refuses such an assignment (docs/sandbox.md)
       'canvas-id': CANVAS_ID,
       'missing-work': MISSING_WORK,
       offline: { type: 'boolean', help: 'judge no check that needs the network; students with such checks are incomplete' },
-      'unsafe-no-sandbox': { type: 'boolean', help: 'where there is no sandbox (docs/sandbox.md), run students\' code anyway, unconfined; recorded in batch.json' },
+      'unsafe-no-sandbox': {
+        type: 'boolean',
+        help: "where there is no sandbox (docs/sandbox.md), run students' code anyway, unconfined; recorded in batch.json",
+      },
       quiet: QUIET,
     },
     examples: ['harness grade A1 --roster roster.csv --canvas-id 123456', 'harness grade A1 --zips submissions.zip --roster roster.csv'],
@@ -235,7 +264,7 @@ through; give them again only to change them.`,
     name: 'publish',
     group: 'Instructors',
     synopsis: 'publish A1 --canvas-url URL --course ID --assignment ID',
-    summary: 'post grades and each student\'s feedback (as a comment) to Canvas',
+    summary: "post grades and each student's feedback (as a comment) to Canvas",
     description: `Posts the grades of a finished \`grade\` (or \`merge\`) run, and each student's feedback as a
 submission comment, to a Canvas assignment through Canvas's REST API (its bulk grade update,
 50 students a request). The token is read from the environment, CANVAS_TOKEN, never from a flag.
@@ -265,7 +294,11 @@ run_autograder (\`harness autograde\` on /autograder/submission), with this harn
 the assignment's own files and, with --hidden, the hidden checks. Upload it as the assignment's
 autograder on Gradescope. Steps: docs/gradescope.md.`,
     options: {
-      hidden: { type: 'string', arg: 'FILE', help: 'hidden checks to grade with (validated now; shipped inside the zip, which students never see)' },
+      hidden: {
+        type: 'string',
+        arg: 'FILE',
+        help: 'hidden checks to grade with (validated now; shipped inside the zip, which students never see)',
+      },
       out: { type: 'string', short: 'o', arg: 'FILE', help: 'where to write it (default autograder.zip)' },
     },
     examples: ['harness gradescope A1 --hidden ~/anly502-hidden/A1.yaml'],
@@ -276,7 +309,7 @@ autograder on Gradescope. Steps: docs/gradescope.md.`,
     name: 'autograde',
     group: 'Instructors',
     synopsis: 'autograde A1 --submission DIR --results FILE',
-    summary: 'grade one submission folder (Gradescope\'s) and write its results.json',
+    summary: "grade one submission folder (Gradescope's) and write its results.json",
     description: `Grades one submission as \`grade\` grades one upload of a Canvas download: the answer files (as
 uploaded, in a zip, or in a whole fork's assignments/<ASSIGNMENT>/) laid over the course's own
 files, with the checks the grader judges; the late policy applies to the submission time in
@@ -287,9 +320,14 @@ the student's feedback. Gradescope's run_autograder runs it (\`harness gradescop
       results: { type: 'string', arg: 'FILE', help: 'where results.json goes (Gradescope: /autograder/results/results.json)' },
       metadata: { type: 'string', arg: 'FILE', help: "Gradescope's submission_metadata.json: who submitted, when, and their due date" },
       hidden: { type: 'string', arg: 'FILE', help: 'extra checks (spec format, under checks:) kept from students' },
-      'unsafe-no-sandbox': { type: 'boolean', help: "run student code even where it cannot be confined (each submission in a throwaway container, as Gradescope's)" },
+      'unsafe-no-sandbox': {
+        type: 'boolean',
+        help: "run student code even where it cannot be confined (each submission in a throwaway container, as Gradescope's)",
+      },
     },
-    examples: ['harness autograde A1 --submission /autograder/submission --results /autograder/results/results.json --metadata /autograder/submission_metadata.json'],
+    examples: [
+      'harness autograde A1 --submission /autograder/submission --results /autograder/results/results.json --metadata /autograder/submission_metadata.json',
+    ],
     exitCodes: '0 results.json written · 2 not graded (a check could not run, bad input): no results.json, run it again',
     load: async () => (await import('./autograde.js')).autograde,
   },
@@ -300,6 +338,7 @@ export const COMMANDS: Record<string, CommandDef> = Object.fromEntries(list.map(
 /** The options node:util parseArgs takes for a command: its own and the common ones. */
 export function parseConfig(cmd: CommandDef): NonNullable<ParseArgsConfig['options']> {
   const out: NonNullable<ParseArgsConfig['options']> = {};
-  for (const [k, o] of Object.entries({ ...cmd.options, ...COMMON })) out[k] = { type: o.type, ...(o.short && { short: o.short }), ...(o.multiple && { multiple: true }) };
+  for (const [k, o] of Object.entries({ ...cmd.options, ...COMMON }))
+    out[k] = { type: o.type, ...(o.short && { short: o.short }), ...(o.multiple && { multiple: true }) };
   return out;
 }

@@ -13,15 +13,22 @@ import type { GlobalOptions } from './options.js';
 
 const EVIDENCE_KINDS = new Set(['aws.evidence.instance', 'aws.evidence.exists']);
 
-export async function evidence(positionals: string[], values: Record<string, unknown>, g: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (positionals.length > 1) throw new UserError(`expected one assignment id, got ${positionals.length}: ${positionals.join(' ')}`, 'e.g. `harness evidence A1`');
+export async function evidence(
+  positionals: string[],
+  values: Record<string, unknown>,
+  g: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  if (positionals.length > 1)
+    throw new UserError(`expected one assignment id, got ${positionals.length}: ${positionals.join(' ')}`, 'e.g. `harness evidence A1`');
   const root = findRoot(g.cwd);
   const ref = await resolveAssignment(root, positionals[0], g.cwd);
   let out: string;
   if (values.output) out = path.resolve(g.cwd, values.output as string);
   else {
     const spec = await loadSpec(ref.spec, await loadCourse(root));
-    const named = spec.checks.find((c) => EVIDENCE_KINDS.has(c.kind) && typeof c.params.file === 'string')?.params.file as string | undefined;
+    const named = spec.checks.find((c) => EVIDENCE_KINDS.has(c.kind) && typeof c.params.file === 'string')?.params.file as
+      string | undefined;
     out = path.join(ref.dir, named ?? DEFAULT_EVIDENCE_FILE);
   }
   const doc = await fetchIdentityDocument(env);

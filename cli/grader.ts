@@ -34,10 +34,18 @@ import { mergeValues, missingPolicy } from './export-options.js';
 import { trace } from '../lib/util/trace.js';
 
 /** Limits on student code while grading, stricter than a student's own `check`. */
-export const GRADER_CEILINGS: SandboxCeilings = { network: 'none', memoryBytes: 1024 ** 3, maxOutputBytes: 8 * 1024 * 1024, timeoutMs: 120_000 };
+export const GRADER_CEILINGS: SandboxCeilings = {
+  network: 'none',
+  memoryBytes: 1024 ** 3,
+  maxOutputBytes: 8 * 1024 * 1024,
+  timeoutMs: 120_000,
+};
 
-
-async function setup(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<{ course: Course; spec: Spec; out: string }> {
+async function setup(
+  positionals: string[],
+  values: Record<string, unknown>,
+  g: GlobalOptions,
+): Promise<{ course: Course; spec: Spec; out: string }> {
   if (positionals.length !== 1) throw new UserError('give one assignment id', 'e.g. `harness grade A1 --roster roster.csv`');
   const root = findRoot(g.cwd);
   const course = await loadCourse(root);
@@ -53,7 +61,8 @@ const LIVE_JOBS = 16;
 const jobsOf = (v: unknown): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`--jobs ${String(v)} is not a whole number from 1 to 64`, 'e.g. --jobs 4 (more than 4 rarely helps)');
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new UserError(`--jobs ${String(v)} is not a whole number from 1 to 64`, 'e.g. --jobs 4 (more than 4 rarely helps)');
   return n;
 };
 
@@ -79,10 +88,18 @@ async function collectCommandInner(positionals: string[], values: Record<string,
   }
 }
 
-async function collectLocked(roster: Awaited<ReturnType<typeof loadRoster>>, spec: Spec, course: Course, out: string, values: Record<string, unknown>): Promise<number> {
+async function collectLocked(
+  roster: Awaited<ReturnType<typeof loadRoster>>,
+  spec: Spec,
+  course: Course,
+  out: string,
+  values: Record<string, unknown>,
+): Promise<number> {
   const entries = await collect(roster, { spec, course, out, jobs: jobsOf(values.jobs), quiet: values.quiet === true });
   const bad = entries.filter((e) => e.problem).length;
-  process.stderr.write(`collect: ${entries.length - bad} forks pinned, ${bad} could not be fetched or read; ledger: ${path.join(out, LEDGER_FILE)}\n`);
+  process.stderr.write(
+    `collect: ${entries.length - bad} forks pinned, ${bad} could not be fetched or read; ledger: ${path.join(out, LEDGER_FILE)}\n`,
+  );
   return 0;
 }
 
@@ -118,18 +135,30 @@ function diskFull(e: unknown, out: string): unknown {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   if (!['ENOSPC', 'EDQUOT', 'EROFS'].includes(code)) return e;
   const what = code === 'EROFS' ? 'is read-only' : 'is full';
-  return new UserError(`the disk holding ${out} ${what} (${code}); the run stopped, and no student was marked graded who was not`, 'free some space (or give --out on another disk), then run the same command again: it finishes the job');
+  return new UserError(
+    `the disk holding ${out} ${what} (${code}); the run stopped, and no student was marked graded who was not`,
+    'free some space (or give --out on another disk), then run the same command again: it finishes the job',
+  );
 }
 
 async function gradeLocked(course: Course, base: Spec, out: string, values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
-  if (!values.roster && !values.zips) throw new UserError('grade needs --roster FILE or --zips PATH', 'e.g. `harness grade A1 --roster roster.csv` or `harness grade A1 --zips submissions.zip`');
+  if (!values.roster && !values.zips)
+    throw new UserError(
+      'grade needs --roster FILE or --zips PATH',
+      'e.g. `harness grade A1 --roster roster.csv` or `harness grade A1 --zips submissions.zip`',
+    );
   if (values.zips) checkDownload(path.resolve(g.cwd, values.zips as string), values.zips as string);
   exportOptions(values); // a bad --missing-work stops the run before any work
   const shard = parseShard(values.shard as string | undefined);
   let spec = base;
   let hiddenHash: string | undefined;
   if (values.hidden) ({ spec, hash: hiddenHash } = await mergeHidden(base, path.resolve(g.cwd, values.hidden as string), course));
-  const roster = values.roster ? await loadRoster(path.resolve(g.cwd, values.roster as string), values.roster as string, { file: path.join(out, '.cache', 'roster.json'), salt: `${VERSION}+${BUILD}` }) : undefined;
+  const roster = values.roster
+    ? await loadRoster(path.resolve(g.cwd, values.roster as string), values.roster as string, {
+        file: path.join(out, '.cache', 'roster.json'),
+        salt: `${VERSION}+${BUILD}`,
+      })
+    : undefined;
   trace('grade: roster read');
   const python = resolvePython(process.env, course.root);
   const { instructor } = await scrubEnvironment(path.join(out, '.work'));
@@ -139,12 +168,18 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
   if (values.zips) {
     const { ingestCanvasDownload } = await import('../grader/canvas.js');
     const ing = await ingestCanvasDownload(path.resolve(g.cwd, values.zips as string), roster, {
-      workDir: path.join(out, '.work', 'uploads'), expected: [...spec.files.required, ...spec.files.optional],
+      workDir: path.join(out, '.work', 'uploads'),
+      expected: [...spec.files.required, ...spec.files.optional],
     });
     for (const u of ing.unmatched) process.stderr.write(`grade: not matched to a student: ${u}\n`);
     candidates = ing.students.map((s) => ({ entry: s.entry, upload: s }));
     const seen = new Set(candidates.map((c) => c.entry.netid.toLowerCase()));
-    for (const r of roster ?? []) if (!seen.has(r.netid.toLowerCase())) candidates.push({ entry: r, upload: { entry: r, files: [], uploadedName: '', late: false, canvasUserId: r.canvasId ?? '', problem: NO_UPLOAD } });
+    for (const r of roster ?? [])
+      if (!seen.has(r.netid.toLowerCase()))
+        candidates.push({
+          entry: r,
+          upload: { entry: r, files: [], uploadedName: '', late: false, canvasUserId: r.canvasId ?? '', problem: NO_UPLOAD },
+        });
   } else {
     candidates = roster!.map((entry) => ({ entry }));
   }
@@ -155,10 +190,22 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
   let inputs: unknown[] | undefined;
   if (roster && !values.zips && !shard) {
     const courseText = await readFile(path.join(course.root, 'course.yaml'), 'utf8').catch(() => '');
-    inputs = [VERSION, BUILD, spec.hash, hiddenHash ?? '', offline, exportOptions(values), courseText, ledgerText, values['unsafe-no-sandbox'] === true];
+    inputs = [
+      VERSION,
+      BUILD,
+      spec.hash,
+      hiddenHash ?? '',
+      offline,
+      exportOptions(values),
+      courseText,
+      ledgerText,
+      values['unsafe-no-sandbox'] === true,
+    ];
     const saved = upToDate(out, fingerprint(inputs, roster, out));
     if (saved) {
-      process.stderr.write(`grade: ${saved.students} students, ${saved.graded} graded, ${saved.students - saved.graded} not graded (0 checked, ${saved.students} from cache); nothing changed since the last run; outputs: ${out}\n`);
+      process.stderr.write(
+        `grade: ${saved.students} students, ${saved.graded} graded, ${saved.students - saved.graded} not graded (0 checked, ${saved.students} from cache); nothing changed since the last run; outputs: ${out}\n`,
+      );
       return 0;
     }
   }
@@ -166,20 +213,28 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
   // Student code runs only in the sandbox: without one, refuse (exit 2) unless the instructor opts out.
   const sandbox = await sandboxFor(spec, values['unsafe-no-sandbox'] === true);
   const unsafe = sandbox?.unsafe !== undefined ? { unsafeNoSandbox: sandbox.unsafe } : {};
-  if (sandbox?.unsafe) process.stderr.write(`grade: WARNING: --unsafe-no-sandbox: students' code runs WITHOUT a sandbox (${sandbox.unsafe}); it can read and change what you can on this machine. Recorded in batch.json.\n`);
+  if (sandbox?.unsafe)
+    process.stderr.write(
+      `grade: WARNING: --unsafe-no-sandbox: students' code runs WITHOUT a sandbox (${sandbox.unsafe}); it can read and change what you can on this machine. Recorded in batch.json.\n`,
+    );
   // Forks start fetching now, while the checks load; whatever happens next, none is left running.
   const fetches = new FetchAhead(candidates, out, jobsOf(values.jobs));
   try {
     // The checks are loaded only now: a re-run with nothing to do never needs them.
     const [{ batchHeader, gradeBatch }, { registry }, { setSandboxCeilings }] = await Promise.all([
-      import('../grader/grade.js'), import('../lib/checks/registry.js'), import('../lib/run/sandbox.js'),
+      import('../grader/grade.js'),
+      import('../lib/checks/registry.js'),
+      import('../lib/run/sandbox.js'),
     ]);
     // Student code that a check runs is untrusted here: stricter ceilings than a student's own
     // `check` (no network, 1 GiB of memory, 8 MB of output, 2 minutes), whatever a spec asks for.
     setSandboxCeilings({ ...GRADER_CEILINGS, unsandboxed: sandbox?.unsafe ? 'allow' : 'refuse' });
     const needsAws = !offline && spec.checks.some((c) => registry.get(c.kind)?.needs === 'internet');
     const aws = needsAws ? new (await import('../lib/aws/access.js')).AwsAccess({ env: anonymousAwsEnv(instructor) }) : undefined;
-    const ledger = latestByStudent((await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem), spec.id);
+    const ledger = latestByStudent(
+      (await readLedger(path.join(out, LEDGER_FILE))).filter((e) => e.commit && !e.problem),
+      spec.id,
+    );
     const assignment = { ...batchHeader(spec, hiddenHash), timezone: spec.timezone };
     // Each student's own files are written as they are graded; the class files at the end. The
     // writer is loaded when first needed: a re-run that changes nothing never needs it.
@@ -190,7 +245,19 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
     // (forks are still fetched 8 at a time). See bench/grade-live.mjs.
     const jobs = jobsOf(values.jobs) ?? (needsAws ? LIVE_JOBS : undefined);
     const { students, stats } = await gradeBatch(candidates, {
-      spec, hiddenHash, course, out, version: `${VERSION}+${BUILD}`, jobs, python, aws, offline, ledger, fetches, courseFiles, quiet: values.quiet === true,
+      spec,
+      hiddenHash,
+      course,
+      out,
+      version: `${VERSION}+${BUILD}`,
+      jobs,
+      python,
+      aws,
+      offline,
+      ledger,
+      fetches,
+      courseFiles,
+      quiet: values.quiet === true,
       onGraded: shard ? undefined : async (s) => (writer ??= await outputWriter(out, values)).student(assignment, noUpload(s)),
     });
     students.forEach((s, i) => (students[i] = noUpload(s)));
@@ -211,11 +278,15 @@ async function gradeLocked(course: Course, base: Spec, out: string, values: Reco
       trace('grade: fingerprint saved');
       where = out;
     }
-    process.stderr.write(`grade: ${students.length} students, ${graded} graded, ${incomplete.length} incomplete, ${students.length - graded - incomplete.length} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`);
+    process.stderr.write(
+      `grade: ${students.length} students, ${graded} graded, ${incomplete.length} incomplete, ${students.length - graded - incomplete.length} not graded (${stats.checked} checked, ${stats.cached} from cache); outputs: ${where}\n`,
+    );
     if (!incomplete.length) return 0;
     const disk = incomplete.find((s) => /ENOSPC|EDQUOT|EROFS|no space left/i.test(JSON.stringify(s.results.filter((r) => r.fault))));
     if (disk) throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
-    process.stderr.write(`grade: ${incomplete.length} student${incomplete.length === 1 ? ' is' : 's are'} incomplete (no grade written for them): ${summarizeCauses(incomplete)}; run the same command again to retry those checks\n`);
+    process.stderr.write(
+      `grade: ${incomplete.length} student${incomplete.length === 1 ? ' is' : 's are'} incomplete (no grade written for them): ${summarizeCauses(incomplete)}; run the same command again to retry those checks\n`,
+    );
     return 1;
   } finally {
     await fetches.stop();
@@ -233,7 +304,8 @@ function summarizeCauses(students: StudentResult[]): string {
 }
 
 export async function mergeCommand(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
-  if (!positionals.length) throw new UserError('merge needs the shard folders (or shard files)', 'e.g. `harness merge shard1/ shard2/ --out grades/A1`');
+  if (!positionals.length)
+    throw new UserError('merge needs the shard folders (or shard files)', 'e.g. `harness merge shard1/ shard2/ --out grades/A1`');
   const files: string[] = [];
   for (const p of positionals.map((x) => path.resolve(g.cwd, x))) {
     if (!existsSync(p)) throw new UserError(`${p} does not exist`, 'give the folders the shard runs wrote to');
@@ -247,24 +319,40 @@ export async function mergeCommand(positionals: string[], values: Record<string,
   let shardOpts: ExportOptionsSeen | undefined;
   let unsafe: { unsafeNoSandbox?: string } = {};
   for (const f of [...new Set(files)].sort()) {
-    const s = JSON.parse(await readFile(f, 'utf8')) as { assignment: BatchResult['assignment']; shard: { k: number; n: number }; students: StudentResult[]; exportOptions?: ExportOptionsSeen; unsafeNoSandbox?: string };
+    const s = JSON.parse(await readFile(f, 'utf8')) as {
+      assignment: BatchResult['assignment'];
+      shard: { k: number; n: number };
+      students: StudentResult[];
+      exportOptions?: ExportOptionsSeen;
+      unsafeNoSandbox?: string;
+    };
     if (s.unsafeNoSandbox) unsafe = { unsafeNoSandbox: s.unsafeNoSandbox };
     // The shards' --canvas-id and --missing-work carry through, so the merged canvas.csv is the one a single run writes.
     const o = JSON.stringify(s.exportOptions ?? {});
-    if (shardOpts !== undefined && JSON.stringify(shardOpts) !== o) throw new UserError(`${f} was graded with other export options (${o}) than ${[...got.values()][0]} (${JSON.stringify(shardOpts)})`, 'grade every shard with the same --canvas-id and --missing-work');
+    if (shardOpts !== undefined && JSON.stringify(shardOpts) !== o)
+      throw new UserError(
+        `${f} was graded with other export options (${o}) than ${[...got.values()][0]} (${JSON.stringify(shardOpts)})`,
+        'grade every shard with the same --canvas-id and --missing-work',
+      );
     shardOpts = s.exportOptions ?? {};
     head ??= s.assignment;
     n ??= s.shard.n;
     if (JSON.stringify(s.assignment) !== JSON.stringify(head) || s.shard.n !== n) {
-      throw new UserError(`${f} was graded with another spec, hidden checks or shard count than ${[...got.values()][0]}`, 'grade every shard with the same spec, --hidden file and --shard K/N');
+      throw new UserError(
+        `${f} was graded with another spec, hidden checks or shard count than ${[...got.values()][0]}`,
+        'grade every shard with the same spec, --hidden file and --shard K/N',
+      );
     }
-    if (got.has(s.shard.k)) throw new UserError(`shard ${s.shard.k}/${n} appears twice: ${got.get(s.shard.k)} and ${f}`, 'give each shard once');
+    if (got.has(s.shard.k))
+      throw new UserError(`shard ${s.shard.k}/${n} appears twice: ${got.get(s.shard.k)} and ${f}`, 'give each shard once');
     got.set(s.shard.k, f);
     students.push(...s.students);
   }
-  if (!head || !n) throw new UserError('no shard files (shard-K-of-N.json) found', 'give the folders the `harness grade --shard K/N` runs wrote to');
+  if (!head || !n)
+    throw new UserError('no shard files (shard-K-of-N.json) found', 'give the folders the `harness grade --shard K/N` runs wrote to');
   const missing = Array.from({ length: n }, (_, i) => i + 1).filter((k) => !got.has(k));
-  if (missing.length) throw new UserError(`shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${n} missing`, 'grade every shard before merging');
+  if (missing.length)
+    throw new UserError(`shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${n} missing`, 'grade every shard before merging');
   students.sort((a, b) => (a.netid < b.netid ? -1 : a.netid > b.netid ? 1 : 0));
   const out = path.resolve(g.cwd, (values.out as string | undefined) ?? path.join('grades', head.id));
   await writeAll({ assignment: head, students }, out, mergeValues(values, shardOpts ?? {}), undefined, unsafe);
@@ -277,20 +365,31 @@ export async function mergeCommand(positionals: string[], values: Record<string,
  * re-run whose batch is byte-identical (and the same export options) rewrites nothing. A run that
  * changes the batch removes it first, so a kill while exporting can never leave a stale match.
  */
-async function writeAll(batch: BatchResult, out: string, values: Record<string, unknown>, writer?: OutputWriter, unsafe: { unsafeNoSandbox?: string } = {}): Promise<void> {
+async function writeAll(
+  batch: BatchResult,
+  out: string,
+  values: Record<string, unknown>,
+  writer?: OutputWriter,
+  unsafe: { unsafeNoSandbox?: string } = {},
+): Promise<void> {
   // Compact: it is read by programs, and a re-run builds and compares it in full. It records the
   // build that made it (a different build rewrites every output: scripts/lib/build-id.mjs), and a
   // batch graded without the sandbox (--unsafe-no-sandbox) says so, with the reason there was none.
   const text = JSON.stringify({ harness: `${VERSION}+${BUILD}`, ...batch, exportOptions: exportOptions(values), ...unsafe }) + '\n';
   const file = path.join(out, 'batch.json');
-  const same = statSync(file, { throwIfNoEntry: false })?.size === Buffer.byteLength(text) && (await readFile(file, 'utf8').catch(() => undefined)) === text;
+  const same =
+    statSync(file, { throwIfNoEntry: false })?.size === Buffer.byteLength(text) &&
+    (await readFile(file, 'utf8').catch(() => undefined)) === text;
   if (same) return;
   await rm(file, { force: true });
   await (writer ?? (await outputWriter(out, values))).finish(batch);
   await writeFileAtomic(file, text);
 }
 
-const exportOptions = (values: Record<string, unknown>) => ({ canvasAssignmentId: values['canvas-id'] as string | undefined, missing: missingPolicy(values['missing-work']) });
+const exportOptions = (values: Record<string, unknown>) => ({
+  canvasAssignmentId: values['canvas-id'] as string | undefined,
+  missing: missingPolicy(values['missing-work']),
+});
 type ExportOptionsSeen = Partial<ReturnType<typeof exportOptions>>;
 
 /** The batch's output writer; its first write removes batch.json, the mark of a complete set. */
@@ -311,7 +410,8 @@ function checkDownload(abs: string, shown: string): void {
   } finally {
     closeSync(fd);
   }
-  if (magic.readUInt32LE(0) !== 0x04034b50 && magic.readUInt32LE(0) !== 0x06054b50) throw new UserError(`--zips ${shown} is not a zip file`, fix);
+  if (magic.readUInt32LE(0) !== 0x04034b50 && magic.readUInt32LE(0) !== 0x06054b50)
+    throw new UserError(`--zips ${shown} is not a zip file`, fix);
 }
 
 const shardName = (k: number, n: number) => `shard-${k}-of-${n}.json`;
@@ -321,6 +421,7 @@ function parseShard(v: string | undefined): { k: number; n: number } | undefined
   const m = /^(\d+)\/(\d+)$/.exec(v);
   const k = m ? Number(m[1]) : 0;
   const n = m ? Number(m[2]) : 0;
-  if (!m || n < 1 || k < 1 || k > n) throw new UserError(`--shard ${v} is not K/N with 1 ≤ K ≤ N`, 'e.g. --shard 2/4 grades the second of four parts');
+  if (!m || n < 1 || k < 1 || k > n)
+    throw new UserError(`--shard ${v} is not K/N with 1 ≤ K ≤ N`, 'e.g. --shard 2/4 grades the second of four parts');
   return { k, n };
 }

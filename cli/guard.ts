@@ -10,7 +10,11 @@ import type { GlobalOptions } from './options.js';
 export const REMINDER = "Don't forget to shut down: a student once lost $250 to a cluster left running in another region.";
 
 export async function guard(positionals: string[], values: Record<string, unknown>, _g: GlobalOptions): Promise<number> {
-  if (positionals.length) throw new UserError(`guard takes no arguments, got: ${positionals.join(' ')}`, 'run `harness guard [--profile P] [--region R] [--json]`');
+  if (positionals.length)
+    throw new UserError(
+      `guard takes no arguments, got: ${positionals.join(' ')}`,
+      'run `harness guard [--profile P] [--region R] [--json]`',
+    );
   const aws = new AwsAccess({ profile: values.profile as string | undefined, region: values.region as string | undefined });
   const json = Boolean(values.json);
   let scan: CostScan;
@@ -42,8 +46,11 @@ export function formatScan(scan: CostScan, now = new Date()): string {
   out.push(`${'region'.padEnd(w)}  instances  EMR clusters`);
   for (const r of scan.regions) {
     const cell = (n: number) => (r.error ? '?' : String(n));
-    out.push(`${r.region.padEnd(w)}  ${cell(r.instances.length).padStart(9)}  ${cell(r.clusters.length).padStart(12)}${r.error ? `  could not scan: ${maskKeyIds(r.error.reason)}` : ''}`);
-    for (const i of r.instances) out.push(`${''.padEnd(w)}    ${i.id} ${i.type} ${i.state}${i.name ? ` "${i.name}"` : ''}${since(i.launchTime, now)}`);
+    out.push(
+      `${r.region.padEnd(w)}  ${cell(r.instances.length).padStart(9)}  ${cell(r.clusters.length).padStart(12)}${r.error ? `  could not scan: ${maskKeyIds(r.error.reason)}` : ''}`,
+    );
+    for (const i of r.instances)
+      out.push(`${''.padEnd(w)}    ${i.id} ${i.type} ${i.state}${i.name ? ` "${i.name}"` : ''}${since(i.launchTime, now)}`);
     for (const c of r.clusters) out.push(`${''.padEnd(w)}    ${c.id} "${c.name}" ${c.state}${since(c.createdAt, now)}`);
   }
   out.push('');
@@ -51,7 +58,8 @@ export function formatScan(scan: CostScan, now = new Date()): string {
   if (lines.length) out.push(...lines.map((l) => `running: ${l}`));
   else if (!scan.failed) out.push(`Nothing running in ${scan.regions.length} regions.`);
   if (scan.failed) out.push(`${scan.failed} region${scan.failed === 1 ? '' : 's'} could not be scanned; look there in the console.`);
-  if (scan.regionSource === 'builtin') out.push('(ec2:DescribeRegions is not allowed for you, so the standard regions were scanned; opt-in regions may be missing.)');
+  if (scan.regionSource === 'builtin')
+    out.push('(ec2:DescribeRegions is not allowed for you, so the standard regions were scanned; opt-in regions may be missing.)');
   out.push(REMINDER);
   return out.join('\n') + '\n';
 }

@@ -23,7 +23,7 @@ export function mainHelp(): string {
     'Every command takes:',
     ...optionLines({ ...COMMON, version: { type: 'boolean', short: 'v', help: 'the harness version' } }),
     '',
-    'harness help <command> lists a command\'s own options.',
+    "harness help <command> lists a command's own options.",
     'Exit codes: 0 all good · 1 checks failed · 2 the tool could not run',
     'Docs: docs/README.md',
     '',

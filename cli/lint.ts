@@ -19,8 +19,14 @@ import type { GlobalOptions } from './options.js';
 export async function lint(positionals: string[], _values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   const root = findRoot(g.cwd);
   const course = await loadCourse(root);
-  const files = positionals.length ? await Promise.all(positionals.map((p) => specFile(root, p, g.cwd))) : (await listAssignments(root)).map((a) => a.spec);
-  if (!files.length) throw new UserError(`no assignment specs found under ${path.join(root, 'assignments')}`, 'create one with assignments/<ID>/assignment.yaml');
+  const files = positionals.length
+    ? await Promise.all(positionals.map((p) => specFile(root, p, g.cwd)))
+    : (await listAssignments(root)).map((a) => a.spec);
+  if (!files.length)
+    throw new UserError(
+      `no assignment specs found under ${path.join(root, 'assignments')}`,
+      'create one with assignments/<ID>/assignment.yaml',
+    );
   let bad = 0;
   let problems = 0;
   for (const file of files) {
@@ -51,7 +57,9 @@ export async function lint(positionals: string[], _values: Record<string, unknow
     const untested = starter.untested.length ? `; starter not judged here by ${starter.untested.join(', ')}` : '';
     process.stdout.write(`ok    ${rel}  (${spec.id}: ${spec.checks.length} checks, ${spec.points} points${untested})\n`);
   }
-  process.stdout.write(bad ? `\n${problems} problem${problems === 1 ? '' : 's'} in ${bad} of ${files.length} specs\n` : `\nall ${files.length} specs valid\n`);
+  process.stdout.write(
+    bad ? `\n${problems} problem${problems === 1 ? '' : 's'} in ${bad} of ${files.length} specs\n` : `\nall ${files.length} specs valid\n`,
+  );
   return bad ? 1 : 0;
 }
 

@@ -24,7 +24,9 @@ export async function list(_p: string[], values: Record<string, unknown>, g: Glo
   process.stdout.write(`${course.name}\n`);
   const w = Math.max(2, ...rows.map((r) => r.id.length));
   for (const r of rows) {
-    process.stdout.write(`  ${r.id.padEnd(w)}  ${r.title}${r.points !== null ? ` · ${r.points} pts` : ''}${r.due ? ` · due ${r.due}` : ''}\n`);
+    process.stdout.write(
+      `  ${r.id.padEnd(w)}  ${r.title}${r.points !== null ? ` · ${r.points} pts` : ''}${r.due ? ` · due ${r.due}` : ''}\n`,
+    );
   }
   if (!rows.length) process.stdout.write('  (no assignments found)\n');
   return 0;

@@ -43,7 +43,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
 function unknownCommand(name: string): UserError {
   const guess = didYouMean(name, Object.keys(COMMANDS));
-  return new UserError(`unknown command "${name}"${guess ? `; did you mean "${guess}"?` : ''}`, `run \`harness --help\`; commands: ${Object.keys(COMMANDS).join(', ')}`);
+  return new UserError(
+    `unknown command "${name}"${guess ? `; did you mean "${guess}"?` : ''}`,
+    `run \`harness --help\`; commands: ${Object.keys(COMMANDS).join(', ')}`,
+  );
 }
 
 /**
@@ -55,7 +58,11 @@ export function parseOptions(cmd: CommandDef, args: string[]): { values: Record<
   // parseArgs stops at the first unknown option with a message written for programmers; look for
   // unknown ones first so the user gets the command's own words and a suggestion.
   const known = new Set(Object.keys(config));
-  const shorts = new Map(Object.entries(config).filter(([, o]) => o.short).map(([k, o]) => [o.short!, k]));
+  const shorts = new Map(
+    Object.entries(config)
+      .filter(([, o]) => o.short)
+      .map(([k, o]) => [o.short!, k]),
+  );
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') break;
@@ -63,7 +70,9 @@ export function parseOptions(cmd: CommandDef, args: string[]): { values: Record<
       const key = a.slice(2).split('=')[0];
       if (!known.has(key)) {
         const guess = didYouMean(key, [...known]);
-        const elsewhere = Object.values(COMMANDS).filter((c) => c !== cmd && key in c.options).map((c) => c.name);
+        const elsewhere = Object.values(COMMANDS)
+          .filter((c) => c !== cmd && key in c.options)
+          .map((c) => c.name);
         throw new UserError(
           `${cmd.name} has no option --${key}${guess ? `; did you mean --${guess}?` : elsewhere.length ? ` (that is an option of ${elsewhere.join(', ')})` : ''}`,
           `run \`harness help ${cmd.name}\` for its options`,

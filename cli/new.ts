@@ -21,7 +21,8 @@ export async function newAssignment(positionals: string[], values: Record<string
   const [id, ...extra] = positionals;
   if (!id) throw new UserError('which assignment id?', 'harness new A6 --title "Streaming at scale"');
   if (extra.length) throw new UserError(`one assignment id at a time, got ${positionals.length}`, 'harness new A6 --title "..."');
-  if (!ID.test(id)) throw new UserError(`"${id}" is not a valid assignment id`, 'use letters, digits, _ and -, starting with a letter, such as A6');
+  if (!ID.test(id))
+    throw new UserError(`"${id}" is not a valid assignment id`, 'use letters, digits, _ and -, starting with a letter, such as A6');
   const title = typeof values.title === 'string' ? values.title.trim() : '';
   if (!title) throw new UserError('the new assignment needs a title', `harness new ${id} --title "Streaming at scale"`);
   if (/[\r\n]/.test(title)) throw new UserError('the title must be one line', `harness new ${id} --title "..."`);
@@ -31,7 +32,11 @@ export async function newAssignment(positionals: string[], values: Record<string
   const dir = path.join(root, 'assignments', id);
   if (existsSync(dir)) throw new UserError(`assignments/${id} already exists`, 'choose another id, or edit that folder');
   const from = path.join(root, 'templates', 'assignment');
-  if (!existsSync(from)) throw new UserError('templates/assignment/ is missing from this repository', 'restore it from the course repository (git checkout -- templates)');
+  if (!existsSync(from))
+    throw new UserError(
+      'templates/assignment/ is missing from this repository',
+      'restore it from the course repository (git checkout -- templates)',
+    );
 
   const tz = course.timezone;
   const now = new Date();
@@ -46,7 +51,7 @@ export async function newAssignment(positionals: string[], values: Record<string
     dueText: formatInZone(zonedToUtc(due, tz), tz),
   };
   const fill = (text: string, yaml: boolean) =>
-    text.replace(/\{\{(\w+)\}\}/g, (m, k: string) => (yaml && k === 'title' ? vars.titleYaml : vars[k] ?? m));
+    text.replace(/\{\{(\w+)\}\}/g, (m, k: string) => (yaml && k === 'title' ? vars.titleYaml : (vars[k] ?? m)));
 
   const written: string[] = [];
   try {

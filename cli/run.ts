@@ -25,7 +25,8 @@ export interface Prepared {
 }
 
 export async function prepare(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<Prepared> {
-  if (positionals.length > 1) throw new UserError(`expected one assignment id, got ${positionals.length}: ${positionals.join(' ')}`, 'e.g. `harness check A1`');
+  if (positionals.length > 1)
+    throw new UserError(`expected one assignment id, got ${positionals.length}: ${positionals.join(' ')}`, 'e.g. `harness check A1`');
   trace('start');
   const root = findRoot(g.cwd);
   const course = await loadCourse(root);
@@ -35,8 +36,14 @@ export async function prepare(positionals: string[], values: Record<string, unkn
   trace('spec loaded');
   for (const id of (values.only as string[] | undefined) ?? []) {
     if (spec.checks.some((c) => c.id === id)) continue;
-    const guess = nearest(id, spec.checks.map((c) => c.id));
-    throw new UserError(`${spec.id} has no check "${id}"${guess ? `; did you mean "${guess}"?` : ''}`, `the ids are in ${path.relative(g.cwd, spec.file) || spec.file}; \`harness check ${spec.id} --reporter json\` lists them too`);
+    const guess = nearest(
+      id,
+      spec.checks.map((c) => c.id),
+    );
+    throw new UserError(
+      `${spec.id} has no check "${id}"${guess ? `; did you mean "${guess}"?` : ''}`,
+      `the ids are in ${path.relative(g.cwd, spec.file) || spec.file}; \`harness check ${spec.id} --reporter json\` lists them too`,
+    );
   }
   const identity = await loadIdentity(course, { file: values.user as string | undefined, cwd: g.cwd });
   trace('user.cfg loaded');
@@ -48,7 +55,9 @@ export async function runAndReport(p: Prepared, values: Record<string, unknown>,
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const offline = Boolean(values.offline);
-  const aws = offline ? undefined : new AwsAccess({ profile: values.profile as string | undefined, region: values.region as string | undefined });
+  const aws = offline
+    ? undefined
+    : new AwsAccess({ profile: values.profile as string | undefined, region: values.region as string | undefined });
   let results;
   try {
     results = await runChecks(p.spec, {

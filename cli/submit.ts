@@ -8,7 +8,13 @@ import { VERSION } from '../lib/version.js';
 export async function submit(positionals: string[], values: Record<string, unknown>, g: GlobalOptions): Promise<number> {
   const p = await prepare(positionals, values, g);
   const report = await runAndReport(p, values, g);
-  const out = await buildSubmission({ spec: p.spec, identity: p.identity, results: report.results, summary: report.summary, version: VERSION });
+  const out = await buildSubmission({
+    spec: p.spec,
+    identity: p.identity,
+    results: report.results,
+    summary: report.summary,
+    version: VERSION,
+  });
   const rel = path.relative(g.cwd, out.zipPath) || out.zipPath;
   const lines = ['', `Wrote ${rel}`, `  size    ${formatBytes(out.bytes)}`, `  sha256  ${out.sha256}`, `  ${out.entries.length} entries:`];
   for (const e of out.entries) lines.push(`    ${e}`);
@@ -16,7 +22,12 @@ export async function submit(positionals: string[], values: Record<string, unkno
     lines.push('', `REQUIRED FILES MISSING (${out.missing.length}); the zip holds what you have, but these are not in it:`);
     for (const m of out.missing) lines.push(`    ${m}`);
   }
-  lines.push('', exitCodeFor(report) || out.missing.length ? 'Upload the zip to Canvas, but note: some checks failed.' : 'All checks passed. Upload the zip to Canvas.');
+  lines.push(
+    '',
+    exitCodeFor(report) || out.missing.length
+      ? 'Upload the zip to Canvas, but note: some checks failed.'
+      : 'All checks passed. Upload the zip to Canvas.',
+  );
   process.stdout.write(lines.join('\n') + '\n');
   return out.missing.length ? 1 : exitCodeFor(report);
 }

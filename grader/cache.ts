@@ -43,8 +43,12 @@ export class BatchCache {
     }
     if (text && !text.endsWith('\n')) this.stale++; // a torn last line
     try {
-      const c = JSON.parse(readFileSync(path.join(this.dir, COMMITS), 'utf8')) as { format: number; commits: [string, string, string[], number, string][] };
-      if (c.format === FORMAT) for (const [oid, tree, parents, time, authorEmail] of c.commits) this.commits.set(oid, { oid, tree, parents, time, authorEmail });
+      const c = JSON.parse(readFileSync(path.join(this.dir, COMMITS), 'utf8')) as {
+        format: number;
+        commits: [string, string, string[], number, string][];
+      };
+      if (c.format === FORMAT)
+        for (const [oid, tree, parents, time, authorEmail] of c.commits) this.commits.set(oid, { oid, tree, parents, time, authorEmail });
     } catch {
       /* none yet, or unreadable: walked from the objects */
     }

@@ -47,16 +47,38 @@ export function parseCanvasName(file: string): CanvasName | undefined {
   const entry = (kind: 'text' | 'link') => ({ original: `${kind}.html`, kind, logical: `${kind}.html`, reupload: 0 });
   if ((m = ANON_ENTRY.exec(name))) return { file, userId: `anon_${m[2]}`, anonymous: true, late: !!m[1], ...entry(m[3] as 'text') };
   if ((m = ANON_FILE.exec(name)))
-    return { file, userId: `anon_${m[2]}`, anonymous: true, late: !!m[1], attachmentId: Number(m[3]), original: m[4], kind: 'file', ...splitReupload(m[4]) };
+    return {
+      file,
+      userId: `anon_${m[2]}`,
+      anonymous: true,
+      late: !!m[1],
+      attachmentId: Number(m[3]),
+      original: m[4],
+      kind: 'file',
+      ...splitReupload(m[4]),
+    };
   if ((m = ENTRY.exec(name))) return { file, lastfirst: m[1], userId: m[3], anonymous: false, late: !!m[2], ...entry(m[4] as 'text') };
   if ((m = FILE.exec(name)))
-    return { file, lastfirst: m[1], userId: m[3], anonymous: false, late: !!m[2], attachmentId: Number(m[4]), original: m[5], kind: 'file', ...splitReupload(m[5]) };
+    return {
+      file,
+      lastfirst: m[1],
+      userId: m[3],
+      anonymous: false,
+      late: !!m[2],
+      attachmentId: Number(m[4]),
+      original: m[5],
+      kind: 'file',
+      ...splitReupload(m[5]),
+    };
   return undefined;
 }
 
 /** Canvas's sortable-name key: "O'Brien-Smith, José" → `obriensmithjosé`. */
 export function lastfirstKey(sortable: string): string {
-  return sortable.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}_]/gu, '');
+  return sortable
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_]/gu, '');
 }
 
 /** Keys a roster name may have in Canvas: "Last, First" as is; "First Last" turned around. */
@@ -140,7 +162,9 @@ export function arrangeUpload(files: string[], expected: string[] = [], modified
     const cands = order.filter((f) => !moves.has(f) && (f.slice(strip) === e || path.posix.basename(f) === path.posix.basename(e)));
     if (cands.length === 0) continue;
     const exact = (f: string) => (f.slice(strip) === e ? 0 : 1);
-    const ranked = [...cands].sort((a, b) => (modified[b] ?? -Infinity) - (modified[a] ?? -Infinity) || exact(a) - exact(b) || depth(a) - depth(b) || byName(a, b));
+    const ranked = [...cands].sort(
+      (a, b) => (modified[b] ?? -Infinity) - (modified[a] ?? -Infinity) || exact(a) - exact(b) || depth(a) - depth(b) || byName(a, b),
+    );
     moves.set(ranked[0], e);
     taken.add(e);
     if (cands.length > 1) copies.push({ name: e, graded: ranked[0], all: cands.map((f) => ({ path: f, modified: modified[f] })) });
@@ -161,10 +185,18 @@ export const arrange = (files: string[], expected: string[] = []): Map<string, s
 /** The sentence a student reads about copies that differ; identical copies need no word. */
 export function copiesSentence(c: Copies): string {
   const when = (t?: number) => (t === undefined ? '' : ` (modified ${new Date(t).toISOString().slice(0, 19).replace('T', ' ')})`);
-  const newest = c.all.every((x) => x.modified !== undefined) && c.all.filter((x) => x.modified === c.all.find((y) => y.path === c.graded)!.modified).length === 1;
-  const list = [...c.all].sort((a, b) => Number(b.path === c.graded) - Number(a.path === c.graded)).map((x) => `"${x.path}"${when(x.modified)}`);
-  return `${c.name}: the upload holds ${c.all.length} different copies, ${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}; ` +
-    (newest ? `the ${c.all.length === 2 ? 'newer' : 'newest'}, "${c.graded}", was graded` : `none is newer than the others, so "${c.graded}" (nearest the top of the zip's folders) was graded`);
+  const newest =
+    c.all.every((x) => x.modified !== undefined) &&
+    c.all.filter((x) => x.modified === c.all.find((y) => y.path === c.graded)!.modified).length === 1;
+  const list = [...c.all]
+    .sort((a, b) => Number(b.path === c.graded) - Number(a.path === c.graded))
+    .map((x) => `"${x.path}"${when(x.modified)}`);
+  return (
+    `${c.name}: the upload holds ${c.all.length} different copies, ${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}; ` +
+    (newest
+      ? `the ${c.all.length === 2 ? 'newer' : 'newest'}, "${c.graded}", was graded`
+      : `none is newer than the others, so "${c.graded}" (nearest the top of the zip's folders) was graded`)
+  );
 }
 
 /**
@@ -174,7 +206,10 @@ export function copiesSentence(c: Copies): string {
  * or holds that student, and it is reported; a file named as another student's never replaces
  * that student's work.
  */
-export function matchUsers(users: Map<string, CanvasName[]>, roster: RosterEntry[]): { byUser: Map<string, RosterEntry>; notes: Map<string, string>; conflicts: string[]; disputed: Set<string> } {
+export function matchUsers(
+  users: Map<string, CanvasName[]>,
+  roster: RosterEntry[],
+): { byUser: Map<string, RosterEntry>; notes: Map<string, string>; conflicts: string[]; disputed: Set<string> } {
   const byUser = new Map<string, RosterEntry>();
   const holder = new Map<RosterEntry, string>();
   const notes = new Map<string, string>();
@@ -182,7 +217,11 @@ export function matchUsers(users: Map<string, CanvasName[]>, roster: RosterEntry
   const disputed = new Set<string>();
   const unmatched = () => [...users.keys()].filter((u) => !byUser.has(u) && !disputed.has(u));
   /** Gives each student the one user pointing at them; several users pointing at one student get none. */
-  const settle = (pointing: Map<string, RosterEntry>, why: (users: string[], e: RosterEntry) => string, note?: (u: string, e: RosterEntry) => string) => {
+  const settle = (
+    pointing: Map<string, RosterEntry>,
+    why: (users: string[], e: RosterEntry) => string,
+    note?: (u: string, e: RosterEntry) => string,
+  ) => {
     const at = new Map<RosterEntry, string[]>();
     for (const [u, e] of pointing) (at.get(e) ?? at.set(e, []).get(e)!).push(u);
     for (const [e, us] of at) {
@@ -219,13 +258,17 @@ export function matchUsers(users: Map<string, CanvasName[]>, roster: RosterEntry
   }
   settle(
     byFile,
-    (us, e) => `${us.map((u) => `Canvas user ${u}`).join(' and ')} uploaded files named as ${e.netid}'s${holder.has(e) ? `, who is Canvas user ${holder.get(e)}` : ''}: not trusted`,
+    (us, e) =>
+      `${us.map((u) => `Canvas user ${u}`).join(' and ')} uploaded files named as ${e.netid}'s${holder.has(e) ? `, who is Canvas user ${holder.get(e)}` : ''}: not trusted`,
     (u, e) => `matched to ${e.netid} by the NetID in the file name only (Canvas user ${u}); check it, or add Canvas ids to the roster`,
   );
   // A matched user whose files claim another student's NetID: reported on the student's own work.
   for (const [u, e] of byUser) {
-    const others = new Set(users.get(u)!.flatMap((p) => roster.filter((r) => r !== e && tokensOf(p.original).has(r.netid.toLowerCase())).map((r) => r.netid)));
-    if (others.size && !notes.has(u)) notes.set(u, `uploaded a file named as ${[...others].join(', ')}'s; graded as ${e.netid}, whom Canvas names`);
+    const others = new Set(
+      users.get(u)!.flatMap((p) => roster.filter((r) => r !== e && tokensOf(p.original).has(r.netid.toLowerCase())).map((r) => r.netid)),
+    );
+    if (others.size && !notes.has(u))
+      notes.set(u, `uploaded a file named as ${[...others].join(', ')}'s; graded as ${e.netid}, whom Canvas names`);
   }
   return { byUser, notes, conflicts, disputed };
 }
@@ -303,7 +346,9 @@ export async function ingestCanvasDownload(
   });
 
   const students: CanvasStudent[] = [];
-  for (const { entry, uploads, note } of named.sort((a, b) => (a.entry.netid < b.entry.netid ? -1 : a.entry.netid > b.entry.netid ? 1 : 0))) {
+  for (const { entry, uploads, note } of named.sort((a, b) =>
+    a.entry.netid < b.entry.netid ? -1 : a.entry.netid > b.entry.netid ? 1 : 0,
+  )) {
     // The latest zip wins outright; otherwise the latest copy of each loose file.
     const zips = uploads.filter(isZip).sort(newer);
     const chosen: CanvasName[] = zips.length
@@ -333,7 +378,14 @@ export async function ingestCanvasDownload(
         }
       }
       const { moves, copies } = arrangeUpload(extracted, opts.expected, modified);
-      for (const c of copies) if (!(await sameBytes(stage, c.all.map((x) => x.path)))) problems.push(copiesSentence(c));
+      for (const c of copies)
+        if (
+          !(await sameBytes(
+            stage,
+            c.all.map((x) => x.path),
+          ))
+        )
+          problems.push(copiesSentence(c));
       for (const [from, to] of moves) {
         await mkdir(path.dirname(path.join(dir, to)), { recursive: true });
         await rename(path.join(stage, from), path.join(dir, to));

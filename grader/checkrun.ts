@@ -38,7 +38,12 @@ export interface CheckEnv {
 }
 
 /** Runs the checks; `store` may be handed in by a caller that already opened the mirror. */
-export async function checkSource(job: CheckJob, env: CheckEnv, store?: ObjectStore, reuse?: CheckResult[]): Promise<Checked | { error: string }> {
+export async function checkSource(
+  job: CheckJob,
+  env: CheckEnv,
+  store?: ObjectStore,
+  reuse?: CheckResult[],
+): Promise<Checked | { error: string }> {
   const entry = job.entry;
   const rel = path.relative(env.course.root, env.spec.dir);
   let work: string;
@@ -62,16 +67,36 @@ export async function checkSource(job: CheckJob, env: CheckEnv, store?: ObjectSt
     volume = tree;
     specDir = path.join(work, rel);
     const prefix = rel ? `${rel.split(path.sep).join('/')}/` : '';
-    git = new CommitGit({ store: objects, mirror: job.mirror, root: work, prefix, commit: job.commit, branch: job.branch, url: entry.repo ?? '', tree, known: env.commits });
+    git = new CommitGit({
+      store: objects,
+      mirror: job.mirror,
+      root: work,
+      prefix,
+      commit: job.commit,
+      branch: job.branch,
+      url: entry.repo ?? '',
+      tree,
+      known: env.commits,
+    });
   } else {
     work = specDir = job.dir;
   }
   try {
     const spec: Spec = { ...env.spec, dir: specDir, file: path.join(specDir, path.basename(env.spec.file)) };
-    const identity: Identity | undefined = entry.email ? { netid: entry.netid, name: entry.name, email: entry.email, warnings: [], file: '' } : undefined;
+    const identity: Identity | undefined = entry.email
+      ? { netid: entry.netid, name: entry.name, email: entry.email, warnings: [], file: '' }
+      : undefined;
     const raw = await runChecks(spec, {
-      course: env.course, identity, identityProblem: identity ? undefined : 'the roster gives no email for this student',
-      python: env.python, compilePython: env.compilePython, aws: env.aws, offline: env.offline, mode: job.kind, git, volume,
+      course: env.course,
+      identity,
+      identityProblem: identity ? undefined : 'the roster gives no email for this student',
+      python: env.python,
+      compilePython: env.compilePython,
+      aws: env.aws,
+      offline: env.offline,
+      mode: job.kind,
+      git,
+      volume,
       reuse: reuse && new Map(reuse.map((r) => [r.id, r])),
     });
     const hidden = new Set(env.spec.checks.filter((c) => c.hidden).map((c) => c.id));
@@ -88,7 +113,10 @@ export async function checkSource(job: CheckJob, env: CheckEnv, store?: ObjectSt
 function normalize(raw: CheckResult[], hidden: Set<string>, work: string, out: string): CheckResult[] {
   // Usually no result names a path of this machine: then the results are fixed up in place.
   const text = JSON.stringify(raw);
-  const fixed = text.includes(path.resolve(work)) || text.includes(path.resolve(out)) ? (JSON.parse(cleanPaths(text, out, work)) as CheckResult[]) : raw;
+  const fixed =
+    text.includes(path.resolve(work)) || text.includes(path.resolve(out))
+      ? (JSON.parse(cleanPaths(text, out, work)) as CheckResult[])
+      : raw;
   for (const r of fixed) {
     r.durationMs = 0;
     delete r.stack;

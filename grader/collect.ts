@@ -125,11 +125,19 @@ export async function collect(roster: RosterEntry[], opts: CollectOptions): Prom
           else {
             const branch = await defaultBranch(dir);
             const pick = await choose(dir, branch, deadlineOf(opts.spec, opts.course, s));
-            entry = 'error' in pick ? { ...base, branch, fetchedAt, problem: `error: ${pick.error}` } : { ...base, branch, fetchedAt, commit: pick.commit, tip: pick.tip };
+            entry =
+              'error' in pick
+                ? { ...base, branch, fetchedAt, problem: `error: ${pick.error}` }
+                : { ...base, branch, fetchedAt, commit: pick.commit, tip: pick.tip };
           }
         }
         await appendLedger(ledger, entry);
-        bar.done(s.netid, !entry.problem, entry.problem ?? `${entry.branch} ${entry.commit ? entry.commit.slice(0, 12) : 'no commit before the deadline'}${entry.tip && entry.tip !== entry.commit ? ` (tip ${entry.tip.slice(0, 12)}, later)` : ''}`);
+        bar.done(
+          s.netid,
+          !entry.problem,
+          entry.problem ??
+            `${entry.branch} ${entry.commit ? entry.commit.slice(0, 12) : 'no commit before the deadline'}${entry.tip && entry.tip !== entry.commit ? ` (tip ${entry.tip.slice(0, 12)}, later)` : ''}`,
+        );
         return entry;
       }),
     ),
@@ -142,12 +150,16 @@ export async function collect(roster: RosterEntry[], opts: CollectOptions): Prom
  * The commit the deadline rule chooses on `branch` ('' when every commit is later) and the tip;
  * or why the history cannot be read (a damaged fork, a commit with an impossible date).
  */
-async function choose(mirror: string, branch: string, deadline: Date | undefined): Promise<{ commit: string; tip: string } | { error: string }> {
+async function choose(
+  mirror: string,
+  branch: string,
+  deadline: Date | undefined,
+): Promise<{ commit: string; tip: string } | { error: string }> {
   const log = await openLog(mirror, branch, new ObjectStore(mirror));
   if ('error' in log) return log;
   try {
     const tip = log.at(0)!.hash;
-    return { commit: deadline ? lastBefore(log, deadline)?.hash ?? '' : tip, tip };
+    return { commit: deadline ? (lastBefore(log, deadline)?.hash ?? '') : tip, tip };
   } catch (e) {
     if (e instanceof ObjectError) return { error: e.message };
     throw e;

@@ -73,7 +73,8 @@ export class CommitGit implements GitView {
     this.trackedSet ??= new Set(this.o.tree.tracked());
     const states = new Map<string, ObjectState>();
     // A fresh clone: every tracked file is committed, and nothing is staged.
-    for (const f of files) states.set(f, this.trackedSet.has(path.posix.normalize(this.o.prefix + f.replace(/\\/g, '/'))) ? 'committed' : 'untracked');
+    for (const f of files)
+      states.set(f, this.trackedSet.has(path.posix.normalize(this.o.prefix + f.replace(/\\/g, '/'))) ? 'committed' : 'untracked');
     return states;
   }
 

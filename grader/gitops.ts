@@ -37,7 +37,16 @@ function gitEnv(): NodeJS.ProcessEnv {
 }
 
 /** Settings that make a fork's own content harmless: no hooks, no fsmonitor program, no filters from us. */
-const SAFE = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'protocol.file.allow=always', '-c', 'credential.helper='];
+const SAFE = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'protocol.file.allow=always',
+  '-c',
+  'credential.helper=',
+];
 
 let pool: ShellPool | undefined;
 
@@ -57,16 +66,27 @@ export function closeGit(): void {
 export type FetchProblem = { status: 'missing fork' | 'clone failed'; reason: string };
 
 /** "Repository not found", "could not read Username" (a private HTTPS repo), "Permission denied (publickey)". */
-const MISSING_RE = /not found|does not exist|does not appear to be a git repository|could not read (Username|Password)|Authentication failed|Permission denied|access denied|not exist/i;
+const MISSING_RE =
+  /not found|does not exist|does not appear to be a git repository|could not read (Username|Password)|Authentication failed|Permission denied|access denied|not exist/i;
 
 /** The grader's own disk refused git's writes: the run's problem, thrown with the errno it means. */
 const NO_SPACE = /No space left on device|Disk quota exceeded|Read-only file system/i;
 
 function problem(r: GitRun): FetchProblem {
   const disk = NO_SPACE.exec(r.stderr);
-  if (disk) throw Object.assign(new Error(`git: ${disk[0]}`), { code: /quota/i.test(disk[0]) ? 'EDQUOT' : /read-only/i.test(disk[0]) ? 'EROFS' : 'ENOSPC' });
-  const line = r.stderr.trim().split('\n').filter((l) => !/^(Cloning|remote: Enumerating)/.test(l)).pop() ?? `git exited with ${r.code}`;
-  return MISSING_RE.test(r.stderr) ? { status: 'missing fork', reason: `the fork cannot be read (missing or private): ${line.replace(/^fatal: /, '')}` } : { status: 'clone failed', reason: line.replace(/^fatal: /, '') };
+  if (disk)
+    throw Object.assign(new Error(`git: ${disk[0]}`), {
+      code: /quota/i.test(disk[0]) ? 'EDQUOT' : /read-only/i.test(disk[0]) ? 'EROFS' : 'ENOSPC',
+    });
+  const line =
+    r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !/^(Cloning|remote: Enumerating)/.test(l))
+      .pop() ?? `git exited with ${r.code}`;
+  return MISSING_RE.test(r.stderr)
+    ? { status: 'missing fork', reason: `the fork cannot be read (missing or private): ${line.replace(/^fatal: /, '')}` }
+    : { status: 'clone failed', reason: line.replace(/^fatal: /, '') };
 }
 
 /**
@@ -190,7 +210,8 @@ export class LogWalk implements Iterable<Commit> {
 const MAX_SECONDS = 8.64e12; // what a JavaScript Date can hold, either side of 1970
 
 function isoTime(c: CommitInfo): string {
-  if (!Number.isFinite(c.time) || Math.abs(c.time) > MAX_SECONDS) throw new ObjectError(`commit ${c.oid.slice(0, 12)} has an impossible date (${c.time} seconds since 1970)`);
+  if (!Number.isFinite(c.time) || Math.abs(c.time) > MAX_SECONDS)
+    throw new ObjectError(`commit ${c.oid.slice(0, 12)} has an impossible date (${c.time} seconds since 1970)`);
   return new Date(c.time * 1000).toISOString();
 }
 
@@ -211,7 +232,13 @@ export function commitReader(store: ObjectStore, known = new Map<string, CommitI
  * The log from `rev` (a branch, or a commit named from outside such as the ledger's), lazily; or
  * why there is none. A branch of this fork points into it; a named commit must be in the fork.
  */
-export async function openLog(mirror: string, rev: string, store: ObjectStore, known?: Map<string, CommitInfo>, max?: number): Promise<LogWalk | { error: string }> {
+export async function openLog(
+  mirror: string,
+  rev: string,
+  store: ObjectStore,
+  known?: Map<string, CommitInfo>,
+  max?: number,
+): Promise<LogWalk | { error: string }> {
   const tip = await resolveRev(mirror, rev);
   if (typeof tip !== 'string') return tip;
   try {

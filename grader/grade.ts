@@ -65,7 +65,6 @@ export type Candidate = { entry: RosterEntry; upload?: CanvasStudent };
 /** Errors of the grader's own disk: the run stops with one line, nothing is marked graded. */
 export const DISK = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
 
-
 export async function gradeBatch(students: Candidate[], opts: GradeOptions): Promise<{ students: StudentResult[]; stats: BatchStats }> {
   const g = new Grading(opts);
   try {
@@ -107,7 +106,13 @@ class Grading {
           let r: Graded;
           try {
             r = await withTimeout(this.one(c), limit, () => ({
-              result: { ...identityOf(c.entry), status: 'timed out' as const, reason: `grading took longer than ${Math.round(limit / 1000)}s and was stopped`, results: [], total: 0 },
+              result: {
+                ...identityOf(c.entry),
+                status: 'timed out' as const,
+                reason: `grading took longer than ${Math.round(limit / 1000)}s and was stopped`,
+                results: [],
+                total: 0,
+              },
               cached: false,
             }));
           } catch (error) {
@@ -121,7 +126,11 @@ class Grading {
           }
           if (fatal) return undefined;
           const s = r.result;
-          bar.done(c.entry.netid, s.status === 'graded', s.status === 'graded' ? `${s.total}/${o.spec.points}${s.late?.late ? ' (late)' : ''}` : `${s.status}: ${s.reason ?? ''}`);
+          bar.done(
+            c.entry.netid,
+            s.status === 'graded',
+            s.status === 'graded' ? `${s.total}/${o.spec.points}${s.late?.late ? ' (late)' : ''}` : `${s.status}: ${s.reason ?? ''}`,
+          );
           return s;
         }),
       ),
@@ -143,7 +152,16 @@ class Grading {
       return c.upload ? await this.upload(c.entry, c.upload) : await this.fork(c.entry);
     } catch (e) {
       if (DISK.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
-      return { result: { ...identityOf(c.entry), results: [], total: 0, status: 'error', reason: cleanPaths((e as Error).message ?? String(e), this.opts.out) }, cached: false };
+      return {
+        result: {
+          ...identityOf(c.entry),
+          results: [],
+          total: 0,
+          status: 'error',
+          reason: cleanPaths((e as Error).message ?? String(e), this.opts.out),
+        },
+        cached: false,
+      };
     }
   }
 
@@ -162,7 +180,11 @@ class Grading {
     const store = new ObjectStore(mirror);
     const log = await openLog(mirror, led?.tip || led?.commit || branch, store, this.cache.commits);
     if ('error' in log) {
-      return done({ ...base, status: 'error', reason: `${led ? `the collected commit ${(led.tip || led.commit).slice(0, 12)} cannot be read: ` : ''}${log.error}${damaged(entry)}` });
+      return done({
+        ...base,
+        status: 'error',
+        reason: `${led ? `the collected commit ${(led.tip || led.commit).slice(0, 12)} cannot be read: ` : ''}${log.error}${damaged(entry)}`,
+      });
     }
     // The deadline is a rule, not a moment: the last commit at or before it (plus the student's
     // extension and the course's grace), whether `collect` chose it or it is chosen now; and, when
@@ -179,7 +201,8 @@ class Grading {
         const at = led?.fetchedAt && Date.parse(led.fetchedAt) < Date.parse(tip.time) ? new Date(led.fetchedAt) : new Date(tip.time);
         tries.push({ pick: tip, choice: 'later', lateAt: at });
       }
-      if (!tries.length) return done({ ...base, status: 'error', reason: `no commit on ${branch} at or before the deadline, ${deadline!.toISOString()}` });
+      if (!tries.length)
+        return done({ ...base, status: 'error', reason: `no commit on ${branch} at or before the deadline, ${deadline!.toISOString()}` });
     } catch (e) {
       if (!(e instanceof ObjectError)) throw e;
       return done({ ...base, status: 'error', reason: `${e.message}${damaged(entry)}` });
@@ -191,7 +214,8 @@ class Grading {
       const late = latePenalty(t.lateAt, o.spec.due ? new Date(o.spec.due) : undefined, entry.extensionMinutes, o.course.late);
       const r = await this.evaluate({ kind: 'fork', entry, mirror, branch, commit: t.pick.hash }, generation, store);
       const at = { commit: t.pick.hash, choice: t.choice, commitTime: t.pick.time };
-      const s: StudentResult = 'error' in r ? { ...base, status: 'error', reason: `${r.error}${damaged(entry)}`, ...at } : this.finish(base, r, late, at);
+      const s: StudentResult =
+        'error' in r ? { ...base, status: 'error', reason: `${r.error}${damaged(entry)}`, ...at } : this.finish(base, r, late, at);
       attempts.push({ s, cached: 'error' in r ? false : r.cached === true });
     }
     const best = pickBest(attempts.map((a) => a.s));
@@ -202,18 +226,29 @@ class Grading {
   private async upload(entry: RosterEntry, up: CanvasStudent): Promise<Graded> {
     const o = this.opts;
     const base = { ...identityOf(entry), results: [], total: 0 };
-    if (!up.dir || up.files.length === 0) return { result: { ...base, status: 'error', reason: up.problem ?? 'the upload held no files', choice: 'zip' }, cached: false };
+    if (!up.dir || up.files.length === 0)
+      return { result: { ...base, status: 'error', reason: up.problem ?? 'the upload held no files', choice: 'zip' }, cached: false };
     // The upload's identity is its content: a hash of every file's name and bytes (before the
     // course's own files are laid under it; their hash is part of the cache key).
     const h = createHash('sha256');
-    for (const f of up.files) h.update(f).update('\0').update(await readFile(path.join(up.dir, f))).update('\0');
+    for (const f of up.files)
+      h.update(f)
+        .update('\0')
+        .update(await readFile(path.join(up.dir, f)))
+        .update('\0');
     const commit = h.digest('hex');
     await o.courseFiles?.layUnder(up.dir);
     // Canvas marks an upload LATE without saying how late: counted as late by one day.
     const due = o.spec.due ? new Date(o.spec.due) : undefined;
-    const late: LatePenalty = up.late && due
-      ? latePenalty(new Date(due.getTime() + (entry.extensionMinutes + o.course.late.graceMinutes + 1) * 60_000), due, entry.extensionMinutes, o.course.late)
-      : { late: up.late, minutesLate: 0, penaltyPercent: 0 };
+    const late: LatePenalty =
+      up.late && due
+        ? latePenalty(
+            new Date(due.getTime() + (entry.extensionMinutes + o.course.late.graceMinutes + 1) * 60_000),
+            due,
+            entry.extensionMinutes,
+            o.course.late,
+          )
+        : { late: up.late, minutesLate: 0, penaltyPercent: 0 };
     const r = await this.evaluate({ kind: 'zip', entry, dir: up.dir, commit }, o.courseFiles?.hash ?? '');
     if ('error' in r) return { result: { ...base, status: 'error', reason: r.error, choice: 'zip' }, cached: false };
     const s = this.finish(base, r, late, { commit, choice: 'zip' });
@@ -243,7 +278,17 @@ class Grading {
   private async evaluate(job: CheckJob, source: string, store?: ObjectStore): Promise<Evaluated | { error: string }> {
     const o = this.opts;
     const entry = job.entry;
-    const key = JSON.stringify([entry.netid, entry.email ?? '', job.kind, job.commit, o.spec.hash, o.hiddenHash ?? '', o.version, o.offline === true, source]);
+    const key = JSON.stringify([
+      entry.netid,
+      entry.email ?? '',
+      job.kind,
+      job.commit,
+      o.spec.hash,
+      o.hiddenHash ?? '',
+      o.version,
+      o.offline === true,
+      source,
+    ]);
     const hit = this.cache.get<Evaluated>(key);
     const complete = hit && Array.isArray(hit.results) && !faultsOf(hit.results, o.spec).length;
     if (hit && complete) {
@@ -263,7 +308,16 @@ class Grading {
     if (!this.env) {
       const o = this.opts;
       this.py = new PythonWorker(o.python ?? 'python3');
-      this.env = { spec: o.spec, course: o.course, out: o.out, python: o.python, offline: o.offline, aws: o.aws, compilePython: this.py.compile, commits: this.cache.commits };
+      this.env = {
+        spec: o.spec,
+        course: o.course,
+        out: o.out,
+        python: o.python,
+        offline: o.offline,
+        aws: o.aws,
+        compilePython: this.py.compile,
+        commits: this.cache.commits,
+      };
     }
     return checkSource(job, this.env, store, reuse);
   }
@@ -288,7 +342,8 @@ function identityOf(e: RosterEntry): Pick<StudentResult, 'netid' | 'name' | 'can
 }
 
 /** The fix for an unreadable fork copy: the mirror is the grader's own, and can be fetched again. */
-const damaged = (e: RosterEntry) => ` (if the grader's copy is damaged: delete .mirrors/${e.netid.toLowerCase()}.git in the output folder, then collect or grade again)`;
+const damaged = (e: RosterEntry) =>
+  ` (if the grader's copy is damaged: delete .mirrors/${e.netid.toLowerCase()}.git in the output folder, then collect or grade again)`;
 
 /**
  * Which copy of the fork the results came from: a mirror fetched again or cloned anew (repaired)

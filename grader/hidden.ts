@@ -25,7 +25,10 @@ export async function mergeHidden(spec: Spec, file: string, course: Course): Pro
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new UserError(`cannot read the hidden-checks file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'give the path of a YAML file holding `checks:` with --hidden');
+    throw new UserError(
+      `cannot read the hidden-checks file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      'give the path of a YAML file holding `checks:` with --hidden',
+    );
   }
   await loadSpecDeps();
   const material = await readMaterial(bytes.toString('utf8').replace(/^\uFEFF/, ''), path.resolve(file));
@@ -40,8 +43,13 @@ export async function mergeHidden(spec: Spec, file: string, course: Course): Pro
   } catch {
     top = undefined; // parseSpec reports the syntax error with its position
   }
-  const rawChecks = top && typeof top === 'object' && Array.isArray((top as { checks?: unknown }).checks) ? ((top as { checks: Record<string, unknown>[] }).checks) : [];
-  const points = rawChecks.filter((c) => c && c.extraCredit !== true && c.severity !== 'warn').reduce((s, c) => s + (typeof c.points === 'number' ? c.points : 0), 0);
+  const rawChecks =
+    top && typeof top === 'object' && Array.isArray((top as { checks?: unknown }).checks)
+      ? (top as { checks: Record<string, unknown>[] }).checks
+      : [];
+  const points = rawChecks
+    .filter((c) => c && c.extraCredit !== true && c.severity !== 'warn')
+    .reduce((s, c) => s + (typeof c.points === 'number' ? c.points : 0), 0);
   const folder = path.basename(path.dirname(path.resolve(file)));
   const files = { required: spec.files.required, optional: [...spec.files.optional, ...material.files.keys()] };
   const extra = `\nid: ${JSON.stringify(folder)}\ntitle: hidden checks\npoints: ${points}\nfiles: ${JSON.stringify(files)}\n`;
@@ -52,13 +60,21 @@ export async function mergeHidden(spec: Spec, file: string, course: Course): Pro
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
     // A hidden check may depend on a check of the spec itself.
-    const rest = e.problems.filter((p) => !(/depends on "([^"]+)", which is not a check/.test(p.message) && main.has(/depends on "([^"]+)"/.exec(p.message)![1])));
+    const rest = e.problems.filter(
+      (p) => !(/depends on "([^"]+)", which is not a check/.test(p.message) && main.has(/depends on "([^"]+)"/.exec(p.message)![1])),
+    );
     if (rest.length) throw new SpecError(path.resolve(file), rest);
     hidden = await parseSpecLoose(text, extra, file, course, main);
   }
   const clash = hidden.checks.filter((c) => main.has(c.id));
   if (clash.length) {
-    throw new SpecError(path.resolve(file), clash.map((c) => ({ ...(c.where ?? { file, line: 1, column: 1 }), message: `hidden check id "${c.id}" is already a check in ${path.basename(spec.file)}; choose another id` })));
+    throw new SpecError(
+      path.resolve(file),
+      clash.map((c) => ({
+        ...(c.where ?? { file, line: 1, column: 1 }),
+        message: `hidden check id "${c.id}" is already a check in ${path.basename(spec.file)}; choose another id`,
+      })),
+    );
   }
   // The material is part of what the checks are: a changed test file is a changed hidden check.
   const h = createHash('sha256').update(bytes);
@@ -67,7 +83,11 @@ export async function mergeHidden(spec: Spec, file: string, course: Course): Pro
   const withMaterial = material.files.size ? { material: material.files } : {};
   return {
     hash,
-    spec: { ...spec, points: spec.points + points, checks: [...spec.checks, ...hidden.checks.map((c) => ({ ...c, hidden: true, ...withMaterial }))] },
+    spec: {
+      ...spec,
+      points: spec.points + points,
+      checks: [...spec.checks, ...hidden.checks.map((c) => ({ ...c, hidden: true, ...withMaterial }))],
+    },
   };
 }
 
@@ -86,7 +106,10 @@ async function parseSpecLoose(text: string, extra: string, file: string, course:
       const id = String(c.get('id'));
       const d = c.get('dependsOn');
       if (!isSeq(d)) continue;
-      deps.set(id, d.items.map((x) => String(isScalar(x) ? x.value : x)));
+      deps.set(
+        id,
+        d.items.map((x) => String(isScalar(x) ? x.value : x)),
+      );
       d.items = d.items.filter((x) => !main.has(String(isScalar(x) ? x.value : x)));
     }
   }

@@ -38,16 +38,27 @@ export function applyPenalty(score: number, possible: number, late: LatePenalty 
  */
 export function lateSentence(late: LatePenalty, score: number, total: number, possible: number): string {
   const pct = `${fmt(late.penaltyPercent)}%`;
-  const of = late.base === 'points' ? `of the assignment's ${fmt(possible)} points (${fmt((possible * late.penaltyPercent) / 100)} points)` : 'of your score';
+  const of =
+    late.base === 'points'
+      ? `of the assignment's ${fmt(possible)} points (${fmt((possible * late.penaltyPercent) / 100)} points)`
+      : 'of your score';
   return `Late by ${duration(late.minutesLate)}, past the deadline and any grace: ${pct} ${of} was taken off, ${fmt(score)} → ${fmt(total)} of ${fmt(possible)} points.`;
 }
 
 /** "1 day 2 hours", "5 hours 12 minutes", "12 minutes": the two largest units. */
 export function duration(minutes: number): string {
-  const units: [number, string][] = [[Math.floor(minutes / 1440), 'day'], [Math.floor((minutes % 1440) / 60), 'hour'], [minutes % 60, 'minute']];
+  const units: [number, string][] = [
+    [Math.floor(minutes / 1440), 'day'],
+    [Math.floor((minutes % 1440) / 60), 'hour'],
+    [minutes % 60, 'minute'],
+  ];
   const first = units.findIndex(([n]) => n > 0);
   if (first < 0) return '0 minutes';
-  return units.slice(first, first + 2).filter(([n]) => n > 0).map(([n, u]) => `${n} ${u}${n === 1 ? '' : 's'}`).join(' ');
+  return units
+    .slice(first, first + 2)
+    .filter(([n]) => n > 0)
+    .map(([n, u]) => `${n} ${u}${n === 1 ? '' : 's'}`)
+    .join(' ');
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

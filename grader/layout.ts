@@ -26,9 +26,15 @@ export interface CourseFiles {
  */
 export function courseFilesOf(spec: Spec): CourseFiles {
   const answers = new Set([...spec.files.required, ...spec.files.optional].map((f) => path.posix.normalize(f)));
-  const files = listCourseFiles(spec.dir).filter((f) => !answers.has(f) && !isJunk(f) && !/\.zip$/i.test(f)).sort();
+  const files = listCourseFiles(spec.dir)
+    .filter((f) => !answers.has(f) && !isJunk(f) && !/\.zip$/i.test(f))
+    .sort();
   const h = createHash('sha256');
-  for (const f of files) h.update(f).update('\0').update(readFileSync(path.join(spec.dir, f))).update('\0');
+  for (const f of files)
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(path.join(spec.dir, f)))
+      .update('\0');
   return {
     files,
     hash: h.digest('hex'),
@@ -54,14 +60,22 @@ export function courseFilesOf(spec: Spec): CourseFiles {
 
 function listCourseFiles(dir: string): string[] {
   try {
-    const out = execFileSync('git', ['-c', 'core.quotePath=false', 'ls-files', '-z', '--', '.'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } });
-    const tracked = out.split('\0').filter(Boolean).filter((f) => {
-      try {
-        return lstatSync(path.join(dir, f)).isFile();
-      } catch {
-        return false; // deleted in the work tree
-      }
+    const out = execFileSync('git', ['-c', 'core.quotePath=false', 'ls-files', '-z', '--', '.'], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' },
     });
+    const tracked = out
+      .split('\0')
+      .filter(Boolean)
+      .filter((f) => {
+        try {
+          return lstatSync(path.join(dir, f)).isFile();
+        } catch {
+          return false; // deleted in the work tree
+        }
+      });
     if (tracked.length) return tracked;
   } catch {
     /* not a git repository, or git missing: walk the folder */

@@ -22,7 +22,10 @@ export function lockOutput(out: string, command: string, note: (line: string) =>
   try {
     mkdirSync(out, { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create the output folder ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'give an --out folder you can write to');
+    throw new UserError(
+      `cannot create the output folder ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      'give an --out folder you can write to',
+    );
   }
   const me: Holder = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -31,7 +34,11 @@ export function lockOutput(out: string, command: string, note: (line: string) =>
       fd = openSync(file, 'wx');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new UserError(`cannot write in the output folder ${out}: ${code ?? String(e)}`, 'give an --out folder you can write to (and with room on its disk)');
+      if (code !== 'EEXIST')
+        throw new UserError(
+          `cannot write in the output folder ${out}: ${code ?? String(e)}`,
+          'give an --out folder you can write to (and with room on its disk)',
+        );
       const held = readHolder(file);
       if (held && held.host === me.host && !alive(held.pid)) {
         note(`note: taking over ${file}, left by ${held.command} (pid ${held.pid}, started ${held.started}), which is no longer running`);

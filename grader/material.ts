@@ -27,21 +27,29 @@ export async function readMaterial(text: string, file: string): Promise<Material
     const { line, col } = lc.linePos(offset);
     problems.push({ file, line, column: col, message });
   };
-  const keyStart = isScalar(pair.key) ? pair.key.range?.[0] ?? 0 : 0;
+  const keyStart = isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
   const items = isSeq(pair.value) ? pair.value.items : undefined;
-  if (!items) at(keyStart, '`files:` lists your own files for the hidden checks, relative to this file: files: [test_hidden.py, data/full.log]');
+  if (!items)
+    at(keyStart, '`files:` lists your own files for the hidden checks, relative to this file: files: [test_hidden.py, data/full.log]');
   for (const item of items ?? []) {
-    const offset = isScalar(item) ? item.range?.[0] ?? keyStart : keyStart;
+    const offset = isScalar(item) ? (item.range?.[0] ?? keyStart) : keyStart;
     const rel = isScalar(item) && typeof item.value === 'string' ? item.value : undefined;
     const norm = rel === undefined ? '' : path.posix.normalize(rel.replace(/\\/g, '/'));
     if (!rel || path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../') || norm === '.') {
-      at(offset, `${JSON.stringify(rel ?? item)} is not a path inside the hidden file's folder; name files relative to it, such as test_hidden.py or data/full.log`);
+      at(
+        offset,
+        `${JSON.stringify(rel ?? item)} is not a path inside the hidden file's folder; name files relative to it, such as test_hidden.py or data/full.log`,
+      );
       continue;
     }
     const abs = path.join(path.dirname(file), norm);
     const s = await stat(abs).catch(() => undefined);
     if (!s?.isFile()) at(offset, `${norm} ${s ? 'is not a file' : 'does not exist'} (looked for ${abs})`);
-    else if (s.size > MAX_COPY_BYTES) at(offset, `${norm} is ${Math.round(s.size / 1024 / 1024)} MB; files for hidden checks are copied into every run, keep them under ${MAX_COPY_BYTES / 1024 / 1024} MB`);
+    else if (s.size > MAX_COPY_BYTES)
+      at(
+        offset,
+        `${norm} is ${Math.round(s.size / 1024 / 1024)} MB; files for hidden checks are copied into every run, keep them under ${MAX_COPY_BYTES / 1024 / 1024} MB`,
+      );
     else if (files.has(norm)) at(offset, `${norm} is listed twice`);
     else files.set(norm, await readFile(abs));
   }

@@ -12,7 +12,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { FileWindows, InflateStream, inflateKnown, inflatePrefix, inflateSmall, ObjectError, SMALL_BYTES, type ReadStats, type WindowOptions } from './packio.js';
+import {
+  FileWindows,
+  InflateStream,
+  inflateKnown,
+  inflatePrefix,
+  inflateSmall,
+  ObjectError,
+  SMALL_BYTES,
+  type ReadStats,
+  type WindowOptions,
+} from './packio.js';
 
 export { ObjectError } from './packio.js';
 
@@ -77,7 +87,10 @@ export class ObjectStore {
   private opened: FileWindows[] = [];
   private depth = 0;
 
-  constructor(readonly gitdir: string, opts: StoreOptions = {}) {
+  constructor(
+    readonly gitdir: string,
+    opts: StoreOptions = {},
+  ) {
     const window = opts.window ?? WINDOW;
     this.windows = { window, keep: KEPT_WINDOWS * window, stats: this.stats, opened: (f) => this.opened.push(f) };
     this.looseWindows = { ...this.windows, window: LOOSE_WINDOW };
@@ -203,7 +216,9 @@ export class ObjectStore {
     const dir = path.join(this.gitdir, 'objects', 'pack');
     let names: string[] = [];
     try {
-      names = readdirSync(dir).filter((n) => n.endsWith('.idx')).sort();
+      names = readdirSync(dir)
+        .filter((n) => n.endsWith('.idx'))
+        .sort();
     } catch {
       /* no packs: every object is loose */
     }
@@ -337,7 +352,10 @@ export class ObjectStore {
   private looseHeader(oid: string): { type: ObjectType; size: number; at: number } {
     const file = this.looseFile(oid);
     const first = file.span(0, LOOSE_WINDOW);
-    const head = first.eof && first.buf.length <= SMALL_BYTES ? inflateSmall(first.buf, 63, `object ${oid.slice(0, 12)}`) : inflatePrefix(file, 0, file.size(), 64, `object ${oid.slice(0, 12)}`);
+    const head =
+      first.eof && first.buf.length <= SMALL_BYTES
+        ? inflateSmall(first.buf, 63, `object ${oid.slice(0, 12)}`)
+        : inflatePrefix(file, 0, file.size(), 64, `object ${oid.slice(0, 12)}`);
     return parseLooseHeader(head, oid);
   }
 
@@ -508,7 +526,7 @@ function followDelta(d: InflateStream, wants: Pieces, out: Buffer, what: string)
   const insert = Buffer.allocUnsafe(127);
   let active: number[] = [];
   let k = 0;
-  for (let o = 0; o < end; ) {
+  for (let o = 0; o < end;) {
     const op = d.byte();
     let len: number;
     let off = 0;
@@ -551,7 +569,7 @@ function copyPieces(stream: InflateStream, size: number, wants: Pieces, out: Buf
   if (end > size) throw new ObjectError(`${what}: a delta copies from past the end of its base`);
   let active: number[] = [];
   let k = 0;
-  for (let p = 0; p < end; ) {
+  for (let p = 0; p < end;) {
     if (!active.length && k < order.length && wants.from(order[k]) > p) {
       stream.take(wants.from(order[k]) - p);
       p = wants.from(order[k]);
@@ -654,7 +672,11 @@ export function parseTree(oid: string, data: Buffer): TreeEntry[] {
     const sp = data.indexOf(0x20, p);
     const nul = sp < 0 ? -1 : data.indexOf(0, sp);
     if (sp < 0 || nul < 0 || nul + 21 > data.length) throw new ObjectError(`tree ${oid.slice(0, 12)} is corrupt`);
-    out.push({ mode: parseInt(data.toString('latin1', p, sp), 8), name: data.toString('utf8', sp + 1, nul), oid: data.toString('hex', nul + 1, nul + 21) });
+    out.push({
+      mode: parseInt(data.toString('latin1', p, sp), 8),
+      name: data.toString('utf8', sp + 1, nul),
+      oid: data.toString('hex', nul + 1, nul + 21),
+    });
     p = nul + 21;
   }
   return out;

@@ -39,7 +39,10 @@ export class PythonWorker {
 
   private readonly env: NodeJS.ProcessEnv = {};
 
-  constructor(private readonly python: string, env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    private readonly python: string,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     // As python.syntax: nothing of AWS, and no PYTHON* settings (-I ignores most of them anyway).
     for (const [k, v] of Object.entries(env)) if (!/^(AWS_|PYTHON)/.test(k)) this.env[k] = v;
   }
@@ -47,12 +50,16 @@ export class PythonWorker {
   compile = (input: Buffer, signal: AbortSignal): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const job: Job = { input, resolve, reject, tries: 0 };
-      signal.addEventListener('abort', () => {
-        if (!this.inflight.includes(job)) return;
-        this.inflight = this.inflight.filter((j) => j !== job);
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        this.restart(); // it may be stuck on this job's file
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          if (!this.inflight.includes(job)) return;
+          this.inflight = this.inflight.filter((j) => j !== job);
+          reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+          this.restart(); // it may be stuck on this job's file
+        },
+        { once: true },
+      );
       this.send(job);
     });
 
@@ -66,7 +73,11 @@ export class PythonWorker {
 
   private ensure(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const c = spawn(this.python, ['-I', '-B', '-S', '-c', WORKER], { env: { ...this.env, PYTHONDONTWRITEBYTECODE: '1' }, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+    const c = spawn(this.python, ['-I', '-B', '-S', '-c', WORKER], {
+      env: { ...this.env, PYTHONDONTWRITEBYTECODE: '1' },
+      cwd: '/',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.child = c;
     this.buf = '';
     c.stdin.on('error', () => {});
@@ -98,7 +109,8 @@ export class PythonWorker {
     const jobs = this.inflight;
     this.inflight = [];
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      for (const j of jobs) j.reject(new Skip(`${this.python} was not found; install Python 3 (or set HARNESS_PYTHON) to check Python files`));
+      for (const j of jobs)
+        j.reject(new Skip(`${this.python} was not found; install Python 3 (or set HARNESS_PYTHON) to check Python files`));
       return;
     }
     const [head, ...rest] = jobs;

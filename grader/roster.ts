@@ -50,9 +50,16 @@ export function parseRoster(text: string | Buffer, shown = 'roster.csv'): Roster
     rows = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as never;
   } catch (e) {
     const err = e as Error & { lines?: number };
-    throw new UserError(`${shown}:${err.lines ?? '?'}: not valid CSV: ${err.message.replace(/^Invalid \w+: /, '')}`, 'save the roster as CSV (comma separated, fields with commas or quotes in double quotes)');
+    throw new UserError(
+      `${shown}:${err.lines ?? '?'}: not valid CSV: ${err.message.replace(/^Invalid \w+: /, '')}`,
+      'save the roster as CSV (comma separated, fields with commas or quotes in double quotes)',
+    );
   }
-  if (rows.length === 0) throw new UserError(`${shown} is empty`, 'the first line names the columns: NetID,name,email,repo[,canvas id,SIS user id,SIS login id,section,extension]');
+  if (rows.length === 0)
+    throw new UserError(
+      `${shown} is empty`,
+      'the first line names the columns: NetID,name,email,repo[,canvas id,SIS user id,SIS login id,section,extension]',
+    );
   const header = rows[0].record.map(norm);
   const col = new Map<Field, number>();
   const problems: string[] = [];
@@ -83,12 +90,14 @@ export function parseRoster(text: string | Buffer, shown = 'roster.csv'): Roster
       problems.push(`${where}: the NetID is empty`);
       continue;
     }
-    if (!/^[A-Za-z0-9._-]+$/.test(netid)) problems.push(`${where}: NetID ${JSON.stringify(netid)} may hold only letters, digits, ".", "_" and "-"`);
+    if (!/^[A-Za-z0-9._-]+$/.test(netid))
+      problems.push(`${where}: NetID ${JSON.stringify(netid)} may hold only letters, digits, ".", "_" and "-"`);
     const key = netid.toLowerCase();
     if (seen.has(key)) problems.push(`${where}: NetID ${netid} is listed twice (first on line ${seen.get(key)})`);
     else seen.set(key, line);
     const ext = parseExtension(get('extension'));
-    if (ext === undefined) problems.push(`${where}: extension ${JSON.stringify(get('extension'))} is not a duration; write minutes (90) or 36h, 2d, 1d12h`);
+    if (ext === undefined)
+      problems.push(`${where}: extension ${JSON.stringify(get('extension'))} is not a duration; write minutes (90) or 36h, 2d, 1d12h`);
     const e: RosterEntry = { netid, name: get('name') || netid, extensionMinutes: ext ?? 0, line };
     if (canvas && !get('email') && get('sisLoginId').includes('@')) e.email = get('sisLoginId');
     for (const f of ['email', 'repo', 'canvasId', 'sisUserId', 'sisLoginId', 'section'] as const) {
@@ -98,7 +107,11 @@ export function parseRoster(text: string | Buffer, shown = 'roster.csv'): Roster
     out.push(e);
   }
   if (problems.length) {
-    throw new UserError(`${shown} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, 'correct each line listed above and run the command again', problems);
+    throw new UserError(
+      `${shown} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+      'correct each line listed above and run the command again',
+      problems,
+    );
   }
   return out;
 }
@@ -113,7 +126,10 @@ export async function loadRoster(file: string, shown = file, memo?: { file: stri
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new UserError(`cannot read the roster ${shown}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'give the path of the roster CSV with --roster');
+    throw new UserError(
+      `cannot read the roster ${shown}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      'give the path of the roster CSV with --roster',
+    );
   }
   if (!memo) return parseRoster(bytes, shown);
   const key = createHash('sha256').update(memo.salt).update('\0').update(bytes).digest('hex');

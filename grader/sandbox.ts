@@ -11,10 +11,14 @@ import { UserError } from '../lib/errors.js';
 import type { Spec } from '../lib/types.js';
 import { setFetchEnv } from './gitops.js';
 
-const SECRET_RE = /^(AWS_|SSH_AUTH_SOCK$|SSH_AGENT_PID$|GIT_ASKPASS$|BITBUCKET_|GITHUB_TOKEN$|GH_TOKEN$|NPM_TOKEN$|CANVAS_)|(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|ACCESS_KEY)/i;
+const SECRET_RE =
+  /^(AWS_|SSH_AUTH_SOCK$|SSH_AGENT_PID$|GIT_ASKPASS$|BITBUCKET_|GITHUB_TOKEN$|GH_TOKEN$|NPM_TOKEN$|CANVAS_)|(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|ACCESS_KEY)/i;
 
 /** Keeps the instructor's environment for fetching, then scrubs process.env for everything else. */
-export async function scrubEnvironment(workRoot: string, env: NodeJS.ProcessEnv = process.env): Promise<{ instructor: NodeJS.ProcessEnv; home: string }> {
+export async function scrubEnvironment(
+  workRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ instructor: NodeJS.ProcessEnv; home: string }> {
   const instructor = { ...env };
   setFetchEnv(instructor);
   const home = path.join(workRoot, 'home');
@@ -37,7 +41,12 @@ export async function scrubEnvironment(workRoot: string, env: NodeJS.ProcessEnv 
 export function anonymousAwsEnv(instructor: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { AWS_EC2_METADATA_DISABLED: 'true' };
   for (const [k, v] of Object.entries(instructor)) {
-    if (/^(AWS_(REGION|DEFAULT_REGION|ENDPOINT_URL(_\w+)?|REQUEST_CHECKSUM_CALCULATION|RESPONSE_CHECKSUM_VALIDATION)|HARNESS_S3_WEBSITE_ENDPOINT|HARNESS_LOOPBACK_ONLY)$/.test(k)) out[k] = v;
+    if (
+      /^(AWS_(REGION|DEFAULT_REGION|ENDPOINT_URL(_\w+)?|REQUEST_CHECKSUM_CALCULATION|RESPONSE_CHECKSUM_VALIDATION)|HARNESS_S3_WEBSITE_ENDPOINT|HARNESS_LOOPBACK_ONLY)$/.test(
+        k,
+      )
+    )
+      out[k] = v;
   }
   return out;
 }

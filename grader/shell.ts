@@ -87,7 +87,10 @@ export class ShellPool {
   private all = new Set<Shell>();
   private queue: ((s: Shell) => void)[] = [];
 
-  constructor(private readonly size: number, private readonly env: () => NodeJS.ProcessEnv) {}
+  constructor(
+    private readonly size: number,
+    private readonly env: () => NodeJS.ProcessEnv,
+  ) {}
 
   async run(argv: string[], timeoutMs?: number): Promise<ShellRun> {
     const sh = await this.take();

@@ -180,9 +180,11 @@ export class CommitVolume implements Volume {
   read(abs: string, rel: string, cap: number, partialOk = false): Buffer {
     const node = this.nodeAt(this.resolve(abs, true));
     if (!node) throw new Failure({ rationale: `${rel} is missing.`, file: rel });
-    if (node.mode === TREE || node.mode === GITLINK) throw new Failure({ rationale: `${rel} is a folder, but a file is expected here.`, file: rel });
+    if (node.mode === TREE || node.mode === GITLINK)
+      throw new Failure({ rationale: `${rel} is a folder, but a file is expected here.`, file: rel });
     const size = this.store.size(node.oid);
-    if (size > cap && !partialOk) throw new Failure({ rationale: `${rel} is ${formatBytes(size)}, over the ${formatBytes(cap)} limit for this file.`, file: rel });
+    if (size > cap && !partialOk)
+      throw new Failure({ rationale: `${rel} is ${formatBytes(size)}, over the ${formatBytes(cap)} limit for this file.`, file: rel });
     return size > cap ? this.store.head(node.oid, cap) : this.store.read(node.oid).data;
   }
 }

@@ -34,7 +34,10 @@ export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -69,7 +72,12 @@ async function makeValidator(schema: object): Promise<AnswerValidator> {
     const { default: Ajv } = await import('ajv');
     const { ajvPattern } = await import('./util/pattern.js');
     // `pattern` keywords match in linear time, as in the precompiled validators (scripts/build.mjs).
-    const ajv = new (Ajv as unknown as typeof import('ajv').default)({ allErrors: true, strict: false, logger: false, code: { regExp: ajvPattern } });
+    const ajv = new (Ajv as unknown as typeof import('ajv').default)({
+      allErrors: true,
+      strict: false,
+      logger: false,
+      code: { regExp: ajvPattern },
+    });
     fn = ajv.compile(schema) as CompiledFn;
   }
   const compiled = fn;

@@ -36,4 +36,3 @@ export interface CheckContext {
    */
   compilePython?: (input: Buffer, signal: AbortSignal) => Promise<unknown>;
 }
-

@@ -70,7 +70,12 @@ export interface Course {
   root: string;
 }
 
-export const DEFAULT_LATE: Readonly<LatePolicy> = Object.freeze({ graceMinutes: 0, penaltyPercentPerDay: 0, maxPenaltyPercent: 100, base: 'score' as const });
+export const DEFAULT_LATE: Readonly<LatePolicy> = Object.freeze({
+  graceMinutes: 0,
+  penaltyPercentPerDay: 0,
+  maxPenaltyPercent: 100,
+  base: 'score' as const,
+});
 
 /** The settings used where a key is left out, and for a repository without course.yaml. */
 export function defaultCourse(root: string): Course {
@@ -177,7 +182,10 @@ export function parseCourse(text: string, shown = COURSE_FILE): Course {
       if (!known.includes(name)) {
         const near = closest(name, known);
         const scope = where === 'the file' ? '' : ` in ${where}`;
-        at(pos(key), `unknown key ${JSON.stringify(name)}${scope}${near ? `; did you mean ${JSON.stringify(near)}?` : `; known keys: ${known.join(', ')}.`}`);
+        at(
+          pos(key),
+          `unknown key ${JSON.stringify(name)}${scope}${near ? `; did you mean ${JSON.stringify(near)}?` : `; known keys: ${known.join(', ')}.`}`,
+        );
         continue;
       }
       out.set(name, pair.value as Node | null);
@@ -210,7 +218,8 @@ export function parseCourse(text: string, shown = COURSE_FILE): Course {
     const n = top.get('timezone');
     const tz = str(n, 'timezone', root);
     const canonical = tz === undefined ? undefined : checkTimeZone(tz);
-    if (tz !== undefined && !canonical) at(pos(n), `timezone ${JSON.stringify(tz)} is not a known IANA time zone (such as America/New_York or UTC).`);
+    if (tz !== undefined && !canonical)
+      at(pos(n), `timezone ${JSON.stringify(tz)} is not a known IANA time zone (such as America/New_York or UTC).`);
     if (canonical) course.timezone = canonical;
   }
   if (top.has('emailDomains')) {
@@ -218,7 +227,8 @@ export function parseCourse(text: string, shown = COURSE_FILE): Course {
     list(top.get('emailDomains'), 'emailDomains', root).forEach((n, i) => {
       const d = str(n, `emailDomains[${i}]`, root)?.toLowerCase();
       if (d === undefined) return;
-      if (!DOMAIN_RE.test(d)) at(pos(n), `emailDomains[${i}] ${JSON.stringify(d)} is not a domain name; write it without "@", like example.edu.`);
+      if (!DOMAIN_RE.test(d))
+        at(pos(n), `emailDomains[${i}] ${JSON.stringify(d)} is not a domain name; write it without "@", like example.edu.`);
       else course.emailDomains.push(d);
     });
   }
@@ -227,7 +237,11 @@ export function parseCourse(text: string, shown = COURSE_FILE): Course {
     list(top.get('gitHosts'), 'gitHosts', root).forEach((n, i) => {
       const h = str(n, `gitHosts[${i}]`, root)?.toLowerCase();
       if (h === undefined) return;
-      if (!GIT_HOST_RE.test(h)) at(pos(n), `gitHosts[${i}] ${JSON.stringify(h)} is not a host name or address, with an optional :port (like git.example.edu or 10.0.0.5:8443).`);
+      if (!GIT_HOST_RE.test(h))
+        at(
+          pos(n),
+          `gitHosts[${i}] ${JSON.stringify(h)} is not a host name or address, with an optional :port (like git.example.edu or 10.0.0.5:8443).`,
+        );
       else hosts.push(h);
     });
   }

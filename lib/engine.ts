@@ -100,7 +100,7 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
   // are skipped with a pointer to it, instead of one "missing" each.
   const misplaced = findMisplaced(files, spec);
   const reads = (c: CheckSpec) => typeof kinds.get(c.kind)?.files === 'function';
-  const told = misplaced ? wanted.find((c) => reads(c) && c.severity !== 'warn') ?? wanted.find(reads) : undefined;
+  const told = misplaced ? (wanted.find((c) => reads(c) && c.severity !== 'warn') ?? wanted.find(reads)) : undefined;
 
   const start = (check: CheckSpec): Promise<CheckResult> => {
     let p = started.get(check.id);
@@ -113,7 +113,10 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
         if (blocked) {
           // A skip propagates its root cause ("optional file not handed in"), not a chain of skips;
           // so does a fault: a check behind one that could not run was not judged either.
-          const why = blocked.status === 'skip' ? blocked.reason ?? `needs ${blocked.id}, which was skipped` : `needs "${blocked.title}" (${blocked.id}), which ${blocked.status === 'error' ? 'could not run' : 'did not pass'}`;
+          const why =
+            blocked.status === 'skip'
+              ? (blocked.reason ?? `needs ${blocked.id}, which was skipped`)
+              : `needs "${blocked.title}" (${blocked.id}), which ${blocked.status === 'error' ? 'could not run' : 'did not pass'}`;
           const r = skipped(check, kinds, why);
           if (blocked.fault) r.fault = blocked.fault;
           if (blocked.notJudged) Object.assign(r, { notJudged: true, maxPoints: 0 });
@@ -124,7 +127,11 @@ export async function runChecks(spec: Spec, opts: RunOptions): Promise<CheckResu
         if (!judgedIn(mode, need)) return { ...skipped(check, kinds, notJudgedReason(mode, need)), maxPoints: 0, notJudged: true };
         if (isLive(need) && (opts.offline || !opts.aws)) {
           // For a student, offline is a choice; for the grader, a check it did not judge.
-          if (grading) return { ...skipped(check, kinds, 'not judged: the grader ran with --offline; grading again without it judges this check'), fault: 'offline' };
+          if (grading)
+            return {
+              ...skipped(check, kinds, 'not judged: the grader ran with --offline; grading again without it judges this check'),
+              fault: 'offline',
+            };
           return skipped(check, kinds, 'offline: this check needs the network (run without --offline to include it)');
         }
         if (kind?.needsIdentity && !opts.identity) {
@@ -170,7 +177,13 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
   let ac: AbortController | undefined;
   let timedOut = false;
   const ctx: CheckContext = {
-    spec, check, course: opts.course, identity: opts.identity, files: opts.files, aws: opts.aws, git: opts.git,
+    spec,
+    check,
+    course: opts.course,
+    identity: opts.identity,
+    files: opts.files,
+    aws: opts.aws,
+    git: opts.git,
     python: opts.python ?? 'python3',
     get signal() {
       if (!ac) {
@@ -179,7 +192,8 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
       }
       return ac.signal;
     },
-    now: opts.now ?? (() => new Date()), compilePython: opts.compilePython,
+    now: opts.now ?? (() => new Date()),
+    compilePython: opts.compilePython,
   };
   const t0 = performance.now();
   trace(`${check.id} starts`);
@@ -194,7 +208,10 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
   let out: CheckResult;
   try {
     // A check that needs credentials is skipped, with one line on how to set them up, when there are none.
-    const work = needOf(kind, check.params) === 'account' && opts.aws ? opts.aws.credentials().then(() => kind.run(ctx, check.params)) : kind.run(ctx, check.params);
+    const work =
+      needOf(kind, check.params) === 'account' && opts.aws
+        ? opts.aws.credentials().then(() => kind.run(ctx, check.params))
+        : kind.run(ctx, check.params);
     const ret = await Promise.race([work, timeout]);
     out = { ...base, status: 'pass', points: base.maxPoints };
     const note = (ret as { note?: unknown } | undefined)?.note;
@@ -224,12 +241,29 @@ class TimeoutError extends Error {
 
 function classify(base: CheckResult, check: CheckSpec, e: unknown): CheckResult {
   if (e instanceof Failure) {
-    const finding = { code: `${check.kind}/${e.code ?? 'failed'}`, rationale: e.rationale, hint: e.hint, expected: e.expected, actual: e.actual, file: e.file, line: e.line };
+    const finding = {
+      code: `${check.kind}/${e.code ?? 'failed'}`,
+      rationale: e.rationale,
+      hint: e.hint,
+      expected: e.expected,
+      actual: e.actual,
+      file: e.file,
+      line: e.line,
+    };
     if (check.severity === 'warn') return { ...base, ...finding, status: 'warn', points: 0 };
     return { ...base, ...finding, status: 'fail', points: round2(base.maxPoints * e.partial), ...(e.soft && { soft: true }) };
   }
   if (e instanceof Advice) {
-    return { ...base, code: `${check.kind}/${e.code ?? 'advice'}`, rationale: e.rationale, hint: e.hint, file: e.file, line: e.line, status: 'warn', points: base.maxPoints };
+    return {
+      ...base,
+      code: `${check.kind}/${e.code ?? 'advice'}`,
+      rationale: e.rationale,
+      hint: e.hint,
+      file: e.file,
+      line: e.line,
+      status: 'warn',
+      points: base.maxPoints,
+    };
   }
   if (e instanceof CannotJudge) return { ...base, status: 'skip', reason: e.reason, points: 0, fault: 'environment' };
   if (e instanceof Skip) return { ...base, status: 'skip', reason: e.reason, points: 0 };
@@ -257,10 +291,16 @@ type Kinds = ReadonlyMap<string, CheckKind<any>>; // eslint-disable-line @typesc
 
 /** The one result that says the work is not where the spec expects it; the other readers point to it. */
 function misplacedResult(spec: Spec, check: CheckSpec, kinds: Kinds, m: Misplaced, told: CheckSpec): CheckResult {
-  if (check !== told) return skipped(check, kinds, `${m.folder}/ ${m.missing ? 'is not there' : 'holds none of the required files'}: see ${told.id}`);
+  if (check !== told)
+    return skipped(check, kinds, `${m.folder}/ ${m.missing ? 'is not there' : 'holds none of the required files'}: see ${told.id}`);
   const kind = kinds.get(check.kind);
   const finding = { ...describeMisplaced(m, spec.id), code: `${check.kind}/folder-missing` };
-  return { ...baseResult(check, kind ? titleOf(kind, check) : check.kind), ...finding, status: check.severity === 'warn' ? 'warn' : 'fail', points: 0 };
+  return {
+    ...baseResult(check, kind ? titleOf(kind, check) : check.kind),
+    ...finding,
+    status: check.severity === 'warn' ? 'warn' : 'fail',
+    points: 0,
+  };
 }
 
 function skipped(check: CheckSpec, kinds: Kinds, reason: string): CheckResult {

@@ -88,7 +88,10 @@ export class CannotJudge extends Skip {
  */
 export class Unavailable extends Error {
   override name = 'Unavailable';
-  constructor(readonly reason: string, readonly hint?: string) {
+  constructor(
+    readonly reason: string,
+    readonly hint?: string,
+  ) {
     super(reason);
   }
 }

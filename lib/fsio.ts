@@ -101,7 +101,10 @@ export class AssignmentFiles {
   private infos = new Map<string, Promise<FileInfo>>();
   private reads = new Map<string, Promise<Buffer>>();
   private listings = new Map<string, Promise<string[]>>();
-  constructor(readonly dir: string, readonly volume: Volume = diskVolume) {
+  constructor(
+    readonly dir: string,
+    readonly volume: Volume = diskVolume,
+  ) {
     this.realDir = Promise.resolve().then(() => volume.realpath(dir) ?? path.resolve(dir));
   }
 
@@ -144,7 +147,10 @@ export class AssignmentFiles {
 
   /** Whether every component of `rel` is spelt, case and all, as the folder lists it. */
   private exactCase(rel: string, root: string): boolean {
-    const parts = path.posix.normalize(rel.replace(/\\/g, '/')).split('/').filter((p) => p && p !== '.');
+    const parts = path.posix
+      .normalize(rel.replace(/\\/g, '/'))
+      .split('/')
+      .filter((p) => p && p !== '.');
     let dir = path.resolve(this.dir);
     for (const part of parts) {
       if (part === '..') {
@@ -235,7 +241,11 @@ export function assertReadable(info: FileInfo): void {
     });
   }
   if (info.type === 'directory') {
-    throw new Failure({ rationale: `${rel} is a folder, but a file is expected here.`, hint: `Rename the folder and put your answer in a file called ${rel}.`, file: rel });
+    throw new Failure({
+      rationale: `${rel} is a folder, but a file is expected here.`,
+      hint: `Rename the folder and put your answer in a file called ${rel}.`,
+      file: rel,
+    });
   }
   if (info.type !== 'file') {
     throw new Failure({ rationale: `${rel} is not a regular file.`, hint: `Replace ${rel} with an ordinary file.`, file: rel });

@@ -53,7 +53,13 @@ export async function runGit(cwd: string, args: string[], opts: { input?: string
   opts.signal?.throwIfAborted();
   const argv = [...GIT_CONFIG.flatMap((c) => ['-c', c]), '--no-pager', ...args];
   const out = await new Promise<GitOutput | { error: NodeJS.ErrnoException }>((resolve) => {
-    const child = spawn('git', argv, { cwd, env: childEnv(), signal: opts.signal, windowsHide: true, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', argv, {
+      cwd,
+      env: childEnv(),
+      signal: opts.signal,
+      windowsHide: true,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout!.on('data', (d: Buffer) => stdout.push(d));
@@ -61,7 +67,11 @@ export async function runGit(cwd: string, args: string[], opts: { input?: string
     // A failed start or an abort is an 'error' (whatever follows it); 'close' comes after all output was read.
     child.on('error', (error) => resolve({ error }));
     child.on('close', (code, signal) => {
-      resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code: code ?? 128 + (signal ? osConstants.signals[signal] : 0) });
+      resolve({
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        code: code ?? 128 + (signal ? osConstants.signals[signal] : 0),
+      });
     });
     if (opts.input !== undefined) {
       child.stdin!.on('error', () => {}); // git may exit before reading it all; its exit code says why
@@ -195,7 +205,11 @@ export class CloneGit implements GitView {
   repo(signal?: AbortSignal): Promise<RepoInfo> {
     return this.once('repo', async (): Promise<RepoInfo> => {
       // The first two always print when in a repository; --show-toplevel fails outside a work tree.
-      const out = await runGit(this.dir, ['rev-parse', '--is-bare-repository', '--is-inside-work-tree', '--show-toplevel', '--show-prefix'], { signal });
+      const out = await runGit(
+        this.dir,
+        ['rev-parse', '--is-bare-repository', '--is-inside-work-tree', '--show-toplevel', '--show-prefix'],
+        { signal },
+      );
       const lines = out.stdout.split('\n');
       const message = firstLine(out.stderr);
       if (out.code === 0 && lines[1] === 'true') return { ok: true, root: lines[2], prefix: lines[3] ?? '' };
@@ -218,7 +232,9 @@ export class CloneGit implements GitView {
   status(signal?: AbortSignal): Promise<RepoStatus> {
     return this.once('status', async () => {
       const root = await this.root(signal);
-      return parseStatus(await gitText(root, ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=no', '--ignore-submodules=none'], { signal }));
+      return parseStatus(
+        await gitText(root, ['status', '--porcelain=v2', '--branch', '-z', '--untracked-files=no', '--ignore-submodules=none'], { signal }),
+      );
     });
   }
 
@@ -281,8 +297,14 @@ export class CloneGit implements GitView {
     let blobs = [...paths.keys()].filter((id) => !skip?.(id));
     if (!blobs.length) return;
     if (!filtered) {
-      const kinds = await gitText(info.root, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: blobs.join('\n') + '\n', signal });
-      blobs = kinds.split('\n').filter((l) => l.endsWith(' blob')).map((l) => l.slice(0, l.indexOf(' ')));
+      const kinds = await gitText(info.root, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+        input: blobs.join('\n') + '\n',
+        signal,
+      });
+      blobs = kinds
+        .split('\n')
+        .filter((l) => l.endsWith(' blob'))
+        .map((l) => l.slice(0, l.indexOf(' ')));
     }
     for await (const o of catFileBatch(info.root, blobs, signal)) {
       const data = o.data;
@@ -356,8 +378,16 @@ export class CloneGit implements GitView {
  * Objects by name through one `git cat-file --batch`, read as git writes them (a header line, the
  * bytes, a newline), one at a time, so memory holds one object at once.
  */
-async function* catFileBatch(root: string, ids: string[], signal?: AbortSignal): AsyncGenerator<{ id: string; type: string; data: Buffer }> {
-  const child = spawn('git', ['-C', root, '-c', 'core.fsmonitor=false', 'cat-file', '--batch'], { env: childEnv(), stdio: ['pipe', 'pipe', 'ignore'], signal });
+async function* catFileBatch(
+  root: string,
+  ids: string[],
+  signal?: AbortSignal,
+): AsyncGenerator<{ id: string; type: string; data: Buffer }> {
+  const child = spawn('git', ['-C', root, '-c', 'core.fsmonitor=false', 'cat-file', '--batch'], {
+    env: childEnv(),
+    stdio: ['pipe', 'pipe', 'ignore'],
+    signal,
+  });
   child.on('error', () => {}); // reported through the stream's end below
   child.stdin.on('error', () => {});
   child.stdin.end(ids.join('\n') + '\n');
@@ -384,7 +414,10 @@ async function* catFileBatch(root: string, ids: string[], signal?: AbortSignal):
             if (k >= 0) nl = at + k;
           }
           if (nl < 0) break;
-          const [id, type, size] = take(nl + 1).toString('latin1').trimEnd().split(' ');
+          const [id, type, size] = take(nl + 1)
+            .toString('latin1')
+            .trimEnd()
+            .split(' ');
           if (type === 'missing' || size === undefined) continue;
           want = { id, type, size: Number(size) };
         }
@@ -435,7 +468,12 @@ export function parseStatus(text: string): RepoStatus {
  * Checks other than git.repo call this so each fails clearly on its own.
  */
 export async function requireRepo(ctx: CheckContext): Promise<{ root: string; prefix: string }> {
-  if (!ctx.git) throw new Failure({ code: 'no-repository', rationale: 'There is no git repository here to judge.', hint: 'Hand in your work through your fork, as the assignment asks.' });
+  if (!ctx.git)
+    throw new Failure({
+      code: 'no-repository',
+      rationale: 'There is no git repository here to judge.',
+      hint: 'Hand in your work through your fork, as the assignment asks.',
+    });
   const info = await ctx.git.repo(ctx.signal);
   if (info.ok) return info;
   throw notARepo(info);

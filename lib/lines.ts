@@ -21,7 +21,10 @@ export interface FileLinesParams {
   whole?: Rule;
 }
 
-interface Line { n: number; text: string }
+interface Line {
+  n: number;
+  text: string;
+}
 type Finding2 = Finding & { partial?: number };
 
 /**
@@ -48,23 +51,33 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
   if ((p.blankLines ?? 'forbid') === 'forbid' && blank.length > 0) {
     out.push({
       rationale: `Line ${blank[0].n} of ${file} is blank${blank.length > 1 ? ` (${plural(blank.length, 'blank line')} in all)` : ''}; blank lines are not allowed here.`,
-      hint: 'Delete the blank lines, including empty lines at the end of the file.', line: blank[0].n,
-      expected: 'no blank lines', actual: `blank lines: ${blank.slice(0, 10).map((l) => l.n).join(', ')}${blank.length > 10 ? ', …' : ''}`,
+      hint: 'Delete the blank lines, including empty lines at the end of the file.',
+      line: blank[0].n,
+      expected: 'no blank lines',
+      actual: `blank lines: ${blank
+        .slice(0, 10)
+        .map((l) => l.n)
+        .join(', ')}${blank.length > 10 ? ', …' : ''}`,
     });
   }
 
   const c = p.count;
-  const min = typeof c === 'number' ? c : c?.min ?? 1; // with no count, an answer needs at least one line
-  const max = typeof c === 'number' ? c : c?.max ?? Infinity;
+  const min = typeof c === 'number' ? c : (c?.min ?? 1); // with no count, an answer needs at least one line
+  const max = typeof c === 'number' ? c : (c?.max ?? Infinity);
   if (answers.length < min || answers.length > max) {
     const want = min === max ? plural(min, 'line') : max === Infinity ? `at least ${plural(min, 'line')}` : `${min} to ${max} lines`;
     const extra = answers.length > max ? answers[max] : undefined;
     out.push({
-      rationale: answers.length === 0
-        ? `${file} has no answer lines.`
-        : `${file} has ${plural(answers.length, 'answer line')}, but ${want} ${min === max && min === 1 ? 'is' : 'are'} expected.`,
-      hint: extra ? `Remove the extra lines, from line ${extra.n} on, or join lines that belong together.` : 'Add the missing lines; each answer goes on its own line.',
-      expected: want, actual: plural(answers.length, 'line'), line: extra?.n,
+      rationale:
+        answers.length === 0
+          ? `${file} has no answer lines.`
+          : `${file} has ${plural(answers.length, 'answer line')}, but ${want} ${min === max && min === 1 ? 'is' : 'are'} expected.`,
+      hint: extra
+        ? `Remove the extra lines, from line ${extra.n} on, or join lines that belong together.`
+        : 'Add the missing lines; each answer goes on its own line.',
+      expected: want,
+      actual: plural(answers.length, 'line'),
+      line: extra?.n,
     });
   }
 
@@ -81,7 +94,8 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
         return {
           ...at(l),
           rationale: `Line ${l.n} of ${file} has ${plural(parts.length, 'field')}, but ${want} ${sep === '\t' ? 'tab-separated ' : ''}fields are expected${format ? ` (${format})` : ''}.`,
-          hint: `Each line must hold exactly ${want} fields.${tabHint}`, expected: format ?? plural(want, 'field'),
+          hint: `Each line must hold exactly ${want} fields.${tabHint}`,
+          expected: format ?? plural(want, 'field'),
         };
       }
       for (let i = 0; i < fieldRes.length && i < parts.length; i++) {
@@ -125,7 +139,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
     });
   }
 
-  const keyOf = (l: Line, key?: number) => (key === undefined ? l.text : l.text.split(sep)[key - 1] ?? '');
+  const keyOf = (l: Line, key?: number) => (key === undefined ? l.text : (l.text.split(sep)[key - 1] ?? ''));
   if (p.unique) {
     const key = typeof p.unique === 'object' ? p.unique.key : undefined;
     const seen = new Map<string, number>();
@@ -151,7 +165,11 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
     for (let i = 0; i < answers.length; i++) {
       const k = keyOf(answers[i], s.key).trim();
       if (s.numeric && (k === '' || !Number.isFinite(Number(k)))) {
-        out.push({ ...at(answers[i]), rationale: `${s.key ? `Field ${s.key}` : 'The text'} on line ${answers[i].n} of ${file} is ${quoteLine(k, 40)}, but a number is expected there.`, hint: 'Write a plain number there (digits, optionally a decimal point), with nothing else.' });
+        out.push({
+          ...at(answers[i]),
+          rationale: `${s.key ? `Field ${s.key}` : 'The text'} on line ${answers[i].n} of ${file} is ${quoteLine(k, 40)}, but a number is expected there.`,
+          hint: 'Write a plain number there (digits, optionally a decimal point), with nothing else.',
+        });
         break;
       }
       if (i === 0) continue;

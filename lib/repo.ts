@@ -71,7 +71,10 @@ export async function resolveAssignment(root: string, given: string | undefined,
   const id = given ?? assignmentAt(root, cwd);
   const choices = all.map((a) => a.id).join(', ') || '(none found)';
   if (!id) {
-    throw new UserError('which assignment? none was given and the current folder is not inside one', `name one, e.g. \`npm run check -- ${all[0]?.id ?? 'A1'}\`; assignments: ${choices}`);
+    throw new UserError(
+      'which assignment? none was given and the current folder is not inside one',
+      `name one, e.g. \`npm run check -- ${all[0]?.id ?? 'A1'}\`; assignments: ${choices}`,
+    );
   }
   const found = all.find((a) => a.id === id) ?? all.find((a) => a.id.toLowerCase() === id.toLowerCase());
   if (!found) throw new UserError(`no assignment "${id}" in ${path.join(root, 'assignments')}`, `assignments: ${choices}`);

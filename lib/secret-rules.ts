@@ -75,7 +75,10 @@ const EXAMPLE = 'EXAM' + 'PLE';
 const EXAMPLE_SECRET = EXAMPLE + 'KEY';
 
 /** An access key id: the key-pair rule below looks for one near a bare 40-character secret. */
-export const KEY_ID_RE = new RegExp(`(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|AKPA|A3T[A-Z0-9])[A-Z0-9]{16}(?![${ALNUM}])`, 'g');
+export const KEY_ID_RE = new RegExp(
+  `(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|AKPA|A3T[A-Z0-9])[A-Z0-9]{16}(?![${ALNUM}])`,
+  'g',
+);
 
 /** KEY_ID_RE for a yes-or-no test (not global: no lastIndex to keep). */
 const KEY_ID_GATE = new RegExp(KEY_ID_RE.source);
@@ -104,10 +107,10 @@ function awsSecret(secret: string, text: string, at: number): boolean {
 }
 
 // Values that stand for a password rather than being one.
-const PLACEHOLDER = /^(?:x+|\*+|\.+|-+|_+)$|your|example|changeme|change_me|placeholder|password|passwd|secret|redacted|dummy|sample|[<>{}]|%\(|\$[A-Za-z_]/i;
+const PLACEHOLDER =
+  /^(?:x+|\*+|\.+|-+|_+)$|your|example|changeme|change_me|placeholder|password|passwd|secret|redacted|dummy|sample|[<>{}]|%\(|\$[A-Za-z_]/i;
 const PATH = /^[\w.~-]*\/[\w./~-]*$/;
-const realPassword = (v: string) =>
-  !PLACEHOLDER.test(v) && !PATH.test(v) && /[A-Za-z]/.test(v) && /[^A-Za-z]/.test(v) && entropy(v) >= 2.5;
+const realPassword = (v: string) => !PLACEHOLDER.test(v) && !PATH.test(v) && /[A-Za-z]/.test(v) && /[^A-Za-z]/.test(v) && entropy(v) >= 2.5;
 
 export const RULES: SecretRule[] = [
   {
@@ -143,7 +146,10 @@ export const RULES: SecretRule[] = [
     // today's tokens, FwoGZXIvYXdz for older ones), or follow a name that says so.
     id: 'aws-session-token',
     type: 'aws-session-token',
-    re: new RegExp(String.raw`(?:(?:IQoJ|FwoG)[${B64}]{100,}|(?:session|security)_?token[\w.-]{0,10}?(?:\\?["'])?\]?\s*(?:=>|[:=,])\s*(?:\\?["'])?([${B64}]{100,}))`, 'gi'),
+    re: new RegExp(
+      String.raw`(?:(?:IQoJ|FwoG)[${B64}]{100,}|(?:session|security)_?token[\w.-]{0,10}?(?:\\?["'])?\]?\s*(?:=>|[:=,])\s*(?:\\?["'])?([${B64}]{100,}))`,
+      'gi',
+    ),
     group: 1,
     accept: (s, text, at) => /^(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdz)/.test(s) || /token/i.test(text.slice(Math.max(0, at - 40), at)),
   },
@@ -249,13 +255,60 @@ export const RULES: SecretRule[] = [
  */
 export const ANCHORS: Buffer[] = [
   // AWS key ids (KEY_ID_RE), session tokens' fixed headers, private keys, service tokens.
-  'AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AROA', 'AIPA', 'ANPA', 'ANVA', 'AKPA', 'A3T',
-  'IQoJ', 'FwoG', '-----BEGIN', 'PuTTY-User-Key-File-',
-  'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'xox', 'xapp-', 'hooks.slack.com', 'AIza',
-  '_live_', '_test_', '_prod_', 'npm_', 'ATBB', 'ATATT3',
+  'AKIA',
+  'ASIA',
+  'ABIA',
+  'ACCA',
+  'AGPA',
+  'AIDA',
+  'AROA',
+  'AIPA',
+  'ANPA',
+  'ANVA',
+  'AKPA',
+  'A3T',
+  'IQoJ',
+  'FwoG',
+  '-----BEGIN',
+  'PuTTY-User-Key-File-',
+  'ghp_',
+  'gho_',
+  'ghu_',
+  'ghs_',
+  'ghr_',
+  'github_pat_',
+  'xox',
+  'xapp-',
+  'hooks.slack.com',
+  'AIza',
+  '_live_',
+  '_test_',
+  '_prod_',
+  'npm_',
+  'ATBB',
+  'ATATT3',
   // A password in a URL.
   '://',
   // The words the rules (and the AWS context of a bare secret key) look for.
-  'ecret', 'ECRET', 'ession', 'ESSION', 'ecurity', 'ECURITY', 'assword', 'ASSWORD', 'asswd', 'ASSWD',
-  'assphrase', 'ASSPHRASE', 'redential', 'REDENTIAL', 'ccess', 'CCESS', 'oto', 'OTO', 'aws', 'AWS', 'Aws',
+  'ecret',
+  'ECRET',
+  'ession',
+  'ESSION',
+  'ecurity',
+  'ECURITY',
+  'assword',
+  'ASSWORD',
+  'asswd',
+  'ASSWD',
+  'assphrase',
+  'ASSPHRASE',
+  'redential',
+  'REDENTIAL',
+  'ccess',
+  'CCESS',
+  'oto',
+  'OTO',
+  'aws',
+  'AWS',
+  'Aws',
 ].map((a) => Buffer.from(a, 'latin1'));

@@ -231,7 +231,11 @@ export function scanBuffer(buf: Uint8Array, name: string): SecretHit[] {
  * Every secret in a file, read in chunks. `onChunk` sees the same bytes (submit hashes them in the
  * same pass). Returns the file's size too.
  */
-export async function scanFile(abs: string, name: string, onChunk?: (chunk: Buffer) => void): Promise<{ hits: SecretHit[]; bytes: number }> {
+export async function scanFile(
+  abs: string,
+  name: string,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<{ hits: SecretHit[]; bytes: number }> {
   const s = createScanner(name);
   const fh = await open(abs, 'r');
   try {
@@ -252,7 +256,17 @@ export async function scanFile(abs: string, name: string, onChunk?: (chunk: Buff
 }
 
 /** Names that are credentials whatever they hold (compared without regard to case). */
-const CREDENTIAL_NAMES = new Set(['.boto', 'credentials', 'id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519', 'rootkey.csv', 'accesskeys.csv', 'credentials.csv']);
+const CREDENTIAL_NAMES = new Set([
+  '.boto',
+  'credentials',
+  'id_rsa',
+  'id_dsa',
+  'id_ecdsa',
+  'id_ed25519',
+  'rootkey.csv',
+  'accesskeys.csv',
+  'credentials.csv',
+]);
 const CREDENTIAL_EXTS = new Set(['.pem', '.ppk']);
 
 /**

@@ -57,12 +57,22 @@ export interface ConfigFile {
 
 /** configparser's exception names, so the parity test can compare like with like. */
 export type ConfigErrorCode =
-  | 'MissingSectionHeaderError' | 'DuplicateSectionError' | 'DuplicateOptionError' | 'ParsingError'
-  | 'InterpolationSyntaxError' | 'InterpolationMissingOptionError' | 'InterpolationDepthError';
+  | 'MissingSectionHeaderError'
+  | 'DuplicateSectionError'
+  | 'DuplicateOptionError'
+  | 'ParsingError'
+  | 'InterpolationSyntaxError'
+  | 'InterpolationMissingOptionError'
+  | 'InterpolationDepthError';
 
 /** A user.cfg that configparser would refuse. */
 export class ConfigSyntaxError extends UserError {
-  constructor(readonly code: ConfigErrorCode, readonly line: number, message: string, fix: string) {
+  constructor(
+    readonly code: ConfigErrorCode,
+    readonly line: number,
+    message: string,
+    fix: string,
+  ) {
     super(message, fix);
   }
 }
@@ -112,9 +122,12 @@ export function parseConfig(text: string, shown = USER_FILE): ConfigFile {
       sectname = header[1];
       if (sectname === DEFAULT_SECTION) cursect = cfg.defaults;
       else if (seen.has(sectname)) {
-        throw new ConfigSyntaxError('DuplicateSectionError', lineno,
+        throw new ConfigSyntaxError(
+          'DuplicateSectionError',
+          lineno,
           `${shown}:${lineno}: section [${sectname}] appears twice (first on line ${seen.get(sectname)}).`,
-          `Keep one [${sectname}] line and put all its settings under it.`);
+          `Keep one [${sectname}] line and put all its settings under it.`,
+        );
       } else {
         cursect = new Map();
         cfg.sections.set(sectname, cursect);
@@ -124,24 +137,34 @@ export function parseConfig(text: string, shown = USER_FILE): ConfigFile {
       return;
     }
     if (!cursect) {
-      throw new ConfigSyntaxError('MissingSectionHeaderError', lineno,
+      throw new ConfigSyntaxError(
+        'MissingSectionHeaderError',
+        lineno,
         `${shown}:${lineno}: ${quote(value)} comes before any [SECTION] line.`,
-        `Start the file with a [${USER_SECTION}] line, as the template does.`);
+        `Start the file with a [${USER_SECTION}] line, as the template does.`,
+      );
     }
     const opt = OPT_RE.exec(value);
     if (!opt || !opt[1]) {
-      firstBad ??= new ConfigSyntaxError('ParsingError', lineno,
-        opt ? `${shown}:${lineno}: ${quote(value)} has no key before the "${opt[2]}".`
+      firstBad ??= new ConfigSyntaxError(
+        'ParsingError',
+        lineno,
+        opt
+          ? `${shown}:${lineno}: ${quote(value)} has no key before the "${opt[2]}".`
           : `${shown}:${lineno}: ${quote(value)} is not a "key: value" line.`,
-        'Write each setting as key: value, indent only the continuation of a value, and start comment lines with #.');
+        'Write each setting as key: value, indent only the continuation of a value, and start comment lines with #.',
+      );
       if (!opt) return;
     }
     optname = opt[1].replace(RSTRIP_RE, '').toLowerCase();
     const id = `${sectname}\0${optname}`;
     if (seen.has(id)) {
-      throw new ConfigSyntaxError('DuplicateOptionError', lineno,
+      throw new ConfigSyntaxError(
+        'DuplicateOptionError',
+        lineno,
         `${shown}:${lineno}: ${optname} is set twice in [${sectname}] (first on line ${seen.get(id)}).`,
-        `Keep one ${optname} line and delete the other.`);
+        `Keep one ${optname} line and delete the other.`,
+      );
     }
     seen.set(id, lineno);
     const entry: ConfigEntry = { value: '', line: lineno };
@@ -156,7 +179,7 @@ export function parseConfig(text: string, shown = USER_FILE): ConfigFile {
 
 /** The keys of a section as configparser lists them: its own, then inherited [DEFAULT] ones. */
 export function configKeys(cfg: ConfigFile, section: string): string[] {
-  const own = section === DEFAULT_SECTION ? new Map() : cfg.sections.get(section) ?? new Map();
+  const own = section === DEFAULT_SECTION ? new Map() : (cfg.sections.get(section) ?? new Map());
   return [...own.keys(), ...[...cfg.defaults.keys()].filter((k) => !own.has(k))];
 }
 
@@ -174,7 +197,7 @@ export function configGet(cfg: ConfigFile, section: string, key: string): string
   const entry = configEntry(cfg, section, key);
   if (!entry) return undefined;
   const out: string[] = [];
-  const fixPct = 'Write %% for a literal %, or %(key)s to repeat another key\'s value.';
+  const fixPct = "Write %% for a literal %, or %(key)s to repeat another key's value.";
   const walk = (option: string, rest: string, depth: number): void => {
     const where = `${cfg.shown}:${entry.line}: the value of ${key.toLowerCase()}`;
     if (depth > MAX_INTERPOLATION_DEPTH) {
@@ -194,12 +217,18 @@ export function configGet(cfg: ConfigFile, section: string, key: string): string
         rest = rest.slice(2);
       } else if (c === '(') {
         const m = KEY_RE.exec(rest);
-        if (!m) throw new ConfigSyntaxError('InterpolationSyntaxError', entry.line, `${where} has a bad reference ${quote(rest, 30)}.`, fixPct);
+        if (!m)
+          throw new ConfigSyntaxError('InterpolationSyntaxError', entry.line, `${where} has a bad reference ${quote(rest, 30)}.`, fixPct);
         const ref = m[1].toLowerCase();
         rest = rest.slice(m[0].length);
         const v = configEntry(cfg, section, ref)?.value;
         if (v === undefined) {
-          throw new ConfigSyntaxError('InterpolationMissingOptionError', entry.line, `${where} refers to %(${ref})s, which is not set.`, fixPct);
+          throw new ConfigSyntaxError(
+            'InterpolationMissingOptionError',
+            entry.line,
+            `${where} refers to %(${ref})s, which is not set.`,
+            fixPct,
+          );
         }
         if (v.includes('%')) walk(ref, v, depth + 1);
         else out.push(v);
@@ -236,19 +265,27 @@ export function validateIdentity(text: string, course: Course, where: { file?: s
   if (!cfg.sections.has(USER_SECTION)) {
     const near = [...cfg.sections.keys()].find((s) => s.trim().toUpperCase() === USER_SECTION);
     throw new UserError(
-      near !== undefined ? `${shown}: the section is named [${near}], not [${USER_SECTION}].` : `${shown} has no [${USER_SECTION}] section.`,
+      near !== undefined
+        ? `${shown}: the section is named [${near}], not [${USER_SECTION}].`
+        : `${shown} has no [${USER_SECTION}] section.`,
       `Put a [${USER_SECTION}] line (capitals, no spaces) above your name: and email: lines, as the template does.`,
     );
   }
   const entry = configEntry(cfg, USER_SECTION, 'email');
   if (!entry) {
-    throw new UserError(`${shown}: the [${USER_SECTION}] section has no email setting.`, `Add a line such as ${example} under [${USER_SECTION}].`);
+    throw new UserError(
+      `${shown}: the [${USER_SECTION}] section has no email setting.`,
+      `Add a line such as ${example} under [${USER_SECTION}].`,
+    );
   }
   const at = `${shown}:${entry.line}`;
   const email = configGet(cfg, USER_SECTION, 'email')!;
   if (email === '') throw new UserError(`${at}: email is empty.`, `Write your university email after "email:", for example ${example}.`);
   if (/^(["']).*\1$/s.test(email)) {
-    throw new UserError(`${at}: email ${quote(email)} has quotes around it.`, `Remove the quotes; user.cfg values are written bare, as in ${example}.`);
+    throw new UserError(
+      `${at}: email ${quote(email)} has quotes around it.`,
+      `Remove the quotes; user.cfg values are written bare, as in ${example}.`,
+    );
   }
   if (!EMAIL_RE.test(email)) {
     const why = email.includes('\n') ? 'runs over several lines' : /\s/.test(email) ? 'contains a space' : 'is not an email address';
@@ -302,9 +339,19 @@ export async function loadIdentity(course: Course, opts: { file?: string; cwd: s
   } catch (err) {
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UserError(`Cannot read ${shown}: ${(err as Error).message}.`, 'Check the file\'s permissions.');
-    if (opts.file) throw new UserError(`${shown} does not exist.`, `Check the path given to --user, or leave --user out to use ${USER_FILE} at the repository root.`);
-    const stray = path.join(cwd, USER_FILE) !== abs && (await stat(path.join(cwd, USER_FILE)).then((s) => s.isFile(), () => false));
+    if (code !== 'ENOENT' && code !== 'ENOTDIR')
+      throw new UserError(`Cannot read ${shown}: ${(err as Error).message}.`, "Check the file's permissions.");
+    if (opts.file)
+      throw new UserError(
+        `${shown} does not exist.`,
+        `Check the path given to --user, or leave --user out to use ${USER_FILE} at the repository root.`,
+      );
+    const stray =
+      path.join(cwd, USER_FILE) !== abs &&
+      (await stat(path.join(cwd, USER_FILE)).then(
+        (s) => s.isFile(),
+        () => false,
+      ));
     throw new UserError(
       `No ${USER_FILE} at the repository root (looked for ${shown}).`,
       stray
@@ -312,7 +359,11 @@ export async function loadIdentity(course: Course, opts: { file?: string; cwd: s
         : `Restore the template with "git checkout -- ${USER_FILE}" at the repository root (or copy it from the class repository) and put your name and email in it, or pass --user PATH.`,
     );
   }
-  if (size > MAX_BYTES) throw new UserError(`${shown} is ${size} bytes; a ${USER_FILE} is a few lines.`, `Check that --user names your ${USER_FILE} and not another file.`);
+  if (size > MAX_BYTES)
+    throw new UserError(
+      `${shown} is ${size} bytes; a ${USER_FILE} is a few lines.`,
+      `Check that --user names your ${USER_FILE} and not another file.`,
+    );
   const bytes = await readFile(abs);
   let text: string;
   try {

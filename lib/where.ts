@@ -38,7 +38,11 @@ export function findMisplaced(files: AssignmentFiles, spec: Pick<Spec, 'dir' | '
   // The repository root: assignments live in <root>/assignments/<id>. Anywhere else (an unpacked
   // upload), there is no repository to search.
   const root = path.basename(path.dirname(dir)) === 'assignments' ? path.dirname(path.dirname(dir)) : undefined;
-  const rel = (p: string) => path.relative(root ?? path.dirname(dir), p).split(path.sep).join('/');
+  const rel = (p: string) =>
+    path
+      .relative(root ?? path.dirname(dir), p)
+      .split(path.sep)
+      .join('/');
   const likely = root && v.stat(root)?.type === 'directory' ? search(files, root, dir, required) : undefined;
   if (!missing && !likely) return undefined;
   return { folder: rel(dir), missing, required: required.length, likely: likely && { folder: rel(likely.dir), found: likely.found } };

@@ -21,12 +21,19 @@ await build({
     resolveDir: root,
     loader: 'ts',
   },
-  bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: path.join(tmp, 'schema.mjs'),
-  external: ['@aws-sdk/*', 'ajv', 'yaml'], logLevel: 'error',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outfile: path.join(tmp, 'schema.mjs'),
+  external: ['@aws-sdk/*', 'ajv', 'yaml'],
+  logLevel: 'error',
   // The generated validators are what this step produces; the schema does not need them.
   plugins: [{ name: 'no-generated', setup: (b) => b.onResolve({ filter: /\/generated\// }, (a) => ({ path: a.path, external: true })) }],
 });
-const { buildSpecSchema, schemaHash, registry, ajvPattern, notebookSchemas } = await import(pathToFileURL(path.join(tmp, 'schema.mjs')).href + `?t=${t0}`);
+const { buildSpecSchema, schemaHash, registry, ajvPattern, notebookSchemas } = await import(
+  pathToFileURL(path.join(tmp, 'schema.mjs')).href + `?t=${t0}`
+);
 const specSchema = buildSpecSchema();
 const schemaFile = path.join(root, 'schemas', 'assignment.schema.json');
 const schemaText = JSON.stringify(specSchema, null, 2) + '\n';
@@ -66,13 +73,20 @@ specAjv.addSchema(specSchema, 'spec');
 await writeFile(path.join(gen, 'spec-validator.js'), standaloneCode(specAjv, { validateSpec: 'spec' }));
 // Answer schemas' `pattern`s match in linear time (lib/util/pattern.ts): the generated code calls
 // ajvPattern, imported at the top of the module, instead of new RegExp.
-const answerAjv = new Ajv({ code: { source: true, esm: true, regExp: ajvPattern }, allErrors: true, strict: false, validateFormats: false });
+const answerAjv = new Ajv({
+  code: { source: true, esm: true, regExp: ajvPattern },
+  allErrors: true,
+  strict: false,
+  validateFormats: false,
+});
 const exportsMap = {};
 for (const [hash, schema] of answer) {
   answerAjv.addSchema(schema, `answer_${hash}`);
   exportsMap[`answer_${hash}`] = `answer_${hash}`;
 }
-let answerCode = answer.size ? `import { ajvPattern as ${ajvPattern.code} } from '../../util/pattern';\n${standaloneCode(answerAjv, exportsMap)}` : '';
+let answerCode = answer.size
+  ? `import { ajvPattern as ${ajvPattern.code} } from '../../util/pattern';\n${standaloneCode(answerAjv, exportsMap)}`
+  : '';
 answerCode += `\nexport const answerSchemas = {${[...answer.keys()].map((h) => `${JSON.stringify(h)}: answer_${h}`).join(', ')}};\n`;
 await writeFile(path.join(gen, 'answer-validators.js'), answerCode);
 
@@ -94,15 +108,24 @@ const lazyAjv = {
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
 await build({
   entryPoints: { harness: path.join(root, 'cli', 'entry.ts') },
-  bundle: true, platform: 'node', format: 'esm', target: 'node20',
-  splitting: true, outdir: path.join(root, 'dist'), outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  splitting: true,
+  outdir: path.join(root, 'dist'),
+  outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
   external: ['@aws-sdk/*', '@smithy/*'],
   plugins: [lazyAjv],
   define: { __HARNESS_VERSION__: JSON.stringify(pkg.version), __HARNESS_BUILD__: JSON.stringify(buildId) },
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   // HARNESS_BUILD_READABLE=1: unminified, so a CPU profile (node --cpu-prof) names functions.
-  minify: !process.env.HARNESS_BUILD_READABLE, keepNames: false, legalComments: 'none', sourcemap: 'linked', logLevel: 'error',
+  minify: !process.env.HARNESS_BUILD_READABLE,
+  keepNames: false,
+  legalComments: 'none',
+  sourcemap: 'linked',
+  logLevel: 'error',
 });
 await rm(tmp, { recursive: true, force: true });
 console.error(`build: dist/harness.mjs (${answer.size} answer schemas precompiled) in ${Date.now() - t0} ms`);

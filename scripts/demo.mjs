@@ -32,7 +32,8 @@ const run = (cwd, ...args) => {
 async function fork(netid, name, date, beforeCommit) {
   process.env.GIT_AUTHOR_DATE = process.env.GIT_COMMITTER_DATE = date;
   const f = await makeExampleFork(path.join(work, 'forks', netid), {
-    netid, name,
+    netid,
+    name,
     beforeCommit: async (a) => {
       // q1.txt: the fork's URL, on the local git host (which refuses anonymous reads: private).
       await writeFile(path.join(a, 'q1.txt'), `${services.git}/${netid}/anly502.git\n`);
@@ -62,21 +63,29 @@ const leaky = await fork('gh012', 'Gil Hart', '2017-01-18T12:00:00Z', async (a) 
 const unlucky = await fork('kl678', 'Kim Lee', '2017-01-19T18:00:00Z');
 
 const roster = path.join(work, 'roster.csv');
-const row = (id, name, f, canvas, ext = '') => `${id},"${name}",${id}@georgetown.edu,${f ? f.origin : path.join(work, 'forks', id, 'origin.git')},${canvas},${ext}`;
-await writeFile(roster, [
-  'NetID,Name,Email,Repo,Canvas User ID,Extension',
-  row('ab123', 'Byron, Ada', strong, 101),
-  row('cd456', 'Dunn, Carl', partial, 102),
-  row('ef789', 'Fox, Eve', late, 103),
-  row('gh012', 'Hart, Gil', leaky, 104),
-  row('ij345', 'Ito, Ivy', undefined, 105), // no fork at all
-  row('kl678', 'Lee, Kim', unlucky, 106),
-].join('\r\n') + '\r\n');
+const row = (id, name, f, canvas, ext = '') =>
+  `${id},"${name}",${id}@georgetown.edu,${f ? f.origin : path.join(work, 'forks', id, 'origin.git')},${canvas},${ext}`;
+await writeFile(
+  roster,
+  [
+    'NetID,Name,Email,Repo,Canvas User ID,Extension',
+    row('ab123', 'Byron, Ada', strong, 101),
+    row('cd456', 'Dunn, Carl', partial, 102),
+    row('ef789', 'Fox, Eve', late, 103),
+    row('gh012', 'Hart, Gil', leaky, 104),
+    row('ij345', 'Ito, Ivy', undefined, 105), // no fork at all
+    row('kl678', 'Lee, Kim', unlucky, 106),
+  ].join('\r\n') + '\r\n',
+);
 
 // A Canvas download: each student's `harness submit` zip, renamed the way Canvas names uploads.
 const dl = path.join(work, 'canvas-download');
 await mkdir(dl, { recursive: true });
-const uploads = [[strong, 'byronada', 101, 5001, ''], [partial, 'dunncarl', 102, 5002, ''], [late, 'foxeve', 103, 5003, '_LATE']];
+const uploads = [
+  [strong, 'byronada', 101, 5001, ''],
+  [partial, 'dunncarl', 102, 5002, ''],
+  [late, 'foxeve', 103, 5003, '_LATE'],
+];
 for (const [f, lastfirst, id, att, lateMark] of uploads) {
   const netid = path.basename(path.dirname(f.fork));
   spawnSync(process.execPath, [harness, 'submit', 'A1', '--offline'], { cwd: f.fork, env: quietEnv, stdio: 'ignore' });
@@ -84,14 +93,30 @@ for (const [f, lastfirst, id, att, lateMark] of uploads) {
   if (existsSync(zip)) await copyFile(zip, path.join(dl, `${lastfirst}${lateMark}_${id}_${att}_${netid}-A1.zip`));
 }
 const dlZip = path.join(work, 'submissions.zip');
-execFileSync('zip', ['-q', '-j', '-X', dlZip, ...uploads.map(([, lf, id, att, lm]) => path.join(dl, `${lf}${lm}_${id}_${att}_${path.basename(path.dirname(uploads.find((u) => u[2] === id)[0].fork))}-A1.zip`)).filter(existsSync)]);
+execFileSync('zip', [
+  '-q',
+  '-j',
+  '-X',
+  dlZip,
+  ...uploads
+    .map(([, lf, id, att, lm]) =>
+      path.join(dl, `${lf}${lm}_${id}_${att}_${path.basename(path.dirname(uploads.find((u) => u[2] === id)[0].fork))}-A1.zip`),
+    )
+    .filter(existsSync),
+]);
 await rm(dl, { recursive: true, force: true });
 
 const out = path.join(work, 'grades');
 // At the deadline a scheduled job would run collect; here it pins everyone but the late student.
 const atDeadline = path.join(work, 'roster-at-deadline.csv');
 const { readFile } = await import('node:fs/promises');
-await writeFile(atDeadline, (await readFile(roster, 'utf8')).split('\r\n').filter((l) => !l.startsWith('ef789')).join('\r\n'));
+await writeFile(
+  atDeadline,
+  (await readFile(roster, 'utf8'))
+    .split('\r\n')
+    .filter((l) => !l.startsWith('ef789'))
+    .join('\r\n'),
+);
 run(REPO, 'collect', 'A1', '--roster', atDeadline, '--out', path.join(out, 'forks'));
 run(REPO, 'grade', 'A1', '--roster', roster, '--out', path.join(out, 'forks'), '--canvas-id', '123456');
 run(REPO, 'grade', 'A1', '--zips', dlZip, '--roster', roster, '--out', path.join(out, 'zips'), '--canvas-id', '123456');
@@ -118,24 +143,52 @@ The sample class (forks, roster.csv, submissions.zip) stays in ${work}; delete i
 async function startServices(dir) {
   const { build } = await import('esbuild');
   const standinJs = path.join(REPO, 'dist', '.standin', 'demo-standin.mjs');
-  await build({ entryPoints: [path.join(REPO, 'standin', 'index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: standinJs, packages: 'external', logLevel: 'error' });
+  await build({
+    entryPoints: [path.join(REPO, 'standin', 'index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: standinJs,
+    packages: 'external',
+    logLevel: 'error',
+  });
   const { readFile: rf } = await import('node:fs/promises');
   const q6 = await rf(path.join(REPO, 'examples', 'A1-student', 'q6-malfunctions.txt'), 'utf8');
   const world = {
-    accounts: [{
-      id: '123456789012', credentials: [], keyPairs: [], instances: [], alarms: [], emrClusters: [], dynamoTables: [],
-      buckets: [{ name: 'ex123-example-a1', region: 'us-east-1', public: true, website: { indexDocument: 'index.html' }, objects: [{ key: 'q6-malfunctions.txt', body: q6 }] }],
-    }],
+    accounts: [
+      {
+        id: '123456789012',
+        credentials: [],
+        keyPairs: [],
+        instances: [],
+        alarms: [],
+        emrClusters: [],
+        dynamoTables: [],
+        buckets: [
+          {
+            name: 'ex123-example-a1',
+            region: 'us-east-1',
+            public: true,
+            website: { indexDocument: 'index.html' },
+            objects: [{ key: 'q6-malfunctions.txt', body: q6 }],
+          },
+        ],
+      },
+    ],
   };
   const serverJs = path.join(dir, 'demo-services.mjs');
-  await writeFile(serverJs, `
+  await writeFile(
+    serverJs,
+    `
 import http from 'node:http';
 import { startStandin } from ${JSON.stringify(standinJs)};
 const s = await startStandin(${JSON.stringify(world)});
 const git = http.createServer((q, r) => (q.url.startsWith('/kl678/') ? r.writeHead(503).end('down for maintenance') : r.writeHead(401, { 'WWW-Authenticate': 'Basic realm="demo"' }).end()));
 await new Promise((r) => git.listen(0, '127.0.0.1', r));
 process.stdout.write(JSON.stringify({ env: s.env, git: 'http://127.0.0.1:' + git.address().port }) + '\\n');
-`);
+`,
+  );
   const child = spawn(process.execPath, [serverJs], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
   const info = await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the demo's stand-in exited (${code})`)));

@@ -11,8 +11,18 @@ const tmp = path.join(root, 'dist', '.commands-doc');
 await mkdir(tmp, { recursive: true });
 const out = path.join(tmp, 'help.mjs');
 await build({
-  stdin: { contents: "export { COMMANDS } from './cli/commands.ts'; export { commandHelp, mainHelp } from './cli/help.ts';", resolveDir: root, loader: 'ts' },
-  bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'error', packages: 'external',
+  stdin: {
+    contents: "export { COMMANDS } from './cli/commands.ts'; export { commandHelp, mainHelp } from './cli/help.ts';",
+    resolveDir: root,
+    loader: 'ts',
+  },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outfile: out,
+  logLevel: 'error',
+  packages: 'external',
 });
 const { COMMANDS, commandHelp, mainHelp } = await import(pathToFileURL(out).href + `?t=${Date.now()}`);
 await rm(tmp, { recursive: true, force: true });

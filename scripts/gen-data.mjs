@@ -29,33 +29,67 @@ const pad = (n, w = 2) => String(n).padStart(w, '0');
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 // The course's real quazyilx readings: a space between date and time, no `T`, no `Z`
 // (`2000-01-28 03:07:44 fnard:-1 ...`), as its own 2017 tests and real answers show.
-const reading = (ms) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+const reading = (ms) =>
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, '');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Web-server access log lines (Apache "combined" format) of a small wiki. */
 function accessLog(seed, lines, { from, to, site }) {
   const r = rng(seed);
-  const pages = ['/', '/index.php', '/wiki/Main_Page', '/wiki/Special:Search', '/wiki/Disk_images', '/wiki/File_carving',
-    '/wiki/Timeline_analysis', '/wiki/Memory_analysis', '/wiki/Registry', '/wiki/Hash_sets', '/wiki/Tools', '/wiki/Live_response',
-    '/wiki/Mobile_devices', '/wiki/Network_capture', '/wiki/Write_blockers', '/wiki/Journals', '/wiki/Glossary', '/skins/common/shared.css',
-    '/skins/common/wikibits.js', '/favicon.ico', '/robots.txt', '/wiki/Special:RecentChanges', '/wiki/Talk:Main_Page', '/images/logo.png'];
-  const agents = ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/55.0 Safari/537.36',
+  const pages = [
+    '/',
+    '/index.php',
+    '/wiki/Main_Page',
+    '/wiki/Special:Search',
+    '/wiki/Disk_images',
+    '/wiki/File_carving',
+    '/wiki/Timeline_analysis',
+    '/wiki/Memory_analysis',
+    '/wiki/Registry',
+    '/wiki/Hash_sets',
+    '/wiki/Tools',
+    '/wiki/Live_response',
+    '/wiki/Mobile_devices',
+    '/wiki/Network_capture',
+    '/wiki/Write_blockers',
+    '/wiki/Journals',
+    '/wiki/Glossary',
+    '/skins/common/shared.css',
+    '/skins/common/wikibits.js',
+    '/favicon.ico',
+    '/robots.txt',
+    '/wiki/Special:RecentChanges',
+    '/wiki/Talk:Main_Page',
+    '/images/logo.png',
+  ];
+  const agents = [
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/55.0 Safari/537.36',
     'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_12_2) AppleWebKit/602.3.12 (KHTML, like Gecko) Version/10.0.2 Safari/602.3.12',
-    'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'curl/7.47.0', 'Wget/1.17.1 (linux-gnu)'];
+    'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    'curl/7.47.0',
+    'Wget/1.17.1 (linux-gnu)',
+  ];
   const t0 = Date.parse(from);
   const span = Date.parse(to) - t0;
   const times = Array.from({ length: lines }, () => t0 + Math.floor(r.next() * span)).sort((a, b) => a - b);
-  return times.map((t) => {
-    const d = new Date(t);
-    const ip = `${r.int(11, 223)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
-    const stamp = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
-    const page = r.skewed(pages);
-    const method = r.next() < 0.93 ? 'GET' : r.pick(['POST', 'HEAD']);
-    const status = r.next() < 0.86 ? 200 : r.pick([304, 404, 301, 500, 403]);
-    const bytes = status === 304 ? '-' : String(r.int(180, 48000));
-    const ref = r.next() < 0.5 ? '-' : `http://${site}${r.pick(pages)}`;
-    return `${ip} - - [${stamp}] "${method} ${page} HTTP/1.1" ${status} ${bytes} "${ref}" "${r.pick(agents)}"`;
-  }).join('\n') + '\n';
+  return (
+    times
+      .map((t) => {
+        const d = new Date(t);
+        const ip = `${r.int(11, 223)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
+        const stamp = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+        const page = r.skewed(pages);
+        const method = r.next() < 0.93 ? 'GET' : r.pick(['POST', 'HEAD']);
+        const status = r.next() < 0.86 ? 200 : r.pick([304, 404, 301, 500, 403]);
+        const bytes = status === 304 ? '-' : String(r.int(180, 48000));
+        const ref = r.next() < 0.5 ? '-' : `http://${site}${r.pick(pages)}`;
+        return `${ip} - - [${stamp}] "${method} ${page} HTTP/1.1" ${status} ${bytes} "${ref}" "${r.pick(agents)}"`;
+      })
+      .join('\n') + '\n'
+  );
 }
 
 /** Quazyilx sensor readings: a date and time and four named readings; -1 means the sensor failed. */
@@ -91,7 +125,10 @@ function mtrLog(seed, runs, from, hops) {
       const [last, avg, best, worst] = [times[0], times.reduce((a, b) => a + b) / 4, Math.min(...times), Math.max(...times)];
       const dev = Math.sqrt(times.reduce((s, x) => s + (x - avg) ** 2, 0) / 4);
       const who = h; // a hop without reverse DNS shows its address alone, as mtr does
-      const nums = h === '???' ? '100.0%    10    0.0   0.0   0.0   0.0   0.0' : `${loss.toFixed(1).padStart(5)}%    10 ${[last, avg, best, worst, dev].map((x) => x.toFixed(1).padStart(6)).join('')}`;
+      const nums =
+        h === '???'
+          ? '100.0%    10    0.0   0.0   0.0   0.0   0.0'
+          : `${loss.toFixed(1).padStart(5)}%    10 ${[last, avg, best, worst, dev].map((x) => x.toFixed(1).padStart(6)).join('')}`;
       out.push(`${String(hop).padStart(3)}.|-- ${who.padEnd(44)}${nums}`);
     }
   }
@@ -101,51 +138,103 @@ function mtrLog(seed, runs, from, hops) {
 /** Consumer complaints, one JSON object a line. */
 function complaints(seed, lines) {
   const r = rng(seed);
-  const products = ['Mortgage', 'Debt collection', 'Credit reporting', 'Credit card', 'Bank account or service', 'Student loan', 'Consumer loan', 'Money transfers'];
-  const companies = ['Northwind Bank', 'Contoso Financial', 'Fabrikam Credit', 'Tailspin Lending', 'Woodgrove Bank', 'Litware Payments', 'Adatum Servicing', 'Proseware Card'];
+  const products = [
+    'Mortgage',
+    'Debt collection',
+    'Credit reporting',
+    'Credit card',
+    'Bank account or service',
+    'Student loan',
+    'Consumer loan',
+    'Money transfers',
+  ];
+  const companies = [
+    'Northwind Bank',
+    'Contoso Financial',
+    'Fabrikam Credit',
+    'Tailspin Lending',
+    'Woodgrove Bank',
+    'Litware Payments',
+    'Adatum Servicing',
+    'Proseware Card',
+  ];
   const states = ['CA', 'TX', 'NY', 'FL', 'GA', 'IL', 'PA', 'OH', 'VA', 'MD', 'DC', 'WA'];
   const out = [];
   for (let i = 0; i < lines; i++) {
     const year = r.skewed([2015, 2014, 2016, 2013, 2012]);
     const date = `${year}-${pad(r.int(1, 12))}-${pad(r.int(1, 28))}`;
-    out.push(JSON.stringify({
-      complaint_id: 1000000 + i * 7 + r.int(0, 6), date_received: date, product: r.skewed(products), company: r.skewed(companies),
-      state: r.pick(states), submitted_via: r.pick(['Web', 'Phone', 'Referral', 'Postal mail', 'Email']), timely_response: r.next() < 0.96 ? 'Yes' : 'No',
-    }));
+    out.push(
+      JSON.stringify({
+        complaint_id: 1000000 + i * 7 + r.int(0, 6),
+        date_received: date,
+        product: r.skewed(products),
+        company: r.skewed(companies),
+        state: r.pick(states),
+        submitted_via: r.pick(['Web', 'Phone', 'Referral', 'Postal mail', 'Email']),
+        timely_response: r.next() < 0.96 ? 'Yes' : 'No',
+      }),
+    );
   }
   return out.join('\n') + '\n';
 }
 
 const hopsA = [
-  ['ip-172-31-16-1.ec2.internal (172.31.16.1)'], ['100.66.8.14', '100.66.8.30'], ['100.66.11.98', '100.66.10.226'], ['100.66.7.1', '???'],
-  ['54.239.110.136', '54.239.110.140'], ['54.239.108.87'], ['ae-4.r04.asbnva02.us.bb.gin.ntt.net (129.250.8.125)'],
+  ['ip-172-31-16-1.ec2.internal (172.31.16.1)'],
+  ['100.66.8.14', '100.66.8.30'],
+  ['100.66.11.98', '100.66.10.226'],
+  ['100.66.7.1', '???'],
+  ['54.239.110.136', '54.239.110.140'],
+  ['54.239.108.87'],
+  ['ae-4.r04.asbnva02.us.bb.gin.ntt.net (129.250.8.125)'],
   ['ae-11.r23.nycmny01.us.bb.gin.ntt.net (129.250.2.148)', 'ae-12.r24.nycmny01.us.bb.gin.ntt.net (129.250.3.122)'],
-  ['ge-0-0-1.border1.example.net (198.51.100.9)', 'edge1.example.net (198.51.100.9)'], ['www.example.org (203.0.113.80)'],
+  ['ge-0-0-1.border1.example.net (198.51.100.9)', 'edge1.example.net (198.51.100.9)'],
+  ['www.example.org (203.0.113.80)'],
 ];
 const hopsB = [
-  ['ip-10-0-0-1.us-west-2.compute.internal (10.0.0.1)'], ['52.93.12.20', '52.93.12.36'], ['52.95.52.118'], ['???', '52.95.53.60'],
-  ['xe-0-1-2.core1.sea1.example.net (192.0.2.33)'], ['be-10.core2.den1.example.net (192.0.2.70)', 'be-11.core2.den1.example.net (192.0.2.74)'],
-  ['campus-gw.example.edu (198.51.100.200)', 'gw1.campus.example.edu (198.51.100.200)'], ['mirror.example.edu (198.51.100.201)'],
+  ['ip-10-0-0-1.us-west-2.compute.internal (10.0.0.1)'],
+  ['52.93.12.20', '52.93.12.36'],
+  ['52.95.52.118'],
+  ['???', '52.95.53.60'],
+  ['xe-0-1-2.core1.sea1.example.net (192.0.2.33)'],
+  ['be-10.core2.den1.example.net (192.0.2.70)', 'be-11.core2.den1.example.net (192.0.2.74)'],
+  ['campus-gw.example.edu (198.51.100.200)', 'gw1.campus.example.edu (198.51.100.200)'],
+  ['mirror.example.edu (198.51.100.201)'],
 ];
 
 // A far destination: past hop 23, so A3's q4 (hop 23's variability, as the course asked) has an
 // answer on the sample. Transit routers in the documentation ranges (RFC 5737) and example.net.
 const hopsFar = [
   ...hopsA.slice(0, 9),
-  ...Array.from({ length: 14 }, (_, i) => (i % 5 === 1 ? ['???', `203.0.113.${20 + i}`] : [`ae-${i + 1}.r0${(i % 4) + 1}.core${i + 1}.example.net (203.0.113.${20 + i})`, `203.0.113.${60 + i}`])),
+  ...Array.from({ length: 14 }, (_, i) =>
+    i % 5 === 1
+      ? ['???', `203.0.113.${20 + i}`]
+      : [`ae-${i + 1}.r0${(i % 4) + 1}.core${i + 1}.example.net (203.0.113.${20 + i})`, `203.0.113.${60 + i}`],
+  ),
   ['far-host.example.org (198.51.100.240)'],
 ];
 
 /** Every data set: path → contents. Fixture data uses other seeds and shapes than the assignments'. */
 const files = {
-  'assignments/A2/data/access-sample.log': accessLog(502, 1800, { from: '2016-09-01T00:00:00Z', to: '2017-01-20T00:00:00Z', site: 'wiki.example.org' }),
+  'assignments/A2/data/access-sample.log': accessLog(502, 1800, {
+    from: '2016-09-01T00:00:00Z',
+    to: '2017-01-20T00:00:00Z',
+    site: 'wiki.example.org',
+  }),
   'assignments/A2/data/sensor-sample.txt': sensorReadings(2017, 2400, '2016-03-01T00:00:00Z'),
   'assignments/A3/data/mtr-sample.txt': mtrLog(303, 60, '2017-02-01T00:00:00Z', hopsFar),
   'assignments/A4/data/mtr-sample.txt': mtrLog(404, 40, '2017-02-20T00:00:00Z', hopsA),
   'assignments/A5/data/quazyilx-sample.txt': sensorReadings(505, 2000, '2016-06-01T00:00:00Z'),
-  'assignments/A5/data/fwiki-sample.log': accessLog(5050, 1500, { from: '2016-05-15T00:00:00Z', to: '2016-12-31T00:00:00Z', site: 'wiki.example.org' }),
+  'assignments/A5/data/fwiki-sample.log': accessLog(5050, 1500, {
+    from: '2016-05-15T00:00:00Z',
+    to: '2016-12-31T00:00:00Z',
+    site: 'wiki.example.org',
+  }),
   'assignments/A5/data/complaints-sample.jsonl': complaints(5051, 900),
-  'test/fixtures/A2/data/access.log': accessLog(9002, 300, { from: '2015-02-01T00:00:00Z', to: '2015-06-01T00:00:00Z', site: 'docs.example.com' }),
+  'test/fixtures/A2/data/access.log': accessLog(9002, 300, {
+    from: '2015-02-01T00:00:00Z',
+    to: '2015-06-01T00:00:00Z',
+    site: 'docs.example.com',
+  }),
   'test/fixtures/A2/data/sensor.txt': sensorReadings(9003, 400, '2015-01-01T00:00:00Z'),
   'test/fixtures/A3/data/mtr.txt': mtrLog(9004, 12, '2015-03-01T00:00:00Z', hopsB),
   'test/fixtures/A4/data/mtr.txt': mtrLog(9005, 6, '2015-04-01T00:00:00Z', hopsB),

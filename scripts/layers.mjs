@@ -28,7 +28,8 @@ export function layerOf(rel) {
   return undefined;
 }
 
-const IMPORT = /(?:^|[^\w.])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|(?:^|[^\w.])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[^\w.])import\s+['"]([^'"]+)['"]/g;
+const IMPORT =
+  /(?:^|[^\w.])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|(?:^|[^\w.])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[^\w.])import\s+['"]([^'"]+)['"]/g;
 
 /** Every wrong-way import in the repository: `[{ file, line, target, why }]`. */
 export function violations(base = root) {

@@ -30,7 +30,13 @@ const out = path.join(root, 'dist', '.standin', 'standin.mjs');
 await mkdir(path.dirname(out), { recursive: true });
 await build({
   entryPoints: [path.join(root, 'standin', 'index.ts')],
-  bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, packages: 'external', logLevel: 'error',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outfile: out,
+  packages: 'external',
+  logLevel: 'error',
 });
 const { startStandin, loadWorld, sampleWorld } = await import(pathToFileURL(out).href + `?t=${Date.now()}`);
 

@@ -8,13 +8,25 @@ const STATE_TIME = Date.parse('2025-01-15T09:30:00.000Z') / 1000;
 export async function cloudwatch(ctx: Ctx): Promise<Reply> {
   if (ctx.action !== 'DescribeAlarms') throw new ApiError('UnknownOperationException', `Unknown operation ${ctx.action}`);
   const input = jsonInput<{
-    AlarmNames?: string[]; AlarmNamePrefix?: string; ActionPrefix?: string; StateValue?: string; MaxRecords?: number; NextToken?: string; AlarmTypes?: string[];
+    AlarmNames?: string[];
+    AlarmNamePrefix?: string;
+    ActionPrefix?: string;
+    StateValue?: string;
+    MaxRecords?: number;
+    NextToken?: string;
+    AlarmTypes?: string[];
   }>(ctx);
   if (input.AlarmNames && input.AlarmNamePrefix) {
-    throw new ApiError('InvalidParameterCombinationException', 'AlarmNames and AlarmNamePrefix cannot be used together', 400, 'InvalidParameterCombination');
+    throw new ApiError(
+      'InvalidParameterCombinationException',
+      'AlarmNames and AlarmNamePrefix cannot be used together',
+      400,
+      'InvalidParameterCombination',
+    );
   }
   const max = input.MaxRecords ?? 50;
-  if (!Number.isInteger(max) || max < 1 || max > 100) throw new ApiError('InvalidParameterValueException', 'MaxRecords must be between 1 and 100', 400, 'InvalidParameterValue');
+  if (!Number.isInteger(max) || max < 1 || max > 100)
+    throw new ApiError('InvalidParameterValueException', 'MaxRecords must be between 1 and 100', 400, 'InvalidParameterValue');
   let alarms = (ctx.account!.alarms ?? []).filter((a) => a.region === ctx.region).sort((a, b) => a.name.localeCompare(b.name));
   if (input.AlarmNames) alarms = alarms.filter((a) => input.AlarmNames!.includes(a.name));
   if (input.AlarmNamePrefix) alarms = alarms.filter((a) => a.name.startsWith(input.AlarmNamePrefix!));
@@ -36,7 +48,19 @@ function render(ctx: Ctx, a: Alarm) {
   const stat = a.statistic ?? 'Maximum';
   // A metric alarm names its metric directly, or (as the console now makes them) as metric queries.
   const metric = a.metricQuery
-    ? { Metrics: [{ Id: 'm1', MetricStat: { Metric: { Namespace: a.namespace, MetricName: a.metricName, Dimensions: dimensions }, Period: period, Stat: stat }, ReturnData: true }] }
+    ? {
+        Metrics: [
+          {
+            Id: 'm1',
+            MetricStat: {
+              Metric: { Namespace: a.namespace, MetricName: a.metricName, Dimensions: dimensions },
+              Period: period,
+              Stat: stat,
+            },
+            ReturnData: true,
+          },
+        ],
+      }
     : { MetricName: a.metricName, Namespace: a.namespace, Statistic: stat, Dimensions: dimensions, Period: period };
   return {
     AlarmName: a.name,

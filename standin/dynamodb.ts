@@ -12,10 +12,17 @@ export async function dynamodb(ctx: Ctx): Promise<Reply> {
     const arn = `arn:aws:dynamodb:${t.region}:${ctx.account!.id}:table/${t.name}`;
     return jsonReply(ctx, {
       Table: {
-        TableName: t.name, TableArn: arn, TableId: crypto.randomUUID(), TableStatus: t.status ?? 'ACTIVE', CreationDateTime: CREATED,
-        ItemCount: t.itemCount ?? 0, TableSizeBytes: (t.itemCount ?? 0) * 100,
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' }, ProvisionedThroughput: { ReadCapacityUnits: 0, WriteCapacityUnits: 0, NumberOfDecreasesToday: 0 },
+        TableName: t.name,
+        TableArn: arn,
+        TableId: crypto.randomUUID(),
+        TableStatus: t.status ?? 'ACTIVE',
+        CreationDateTime: CREATED,
+        ItemCount: t.itemCount ?? 0,
+        TableSizeBytes: (t.itemCount ?? 0) * 100,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
+        ProvisionedThroughput: { ReadCapacityUnits: 0, WriteCapacityUnits: 0, NumberOfDecreasesToday: 0 },
       },
     });
   }

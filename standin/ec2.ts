@@ -43,7 +43,11 @@ function describeRegions(ctx: Ctx, p: URLSearchParams): string {
     if (!field) throw new ApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
     regions = regions.filter((r) => values.some((v) => globMatch(v, field(r))));
   }
-  return items('regionInfo', regions, (r) => el('regionName', r) + el('regionEndpoint', `ec2.${r}.amazonaws.com`) + el('optInStatus', status(r)));
+  return items(
+    'regionInfo',
+    regions,
+    (r) => el('regionName', r) + el('regionEndpoint', `ec2.${r}.amazonaws.com`) + el('optInStatus', status(r)),
+  );
 }
 
 /** AWS's fingerprints for imported keys: SHA-256 (base64) for ed25519, MD5 of the DER public key for RSA. */
@@ -53,13 +57,16 @@ export async function fingerprintOf(k: KeyPair): Promise<string> {
   if (k.keyType === 'ed25519') return createHash('sha256').update(blob).digest('base64');
   // The ssh-rsa blob is three length-prefixed fields: the name, the exponent, the modulus.
   const parts: Buffer[] = [];
-  for (let at = 0; at < blob.length; ) {
+  for (let at = 0; at < blob.length;) {
     const n = blob.readUInt32BE(at);
     parts.push(blob.subarray(at + 4, at + 4 + n));
     at += 4 + n;
   }
   const b64u = (b: Buffer) => (b[0] === 0 ? b.subarray(1) : b).toString('base64url');
-  const der = createPublicKey({ key: { kty: 'RSA', e: b64u(parts[1]), n: b64u(parts[2]) }, format: 'jwk' }).export({ type: 'spki', format: 'der' });
+  const der = createPublicKey({ key: { kty: 'RSA', e: b64u(parts[1]), n: b64u(parts[2]) }, format: 'jwk' }).export({
+    type: 'spki',
+    format: 'der',
+  });
   return createHash('md5').update(der).digest('hex').match(/../g)!.join(':');
 }
 
@@ -69,8 +76,10 @@ async function describeKeyPairs(ctx: Ctx, p: URLSearchParams): Promise<string> {
   let keys = (ctx.account!.keyPairs ?? []).filter((k) => k.region === ctx.region);
   const names = listParam(p, 'KeyName');
   const ids = listParam(p, 'KeyPairId');
-  for (const n of names) if (!keys.some((k) => k.name === n)) throw new ApiError('InvalidKeyPair.NotFound', `The key pair '${n}' does not exist`);
-  for (const id of ids) if (!keys.some((k) => keyPairId(k) === id)) throw new ApiError('InvalidKeyPair.NotFound', `The key pair ID '${id}' does not exist`);
+  for (const n of names)
+    if (!keys.some((k) => k.name === n)) throw new ApiError('InvalidKeyPair.NotFound', `The key pair '${n}' does not exist`);
+  for (const id of ids)
+    if (!keys.some((k) => keyPairId(k) === id)) throw new ApiError('InvalidKeyPair.NotFound', `The key pair ID '${id}' does not exist`);
   if (names.length) keys = keys.filter((k) => names.includes(k.name));
   if (ids.length) keys = keys.filter((k) => ids.includes(keyPairId(k)));
   for (const [name, values] of filters(p)) {
@@ -79,9 +88,19 @@ async function describeKeyPairs(ctx: Ctx, p: URLSearchParams): Promise<string> {
     keys = keys.filter((k) => values.some((v) => globMatch(v, field(k))));
   }
   const withPublic = p.get('IncludePublicKey') === 'true';
-  const rendered = await Promise.all(keys.map(async (k) => wrap('item',
-    el('keyPairId', keyPairId(k)), el('keyFingerprint', await fingerprintOf(k)), el('keyName', k.name), el('keyType', k.keyType),
-    withPublic ? el('publicKey', k.publicKey) : '', el('createTime', k.createTime ?? DEFAULT_TIME))));
+  const rendered = await Promise.all(
+    keys.map(async (k) =>
+      wrap(
+        'item',
+        el('keyPairId', keyPairId(k)),
+        el('keyFingerprint', await fingerprintOf(k)),
+        el('keyName', k.name),
+        el('keyType', k.keyType),
+        withPublic ? el('publicKey', k.publicKey) : '',
+        el('createTime', k.createTime ?? DEFAULT_TIME),
+      ),
+    ),
+  );
   return wrap('keySet', ...rendered);
 }
 
@@ -114,9 +133,14 @@ function describeInstances(ctx: Ctx, p: URLSearchParams): string {
   let list = (ctx.account!.instances ?? []).filter((i) => i.region === ctx.region);
   const ids = listParam(p, 'InstanceId');
   const max = p.get('MaxResults');
-  if (max !== null && ids.length) throw new ApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+  if (max !== null && ids.length)
+    throw new ApiError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
   const missing = ids.filter((id) => !list.some((i) => i.instanceId === id));
-  if (missing.length) throw new ApiError('InvalidInstanceID.NotFound', `The instance ID${missing.length > 1 ? 's' : ''} '${missing.join(', ')}' ${missing.length > 1 ? 'do' : 'does'} not exist`);
+  if (missing.length)
+    throw new ApiError(
+      'InvalidInstanceID.NotFound',
+      `The instance ID${missing.length > 1 ? 's' : ''} '${missing.join(', ')}' ${missing.length > 1 ? 'do' : 'does'} not exist`,
+    );
   if (ids.length) list = list.filter((i) => ids.includes(i.instanceId));
   for (const [name, values] of filters(p)) {
     const field = instanceFilter(name);
@@ -128,26 +152,52 @@ function describeInstances(ctx: Ctx, p: URLSearchParams): string {
   let next = '';
   if (max !== null) {
     const n = Number(max);
-    if (!Number.isInteger(n) || n < 5 || n > 1000) throw new ApiError('InvalidParameterValue', `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value greater than 5.`);
+    if (!Number.isInteger(n) || n < 5 || n > 1000)
+      throw new ApiError(
+        'InvalidParameterValue',
+        `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value greater than 5.`,
+      );
     if (start + n < list.length) next = el('nextToken', pageToken.make(start + n));
     list = list.slice(start, start + n);
   }
   // One reservation per instance: the harness never relies on grouping.
-  return items('reservationSet', list, (i) => el('reservationId', `r-${hexOf(i.instanceId, 17)}`) + el('ownerId', ctx.account!.id) +
-    wrap('groupSet') + items('instancesSet', [i], renderInstance)) + next;
+  return (
+    items(
+      'reservationSet',
+      list,
+      (i) =>
+        el('reservationId', `r-${hexOf(i.instanceId, 17)}`) +
+        el('ownerId', ctx.account!.id) +
+        wrap('groupSet') +
+        items('instancesSet', [i], renderInstance),
+    ) + next
+  );
 }
 
 function renderInstance(i: Instance): string {
   const ip = privateIp(i);
   const suffix = i.region === 'us-east-1' ? 'ec2.internal' : `${i.region}.compute.internal`;
   const tags = Object.entries(i.tags ?? {});
-  return el('instanceId', i.instanceId) + el('imageId', imageId(i)) +
+  return (
+    el('instanceId', i.instanceId) +
+    el('imageId', imageId(i)) +
     wrap('instanceState', el('code', STATE_CODES[i.state]), el('name', i.state)) +
     el('privateDnsName', i.state === 'terminated' ? '' : `ip-${ip.replace(/\./g, '-')}.${suffix}`) +
-    el('dnsName', i.publicIpAddress && i.state === 'running' ? `ec2-${i.publicIpAddress.replace(/\./g, '-')}.compute-1.amazonaws.com` : '') +
-    el('keyName', i.keyName) + el('amiLaunchIndex', 0) + el('instanceType', i.instanceType) + el('launchTime', i.launchTime ?? DEFAULT_TIME) +
-    wrap('placement', el('availabilityZone', zone(i)), el('tenancy', 'default')) + wrap('monitoring', el('state', 'disabled')) +
-    (i.state === 'terminated' ? '' : el('privateIpAddress', ip)) + (i.state === 'running' ? el('ipAddress', i.publicIpAddress) : '') +
-    el('architecture', 'x86_64') + el('rootDeviceType', 'ebs') + el('rootDeviceName', '/dev/xvda') +
-    (tags.length ? items('tagSet', tags, ([k, v]) => el('key', k) + el('value', v)) : '');
+    el(
+      'dnsName',
+      i.publicIpAddress && i.state === 'running' ? `ec2-${i.publicIpAddress.replace(/\./g, '-')}.compute-1.amazonaws.com` : '',
+    ) +
+    el('keyName', i.keyName) +
+    el('amiLaunchIndex', 0) +
+    el('instanceType', i.instanceType) +
+    el('launchTime', i.launchTime ?? DEFAULT_TIME) +
+    wrap('placement', el('availabilityZone', zone(i)), el('tenancy', 'default')) +
+    wrap('monitoring', el('state', 'disabled')) +
+    (i.state === 'terminated' ? '' : el('privateIpAddress', ip)) +
+    (i.state === 'running' ? el('ipAddress', i.publicIpAddress) : '') +
+    el('architecture', 'x86_64') +
+    el('rootDeviceType', 'ebs') +
+    el('rootDeviceName', '/dev/xvda') +
+    (tags.length ? items('tagSet', tags, ([k, v]) => el('key', k) + el('value', v)) : '')
+  );
 }

@@ -8,12 +8,16 @@ const CREATED = '2025-01-15T09:30:00.000Z';
 const epoch = (iso: string) => Date.parse(iso) / 1000;
 
 export async function emr(ctx: Ctx): Promise<Reply> {
-  const input = jsonInput<{ ClusterStates?: string[]; Marker?: string; ClusterId?: string; CreatedAfter?: number; CreatedBefore?: number }>(ctx);
+  const input = jsonInput<{ ClusterStates?: string[]; Marker?: string; ClusterId?: string; CreatedAfter?: number; CreatedBefore?: number }>(
+    ctx,
+  );
   const mine = (ctx.account!.emrClusters ?? []).filter((c) => c.region === ctx.region);
   if (ctx.action === 'DescribeCluster') {
     const c = mine.find((x) => x.id === input.ClusterId);
     if (!c) throw new ApiError('InvalidRequestException', `Cluster id '${input.ClusterId}' is not valid.`);
-    return jsonReply(ctx, { Cluster: { ...summary(ctx, c), ReleaseLabel: 'emr-7.2.0', Applications: [{ Name: 'Hadoop' }, { Name: 'Spark' }] } });
+    return jsonReply(ctx, {
+      Cluster: { ...summary(ctx, c), ReleaseLabel: 'emr-7.2.0', Applications: [{ Name: 'Hadoop' }, { Name: 'Spark' }] },
+    });
   }
   if (ctx.action !== 'ListClusters') throw new ApiError('UnknownOperationException', `Unknown operation ${ctx.action}`);
   let list = mine.slice().sort((a, b) => epoch(b.createdAt ?? CREATED) - epoch(a.createdAt ?? CREATED)); // newest first, like EMR

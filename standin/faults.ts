@@ -89,7 +89,11 @@ export interface FaultPlan {
  * Matches the world's faults against one call. `times` counts down in a side table, so the world
  * stays as written and a test can read back what it configured.
  */
-export function planFaults(world: World, used: WeakMap<Fault, number>, call: { service: Service; action: string; region: string }): FaultPlan {
+export function planFaults(
+  world: World,
+  used: WeakMap<Fault, number>,
+  call: { service: Service; action: string; region: string },
+): FaultPlan {
   const plan: FaultPlan = { latencyMs: 0, hang: false };
   for (const f of world.faults ?? []) {
     if (f.service && (ALIASES[f.service] ?? f.service) !== call.service) continue;

@@ -23,7 +23,11 @@ export class ImdsState {
     const value = lookup(ctx.world, m, url.pathname.replace(/^\/latest\//, ''));
     if (value === undefined) throw new ApiError('NotFound', 'Not Found', 404);
     const json = typeof value !== 'string';
-    return { status: 200, headers: { 'content-type': json ? 'application/json' : 'text/plain', server: IMDS_SERVER }, body: json ? JSON.stringify(value, null, 2) : value };
+    return {
+      status: 200,
+      headers: { 'content-type': json ? 'application/json' : 'text/plain', server: IMDS_SERVER },
+      body: json ? JSON.stringify(value, null, 2) : value,
+    };
   }
 
   private token(ctx: Ctx): Reply {
@@ -33,7 +37,11 @@ export class ImdsState {
     if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL) throw new ApiError('BadRequest', 'Bad Request', 400);
     const token = randomBytes(30).toString('base64');
     this.tokens.set(token, Date.now() + ttl * 1000);
-    return { status: 200, headers: { 'content-type': 'text/plain', 'x-aws-ec2-metadata-token-ttl-seconds': String(ttl), server: IMDS_SERVER }, body: token };
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/plain', 'x-aws-ec2-metadata-token-ttl-seconds': String(ttl), server: IMDS_SERVER },
+      body: token,
+    };
   }
 }
 
@@ -81,7 +89,11 @@ function lookup(world: World, m: Imds, path: string): string | object | undefine
   // Directory listings: the next path segment of every leaf under the asked prefix.
   const dir = path === '' || path.endsWith('/') ? path : undefined;
   if (dir === undefined) return undefined;
-  const names = new Set(Object.keys(tree).filter((k) => tree[k] !== undefined && k.startsWith(dir) && k !== dir).map((k) => k.slice(dir.length).replace(/\/.*$/, '/')));
+  const names = new Set(
+    Object.keys(tree)
+      .filter((k) => tree[k] !== undefined && k.startsWith(dir) && k !== dir)
+      .map((k) => k.slice(dir.length).replace(/\/.*$/, '/')),
+  );
   return names.size ? [...names].join('\n') : undefined;
 }
 

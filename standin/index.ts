@@ -6,7 +6,20 @@ import { S3Backend } from './s3.js';
 import { StandinServer, type Call } from './server.js';
 import { checkWorld, type World } from './world.js';
 
-export type { World, Account, Credential, Instance, KeyPair, Bucket, Alarm, EmrCluster, DynamoTable, Imds, Fault, FaultKind } from './world.js';
+export type {
+  World,
+  Account,
+  Credential,
+  Instance,
+  KeyPair,
+  Bucket,
+  Alarm,
+  EmrCluster,
+  DynamoTable,
+  Imds,
+  Fault,
+  FaultKind,
+} from './world.js';
 export type { Call } from './server.js';
 export { loadWorld, parseWorld, checkWorld } from './world.js';
 export { refusedUrl } from './faults.js';

@@ -83,22 +83,39 @@ function renderError(ctx: Ctx, err: ApiError): Reply {
   const { code, message, status } = err;
   switch (ctx.service) {
     case 'ec2':
-      return xmlReply(ctx, doc('Response', undefined,
-        wrap('Errors', wrap('Error', el('Code', code), el('Message', message))), el('RequestID', ctx.requestId)), status);
+      return xmlReply(
+        ctx,
+        doc('Response', undefined, wrap('Errors', wrap('Error', el('Code', code), el('Message', message))), el('RequestID', ctx.requestId)),
+        status,
+      );
     case 'sts':
-      return xmlReply(ctx, doc('ErrorResponse', 'https://sts.amazonaws.com/doc/2011-06-15/',
-        wrap('Error', el('Type', status >= 500 ? 'Receiver' : 'Sender'), el('Code', code), el('Message', message)),
-        el('RequestId', ctx.requestId)), status);
+      return xmlReply(
+        ctx,
+        doc(
+          'ErrorResponse',
+          'https://sts.amazonaws.com/doc/2011-06-15/',
+          wrap('Error', el('Type', status >= 500 ? 'Receiver' : 'Sender'), el('Code', code), el('Message', message)),
+          el('RequestId', ctx.requestId),
+        ),
+        status,
+      );
     case 'monitoring':
     case 'dynamodb':
     case 'elasticmapreduce': {
       const r = jsonReply(ctx, { __type: JSON_PREFIX[ctx.service] + code, message }, status);
-      if (ctx.service === 'monitoring') r.headers!['x-amzn-query-error'] = `${err.queryCode ?? code};${status >= 500 ? 'Receiver' : 'Sender'}`;
+      if (ctx.service === 'monitoring')
+        r.headers!['x-amzn-query-error'] = `${err.queryCode ?? code};${status >= 500 ? 'Receiver' : 'Sender'}`;
       return r;
     }
     case 's3': {
-      const extra = Object.entries(err.detail).map(([k, v]) => el(k, v)).join('');
-      const r = xmlReply(ctx, doc('Error', undefined, el('Code', code), el('Message', message), extra, el('RequestId', ctx.requestId), el('HostId', 'standin')), status);
+      const extra = Object.entries(err.detail)
+        .map(([k, v]) => el(k, v))
+        .join('');
+      const r = xmlReply(
+        ctx,
+        doc('Error', undefined, el('Code', code), el('Message', message), extra, el('RequestId', ctx.requestId), el('HostId', 'standin')),
+        status,
+      );
       if (ctx.req.method === 'HEAD') r.body = undefined; // S3 answers HEAD errors with no body
       return r;
     }
@@ -112,16 +129,30 @@ function renderError(ctx: Ctx, err: ApiError): Reply {
 /** EC2's metadata service names itself so on every answer (lib/aws/imds.ts tells it from impostors by it). */
 export const IMDS_SERVER = 'EC2ws';
 
-const REASON: Record<number, string> = { 301: 'Moved Permanently', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const REASON: Record<number, string> = {
+  301: 'Moved Permanently',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 /** The HTML page S3's website endpoint shows for an error. */
 export function websiteError(ctx: Ctx, code: string, message: string, status: number, extra: Record<string, string> = {}): Reply {
   const title = `${status} ${REASON[status] ?? 'Error'}`;
   const li = Object.entries({ Code: code, Message: message, ...extra, RequestId: ctx.requestId, HostId: 'standin' })
-    .map(([k, v]) => `<li>${k}: ${v}</li>`).join('\n');
+    .map(([k, v]) => `<li>${k}: ${v}</li>`)
+    .join('\n');
   const body = `<html>\n<head><title>${title}</title></head>\n<body>\n<h1>${title}</h1>\n<ul>\n${li}\n</ul>\n<hr/>\n</body>\n</html>\n`;
   // The website endpoint also names the error in headers (what a HEAD, with no page, carries).
-  const headers = { 'content-type': 'text/html; charset=utf-8', 'x-amz-request-id': ctx.requestId, 'x-amz-error-code': code, 'x-amz-error-message': message };
+  const headers = {
+    'content-type': 'text/html; charset=utf-8',
+    'x-amz-request-id': ctx.requestId,
+    'x-amz-error-code': code,
+    'x-amz-error-message': message,
+  };
   return { status, headers, body: ctx.req.method === 'HEAD' ? undefined : body };
 }
 
@@ -149,7 +180,10 @@ export function filters(p: URLSearchParams): Map<string, string[]> {
 
 /** EC2 filter values accept `*` and `?` wildcards. */
 export function globMatch(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(value);
 }
 

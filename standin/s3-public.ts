@@ -16,16 +16,36 @@ export function intercept(ctx: Ctx, t: S3Target, bucket: Bucket | undefined): Re
   const get = ctx.req.method === 'GET';
   if (ctx.action === 'ListBuckets' && get) {
     const mine = (ctx.account!.buckets ?? []).filter((b) => ctx.region === 'us-east-1' || b.region === ctx.region);
-    return xmlReply(ctx, doc('ListAllMyBucketsResult', NS, wrap('Owner', el('ID', ctx.account!.id), el('DisplayName', ctx.account!.alias ?? 'student')),
-      wrap('Buckets', ...mine.map((b) => wrap('Bucket', el('Name', b.name), el('CreationDate', CREATED), el('BucketRegion', b.region))))));
+    return xmlReply(
+      ctx,
+      doc(
+        'ListAllMyBucketsResult',
+        NS,
+        wrap('Owner', el('ID', ctx.account!.id), el('DisplayName', ctx.account!.alias ?? 'student')),
+        wrap('Buckets', ...mine.map((b) => wrap('Bucket', el('Name', b.name), el('CreationDate', CREATED), el('BucketRegion', b.region)))),
+      ),
+    );
   }
-  if (!get || !['GetBucketWebsite', 'GetBucketPolicyStatus', 'GetBucketPolicy', 'GetBucketLocation', 'GetPublicAccessBlock'].includes(ctx.action) || t.key) return undefined;
+  if (
+    !get ||
+    !['GetBucketWebsite', 'GetBucketPolicyStatus', 'GetBucketPolicy', 'GetBucketLocation', 'GetPublicAccessBlock'].includes(ctx.action) ||
+    t.key
+  )
+    return undefined;
   if (!bucket) throw noSuchBucket();
   switch (ctx.action) {
     case 'GetBucketWebsite':
-      if (!bucket.website) throw new ApiError('NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration', 404);
-      return xmlReply(ctx, doc('WebsiteConfiguration', NS, wrap('IndexDocument', el('Suffix', bucket.website.indexDocument ?? 'index.html')),
-        bucket.website.errorDocument ? wrap('ErrorDocument', el('Key', bucket.website.errorDocument)) : ''));
+      if (!bucket.website)
+        throw new ApiError('NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration', 404);
+      return xmlReply(
+        ctx,
+        doc(
+          'WebsiteConfiguration',
+          NS,
+          wrap('IndexDocument', el('Suffix', bucket.website.indexDocument ?? 'index.html')),
+          bucket.website.errorDocument ? wrap('ErrorDocument', el('Key', bucket.website.errorDocument)) : '',
+        ),
+      );
     case 'GetBucketPolicyStatus':
     case 'GetBucketPolicy':
       // `public: true` stands for a public-read bucket policy; a list of keys for per-object ACLs (no policy).
@@ -35,15 +55,25 @@ export function intercept(ctx: Ctx, t: S3Target, bucket: Bucket | undefined): Re
     case 'GetBucketLocation':
       return xmlReply(ctx, doc('LocationConstraint', NS, bucket.region === 'us-east-1' ? '' : bucket.region));
     default: // GetPublicAccessBlock
-      if (bucket.public) throw new ApiError('NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', 404);
-      return xmlReply(ctx, doc('PublicAccessBlockConfiguration', NS, ...['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'].map((k) => el(k, true))));
+      if (bucket.public)
+        throw new ApiError('NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', 404);
+      return xmlReply(
+        ctx,
+        doc(
+          'PublicAccessBlockConfiguration',
+          NS,
+          ...['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'].map((k) => el(k, true)),
+        ),
+      );
   }
 }
 
 export function publicPolicy(name: string) {
   return {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'PublicReadGetObject', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${name}/*` }],
+    Statement: [
+      { Sid: 'PublicReadGetObject', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${name}/*` },
+    ],
   };
 }
 
@@ -59,7 +89,8 @@ export async function anonymous(ctx: Ctx, t: S3Target, s3: S3Backend): Promise<v
   await s3.ensureSeeded(ctx.world, t.bucket);
   // So does a public one, unless the public may list it: a policy granting s3:GetObject alone (the
   // one the harness recommends) answers a missing key with 403 (GetObject API reference, "Permissions").
-  if (!found.bucket.publicList && !(await s3.exists(t.bucket, t.key!))) throw new ApiError('AccessDenied', 'Access Denied', 403, undefined, regionHeader);
+  if (!found.bucket.publicList && !(await s3.exists(t.bucket, t.key!)))
+    throw new ApiError('AccessDenied', 'Access Denied', 403, undefined, regionHeader);
   await s3.forward(ctx.req, ctx.res, t.rawPath, ctx.url.search, undefined, regionHeader);
 }
 
@@ -76,11 +107,20 @@ export async function website(ctx: Ctx, bucketName: string, s3: S3Backend): Prom
   const b = found.bucket;
   // A website endpoint serves only the buckets of its own region (S3 User Guide, "Website endpoints").
   if (b.region !== ctx.region) {
-    return websiteError(ctx, 'PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.', 301,
-      { BucketName: bucketName, Endpoint: `${bucketName}.s3-website-${b.region}.amazonaws.com` });
+    return websiteError(
+      ctx,
+      'PermanentRedirect',
+      'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.',
+      301,
+      { BucketName: bucketName, Endpoint: `${bucketName}.s3-website-${b.region}.amazonaws.com` },
+    );
   }
-  if (!b.website) return websiteError(ctx, 'NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration', 404, { BucketName: bucketName });
-  if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') return websiteError(ctx, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
+  if (!b.website)
+    return websiteError(ctx, 'NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration', 404, {
+      BucketName: bucketName,
+    });
+  if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD')
+    return websiteError(ctx, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
   let key = decodeURIComponent(ctx.url.pathname.slice(1));
   if (key === '' || key.endsWith('/')) key += b.website.indexDocument ?? 'index.html';
   if (!isPublicKey(b, key)) return websiteError(ctx, 'AccessDenied', 'Access Denied', 403);

@@ -30,8 +30,15 @@ export function s3Target(req: IncomingMessage, url: URL): S3Target {
 }
 
 const SUB: Record<string, string> = {
-  website: 'BucketWebsite', policyStatus: 'BucketPolicyStatus', policy: 'BucketPolicy', location: 'BucketLocation',
-  publicAccessBlock: 'PublicAccessBlock', acl: 'Acl', cors: 'BucketCors', tagging: 'Tagging', versioning: 'BucketVersioning',
+  website: 'BucketWebsite',
+  policyStatus: 'BucketPolicyStatus',
+  policy: 'BucketPolicy',
+  location: 'BucketLocation',
+  publicAccessBlock: 'PublicAccessBlock',
+  acl: 'Acl',
+  cors: 'BucketCors',
+  tagging: 'Tagging',
+  versioning: 'BucketVersioning',
 };
 
 /** The S3 operation name a request most likely is, for `calls` and fault matching. */
@@ -41,9 +48,24 @@ export function s3Action(method: string, t: S3Target, q: URLSearchParams, header
   const sub = Object.keys(SUB).find((s) => q.has(s));
   if (sub) return `${verb}${sub === 'acl' ? (t.key ? 'ObjectAcl' : 'BucketAcl') : sub === 'tagging' && t.key ? 'ObjectTagging' : SUB[sub]}`;
   if (q.has('uploads')) return 'CreateMultipartUpload';
-  if (q.has('uploadId')) return method === 'PUT' ? 'UploadPart' : method === 'POST' ? 'CompleteMultipartUpload' : method === 'DELETE' ? 'AbortMultipartUpload' : 'ListParts';
+  if (q.has('uploadId'))
+    return method === 'PUT'
+      ? 'UploadPart'
+      : method === 'POST'
+        ? 'CompleteMultipartUpload'
+        : method === 'DELETE'
+          ? 'AbortMultipartUpload'
+          : 'ListParts';
   if (q.has('delete')) return 'DeleteObjects';
-  if (!t.key) return { GET: q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', HEAD: 'HeadBucket', PUT: 'CreateBucket', DELETE: 'DeleteBucket' }[method] ?? `${verb}Bucket`;
+  if (!t.key)
+    return (
+      {
+        GET: q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects',
+        HEAD: 'HeadBucket',
+        PUT: 'CreateBucket',
+        DELETE: 'DeleteBucket',
+      }[method] ?? `${verb}Bucket`
+    );
   if (method === 'PUT' && headers['x-amz-copy-source']) return 'CopyObject';
   return `${verb}Object`;
 }
@@ -58,7 +80,11 @@ export class S3Backend {
   private seededKeys = new Set<string>();
   private lock: Promise<unknown> = Promise.resolve();
 
-  private constructor(private server: S3rverInstance, readonly port: number, private dir: string) {}
+  private constructor(
+    private server: S3rverInstance,
+    readonly port: number,
+    private dir: string,
+  ) {}
 
   static async start(): Promise<S3Backend> {
     // s3rver is a dev dependency: loaded only when a stand-in starts.
@@ -94,7 +120,12 @@ export class S3Backend {
     for (const o of b.objects ?? []) {
       const id = `${b.name}/${o.key}`;
       if (this.seededKeys.has(id)) continue;
-      const res = await this.raw('PUT', `/${b.name}/${encodeKey(o.key)}`, { 'content-type': o.contentType ?? contentType(o.key) }, Buffer.from(o.body));
+      const res = await this.raw(
+        'PUT',
+        `/${b.name}/${encodeKey(o.key)}`,
+        { 'content-type': o.contentType ?? contentType(o.key) },
+        Buffer.from(o.body),
+      );
       res.resume();
       this.seededKeys.add(id);
     }
@@ -117,7 +148,14 @@ export class S3Backend {
   }
 
   /** Forwards a request to s3rver and streams its answer back, with `extra` headers; resolves with the status. */
-  forward(req: IncomingMessage, res: ServerResponse, rawPath: string, search: string, body?: Buffer, extra: Record<string, string> = {}): Promise<number> {
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawPath: string,
+    search: string,
+    body?: Buffer,
+    extra: Record<string, string> = {},
+  ): Promise<number> {
     const headers = { ...req.headers, host: `127.0.0.1:${this.port}` };
     delete headers.expect;
     if (body) {
@@ -147,8 +185,14 @@ export class S3Backend {
     const regionHeader: Record<string, string> = owner ? { 'x-amz-bucket-region': owner.bucket.region } : {};
     if (owner && owner.bucket.region !== ctx.region && !ANY_REGION.has(ctx.action)) {
       const b = owner.bucket;
-      throw new ApiError('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.', 301,
-        undefined, regionHeader, { Endpoint: `${b.name}.s3.${b.region}.amazonaws.com`, Bucket: b.name });
+      throw new ApiError(
+        'PermanentRedirect',
+        'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.',
+        301,
+        undefined,
+        regionHeader,
+        { Endpoint: `${b.name}.s3.${b.region}.amazonaws.com`, Bucket: b.name },
+      );
     }
     if (owner && owner.account !== ctx.account) {
       // Another account's bucket: only its world-readable objects, like a public-read policy.
@@ -198,7 +242,8 @@ async function decodeAwsChunked(req: IncomingMessage): Promise<Buffer> {
     at = eol + 2 + size + 2;
   }
   delete req.headers['content-encoding'];
-  for (const h of Object.keys(req.headers)) if (h.startsWith('x-amz-checksum-') || h === 'x-amz-trailer' || h === 'x-amz-decoded-content-length') delete req.headers[h];
+  for (const h of Object.keys(req.headers))
+    if (h.startsWith('x-amz-checksum-') || h === 'x-amz-trailer' || h === 'x-amz-decoded-content-length') delete req.headers[h];
   return Buffer.concat(out);
 }
 
@@ -206,7 +251,17 @@ export function encodeKey(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');
 }
 
-const TYPES: Record<string, string> = { txt: 'text/plain', html: 'text/html', htm: 'text/html', json: 'application/json', css: 'text/css', js: 'text/javascript', csv: 'text/csv', png: 'image/png', jpg: 'image/jpeg' };
+const TYPES: Record<string, string> = {
+  txt: 'text/plain',
+  html: 'text/html',
+  htm: 'text/html',
+  json: 'application/json',
+  css: 'text/css',
+  js: 'text/javascript',
+  csv: 'text/csv',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+};
 
 export function contentType(key: string): string {
   return TYPES[key.split('.').pop()!.toLowerCase()] ?? 'binary/octet-stream';

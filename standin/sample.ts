@@ -28,28 +28,56 @@ export function sampleWorld(): World {
           { ...SAMPLE.student, user: 'ab123-admin' },
           { ...SAMPLE.root, root: true },
           { ...SAMPLE.expired, user: 'ab123-admin', expired: true },
-          { accessKeyId: 'STANDIN-ROLE-KEY', secretAccessKey: 'standin-role-secret', role: 'ab123-ec2-role', sessionToken: 'standin-role-token' },
+          {
+            accessKeyId: 'STANDIN-ROLE-KEY',
+            secretAccessKey: 'standin-role-secret',
+            role: 'ab123-ec2-role',
+            sessionToken: 'standin-role-token',
+          },
         ],
         keyPairs: [
           {
-            region: 'us-east-1', name: 'ab123-key', keyType: 'ed25519', createTime: '2025-01-15T09:00:00.000Z',
+            region: 'us-east-1',
+            name: 'ab123-key',
+            keyType: 'ed25519',
+            createTime: '2025-01-15T09:00:00.000Z',
             publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEB+QGynJvomgJ1dHRlUQASB5c40Z/ElELdbIPvNAVC+ ab123@laptop',
           },
         ],
         instances: [
           {
-            instanceId: SAMPLE.instance, region: 'us-east-1', instanceType: 't2.micro', state: 'running', keyName: 'ab123-key',
-            tags: { Name: 'ab123-web' }, launchTime: '2025-01-15T09:30:00.000Z', availabilityZone: 'us-east-1a',
-            privateIpAddress: '172.31.20.15', publicIpAddress: '203.0.113.25',
+            instanceId: SAMPLE.instance,
+            region: 'us-east-1',
+            instanceType: 't2.micro',
+            state: 'running',
+            keyName: 'ab123-key',
+            tags: { Name: 'ab123-web' },
+            launchTime: '2025-01-15T09:30:00.000Z',
+            availabilityZone: 'us-east-1a',
+            privateIpAddress: '172.31.20.15',
+            publicIpAddress: '203.0.113.25',
           },
           // Launched while exploring the console in the wrong region, and never stopped.
-          { instanceId: SAMPLE.forgotten, region: 'eu-west-1', instanceType: 't2.micro', state: 'running', tags: { Name: 'test' }, launchTime: '2025-01-10T14:00:00.000Z' },
+          {
+            instanceId: SAMPLE.forgotten,
+            region: 'eu-west-1',
+            instanceType: 't2.micro',
+            state: 'running',
+            tags: { Name: 'test' },
+            launchTime: '2025-01-10T14:00:00.000Z',
+          },
         ],
         buckets: [
           {
-            name: SAMPLE.bucket, region: 'us-east-1', public: true, website: { indexDocument: 'index.html' },
+            name: SAMPLE.bucket,
+            region: 'us-east-1',
+            public: true,
+            website: { indexDocument: 'index.html' },
             objects: [
-              { key: 'q6-malfunctions.txt', body: 'malfunction 1: sensor drift\nmalfunction 2: valve stuck\nmalfunction 3: pump overheating\n' },
+              {
+                key: 'q6-malfunctions.txt',
+                body: 'malfunction 1: sensor drift\nmalfunction 2: valve stuck\nmalfunction 3: pump overheating\n',
+              },
               { key: 'index.html', body: '<html><body><h1>ab123</h1></body></html>\n' },
             ],
           },
@@ -57,12 +85,27 @@ export function sampleWorld(): World {
         ],
         alarms: [
           {
-            name: 'billing-over-10-usd', region: 'us-east-1', namespace: 'AWS/Billing', metricName: 'EstimatedCharges',
-            dimensions: { Currency: 'USD' }, threshold: 10, comparisonOperator: 'GreaterThanOrEqualToThreshold', state: 'OK',
+            name: 'billing-over-10-usd',
+            region: 'us-east-1',
+            namespace: 'AWS/Billing',
+            metricName: 'EstimatedCharges',
+            dimensions: { Currency: 'USD' },
+            threshold: 10,
+            comparisonOperator: 'GreaterThanOrEqualToThreshold',
+            state: 'OK',
             actions: [`arn:aws:sns:us-east-1:${SAMPLE.account}:billing-alerts`],
           },
         ],
-        emrClusters: [{ id: SAMPLE.cluster, name: 'ab123-spark', region: 'us-east-1', state: 'TERMINATED', createdAt: '2025-01-20T10:00:00.000Z', normalizedInstanceHours: 24 }],
+        emrClusters: [
+          {
+            id: SAMPLE.cluster,
+            name: 'ab123-spark',
+            region: 'us-east-1',
+            state: 'TERMINATED',
+            createdAt: '2025-01-20T10:00:00.000Z',
+            normalizedInstanceHours: 24,
+          },
+        ],
         dynamoTables: [],
       },
       {
@@ -72,6 +115,11 @@ export function sampleWorld(): World {
         buckets: [{ name: 'cd456-bucket', region: 'us-east-1', objects: [{ key: 'secret.txt', body: 'cd456 only\n' }] }],
       },
     ],
-    imds: { accountId: SAMPLE.account, instanceId: SAMPLE.instance, region: 'us-east-1', role: { name: 'ab123-ec2-role', accessKeyId: 'STANDIN-ROLE-KEY' } },
+    imds: {
+      accountId: SAMPLE.account,
+      instanceId: SAMPLE.instance,
+      region: 'us-east-1',
+      role: { name: 'ab123-ec2-role', accessKeyId: 'STANDIN-ROLE-KEY' },
+    },
   };
 }

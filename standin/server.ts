@@ -32,7 +32,14 @@ export interface Call {
   status?: number;
 }
 
-const SERVICES: Record<string, Service> = { ec2: 'ec2', sts: 'sts', monitoring: 'monitoring', elasticmapreduce: 'elasticmapreduce', dynamodb: 'dynamodb', s3: 's3' };
+const SERVICES: Record<string, Service> = {
+  ec2: 'ec2',
+  sts: 'sts',
+  monitoring: 'monitoring',
+  elasticmapreduce: 'elasticmapreduce',
+  dynamodb: 'dynamodb',
+  s3: 's3',
+};
 const MAX_BODY = 16 * 1024 * 1024;
 
 export class StandinServer {
@@ -45,7 +52,10 @@ export class StandinServer {
   /** Told about each call once its answer is finished (the stand-in script logs them). */
   onCall?: (call: Call) => void;
 
-  constructor(public world: World, private s3: S3Backend) {
+  constructor(
+    public world: World,
+    private s3: S3Backend,
+  ) {
     this.http = http.createServer((req, res) => void this.handle(req, res));
     this.http.on('connection', (s) => {
       this.sockets.add(s);
@@ -73,10 +83,21 @@ export class StandinServer {
     const url = new URL(req.url ?? '/', 'http://standin');
     const scope = parseScope(req, url);
     const site = scope ? undefined : websiteHost(req.headers.host);
-    const service: Service | undefined = scope ? SERVICES[scope.service]
-      : site ? 's3-website' : url.pathname.startsWith('/latest/') && !hasOtherAuth(req, url) ? 'imds' : 's3';
+    const service: Service | undefined = scope
+      ? SERVICES[scope.service]
+      : site
+        ? 's3-website'
+        : url.pathname.startsWith('/latest/') && !hasOtherAuth(req, url)
+          ? 'imds'
+          : 's3';
     const region = scope?.region ?? site?.region ?? (service === 'imds' ? this.world.imds?.region : undefined) ?? 'us-east-1';
-    const call: Call = { service: service ?? scope!.service, action: '', region, accessKeyId: scope?.accessKeyId, startedAt: performance.now() };
+    const call: Call = {
+      service: service ?? scope!.service,
+      action: '',
+      region,
+      accessKeyId: scope?.accessKeyId,
+      startedAt: performance.now(),
+    };
     this.calls.push(call);
     res.on('close', () => {
       call.endedAt = performance.now();
@@ -98,7 +119,8 @@ export class StandinServer {
       if (plan.hang) return; // never answered: the client times out, or close() destroys the socket
       if (plan.error) throw plan.error;
       if (scope) this.authenticate(ctx, scope);
-      else if (service === 's3' && hasOtherAuth(req, url)) throw new ApiError('AuthorizationHeaderMalformed', 'The stand-in reads only SigV4 credential scopes.', 400);
+      else if (service === 's3' && hasOtherAuth(req, url))
+        throw new ApiError('AuthorizationHeaderMalformed', 'The stand-in reads only SigV4 credential scopes.', 400);
       const reply = await this.dispatch(ctx, site?.bucket);
       if (reply) send(res, reply);
     } catch (e) {
@@ -121,13 +143,20 @@ export class StandinServer {
 
   private async dispatch(ctx: Ctx, siteBucket: string | undefined): Promise<Reply | undefined> {
     switch (ctx.service) {
-      case 'ec2': return ec2(ctx);
-      case 'sts': return sts(ctx);
-      case 'monitoring': return cloudwatch(ctx);
-      case 'elasticmapreduce': return emr(ctx);
-      case 'dynamodb': return dynamodb(ctx);
-      case 'imds': return this.imds.handle(ctx);
-      case 's3-website': return website(ctx, siteBucket!, this.s3);
+      case 'ec2':
+        return ec2(ctx);
+      case 'sts':
+        return sts(ctx);
+      case 'monitoring':
+        return cloudwatch(ctx);
+      case 'elasticmapreduce':
+        return emr(ctx);
+      case 'dynamodb':
+        return dynamodb(ctx);
+      case 'imds':
+        return this.imds.handle(ctx);
+      case 's3-website':
+        return website(ctx, siteBucket!, this.s3);
       case 's3':
         if (ctx.account) await this.s3.signed(ctx);
         else await anonymous(ctx, s3Target(ctx.req, ctx.url), this.s3);

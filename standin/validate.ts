@@ -27,7 +27,12 @@ class Checker {
     this.add(`${path}.${key}`, 'must be a list');
     return [];
   }
-  str(o: Obj, key: string, path: string, opts: { required?: boolean; re?: RegExp; oneOf?: string[]; hint?: string } = {}): string | undefined {
+  str(
+    o: Obj,
+    key: string,
+    path: string,
+    opts: { required?: boolean; re?: RegExp; oneOf?: string[]; hint?: string } = {},
+  ): string | undefined {
     const v = o[key];
     const p = `${path}.${key}`;
     if (v === undefined) {
@@ -94,7 +99,8 @@ export function validateWorld(raw: unknown): string[] {
       c.str(cr, 'sessionToken', q);
       c.bool(cr, 'root', q);
       c.bool(cr, 'expired', q);
-      if ([cr.user, cr.root, cr.role].filter(Boolean).length !== 1) c.note(q, 'needs exactly one of user: <name>, root: true or role: <name>');
+      if ([cr.user, cr.root, cr.role].filter(Boolean).length !== 1)
+        c.note(q, 'needs exactly one of user: <name>, root: true or role: <name>');
     });
     const keyNames = new Set<string>();
     c.list(acct, 'keyPairs', p).forEach((x, j) => {
@@ -108,19 +114,23 @@ export function validateWorld(raw: unknown): string[] {
       c.str(k, 'keyPairId', q, { re: /^key-[0-9a-f]+$/, hint: 'is not a key pair id like key-0123456789abcdef0' });
       c.str(k, 'keyFingerprint', q);
       c.str(k, 'publicKey', q, { re: /^(ssh-ed25519|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$/, hint: 'is not an OpenSSH public key line' });
-      if (k.keyFingerprint === undefined && k.publicKey === undefined) c.note(q, 'needs keyFingerprint or publicKey (the fingerprint is computed from it)');
+      if (k.keyFingerprint === undefined && k.publicKey === undefined)
+        c.note(q, 'needs keyFingerprint or publicKey (the fingerprint is computed from it)');
       c.str(k, 'createTime', q);
     });
     c.list(acct, 'instances', p).forEach((x, j) => {
       const q = `${p}.instances[${j}]`;
       const inst = c.obj(x, q);
       if (!inst) return;
-      instances.push(c.str(inst, 'instanceId', q, { required: true, re: /^i-[0-9a-f]{8,17}$/, hint: 'is not an instance id like i-0123456789abcdef0' }));
+      instances.push(
+        c.str(inst, 'instanceId', q, { required: true, re: /^i-[0-9a-f]{8,17}$/, hint: 'is not an instance id like i-0123456789abcdef0' }),
+      );
       const region = c.region(inst, q);
       c.str(inst, 'instanceType', q, { required: true });
       c.str(inst, 'state', q, { required: true, oneOf: INSTANCE_STATES });
       const keyName = c.str(inst, 'keyName', q);
-      if (keyName && region && !keyNames.has(`${region}/${keyName}`)) c.note(`${q}.keyName`, `no key pair "${keyName}" in ${region} in this account`);
+      if (keyName && region && !keyNames.has(`${region}/${keyName}`))
+        c.note(`${q}.keyName`, `no key pair "${keyName}" in ${region} in this account`);
       c.strMap(inst, 'tags', q);
       for (const f of ['launchTime', 'imageId', 'availabilityZone', 'privateIpAddress', 'publicIpAddress']) c.str(inst, f, q);
     });
@@ -128,7 +138,13 @@ export function validateWorld(raw: unknown): string[] {
       const q = `${p}.buckets[${j}]`;
       const b = c.obj(x, q);
       if (!b) return;
-      buckets.push(c.str(b, 'name', q, { required: true, re: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, hint: 'is not a valid bucket name (3-63 lower-case letters, digits, dots, hyphens)' }));
+      buckets.push(
+        c.str(b, 'name', q, {
+          required: true,
+          re: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+          hint: 'is not a valid bucket name (3-63 lower-case letters, digits, dots, hyphens)',
+        }),
+      );
       c.region(b, q);
       c.list(b, 'objects', q).forEach((y, k) => {
         const r = `${q}.objects[${k}]`;
@@ -138,13 +154,20 @@ export function validateWorld(raw: unknown): string[] {
         c.str(o, 'body', r, { required: true });
         c.str(o, 'contentType', r);
       });
-      if (b.public !== undefined && typeof b.public !== 'boolean' && !(Array.isArray(b.public) && b.public.every((k) => typeof k === 'string'))) {
+      if (
+        b.public !== undefined &&
+        typeof b.public !== 'boolean' &&
+        !(Array.isArray(b.public) && b.public.every((k) => typeof k === 'string'))
+      ) {
         c.note(`${q}.public`, 'must be true, false or a list of keys');
       }
       c.bool(b, 'publicList', q);
       if (b.website !== undefined) {
         const ws = c.obj(b.website, `${q}.website`);
-        if (ws) { c.str(ws, 'indexDocument', `${q}.website`); c.str(ws, 'errorDocument', `${q}.website`); }
+        if (ws) {
+          c.str(ws, 'indexDocument', `${q}.website`);
+          c.str(ws, 'errorDocument', `${q}.website`);
+        }
       }
     });
     c.list(acct, 'alarms', p).forEach((x, j) => {
@@ -187,7 +210,9 @@ export function validateWorld(raw: unknown): string[] {
   c.unique(buckets, 'accounts[].buckets[].name (bucket names are global)');
   c.unique(instances, 'accounts[].instances[].instanceId');
   if (w.regions !== undefined) {
-    c.list(w, 'regions', 'world').forEach((r, i) => (typeof r !== 'string' || !REGION.test(r)) && c.note(`regions[${i}]`, 'is not a region name like us-east-1'));
+    c.list(w, 'regions', 'world').forEach(
+      (r, i) => (typeof r !== 'string' || !REGION.test(r)) && c.note(`regions[${i}]`, 'is not a region name like us-east-1'),
+    );
   }
   if (w.imds !== undefined) {
     const m = c.obj(w.imds, 'imds');
@@ -195,7 +220,8 @@ export function validateWorld(raw: unknown): string[] {
       c.str(m, 'accountId', 'imds', { required: true, re: /^\d{12}$/, hint: 'is not a 12-digit account id' });
       c.str(m, 'instanceId', 'imds', { required: true });
       c.region(m, 'imds');
-      for (const f of ['availabilityZone', 'instanceType', 'imageId', 'privateIp', 'architecture', 'pendingTime', 'version']) c.str(m, f, 'imds');
+      for (const f of ['availabilityZone', 'instanceType', 'imageId', 'privateIp', 'architecture', 'pendingTime', 'version'])
+        c.str(m, f, 'imds');
       if (m.role !== undefined) {
         const r = c.obj(m.role, 'imds.role');
         const id = r && c.str(r, 'accessKeyId', 'imds.role', { required: true });

@@ -157,14 +157,39 @@ export interface World {
 }
 
 export const STANDARD_REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1',
-  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1',
-  'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
 ];
 /** Shown by DescribeRegions with AllRegions=true when not enabled. */
 export const OPT_IN_REGIONS = [
-  'af-south-1', 'ap-east-1', 'ap-south-2', 'ap-southeast-3', 'ap-southeast-4', 'ca-west-1', 'eu-central-2',
-  'eu-south-1', 'eu-south-2', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1',
+  'af-south-1',
+  'ap-east-1',
+  'ap-south-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ca-west-1',
+  'eu-central-2',
+  'eu-south-1',
+  'eu-south-2',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'mx-central-1',
 ];
 
 export function enabledRegions(world: World): string[] {
@@ -218,8 +243,11 @@ export async function loadWorld(file: string): Promise<World> {
 export function checkWorld(raw: unknown, name = 'world'): World {
   const problems = validateWorld(raw);
   if (problems.length) {
-    throw new UserError(`${name} is not a valid stand-in world (${problems.length} problem${problems.length > 1 ? 's' : ''}).`,
-      'See docs/standin.md for the world format.', problems);
+    throw new UserError(
+      `${name} is not a valid stand-in world (${problems.length} problem${problems.length > 1 ? 's' : ''}).`,
+      'See docs/standin.md for the world format.',
+      problems,
+    );
   }
   return raw as World;
 }

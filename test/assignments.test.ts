@@ -14,20 +14,34 @@ import { runChecks } from '../lib/engine.js';
 import { mergeHidden } from '../grader/hidden.js';
 
 const FIX = path.join(REPO, 'test', 'fixtures');
-const PY = realpathSync(execFileSync(process.env.HARNESS_PYTHON ?? 'python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim());
+const PY = realpathSync(
+  execFileSync(process.env.HARNESS_PYTHON ?? 'python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim(),
+);
 const has = (mod: string) => spawnSync(PY, ['-c', `import ${mod}`]).status === 0;
 const MRJOB = has('mrjob');
 const PYSPARK = has('pyspark');
 const PYTEST = has('pytest');
 const NBCONVERT = spawnSync('jupyter', ['nbconvert', '--version']).status === 0;
 
-interface Result { id: string; status: string; reason?: string; rationale?: string }
+interface Result {
+  id: string;
+  status: string;
+  reason?: string;
+  rationale?: string;
+}
 const EMAIL = 'fx123@georgetown.edu';
 
-interface Fork { root: string; dir: string; origin: string }
+interface Fork {
+  root: string;
+  dir: string;
+  origin: string;
+}
 
 /** A fork: course.yaml, the real assignment folder, the fixture answers, committed and pushed. */
-async function fork(id: string, opts: { set?: string; edit?: FileMap; remove?: string[]; upstream?: 'other' | 'same' | 'none'; email?: string; after?: FileMap } = {}): Promise<Fork> {
+async function fork(
+  id: string,
+  opts: { set?: string; edit?: FileMap; remove?: string[]; upstream?: 'other' | 'same' | 'none'; email?: string; after?: FileMap } = {},
+): Promise<Fork> {
   const base = await tempDir({}, `harness-${id}-`);
   const root = path.join(base, 'fork');
   const dir = path.join(root, 'assignments', id);
@@ -41,8 +55,17 @@ async function fork(id: string, opts: { set?: string; edit?: FileMap; remove?: s
   for (const f of opts.remove ?? []) spawnSync('rm', ['-rf', path.join(dir, f)]);
   writeFileSync(path.join(root, 'user.cfg'), `[USER]\nname: Fixture Student\nemail: ${EMAIL}\n`);
   const email = opts.email ?? EMAIL;
-  const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'F', GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: 'F', GIT_COMMITTER_EMAIL: email };
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd, env, stdio: 'pipe' });
+  const env = {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'F',
+    GIT_AUTHOR_EMAIL: email,
+    GIT_COMMITTER_NAME: 'F',
+    GIT_COMMITTER_EMAIL: email,
+  };
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd, env, stdio: 'pipe' });
   const origin = path.join(base, 'origin.git');
   git(base, 'init', '-q', '--bare', origin);
   git(root, 'init', '-q');
@@ -89,7 +112,10 @@ const acceptableSkip = (r: Result) =>
   (!PYTEST && /pytest is not installed/.test(r.reason ?? '')) ||
   (!NBCONVERT && /nbconvert is not installed|kernel here/.test(r.reason ?? ''));
 
-const notPassing = (rs: Result[]) => rs.filter((r) => r.status !== 'pass' && !(r.status === 'skip' && acceptableSkip(r))).map((r) => [r.id, r.status, r.reason ?? r.rationale]);
+const notPassing = (rs: Result[]) =>
+  rs
+    .filter((r) => r.status !== 'pass' && !(r.status === 'skip' && acceptableSkip(r)))
+    .map((r) => [r.id, r.status, r.reason ?? r.rationale]);
 const pick = (rs: Result[], ids: string[]) => ids.map((id) => [id, rs.find((r) => r.id === id)?.status]);
 
 describe('the course specs', () => {
@@ -124,7 +150,11 @@ describe('A0: course setup', () => {
 
   it('every point rests on committed evidence: the checks of a laptop and an AWS account are advice, worth nothing', async () => {
     const spec = await loadSpec(path.join(REPO, 'assignments', 'A0', 'assignment.yaml'), await loadCourse(REPO));
-    const advice = spec.checks.filter((c) => ['tool.present', 'ssh.key', 'git.pushed', 'git.clean', 'aws.identity', 'aws.evidence.exists'].includes(c.kind) || (c.kind === 'git.repo' && c.params.remotes));
+    const advice = spec.checks.filter(
+      (c) =>
+        ['tool.present', 'ssh.key', 'git.pushed', 'git.clean', 'aws.identity', 'aws.evidence.exists'].includes(c.kind) ||
+        (c.kind === 'git.repo' && c.params.remotes),
+    );
     expect(advice.length).toBeGreaterThanOrEqual(7);
     expect(advice.filter((c) => c.points > 0)).toEqual([]);
   });
@@ -132,11 +162,31 @@ describe('A0: course setup', () => {
   it('no AWS CLI, a key others can read, no upstream, a bad hello.txt: the evidence fails, the laptop checks warn', async () => {
     const bin = await tempDir({}, 'harness-bin-');
     symlinkSync(execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim(), path.join(bin, 'git'));
-    const f = await fork('A0', { upstream: 'none', after: { 'hello.txt': 'name: Fixture Student\nbitbucket: fixture student\n', 'tools.txt': 'git version 2.39.5\nPython 3.11.7\n' } });
+    const f = await fork('A0', {
+      upstream: 'none',
+      after: { 'hello.txt': 'name: Fixture Student\nbitbucket: fixture student\n', 'tools.txt': 'git version 2.39.5\nPython 3.11.7\n' },
+    });
     const r = check(f, 'A0', { HOME: await home(0o644), PATH: bin });
-    expect(pick(r.results, ['git-installed', 'python-installed', 'aws-cli-installed', 'ssh-key', 'git-remotes', 'hello-yaml', 'tools-versions', 'git-pushed'])).toEqual([
-      ['git-installed', 'pass'], ['python-installed', 'pass'], ['aws-cli-installed', 'warn'], ['ssh-key', 'warn'],
-      ['git-remotes', 'warn'], ['hello-yaml', 'fail'], ['tools-versions', 'fail'], ['git-pushed', 'warn'],
+    expect(
+      pick(r.results, [
+        'git-installed',
+        'python-installed',
+        'aws-cli-installed',
+        'ssh-key',
+        'git-remotes',
+        'hello-yaml',
+        'tools-versions',
+        'git-pushed',
+      ]),
+    ).toEqual([
+      ['git-installed', 'pass'],
+      ['python-installed', 'pass'],
+      ['aws-cli-installed', 'warn'],
+      ['ssh-key', 'warn'],
+      ['git-remotes', 'warn'],
+      ['hello-yaml', 'fail'],
+      ['tools-versions', 'fail'],
+      ['git-pushed', 'warn'],
     ]);
     const why = (id: string) => r.results.find((x) => x.id === id)?.rationale ?? '';
     expect(why('aws-cli-installed')).toMatch(/aws is not installed/);
@@ -147,16 +197,29 @@ describe('A0: course setup', () => {
   });
 
   it('an old python, no SSH key, upstream = origin, commits by another email, unpushed work: each is reported', async () => {
-    const bin = await tempDir({ 'python3': '#!/bin/sh\necho "Python 3.4.10"\n' }, 'harness-oldpy-');
+    const bin = await tempDir({ python3: '#!/bin/sh\necho "Python 3.4.10"\n' }, 'harness-oldpy-');
     chmodSync(path.join(bin, 'python3'), 0o755);
     const f = await fork('A0', { upstream: 'same', email: 'someone@else.example' });
     const r = check(f, 'A0', { HOME: await home(0o600, false), HARNESS_PYTHON: path.join(bin, 'python3') });
-    expect(pick(r.results, ['python-installed', 'ssh-key', 'git-remotes', 'git-author'])).toEqual([['python-installed', 'warn'], ['ssh-key', 'warn'], ['git-remotes', 'warn'], ['git-author', 'fail']]);
+    expect(pick(r.results, ['python-installed', 'ssh-key', 'git-remotes', 'git-author'])).toEqual([
+      ['python-installed', 'warn'],
+      ['ssh-key', 'warn'],
+      ['git-remotes', 'warn'],
+      ['git-author', 'fail'],
+    ]);
     expect(r.results.find((x) => x.id === 'python-installed')?.rationale).toMatch(/3\.4\.10 is too old/);
     expect(r.results.find((x) => x.id === 'git-remotes')?.rationale).toMatch(/point to the same repository/);
-    const f2 = await fork('A0', { email: 'someone@else.example', after: { 'hello.txt': 'name: X\nbitbucket: x\nvm_os: Fixture OS\nvm_python: 3.9\n' } });
+    const f2 = await fork('A0', {
+      email: 'someone@else.example',
+      after: { 'hello.txt': 'name: X\nbitbucket: x\nvm_os: Fixture OS\nvm_python: 3.9\n' },
+    });
     const r2 = check(f2, 'A0', { HOME: await home() });
-    expect(pick(r2.results, ['git-remotes', 'git-author', 'ssh-key', 'git-pushed'])).toEqual([['git-remotes', 'pass'], ['git-author', 'fail'], ['ssh-key', 'pass'], ['git-pushed', 'warn']]);
+    expect(pick(r2.results, ['git-remotes', 'git-author', 'ssh-key', 'git-pushed'])).toEqual([
+      ['git-remotes', 'pass'],
+      ['git-author', 'fail'],
+      ['ssh-key', 'pass'],
+      ['git-pushed', 'warn'],
+    ]);
   });
 });
 
@@ -176,14 +239,38 @@ describe('A2: Hadoop Streaming', () => {
         'q4_monthly.txt': '2015-03\t1\n2015-02\t2\n',
         'q4_reducer.py': 'import sys\nfor line in sys.stdin:\n    print(line.replace("\\t", " "), end="")\n',
         'q2_python.py': 'def main(:\n',
-        'emr-master-identity.json': readFileSync(path.join(FIX, 'A2', 'pass', 'emr-master-identity.json'), 'utf8').replace('m5.xlarge', 't2.micro'),
+        'emr-master-identity.json': readFileSync(path.join(FIX, 'A2', 'pass', 'emr-master-identity.json'), 'utf8').replace(
+          'm5.xlarge',
+          't2.micro',
+        ),
         'q5_run.py': `# key = "${key}"\n`,
       },
     });
     const r = check(f, 'A2');
-    expect(pick(r.results, ['q1-present', 'q1-answers', 'q2-syntax', 'q2-streaming', 'q3-text', 'q4-streaming', 'q4-monthly', 'emr-evidence', 'no-secrets', 'q5-streaming'])).toEqual([
-      ['q1-present', 'fail'], ['q1-answers', 'skip'], ['q2-syntax', 'fail'], ['q2-streaming', 'skip'], ['q3-text', 'fail'],
-      ['q4-streaming', 'fail'], ['q4-monthly', 'fail'], ['emr-evidence', 'fail'], ['no-secrets', 'fail'], ['q5-streaming', 'pass'],
+    expect(
+      pick(r.results, [
+        'q1-present',
+        'q1-answers',
+        'q2-syntax',
+        'q2-streaming',
+        'q3-text',
+        'q4-streaming',
+        'q4-monthly',
+        'emr-evidence',
+        'no-secrets',
+        'q5-streaming',
+      ]),
+    ).toEqual([
+      ['q1-present', 'fail'],
+      ['q1-answers', 'skip'],
+      ['q2-syntax', 'fail'],
+      ['q2-streaming', 'skip'],
+      ['q3-text', 'fail'],
+      ['q4-streaming', 'fail'],
+      ['q4-monthly', 'fail'],
+      ['emr-evidence', 'fail'],
+      ['no-secrets', 'fail'],
+      ['q5-streaming', 'pass'],
     ]);
     const why = (id: string) => r.results.find((x) => x.id === id)?.rationale ?? '';
     expect(why('emr-evidence')).toMatch(/t2\.micro/);
@@ -201,7 +288,10 @@ describe('A2: Hadoop Streaming', () => {
       return results;
     };
     const good = await run(await fork('A2'));
-    expect(pick(good as Result[], ['hidden-q4-bytes', 'hidden-q4-file'])).toEqual([['hidden-q4-bytes', 'pass'], ['hidden-q4-file', 'pass']]);
+    expect(pick(good as Result[], ['hidden-q4-bytes', 'hidden-q4-file'])).toEqual([
+      ['hidden-q4-bytes', 'pass'],
+      ['hidden-q4-file', 'pass'],
+    ]);
     const bad = await run(await fork('A2', { set: 'bug' }));
     const b = bad.find((x) => x.id === 'hidden-q4-bytes')!;
     expect(b.status).toBe('fail');
@@ -219,9 +309,15 @@ describe('A3, A4, A5: mrjob, Spark, unit tests, program output', () => {
   }
 
   it('A3: a malformed answer file and a broken program fail', async () => {
-    const r = check(await fork('A3', { edit: { 'q3_linksdev.txt': '10.0.0.1->52.93.12.20\t4\n', 'q1_hostnames.py': 'class X(:\n' } }), 'A3');
+    const r = check(
+      await fork('A3', { edit: { 'q3_linksdev.txt': '10.0.0.1->52.93.12.20\t4\n', 'q1_hostnames.py': 'class X(:\n' } }),
+      'A3',
+    );
     expect(pick(r.results, ['q3-dev-lines', 'q1-host-syntax', 'q1-host-run', 'q1-ip-run'])).toEqual([
-      ['q3-dev-lines', 'fail'], ['q1-host-syntax', 'fail'], ['q1-host-run', 'skip'], ['q1-ip-run', MRJOB ? 'pass' : 'skip'],
+      ['q3-dev-lines', 'fail'],
+      ['q1-host-syntax', 'fail'],
+      ['q1-host-run', 'skip'],
+      ['q1-ip-run', MRJOB ? 'pass' : 'skip'],
     ]);
   });
 
@@ -229,14 +325,30 @@ describe('A3, A4, A5: mrjob, Spark, unit tests, program output', () => {
     const test = readFileSync(path.join(FIX, 'A4', 'pass', 'mtr_fix_test.py'), 'utf8').replace('[1, 2])', '[1, 3])');
     const prog = readFileSync(path.join(FIX, 'A4', 'pass', 'mtr_fix.py'), 'utf8').replace('words[-6], words[-2])', 'words[-6])');
     const r = check(await fork('A4', { edit: { 'mtr_fix_test.py': test, 'mtr_fix.py': prog } }), 'A4');
-    expect(pick(r.results, ['mtr-fix-tests', 'mtr-fix-output'])).toEqual([['mtr-fix-tests', 'fail'], ['mtr-fix-output', 'fail']]);
+    expect(pick(r.results, ['mtr-fix-tests', 'mtr-fix-output'])).toEqual([
+      ['mtr-fix-tests', 'fail'],
+      ['mtr-fix-output', 'fail'],
+    ]);
     expect(r.results.find((x) => x.id === 'mtr-fix-tests')?.rationale).toMatch(/test_counts_runs|test_fields|fail/);
   });
 
   it('A5: a crashing program, an unsorted answer and a bad extra-credit file fail; absent extras skip', async () => {
-    const r = check(await fork('A5', { edit: { 'complaints.py': 'import sys\nraise SystemExit("boom")\n', 'fwiki_run.txt': '2015-03\t1\n2015-02\t1\n', 'paypal.txt': 'about 12\n' } }), 'A5');
+    const r = check(
+      await fork('A5', {
+        edit: {
+          'complaints.py': 'import sys\nraise SystemExit("boom")\n',
+          'fwiki_run.txt': '2015-03\t1\n2015-02\t1\n',
+          'paypal.txt': 'about 12\n',
+        },
+      }),
+      'A5',
+    );
     expect(pick(r.results, ['complaints-run', 'fwiki-lines', 'paypal', 'complaints-dd-syntax', 'complaints-dd-table'])).toEqual([
-      ['complaints-run', 'fail'], ['fwiki-lines', 'fail'], ['paypal', 'fail'], ['complaints-dd-syntax', 'skip'], ['complaints-dd-table', 'skip'],
+      ['complaints-run', 'fail'],
+      ['fwiki-lines', 'fail'],
+      ['paypal', 'fail'],
+      ['complaints-dd-syntax', 'skip'],
+      ['complaints-dd-table', 'skip'],
     ]);
   });
 });
@@ -276,26 +388,35 @@ describe('harness new', () => {
 describe('the grader sees what the student sees', () => {
   // The grader reads a fork's commit from git objects, without a work tree; code-running checks get
   // their files written out from it. Same fixture forks, same verdicts as `check` on the checkout.
-  it.each(['A2', 'A3', 'A4', 'A5'])('%s: every file, Python and code-running check gets the same status from `grade` as from `check`', async (id) => {
-    const f = await fork(id);
-    const mine = check(f, id).results;
-    const dir = path.dirname(f.origin);
-    const roster = path.join(dir, 'roster.csv');
-    writeFileSync(roster, `NetID,name,email,repo\nfx123,Fixture Student,${EMAIL},${f.origin}\n`);
-    const out = path.join(dir, 'grades');
-    // Pinned by collect, so the fixture's recent commit date plays no part.
-    expect(harness(REPO, ['collect', id, '--roster', roster, '--out', out, '--quiet']).status).toBe(0);
-    const g = harness(REPO, ['grade', id, '--roster', roster, '--out', out, '--offline', '--quiet'], { HARNESS_PYTHON: PY });
-    const batch = JSON.parse(readFileSync(path.join(out, 'batch.json'), 'utf8')) as { students: { status: string; results: (Result & { kind: string; fault?: string })[] }[] };
-    // mrjob and PySpark are not installed here: their checks skip for the student, and make the
-    // grader's result incomplete (a tool missing on the grading machine is never the student's loss).
-    const faults = batch.students[0].results.filter((r) => r.fault);
-    expect(faults.every((r) => r.fault === 'environment' && /^(mrjob|pyspark)\./.test(r.kind)), JSON.stringify(faults)).toBe(true);
-    expect([g.status, batch.students[0].status], g.stderr).toEqual(faults.length ? [1, 'incomplete'] : [0, 'graded']);
-    const theirs = batch.students[0].results.filter((r) => /^(file|python|mapreduce|program|mrjob|pyspark)\./.test(r.kind));
-    expect(theirs.length).toBeGreaterThan(3);
-    expect(theirs.map((r) => [r.id, r.status])).toEqual(theirs.map((r) => [r.id, mine.find((m) => m.id === r.id)?.status]));
-    // Student code really ran from the commit (A3's jobs need mrjob, absent here, so they skip in both).
-    if (id !== 'A3') expect(theirs.some((r) => /^(mapreduce|program|python\.unittest)/.test(r.kind) && r.status === 'pass')).toBe(true);
-  }, 120_000);
+  it.each(['A2', 'A3', 'A4', 'A5'])(
+    '%s: every file, Python and code-running check gets the same status from `grade` as from `check`',
+    async (id) => {
+      const f = await fork(id);
+      const mine = check(f, id).results;
+      const dir = path.dirname(f.origin);
+      const roster = path.join(dir, 'roster.csv');
+      writeFileSync(roster, `NetID,name,email,repo\nfx123,Fixture Student,${EMAIL},${f.origin}\n`);
+      const out = path.join(dir, 'grades');
+      // Pinned by collect, so the fixture's recent commit date plays no part.
+      expect(harness(REPO, ['collect', id, '--roster', roster, '--out', out, '--quiet']).status).toBe(0);
+      const g = harness(REPO, ['grade', id, '--roster', roster, '--out', out, '--offline', '--quiet'], { HARNESS_PYTHON: PY });
+      const batch = JSON.parse(readFileSync(path.join(out, 'batch.json'), 'utf8')) as {
+        students: { status: string; results: (Result & { kind: string; fault?: string })[] }[];
+      };
+      // mrjob and PySpark are not installed here: their checks skip for the student, and make the
+      // grader's result incomplete (a tool missing on the grading machine is never the student's loss).
+      const faults = batch.students[0].results.filter((r) => r.fault);
+      expect(
+        faults.every((r) => r.fault === 'environment' && /^(mrjob|pyspark)\./.test(r.kind)),
+        JSON.stringify(faults),
+      ).toBe(true);
+      expect([g.status, batch.students[0].status], g.stderr).toEqual(faults.length ? [1, 'incomplete'] : [0, 'graded']);
+      const theirs = batch.students[0].results.filter((r) => /^(file|python|mapreduce|program|mrjob|pyspark)\./.test(r.kind));
+      expect(theirs.length).toBeGreaterThan(3);
+      expect(theirs.map((r) => [r.id, r.status])).toEqual(theirs.map((r) => [r.id, mine.find((m) => m.id === r.id)?.status]));
+      // Student code really ran from the commit (A3's jobs need mrjob, absent here, so they skip in both).
+      if (id !== 'A3') expect(theirs.some((r) => /^(mapreduce|program|python\.unittest)/.test(r.kind) && r.status === 'pass')).toBe(true);
+    },
+    120_000,
+  );
 });

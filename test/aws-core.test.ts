@@ -36,7 +36,9 @@ describe('AWS errors become results a student can act on', () => {
   });
 
   it('network failures and server faults are errors, never passes', () => {
-    expect(awsProblem(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), op)).toBeInstanceOf(Unavailable);
+    expect(awsProblem(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), op)).toBeInstanceOf(
+      Unavailable,
+    );
     expect(awsProblem(sdkError('TimeoutError'), op)).toBeInstanceOf(Unavailable);
     expect(awsProblem(sdkError('InternalError', { $fault: 'server', $metadata: { httpStatusCode: 500 } }), op)).toBeInstanceOf(Unavailable);
   });
@@ -63,7 +65,9 @@ describe('loopback guard', () => {
   });
 
   it('refuses to leave the machine when HARNESS_LOOPBACK_ONLY is set', () => {
-    expect(() => assertLoopback('https://s3.amazonaws.com/x', 'a GET', { HARNESS_LOOPBACK_ONLY: '1' })).toThrow(/would reach s3\.amazonaws\.com/);
+    expect(() => assertLoopback('https://s3.amazonaws.com/x', 'a GET', { HARNESS_LOOPBACK_ONLY: '1' })).toThrow(
+      /would reach s3\.amazonaws\.com/,
+    );
     expect(() => assertLoopback('http://127.0.0.1:9/x', 'a GET', { HARNESS_LOOPBACK_ONLY: '1' })).not.toThrow();
     expect(() => assertLoopback('https://s3.amazonaws.com/x', 'a GET', {})).not.toThrow();
   });
@@ -76,31 +80,72 @@ describe('loopback guard', () => {
 
 describe('engine and live kinds', () => {
   const calls: string[] = [];
-  const live = (kind: string, mode: 'account' | 'internet', run: CheckKind['run'] = async () => { calls.push(kind); }) =>
-    defineKind({ kind, title: () => kind, params: {}, needs: mode, run });
+  const live = (
+    kind: string,
+    mode: 'account' | 'internet',
+    run: CheckKind['run'] = async () => {
+      calls.push(kind);
+    },
+  ) => defineKind({ kind, title: () => kind, params: {}, needs: mode, run });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- kinds of any params, as the registry holds them
   const kinds = new Map<string, CheckKind<any>>([
     ['cred', live('cred', 'account')],
     ['anon', live('anon', 'internet')],
-    ['down', live('down', 'internet', async () => { throw new Unavailable('cannot reach AWS s3 in us-east-1 (ECONNREFUSED)', 'check your network'); })],
+    [
+      'down',
+      live('down', 'internet', async () => {
+        throw new Unavailable('cannot reach AWS s3 in us-east-1 (ECONNREFUSED)', 'check your network');
+      }),
+    ],
   ]);
   const spec = (dir: string): Spec => ({
-    id: 'T1', title: 'T', timezone: 'UTC', points: 0, files: { required: [], optional: [] }, dir, file: `${dir}/assignment.yaml`, hash: 'h',
-    checks: ['cred', 'anon', 'down'].map((k) => ({ id: k, kind: k, points: 1, dependsOn: [], severity: 'error' as const, timeout: 5, extraCredit: false, params: {} })),
+    id: 'T1',
+    title: 'T',
+    timezone: 'UTC',
+    points: 0,
+    files: { required: [], optional: [] },
+    dir,
+    file: `${dir}/assignment.yaml`,
+    hash: 'h',
+    checks: ['cred', 'anon', 'down'].map((k) => ({
+      id: k,
+      kind: k,
+      points: 1,
+      dependsOn: [],
+      severity: 'error' as const,
+      timeout: 5,
+      extraCredit: false,
+      params: {},
+    })),
   });
 
   it('--offline skips every live check', async () => {
     const rs = await runChecks(spec(await tempDir()), { course: testCourse(), kinds, offline: true });
-    expect(rs.map((r) => [r.id, r.status])).toEqual([['cred', 'skip'], ['anon', 'skip'], ['down', 'skip']]);
+    expect(rs.map((r) => [r.id, r.status])).toEqual([
+      ['cred', 'skip'],
+      ['anon', 'skip'],
+      ['down', 'skip'],
+    ]);
     expect(rs[0].reason).toMatch(/--offline/);
   });
 
   it('without credentials: credential checks skip with how to configure them; anonymous ones run', async () => {
     const empty = await tempDir({ config: '', credentials: '' });
-    const aws = new AwsAccess({ env: { AWS_CONFIG_FILE: `${empty}/config`, AWS_SHARED_CREDENTIALS_FILE: `${empty}/credentials`, AWS_EC2_METADATA_DISABLED: 'true', HARNESS_LOOPBACK_ONLY: '1' } });
+    const aws = new AwsAccess({
+      env: {
+        AWS_CONFIG_FILE: `${empty}/config`,
+        AWS_SHARED_CREDENTIALS_FILE: `${empty}/credentials`,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        HARNESS_LOOPBACK_ONLY: '1',
+      },
+    });
     calls.length = 0;
     const rs = await runChecks(spec(await tempDir()), { course: testCourse(), kinds, aws });
-    expect(rs.map((r) => [r.id, r.status])).toEqual([['cred', 'skip'], ['anon', 'pass'], ['down', 'error']]);
+    expect(rs.map((r) => [r.id, r.status])).toEqual([
+      ['cred', 'skip'],
+      ['anon', 'pass'],
+      ['down', 'error'],
+    ]);
     expect(rs[0].reason).toMatch(/aws configure/);
     expect(rs[2]).toMatchObject({ reason: expect.stringMatching(/cannot reach AWS/), hint: 'check your network' });
     expect(rs[2].stack).toBeUndefined();

@@ -26,7 +26,12 @@ async function run(kind: Kind, files: FileMap, params: Record<string, unknown>, 
 }
 
 /** Runs and returns what was thrown (the test fails if nothing was). */
-async function thrown(kind: Kind, files: FileMap, params: Record<string, unknown>, optional: string[] = []): Promise<Failure & Skip & UserError> {
+async function thrown(
+  kind: Kind,
+  files: FileMap,
+  params: Record<string, unknown>,
+  optional: string[] = [],
+): Promise<Failure & Skip & UserError> {
   try {
     await run(kind, files, params, optional);
   } catch (e) {
@@ -81,7 +86,13 @@ describe('file.present', () => {
       }
       return cur;
     };
-    const macos: Volume = { ...diskVolume, lstat: (a) => diskVolume.lstat(fold(a)), stat: (a) => diskVolume.stat(fold(a)), realpath: (a) => diskVolume.realpath(fold(a)) && a, read: (a, r, c, p) => diskVolume.read(fold(a), r, c, p) };
+    const macos: Volume = {
+      ...diskVolume,
+      lstat: (a) => diskVolume.lstat(fold(a)),
+      stat: (a) => diskVolume.stat(fold(a)),
+      realpath: (a) => diskVolume.realpath(fold(a)) && a,
+      read: (a, r, c, p) => diskVolume.read(fold(a), r, c, p),
+    };
     expect(macos.lstat(path.join(dir, 'q3.txt'))?.type).toBe('file'); // the fake really folds case
     const ctx = makeCtx(dir, {}, { files: new AssignmentFiles(dir, macos) });
     const f = await filePresent.run(ctx, { file: 'q3.txt' }).catch((e: unknown) => e as Failure);
@@ -91,7 +102,9 @@ describe('file.present', () => {
     expect((f as Failure).hint).toBe('Rename it: git mv Q3.txt q3.txt');
     await expect(filePresent.run(ctx, { file: 'Q3.txt' })).resolves.toBeUndefined();
     // Every kind reads through the same rule, and folders count too.
-    expect(await fileText.run(ctx, { file: 'data/sample.txt' }).catch((e: unknown) => (e as Failure).rationale)).toBe('data/sample.txt is missing.');
+    expect(await fileText.run(ctx, { file: 'data/sample.txt' }).catch((e: unknown) => (e as Failure).rationale)).toBe(
+      'data/sample.txt is missing.',
+    );
   });
 
   it('fails for a folder, a dangling link and a link out of the folder; passes a link inside', async () => {
@@ -116,7 +129,8 @@ describe('file.present', () => {
     const dir = await tempDir({ 'q1.txt': 'x\n' });
     await chmod(path.join(dir, 'q1.txt'), 0o000);
     const p = filePresent.run(makeCtx(dir), { file: 'q1.txt' });
-    if (isRoot) await expect(p).resolves.toBeUndefined(); // root ignores file modes
+    if (isRoot)
+      await expect(p).resolves.toBeUndefined(); // root ignores file modes
     else await expect(p).rejects.toMatchObject({ rationale: 'q1.txt cannot be read: permission denied.' });
   });
 });
@@ -239,8 +253,12 @@ describe('file.text', () => {
     // the same file with zeros at the start is named for what it is
     await writeFile(path.join(dir, 'zeros.txt'), '');
     await truncate(path.join(dir, 'zeros.txt'), 100 * 1024 * 1024);
-    await expect(fileText.run(makeCtx(dir), { file: 'zeros.txt' })).rejects.toMatchObject({ rationale: 'zeros.txt is really a binary file, not a text file.' });
-    await expect(fileText.run(makeCtx(dir), { file: 'big.txt', maxBytes: 1000 })).rejects.toMatchObject({ rationale: expect.stringContaining('over the 1000 B limit') });
+    await expect(fileText.run(makeCtx(dir), { file: 'zeros.txt' })).rejects.toMatchObject({
+      rationale: 'zeros.txt is really a binary file, not a text file.',
+    });
+    await expect(fileText.run(makeCtx(dir), { file: 'big.txt', maxBytes: 1000 })).rejects.toMatchObject({
+      rationale: expect.stringContaining('over the 1000 B limit'),
+    });
   });
 
   it('skips an optional file that is not handed in', async () => {
@@ -255,10 +273,14 @@ describe('file.lines', () => {
     count: 2,
     expect: [
       { pattern: '^s3: s3://[a-z0-9.-]+/q6-malfunctions\\.txt$', describe: '"s3: s3://BUCKET/q6-malfunctions.txt"' },
-      { pattern: '^http: https?://\\S+/q6-malfunctions\\.txt$', describe: '"http: http://BUCKET.s3-website-REGION.amazonaws.com/q6-malfunctions.txt"' },
+      {
+        pattern: '^http: https?://\\S+/q6-malfunctions\\.txt$',
+        describe: '"http: http://BUCKET.s3-website-REGION.amazonaws.com/q6-malfunctions.txt"',
+      },
     ],
   };
-  const good7 = 's3: s3://ab123-bucket/q6-malfunctions.txt\nhttp: http://ab123-bucket.s3-website-us-east-1.amazonaws.com/q6-malfunctions.txt\n';
+  const good7 =
+    's3: s3://ab123-bucket/q6-malfunctions.txt\nhttp: http://ab123-bucket.s3-website-us-east-1.amazonaws.com/q6-malfunctions.txt\n';
 
   it('passes A1 q7 and names a missing expected line', async () => {
     await expect(run(fileLines, { 'q7.txt': good7 }, q7)).resolves.toBeUndefined();
@@ -293,7 +315,19 @@ describe('file.lines', () => {
   });
 
   it('gives partial credit for the share of lines that match `each`', async () => {
-    const body = ['2017-01\t10', '2017-02\t12', 'Mar 2017 7', '2017-04\t9', '2017-05 3', '2017-06\t1', '2017-07\t1', '2017-08\t1', '2017-09\t1', '2017-10\t1'].join('\n') + '\n';
+    const body =
+      [
+        '2017-01\t10',
+        '2017-02\t12',
+        'Mar 2017 7',
+        '2017-04\t9',
+        '2017-05 3',
+        '2017-06\t1',
+        '2017-07\t1',
+        '2017-08\t1',
+        '2017-09\t1',
+        '2017-10\t1',
+      ].join('\n') + '\n';
     const params = { file: 'q4_monthly.txt', each: { pattern: '^\\d{4}-\\d{2}\\t\\d+$', describe: 'YYYY-MM<TAB>count' } };
     const f = await failure(fileLines, { 'q4_monthly.txt': body }, params);
     expect(f.line).toBe(3);
@@ -330,9 +364,19 @@ describe('file.lines', () => {
   it('checks duplicates, whole-file patterns and comments', async () => {
     let f = await failure(fileLines, { 'a.txt': '1.2.3.4\t5\n5.6.7.8\t1\n1.2.3.4\t2\n' }, { file: 'a.txt', unique: { key: 1 } });
     expect(f.rationale).toBe('Line 3 of a.txt repeats field 1 of line 1; every key must appear only once.');
-    f = await failure(fileLines, { 'a.txt': 'x\ny\n' }, { file: 'a.txt', whole: { pattern: '^0: aws emr create-cluster', describe: 'line 0 holds the create-cluster command' } });
+    f = await failure(
+      fileLines,
+      { 'a.txt': 'x\ny\n' },
+      { file: 'a.txt', whole: { pattern: '^0: aws emr create-cluster', describe: 'line 0 holds the create-cluster command' } },
+    );
     expect(f.rationale).toBe('a.txt does not have the expected overall form: line 0 holds the create-cluster command.');
-    await expect(run(fileLines, { 'a.txt': '# my notes\nok 1\n  # indented note\nok 2\n' }, { file: 'a.txt', comments: '#', each: '^ok \\d$', count: 2 })).resolves.toBeUndefined();
+    await expect(
+      run(
+        fileLines,
+        { 'a.txt': '# my notes\nok 1\n  # indented note\nok 2\n' },
+        { file: 'a.txt', comments: '#', each: '^ok \\d$', count: 2 },
+      ),
+    ).resolves.toBeUndefined();
   });
 
   it('quotes long lines cut to 120 characters', async () => {
@@ -364,7 +408,11 @@ describe('file.yaml', () => {
     required: ['source', 'date', 'mode', 'download', 'search', 'malfunctions'],
     properties: {
       source: { type: 'string', pattern: '^s3://[^/]+/.+', description: 'the S3 URL you downloaded, s3://BUCKET/KEY' },
-      date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?)?$', description: 'when you ran it, ISO-8601 such as 2017-01-15T14:30:00-05:00' },
+      date: {
+        type: 'string',
+        pattern: '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
+        description: 'when you ran it, ISO-8601 such as 2017-01-15T14:30:00-05:00',
+      },
       mode: { const: 'download', description: 'the word download' },
       download: { type: 'number', minimum: 0, description: 'seconds the download took' },
       search: { type: 'number', minimum: 0, description: 'seconds the search took' },
@@ -372,7 +420,8 @@ describe('file.yaml', () => {
     },
   };
   const p = { file: 'q3.txt', schema };
-  const good = '# A1 q3\nsource: s3://course-data/sensors.txt\ndate: 2017-01-15T14:30:00-05:00  # Eastern\nmode: download\ndownload: 93.5\nsearch: 41\nmalfunctions: 2213\n';
+  const good =
+    '# A1 q3\nsource: s3://course-data/sensors.txt\ndate: 2017-01-15T14:30:00-05:00  # Eastern\nmode: download\ndownload: 93.5\nsearch: 41\nmalfunctions: 2213\n';
 
   it('passes A1 q3 with comments and an unquoted timestamp (kept as text by YAML 1.2)', async () => {
     await expect(run(fileYaml, { 'q3.txt': good }, p)).resolves.toBeUndefined();
@@ -388,7 +437,11 @@ describe('file.yaml', () => {
     expect(f.actual).toBe(JSON.stringify('"93.5 seconds"'));
     expect(f.hint).toContain('Write only the number, without units');
     expect(f.hint).toContain('seconds the download took');
-    const m = await failure(fileYaml, { 'q3.txt': good.replace('mode: download', 'mode: streaming').replace('search: 41', 'search: -1') }, p);
+    const m = await failure(
+      fileYaml,
+      { 'q3.txt': good.replace('mode: download', 'mode: streaming').replace('search: 41', 'search: -1') },
+      p,
+    );
     expect(m.rationale).toBe('In q3.txt, `mode` on line 4 must be "download".');
     expect(m.hint).toContain('Also: `search` must be >= 0 on line 6');
   });
@@ -408,7 +461,9 @@ describe('file.yaml', () => {
     expect(f.rationale).toContain('a key appears twice (line 3, column 1)');
     f = await failure(fileYaml, { 'q3.txt': 'source:s3://a/b\n' }, p);
     expect(f.hint).toContain('space after each colon');
-    expect((await failure(fileYaml, { 'q3.txt': '# nothing yet\n' }, p)).rationale).toBe('q3.txt holds no answer, only comments or blank lines.');
+    expect((await failure(fileYaml, { 'q3.txt': '# nothing yet\n' }, p)).rationale).toBe(
+      'q3.txt holds no answer, only comments or blank lines.',
+    );
   });
 
   it('refuses comments when comments: false', async () => {
@@ -437,7 +492,14 @@ describe('file.json', () => {
       region: { type: 'string', description: 'the AWS region' },
     },
   };
-  const doc = { accountId: '123456789012', architecture: 'x86_64', instanceId: 'i-0abc1234def567890', instanceType: 't2.micro', region: 'us-east-1', version: '2017-09-30' };
+  const doc = {
+    accountId: '123456789012',
+    architecture: 'x86_64',
+    instanceId: 'i-0abc1234def567890',
+    instanceType: 't2.micro',
+    region: 'us-east-1',
+    version: '2017-09-30',
+  };
   const p = { file: 'instance-metadata.json', schema };
 
   it('passes the instance identity document', async () => {
@@ -446,7 +508,9 @@ describe('file.json', () => {
 
   it('reports parse errors with line and column', async () => {
     let f = await failure(fileJson, { 'instance-metadata.json': '{\n  "a": 1,\n  "b": 2,\n}\n' }, p);
-    expect(f.rationale).toBe('instance-metadata.json is not valid JSON: a comma before "}" is not allowed (trailing comma) (line 4, column 1).');
+    expect(f.rationale).toBe(
+      'instance-metadata.json is not valid JSON: a comma before "}" is not allowed (trailing comma) (line 4, column 1).',
+    );
     expect(f.line).toBe(4);
     f = await failure(fileJson, { 'instance-metadata.json': "{\n  'a': 1\n}" }, p);
     expect(f.rationale).toContain('a key in double quotes is expected (line 2, column 3)');
@@ -463,14 +527,24 @@ describe('file.json', () => {
   });
 
   it('finds exactly the errors JSON.parse finds', () => {
-    const seeds = ['{"a": [1, 2.5e3, -0, true, null, "x\\"y\\u00e9"], "b": {}}', '[1.5, -2e-3, 10, "\\n\\t\\/"]', '[]', ' "s" ', '{"a":{"b":[{"c":[]}]}}'];
+    const seeds = [
+      '{"a": [1, 2.5e3, -0, true, null, "x\\"y\\u00e9"], "b": {}}',
+      '[1.5, -2e-3, 10, "\\n\\t\\/"]',
+      '[]',
+      ' "s" ',
+      '{"a":{"b":[{"c":[]}]}}',
+    ];
     let n = 0;
     for (const s of seeds) {
       for (let i = 0; i <= s.length; i++) {
         for (const ins of ['', ',', '}', ']', '"', ':', ' ', 'x', '0']) {
           const t = s.slice(0, i) + ins + s.slice(i + (ins ? 0 : 1));
           let ok = true;
-          try { JSON.parse(t); } catch { ok = false; }
+          try {
+            JSON.parse(t);
+          } catch {
+            ok = false;
+          }
           expect([t, jsonError(t) === undefined]).toEqual([t, ok]);
           n++;
         }

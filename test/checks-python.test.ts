@@ -28,7 +28,8 @@ async function fakePython(body: string): Promise<string> {
   return file;
 }
 
-const good = 'import sys\n\n\ndef main(url, out):\n    """Stream url into out."""\n    return 0\n\n\nif __name__ == "__main__":\n    sys.exit(main(*sys.argv[1:]))\n';
+const good =
+  'import sys\n\n\ndef main(url, out):\n    """Stream url into out."""\n    return 0\n\n\nif __name__ == "__main__":\n    sys.exit(main(*sys.argv[1:]))\n';
 
 describe('python.syntax with the real python3', () => {
   it('passes a good file and leaves no __pycache__ behind', async () => {

@@ -31,11 +31,13 @@ describe('tool.present', () => {
   });
 
   it('fails a missing tool with an install hint, a too-old one, and one that errors', async () => {
-    const dir = await tempDir({ 'old': '#!/bin/sh\necho "tool version 1.2.3"\n', 'broken': '#!/bin/sh\necho oops >&2\nexit 3\n' });
+    const dir = await tempDir({ old: '#!/bin/sh\necho "tool version 1.2.3"\n', broken: '#!/bin/sh\necho oops >&2\nexit 3\n' });
     chmodSync(path.join(dir, 'old'), 0o755);
     chmodSync(path.join(dir, 'broken'), 0o755);
     const ctx = makeCtx(dir);
-    expect(await failure(toolPresent.run(ctx, { command: 'no-such-tool-xyz' }))).toBe('no-such-tool-xyz is not installed, or not on your PATH.');
+    expect(await failure(toolPresent.run(ctx, { command: 'no-such-tool-xyz' }))).toBe(
+      'no-such-tool-xyz is not installed, or not on your PATH.',
+    );
     const pathBefore = process.env.PATH;
     process.env.PATH = `${dir}:${pathBefore}`;
     try {
@@ -48,7 +50,9 @@ describe('tool.present', () => {
 
   it('lint: versionPattern must compile and capture', () => {
     expect(toolPresent.validate!({ command: 'x', versionPattern: '(' })[0]).toMatch(/invalid regular expression/);
-    expect(toolPresent.validate!({ command: 'x', versionPattern: 'v\\d+' })).toEqual(['versionPattern needs a capturing group around the version']);
+    expect(toolPresent.validate!({ command: 'x', versionPattern: 'v\\d+' })).toEqual([
+      'versionPattern needs a capturing group around the version',
+    ]);
     expect(toolPresent.validate!({ command: 'x', versionPattern: 'v(\\d+)' })).toEqual([]);
   });
 });
@@ -81,7 +85,12 @@ describe('ssh.key', () => {
 });
 
 describe('git.repo remotes', () => {
-  const git = (cwd: string, ...a: string[]) => execFileSync('git', ['-c', 'init.defaultBranch=main', ...a], { cwd, stdio: 'pipe', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+  const git = (cwd: string, ...a: string[]) =>
+    execFileSync('git', ['-c', 'init.defaultBranch=main', ...a], {
+      cwd,
+      stdio: 'pipe',
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' },
+    });
 
   // lib/git.ts remembers answers per repository for the process, so each case gets its own.
   const repo = async (remotes: Record<string, string>) => {
@@ -94,8 +103,14 @@ describe('git.repo remotes', () => {
   it('wants every listed remote, each pointing somewhere different', async () => {
     const fork = 'git@example.org:me/fork.git';
     expect(gitRepo.title({ remotes: ['upstream'] })).toBe('The assignment is in a git repository with origin and upstream remotes');
-    expect(await failure(gitRepo.run(await repo({ origin: fork }), { remotes: ['upstream'] }))).toMatch(/no remote called upstream, so you cannot fetch/);
-    expect(await failure(gitRepo.run(await repo({ origin: fork, upstream: fork }), { remotes: ['upstream'] }))).toMatch(/origin and upstream point to the same repository/);
-    await expect(gitRepo.run(await repo({ origin: fork, upstream: 'git@example.org:course/class.git' }), { remotes: ['upstream'] })).resolves.toBeUndefined();
+    expect(await failure(gitRepo.run(await repo({ origin: fork }), { remotes: ['upstream'] }))).toMatch(
+      /no remote called upstream, so you cannot fetch/,
+    );
+    expect(await failure(gitRepo.run(await repo({ origin: fork, upstream: fork }), { remotes: ['upstream'] }))).toMatch(
+      /origin and upstream point to the same repository/,
+    );
+    await expect(
+      gitRepo.run(await repo({ origin: fork, upstream: 'git@example.org:course/class.git' }), { remotes: ['upstream'] }),
+    ).resolves.toBeUndefined();
   });
 });

@@ -22,19 +22,43 @@ let otherPub: string;
 
 function world(over: { publicBucket?: boolean; keyPub?: string; extraInstance?: boolean } = {}): World {
   return {
-    accounts: [{
-      id: '123456789012',
-      credentials: [{ ...KEY, user: 'ex123-admin' }, { ...ROOT, root: true }],
-      keyPairs: [{ region: 'us-east-1', name: 'ex123-key', keyType: 'ed25519', publicKey: over.keyPub ?? pubKey }],
-      instances: [
-        { instanceId: 'i-0a1b2c3d4e5f60718', region: 'us-east-1', instanceType: 't2.micro', state: 'stopped', keyName: 'ex123-key' },
-        ...(over.extraInstance ? [{ instanceId: 'i-0eeeeeeeeeeeeeee1', region: 'eu-west-1', instanceType: 't2.large', state: 'running' as const }] : []),
-      ],
-      buckets: [{ name: 'ex123-example-a1', region: 'us-east-1', public: over.publicBucket ?? true, website: { indexDocument: 'index.html' }, objects: [{ key: 'q6-malfunctions.txt', body: q6 }] }],
-      alarms: [{ name: 'billing', region: 'us-east-1', namespace: 'AWS/Billing', metricName: 'EstimatedCharges', threshold: 10, actions: ['arn:aws:sns:us-east-1:123456789012:billing'] }],
-      emrClusters: [],
-      dynamoTables: [],
-    }],
+    accounts: [
+      {
+        id: '123456789012',
+        credentials: [
+          { ...KEY, user: 'ex123-admin' },
+          { ...ROOT, root: true },
+        ],
+        keyPairs: [{ region: 'us-east-1', name: 'ex123-key', keyType: 'ed25519', publicKey: over.keyPub ?? pubKey }],
+        instances: [
+          { instanceId: 'i-0a1b2c3d4e5f60718', region: 'us-east-1', instanceType: 't2.micro', state: 'stopped', keyName: 'ex123-key' },
+          ...(over.extraInstance
+            ? [{ instanceId: 'i-0eeeeeeeeeeeeeee1', region: 'eu-west-1', instanceType: 't2.large', state: 'running' as const }]
+            : []),
+        ],
+        buckets: [
+          {
+            name: 'ex123-example-a1',
+            region: 'us-east-1',
+            public: over.publicBucket ?? true,
+            website: { indexDocument: 'index.html' },
+            objects: [{ key: 'q6-malfunctions.txt', body: q6 }],
+          },
+        ],
+        alarms: [
+          {
+            name: 'billing',
+            region: 'us-east-1',
+            namespace: 'AWS/Billing',
+            metricName: 'EstimatedCharges',
+            threshold: 10,
+            actions: ['arn:aws:sns:us-east-1:123456789012:billing'],
+          },
+        ],
+        emrClusters: [],
+        dynamoTables: [],
+      },
+    ],
   } as World;
 }
 
@@ -63,12 +87,18 @@ async function fork() {
   return studentRepo({ edit: { 'q1.txt': `http://127.0.0.1:${port}/ex123/anly502-example.git\n` } });
 }
 const env = (creds: { accessKeyId: string; secretAccessKey: string }) => ({
-  ...standin.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_MAX_ATTEMPTS: '1', HOME: home,
+  ...standin.env,
+  AWS_ACCESS_KEY_ID: creds.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+  AWS_MAX_ATTEMPTS: '1',
+  HOME: home,
   // The local git host is allowed, as an instructor allows one (git.private contacts public hosts only).
   HARNESS_GIT_HOSTS: '127.0.0.1',
-  AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+  AWS_CONFIG_FILE: path.join(home, 'none'),
+  AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
 });
-const statuses = (stdout: string) => Object.fromEntries((JSON.parse(stdout).results as { id: string; status: string }[]).map((r) => [r.id, r.status]));
+const statuses = (stdout: string) =>
+  Object.fromEntries((JSON.parse(stdout).results as { id: string; status: string }[]).map((r) => [r.id, r.status]));
 
 describe('check A1 with live checks (CLI against the stand-in)', () => {
   it('everything right: every check passes, 20/20, exit 0', async () => {
@@ -97,7 +127,9 @@ describe('check A1 with live checks (CLI against the stand-in)', () => {
     // Root keys fail aws-identity, but the money checks still run: that is when they matter most.
     expect(st['cost-guard']).toBe('warn');
     const rootResults = JSON.parse(r.stdout).results as { id: string; rationale?: string }[];
-    expect(rootResults.find((x) => x.id === 'cost-guard')?.rationale).toMatch(/1 instance running in eu-west-1 \(i-0eeeeeeeeeeeeeee1, t2\.large/);
+    expect(rootResults.find((x) => x.id === 'cost-guard')?.rationale).toMatch(
+      /1 instance running in eu-west-1 \(i-0eeeeeeeeeeeeeee1, t2\.large/,
+    );
     // The key pair check depends on aws-identity: skipped with the reason. With IAM keys it runs:
     expect(st['q2-keypair']).toBe('skip');
     const r2 = await harness(s.root, ['check', 'A1', '--reporter', 'json'], env(KEY));
@@ -113,7 +145,12 @@ describe('check A1 with live checks (CLI against the stand-in)', () => {
     standin.world = world();
     const s = await fork();
     const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _b, ...noKeys } = env(KEY);
-    const r = await harness(s.root, ['check', 'A1', '--reporter', 'json'], { ...noKeys, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_EC2_METADATA_DISABLED: 'true' });
+    const r = await harness(s.root, ['check', 'A1', '--reporter', 'json'], {
+      ...noKeys,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
     const rep = JSON.parse(r.stdout) as { results: { id: string; status: string; reason?: string }[] };
     const identity = rep.results.find((x) => x.id === 'aws-identity')!;
     expect(identity.status).toBe('skip');
@@ -127,7 +164,11 @@ describe('check A1 with live checks (CLI against the stand-in)', () => {
     const { refusedUrl } = await import('../standin/index.js');
     const dead = await refusedUrl();
     const t0 = Date.now();
-    const r = await harness(s.root, ['check', 'A1', '--reporter', 'json'], { ...env(KEY), AWS_ENDPOINT_URL: dead, HARNESS_S3_WEBSITE_ENDPOINT: dead });
+    const r = await harness(s.root, ['check', 'A1', '--reporter', 'json'], {
+      ...env(KEY),
+      AWS_ENDPOINT_URL: dead,
+      HARNESS_S3_WEBSITE_ENDPOINT: dead,
+    });
     const rep = JSON.parse(r.stdout) as { results: { id: string; status: string; reason?: string; hint?: string }[] };
     const identity = rep.results.find((x) => x.id === 'aws-identity')!;
     expect(identity).toMatchObject({ status: 'error', reason: expect.stringMatching(/cannot reach AWS/) });
@@ -141,7 +182,10 @@ describe('npm run example:live', () => {
   it('rehearses A1 with every live check against the stand-in: 20/20, exit 0', async () => {
     const { spawn } = await import('node:child_process');
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const c = spawn(process.execPath, [path.join(REPO, 'scripts', 'example-live.mjs')], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
+      const c = spawn(process.execPath, [path.join(REPO, 'scripts', 'example-live.mjs')], {
+        cwd: REPO,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
       let out = '';
       c.stdout.on('data', (d) => (out += d));
       c.stderr.on('data', (d) => (out += d));

@@ -8,7 +8,10 @@ import path from 'node:path';
 import { studentRepo, harness, REPO } from './helpers/student.js';
 import { tempDir } from './helpers/fixture.js';
 
-interface JsonReport { results: { id: string; status: string; points: number }[]; summary: { points: number; maxPoints: number } }
+interface JsonReport {
+  results: { id: string; status: string; points: number }[];
+  summary: { points: number; maxPoints: number };
+}
 const json = (stdout: string) => JSON.parse(stdout) as JsonReport;
 const statusOf = (r: JsonReport) => Object.fromEntries(r.results.map((x) => [x.id, x.status]));
 const oneLineError = (stderr: string) => stderr.trim().split('\n')[0];
@@ -19,7 +22,9 @@ describe('harness check (CLI, end to end)', () => {
     const r = harness(s.root, ['check', '--offline', 'A1', '--reporter', 'json']);
     expect(r.stderr).toBe('');
     const rep = json(r.stdout);
-    const bad = rep.results.filter((x) => x.status !== 'pass' && !(x.status === 'skip' && /offline/.test((x as { reason?: string }).reason ?? '')));
+    const bad = rep.results.filter(
+      (x) => x.status !== 'pass' && !(x.status === 'skip' && /offline/.test((x as { reason?: string }).reason ?? '')),
+    );
     expect(bad).toEqual([]);
     expect(r.status).toBe(0);
     expect(rep.summary).toMatchObject({ points: 18, maxPoints: 20 }); // offline: the live checks' 2 points are not earned
@@ -49,9 +54,16 @@ describe('harness check (CLI, end to end)', () => {
     const st = statusOf(json(r.stdout));
     expect(st).toMatchObject({
       // A Windows line ending costs the format check only: the URL itself is judged, and is fine.
-      'q1-present': 'pass', 'q1-text': 'fail', 'q1-url': 'pass',
-      'q2-present': 'fail', 'q2-text': 'skip', 'q2-traceroute': 'skip',
-      'q3-report': 'fail', 'q4-report': 'pass', 'q7-urls': 'fail', 'streaming-time-syntax': 'fail',
+      'q1-present': 'pass',
+      'q1-text': 'fail',
+      'q1-url': 'pass',
+      'q2-present': 'fail',
+      'q2-text': 'skip',
+      'q2-traceroute': 'skip',
+      'q3-report': 'fail',
+      'q4-report': 'pass',
+      'q7-urls': 'fail',
+      'streaming-time-syntax': 'fail',
       'git-committed': 'fail',
     });
   });
@@ -85,7 +97,11 @@ describe('harness check (CLI, end to end)', () => {
     // The Makefile points at ../../bin/harness.mjs; give the fork the real entry point.
     await mkdir(path.join(s.root, 'bin'), { recursive: true });
     await writeFile(path.join(s.root, 'bin', 'harness.mjs'), `await import(${JSON.stringify(path.join(REPO, 'dist', 'harness.mjs'))});\n`);
-    const r = spawnSync('make', ['-s', 'check', 'ARGS=--offline'], { cwd: s.a1, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    const r = spawnSync('make', ['-s', 'check', 'ARGS=--offline'], {
+      cwd: s.a1,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/18\/20/);
   });
@@ -133,7 +149,9 @@ describe('bad input: one line, the right exit code', () => {
     expect(r.status).toBe(2);
     expect(oneLineError(r.stderr)).toBe('error: check has no option --frobnicate');
     // A typo gets the nearest option; another command's option says whose it is.
-    expect(oneLineError(harness(s.root, ['check', 'A1', '--ofline']).stderr)).toBe('error: check has no option --ofline; did you mean --offline?');
+    expect(oneLineError(harness(s.root, ['check', 'A1', '--ofline']).stderr)).toBe(
+      'error: check has no option --ofline; did you mean --offline?',
+    );
     const collect = harness(s.root, ['collect', 'A1', '--shard', '1/2', '--zips', '/nonexistent']);
     expect(collect.status).toBe(2);
     expect(oneLineError(collect.stderr)).toBe('error: collect has no option --shard (that is an option of grade)');
@@ -152,7 +170,7 @@ describe('bad input: one line, the right exit code', () => {
     expect(r.status).toBe(0);
   });
 
-  it('help is made from each command\'s own options', () => {
+  it("help is made from each command's own options", () => {
     const s = harness(process.cwd(), ['help', 'check']);
     expect(s.status).toBe(0);
     expect(s.stdout).toContain('--offline');
@@ -209,13 +227,23 @@ describe('harness submit', () => {
     expect(r1.stdout).toContain('ex123-A1/q1.txt');
     const bytes1 = readFileSync(zip);
     expect(spawnSync('unzip', ['-t', '-q', zip]).status).toBe(0);
-    const py = spawnSync('python3', ['-c', `import zipfile,sys,json
+    const py = spawnSync(
+      'python3',
+      [
+        '-c',
+        `import zipfile,sys,json
 z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None
-print(json.dumps(z.namelist())); print(z.read('ex123-A1/submission.json').decode())`, zip], { encoding: 'utf8' });
+print(json.dumps(z.namelist())); print(z.read('ex123-A1/submission.json').decode())`,
+        zip,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(py.status).toBe(0);
     const [names, ...rest] = py.stdout.split('\n');
     expect(JSON.parse(names)).toEqual([...JSON.parse(names)].sort());
-    expect(JSON.parse(names)).toEqual(expect.arrayContaining(['ex123-A1/q1.txt', 'ex123-A1/q7.txt', 'ex123-A1/streaming-time.py', 'ex123-A1/submission.json']));
+    expect(JSON.parse(names)).toEqual(
+      expect.arrayContaining(['ex123-A1/q1.txt', 'ex123-A1/q7.txt', 'ex123-A1/streaming-time.py', 'ex123-A1/submission.json']),
+    );
     expect(JSON.parse(names).every((n: string) => n.startsWith('ex123-A1/'))).toBe(true);
     const record = JSON.parse(rest.join('\n'));
     expect(record).toMatchObject({ assignment: 'A1', student: { netid: 'ex123' }, git: { dirty: false } });
@@ -296,8 +324,19 @@ checks:
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const zip = path.join(dir, 'assignments/T1/zn42-T1.zip');
-    const py = spawnSync('python3', ['-c', 'import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps([[i.filename, z.read(i).decode()] for i in z.infolist() if not i.filename.endswith(".json")]))', zip], { encoding: 'utf8' });
-    expect(JSON.parse(py.stdout)).toEqual([['zn42-T1/my answer.txt', 'forty-two\n'], ['zn42-T1/réponse.txt', 'Ça va\n']]);
+    const py = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps([[i.filename, z.read(i).decode()] for i in z.infolist() if not i.filename.endswith(".json")]))',
+        zip,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(py.stdout)).toEqual([
+      ['zn42-T1/my answer.txt', 'forty-two\n'],
+      ['zn42-T1/réponse.txt', 'Ça va\n'],
+    ]);
     expect(spawnSync('unzip', ['-t', '-q', zip]).status).toBe(0);
   });
 });

@@ -21,7 +21,7 @@ function problems(text: string, shown?: string): UserError {
   throw new Error('expected a UserError');
 }
 
-describe('the repository\'s course.yaml', () => {
+describe("the repository's course.yaml", () => {
   it('loads from any folder below the root', async () => {
     const c = await loadCourse(path.join(REPO, 'lib', 'util'));
     expect(c).toEqual({
@@ -146,14 +146,26 @@ describe('parseCourse', () => {
   });
 
   it.each([
-    ['YAML syntax (an unquoted ": ")', 'name: ANLY 502: Massive Data\n', /^course\.yaml:1:7: .*Put quotes around a value that holds ": "\.$/],
+    [
+      'YAML syntax (an unquoted ": ")',
+      'name: ANLY 502: Massive Data\n',
+      /^course\.yaml:1:7: .*Put quotes around a value that holds ": "\.$/,
+    ],
     ['a duplicate key', 'name: a\nname: b\n', /^course\.yaml:2:1: Map keys must be unique\.$/],
     ['a list at the top', '- a\n', /^course\.yaml:1:1: the file must be a mapping of key: value lines, not a list\.$/],
     ['studentId as text', 'studentId: NetID\n', /^course\.yaml:1:12: studentId must be a mapping of key: value lines, not text "NetID"\.$/],
     ['an empty late block', 'late:\n', /^course\.yaml:1:6: late must be a mapping of key: value lines, not empty\.$/],
     ['a rule without a pattern', 'studentId:\n  rules:\n    - message: m\n', /^course\.yaml:3:7: studentId\.rules\[0\] needs a pattern\.$/],
-    ['a percentage over 100', 'late:\n  maxPenaltyPercent: 150\n', /^course\.yaml:2:22: late\.maxPenaltyPercent must be a number between 0 and 100/],
-    ['a misspelt nested key', 'studentId:\n  lable: NetID\n', /^course\.yaml:2:3: unknown key "lable" in studentId; did you mean "label"\?$/],
+    [
+      'a percentage over 100',
+      'late:\n  maxPenaltyPercent: 150\n',
+      /^course\.yaml:2:22: late\.maxPenaltyPercent must be a number between 0 and 100/,
+    ],
+    [
+      'a misspelt nested key',
+      'studentId:\n  lable: NetID\n',
+      /^course\.yaml:2:3: unknown key "lable" in studentId; did you mean "label"\?$/,
+    ],
     ['a boolean name', 'name: yes\ninstitution: true\n', /^course\.yaml:2:14: institution must be non-empty text, not the boolean true\.$/],
   ])('refuses %s', (_, text, line) => {
     const e = problems(text);
@@ -175,6 +187,8 @@ describe('parseCourse', () => {
   });
 
   it('compiles rule patterns with the u flag, as the identity check does', () => {
-    expect(problems('studentId:\n  rules:\n    - {pattern: "\\\\-", message: m}\n').details[0]).toMatch(/^course\.yaml:3:17: .*invalid regular expression/);
+    expect(problems('studentId:\n  rules:\n    - {pattern: "\\\\-", message: m}\n').details[0]).toMatch(
+      /^course\.yaml:3:17: .*invalid regular expression/,
+    );
   });
 });

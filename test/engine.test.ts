@@ -12,19 +12,63 @@ const fake = (kind: string, run: CheckKind['run'], extra: Partial<CheckKind> = {
   defineKind({ kind, title: () => `fake ${kind}`, params: {}, run, ...extra });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- kinds of any params, as the registry holds them
 const kinds = new Map<string, CheckKind<any>>([
-  ['ok', fake('ok', async (ctx) => { events.push(`start ${ctx.check.id}`); await new Promise((r) => setTimeout(r, 20)); events.push(`end ${ctx.check.id}`); })],
-  ['fail', fake('fail', async () => { throw new Failure({ rationale: 'wrong', hint: 'fix it', partial: 0.5 }); })],
-  ['advice', fake('advice', async () => { throw new Advice({ rationale: 'consider this' }); })],
-  ['skip', fake('skip', async () => { throw new Skip('python3 was not found'); })],
-  ['crash', fake('crash', async () => { throw new TypeError('boom'); })],
+  [
+    'ok',
+    fake('ok', async (ctx) => {
+      events.push(`start ${ctx.check.id}`);
+      await new Promise((r) => setTimeout(r, 20));
+      events.push(`end ${ctx.check.id}`);
+    }),
+  ],
+  [
+    'fail',
+    fake('fail', async () => {
+      throw new Failure({ rationale: 'wrong', hint: 'fix it', partial: 0.5 });
+    }),
+  ],
+  [
+    'advice',
+    fake('advice', async () => {
+      throw new Advice({ rationale: 'consider this' });
+    }),
+  ],
+  [
+    'skip',
+    fake('skip', async () => {
+      throw new Skip('python3 was not found');
+    }),
+  ],
+  [
+    'crash',
+    fake('crash', async () => {
+      throw new TypeError('boom');
+    }),
+  ],
   ['hang', fake('hang', () => new Promise(() => {}))],
   ['who', fake('who', async () => {}, { needsIdentity: true })],
 ]);
 
 function spec(checks: Partial<CheckSpec>[]): Spec {
   return {
-    id: 'T1', title: 'T', timezone: 'UTC', points: 0, files: { required: [], optional: [] }, dir: '/tmp', file: '/tmp/assignment.yaml', hash: 'h',
-    checks: checks.map((c, i) => ({ id: `c${i}`, kind: 'ok', points: 1, dependsOn: [], severity: 'error', timeout: 5, extraCredit: false, params: {}, ...c })),
+    id: 'T1',
+    title: 'T',
+    timezone: 'UTC',
+    points: 0,
+    files: { required: [], optional: [] },
+    dir: '/tmp',
+    file: '/tmp/assignment.yaml',
+    hash: 'h',
+    checks: checks.map((c, i) => ({
+      id: `c${i}`,
+      kind: 'ok',
+      points: 1,
+      dependsOn: [],
+      severity: 'error',
+      timeout: 5,
+      extraCredit: false,
+      params: {},
+      ...c,
+    })),
   };
 }
 const run = (s: Spec, extra = {}) => runChecks(s, { course: testCourse(), kinds, ...extra });
@@ -32,8 +76,22 @@ const statuses = (rs: { id: string; status: string }[]) => rs.map((r) => [r.id, 
 
 describe('engine', () => {
   it('keeps the five statuses apart and scores partial credit', async () => {
-    const rs = await run(spec([{ id: 'a' }, { id: 'b', kind: 'fail', points: 4 }, { id: 'c', kind: 'advice', points: 2 }, { id: 'd', kind: 'skip' }, { id: 'e', kind: 'crash' }]));
-    expect(statuses(rs)).toEqual([['a', 'pass'], ['b', 'fail'], ['c', 'warn'], ['d', 'skip'], ['e', 'error']]);
+    const rs = await run(
+      spec([
+        { id: 'a' },
+        { id: 'b', kind: 'fail', points: 4 },
+        { id: 'c', kind: 'advice', points: 2 },
+        { id: 'd', kind: 'skip' },
+        { id: 'e', kind: 'crash' },
+      ]),
+    );
+    expect(statuses(rs)).toEqual([
+      ['a', 'pass'],
+      ['b', 'fail'],
+      ['c', 'warn'],
+      ['d', 'skip'],
+      ['e', 'error'],
+    ]);
     expect(rs.map((r) => r.points)).toEqual([1, 2, 2, 0, 0]);
     expect(rs[1]).toMatchObject({ rationale: 'wrong', hint: 'fix it' });
     expect(rs[3].reason).toBe('python3 was not found');
@@ -43,15 +101,37 @@ describe('engine', () => {
   });
 
   it('skips dependents of a failed check, with the reason, and propagates skip causes', async () => {
-    const rs = await run(spec([{ id: 'a', kind: 'fail' }, { id: 'b', dependsOn: ['a'] }, { id: 's', kind: 'skip' }, { id: 't', dependsOn: ['s'] }, { id: 'u', dependsOn: ['t'] }]));
-    expect(statuses(rs)).toEqual([['a', 'fail'], ['b', 'skip'], ['s', 'skip'], ['t', 'skip'], ['u', 'skip']]);
+    const rs = await run(
+      spec([
+        { id: 'a', kind: 'fail' },
+        { id: 'b', dependsOn: ['a'] },
+        { id: 's', kind: 'skip' },
+        { id: 't', dependsOn: ['s'] },
+        { id: 'u', dependsOn: ['t'] },
+      ]),
+    );
+    expect(statuses(rs)).toEqual([
+      ['a', 'fail'],
+      ['b', 'skip'],
+      ['s', 'skip'],
+      ['t', 'skip'],
+      ['u', 'skip'],
+    ]);
     expect(rs[1].reason).toMatch(/needs "fake fail" \(a\), which did not pass/);
     expect(rs[4].reason).toBe('python3 was not found');
   });
 
   it('a severity-warn failure costs nothing and does not block dependents', async () => {
-    const rs = await run(spec([{ id: 'w', kind: 'fail', severity: 'warn', points: 0 }, { id: 'x', dependsOn: ['w'] }]));
-    expect(statuses(rs)).toEqual([['w', 'warn'], ['x', 'pass']]);
+    const rs = await run(
+      spec([
+        { id: 'w', kind: 'fail', severity: 'warn', points: 0 },
+        { id: 'x', dependsOn: ['w'] },
+      ]),
+    );
+    expect(statuses(rs)).toEqual([
+      ['w', 'warn'],
+      ['x', 'pass'],
+    ]);
     expect(rs[0]).toMatchObject({ points: 0, maxPoints: 0 });
   });
 
@@ -66,7 +146,10 @@ describe('engine', () => {
   it('times out a hanging check as an error without stopping the run', async () => {
     const t0 = Date.now();
     const rs = await run(spec([{ id: 'h', kind: 'hang', timeout: 0.2 }, { id: 'a' }]));
-    expect(statuses(rs)).toEqual([['h', 'error'], ['a', 'pass']]);
+    expect(statuses(rs)).toEqual([
+      ['h', 'error'],
+      ['a', 'pass'],
+    ]);
     expect(rs[0].reason).toMatch(/0.2s time limit/);
     expect(Date.now() - t0).toBeLessThan(3000);
   });
@@ -82,7 +165,12 @@ describe('engine', () => {
   });
 
   it('extra credit counts apart from the total', async () => {
-    const rs = await run(spec([{ id: 'a', points: 3 }, { id: 'x', points: 1, extraCredit: true }]));
+    const rs = await run(
+      spec([
+        { id: 'a', points: 3 },
+        { id: 'x', points: 1, extraCredit: true },
+      ]),
+    );
     expect(summarize(rs)).toMatchObject({ points: 3, maxPoints: 3, extraCreditPoints: 1 });
   });
 
@@ -90,17 +178,32 @@ describe('engine', () => {
     const sem = new Semaphore(2);
     let active = 0;
     let peak = 0;
-    await Promise.all(Array.from({ length: 6 }, () => sem.run(async () => { active++; peak = Math.max(peak, active); await new Promise((r) => setTimeout(r, 5)); active--; })));
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        sem.run(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 5));
+          active--;
+        }),
+      ),
+    );
     expect(peak).toBe(2);
   });
 
   it('real kinds run against a real folder', async () => {
     const dir = await tempDir({ 'q1.txt': 'hello\n' });
-    const s = spec([{ id: 'p', kind: 'file.present', params: { file: 'q1.txt' } }, { id: 'm', kind: 'file.present', params: { file: 'q2.txt' } }]);
+    const s = spec([
+      { id: 'p', kind: 'file.present', params: { file: 'q1.txt' } },
+      { id: 'm', kind: 'file.present', params: { file: 'q2.txt' } },
+    ]);
     s.dir = dir;
     s.files.required = ['q1.txt', 'q2.txt'];
     const rs = await runChecks(s, { course: testCourse() });
-    expect(statuses(rs)).toEqual([['p', 'pass'], ['m', 'fail']]);
+    expect(statuses(rs)).toEqual([
+      ['p', 'pass'],
+      ['m', 'fail'],
+    ]);
     expect(rs[1].rationale).toMatch(/q2\.txt/);
   });
 });

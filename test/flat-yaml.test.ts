@@ -33,17 +33,23 @@ function agree(text: string): boolean {
   expect([...fast.lines], JSON.stringify(text)).toEqual([...ref.lines]);
   // Raw values too (before the JSON round trip): types and NaN / Infinity must match.
   const raw = parseDocument(text, { uniqueKeys: true }).toJS() as Record<string, unknown>;
-  for (const [k, v] of Object.entries(fast.data)) expect(Object.is(v, raw[k]) || (typeof v === 'object' && v === raw[k]), `${k} in ${JSON.stringify(text)}`).toBe(true);
+  for (const [k, v] of Object.entries(fast.data))
+    expect(Object.is(v, raw[k]) || (typeof v === 'object' && v === raw[k]), `${k} in ${JSON.stringify(text)}`).toBe(true);
   return true;
 }
 
 describe('flat YAML fast path', () => {
   it('reads the answers students write, exactly as yaml does', () => {
-    const q3 = '# EXAMPLE (synthetic): download, then search\nsource: s3://example-course-data/quazyilx-sample.txt\ndate: 2017-01-14T15:30:00-05:00\nmode: download\ndownload: 212.4\nsearch: 38.9\nmalfunctions: 3\n';
+    const q3 =
+      '# EXAMPLE (synthetic): download, then search\nsource: s3://example-course-data/quazyilx-sample.txt\ndate: 2017-01-14T15:30:00-05:00\nmode: download\ndownload: 212.4\nsearch: 38.9\nmalfunctions: 3\n';
     expect(agree(q3)).toBe(true);
     expect(parseFlatYaml(q3)!.commentLine).toBe(1);
     expect(agree('mode: streaming  # on the t2.large\r\nstreaming: 1e3\r\nmalfunctions: 0x1F\r\n')).toBe(true);
-    expect(agree('a: ~\nb: null\nc: True\nd: FALSE\ne: .inf\nf: -.Inf\ng: .NaN\nh: 0o17\ni: +12\nj: 1.\nk: .5\nl:\nm: # nothing\nn: yes\no: on\np: 2017-01-15\n')).toBe(true);
+    expect(
+      agree(
+        'a: ~\nb: null\nc: True\nd: FALSE\ne: .inf\nf: -.Inf\ng: .NaN\nh: 0o17\ni: +12\nj: 1.\nk: .5\nl:\nm: # nothing\nn: yes\no: on\np: 2017-01-15\n',
+      ),
+    ).toBe(true);
     expect(agree('\n\n  # indented comment\nkey_with-dash: a b c\nurl: http://x.y/z?\n')).toBe(false); // '?' is not in the fast set
     expect(agree('\n\n  # indented comment\nkey_with-dash: a b c\nurl: http://x.y/z\n')).toBe(true);
   });
@@ -51,10 +57,40 @@ describe('flat YAML fast path', () => {
   it('declines what it does not read, so yaml reports or reads it', () => {
     for (const text of [
       'a: 1\na: 2\n', // duplicate key
-      'a: b: c\n', 'a: b:\n', 'a:b\n', 'a: "q"\n', "a: 'q'\n", 'a: [1]\n', 'a: {b: 1}\n', 'a: |\n  x\n', 'a: >\n  x\n',
-      'a: &x 1\nb: *x\n', 'a: !!str 1\n', '%YAML 1.1\n---\na: 1\n', '---\na: 1\n', 'a: 1\n...\n', '- a\n', '? a\n: b\n',
-      'a:\n  b: 1\n', 'a: x\n  y\n', ' a: 1\n', 'a:\t1\n', 'a: 1\tb\n', 'true: 1\n', 'null: 1\n', '~: 1\n', '__proto__: 1\n',
-      'a: x  y\n', 'a: -\n', 'a: x#y\n', 'a: é\n', '\ufeffa: 1\n', 'a: 1\rb: 2\n', '# only a comment\n', '', '<<: 1\n',
+      'a: b: c\n',
+      'a: b:\n',
+      'a:b\n',
+      'a: "q"\n',
+      "a: 'q'\n",
+      'a: [1]\n',
+      'a: {b: 1}\n',
+      'a: |\n  x\n',
+      'a: >\n  x\n',
+      'a: &x 1\nb: *x\n',
+      'a: !!str 1\n',
+      '%YAML 1.1\n---\na: 1\n',
+      '---\na: 1\n',
+      'a: 1\n...\n',
+      '- a\n',
+      '? a\n: b\n',
+      'a:\n  b: 1\n',
+      'a: x\n  y\n',
+      ' a: 1\n',
+      'a:\t1\n',
+      'a: 1\tb\n',
+      'true: 1\n',
+      'null: 1\n',
+      '~: 1\n',
+      '__proto__: 1\n',
+      'a: x  y\n',
+      'a: -\n',
+      'a: x#y\n',
+      'a: é\n',
+      '\ufeffa: 1\n',
+      'a: 1\rb: 2\n',
+      '# only a comment\n',
+      '',
+      '<<: 1\n',
     ]) {
       expect(parseFlatYaml(text), JSON.stringify(text)).toBeUndefined();
     }
@@ -67,12 +103,99 @@ describe('flat YAML fast path', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
     };
-    const keys = ['a', 'source', 'date', 'mode', 'x_1', 'k-2', 'True', 'null', 'Yes', 'on', 'off', 'n', 'y', 'NaN', 'inf', '_', 'e1', 'a-b'];
+    const keys = [
+      'a',
+      'source',
+      'date',
+      'mode',
+      'x_1',
+      'k-2',
+      'True',
+      'null',
+      'Yes',
+      'on',
+      'off',
+      'n',
+      'y',
+      'NaN',
+      'inf',
+      '_',
+      'e1',
+      'a-b',
+    ];
     const values = [
-      '', '1', '-1', '+1', '0', '007', '1.5', '-0.0', '1.', '.5', '1e5', '1E-5', '+.inf', '-.INF', '.nan', '.NaN', '.Nan', '0x1f', '0X1F', '0o17', '0o8',
-      '0b101', '1_000', '12:30', '12:30:45', '2017-01-15', '2017-01-15T14:30:00-05:00', 'true', 'True', 'TRUE', 'tRue', 'false', 'yes', 'no', 'on', 'off',
-      '~', 'null', 'Null', 'NULL', 'nUll', 's3://bucket/key.txt', 'http://a.b/c', 'a b', 'a b c', 'a  b', 'a:b', 'a: b', 'a:', '-a', '- a', '-', '--',
-      '-.5', '+', '.', '~x', 'a~b', '~ ~', './x', '/abs/path', 'x-', 'x.', '9999999999999999999', '1e400', '-1e400', 'download', 'streaming', 'é', 'a#b', 'a #b', '#c',
+      '',
+      '1',
+      '-1',
+      '+1',
+      '0',
+      '007',
+      '1.5',
+      '-0.0',
+      '1.',
+      '.5',
+      '1e5',
+      '1E-5',
+      '+.inf',
+      '-.INF',
+      '.nan',
+      '.NaN',
+      '.Nan',
+      '0x1f',
+      '0X1F',
+      '0o17',
+      '0o8',
+      '0b101',
+      '1_000',
+      '12:30',
+      '12:30:45',
+      '2017-01-15',
+      '2017-01-15T14:30:00-05:00',
+      'true',
+      'True',
+      'TRUE',
+      'tRue',
+      'false',
+      'yes',
+      'no',
+      'on',
+      'off',
+      '~',
+      'null',
+      'Null',
+      'NULL',
+      'nUll',
+      's3://bucket/key.txt',
+      'http://a.b/c',
+      'a b',
+      'a b c',
+      'a  b',
+      'a:b',
+      'a: b',
+      'a:',
+      '-a',
+      '- a',
+      '-',
+      '--',
+      '-.5',
+      '+',
+      '.',
+      '~x',
+      'a~b',
+      '~ ~',
+      './x',
+      '/abs/path',
+      'x-',
+      'x.',
+      '9999999999999999999',
+      '1e400',
+      '-1e400',
+      'download',
+      'streaming',
+      'é',
+      'a#b',
+      'a #b',
+      '#c',
     ];
     let accepted = 0;
     for (let n = 0; n < 4000; n++) {

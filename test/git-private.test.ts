@@ -47,7 +47,10 @@ afterAll(() => {
 
 describe('git.private: the verdicts', () => {
   it('probes SSH URLs of known hosts through their https form; unknown SSH hosts are skipped', () => {
-    expect(probeUrl('git@bitbucket.org:ab123/anly502.git')).toMatchObject({ url: 'https://bitbucket.org/ab123/anly502.git', converted: true });
+    expect(probeUrl('git@bitbucket.org:ab123/anly502.git')).toMatchObject({
+      url: 'https://bitbucket.org/ab123/anly502.git',
+      converted: true,
+    });
     expect(probeUrl('ssh://git@github.com/ab123/anly502.git').url).toBe('https://github.com/ab123/anly502.git');
     expect(probeUrl('https://ab123:pw@bitbucket.org/ab123/anly502.git').url).toBe('https://bitbucket.org/ab123/anly502.git');
     expect(() => probeUrl('git@git.example.edu:ab123/anly502.git')).toThrow(/not a host this check knows/);
@@ -65,7 +68,9 @@ describe('git.private: the verdicts', () => {
 
   it('a server that asks for a login (401, 403, 404) is private: pass', async () => {
     for (const status of [401, 403, 404]) {
-      const s = await serve((_req, res) => res.writeHead(status, status === 401 ? { 'www-authenticate': 'Basic realm="Bitbucket"' } : {}).end('no'));
+      const s = await serve((_req, res) =>
+        res.writeHead(status, status === 401 ? { 'www-authenticate': 'Basic realm="Bitbucket"' } : {}).end('no'),
+      );
       try {
         expect(said(await runLive({ kind, params, files: q1(s.url) })), String(status)).toMatch(/^pass/);
       } finally {
@@ -89,21 +94,29 @@ describe('git.private: the verdicts', () => {
     }
     const broken = await serve((_req, res) => res.writeHead(502).end('<html>bad gateway</html>'));
     try {
-      expect(said(await runLive({ kind, params, files: q1(broken.url) }))).toMatch(/^error: cannot tell whether .* is private: its host answered with a server error \(HTTP 502\)/);
+      expect(said(await runLive({ kind, params, files: q1(broken.url) }))).toMatch(
+        /^error: cannot tell whether .* is private: its host answered with a server error \(HTTP 502\)/,
+      );
     } finally {
       broken.close();
     }
   });
 
   it('git:// and file:// are not hosts that can keep a repository private', async () => {
-    expect(said(await runLive({ kind, params, files: q1('git://127.0.0.1/ab123/r.git') }))).toMatch(/^fail: "git:\/\/127\.0\.0\.1\/ab123\/r\.git" uses git:\/\/, which has no logins/);
-    expect(said(await runLive({ kind, params, files: q1('file:///etc/passwd') }))).toMatch(/^fail: .* uses file:, which is not a git URL a host serves/);
+    expect(said(await runLive({ kind, params, files: q1('git://127.0.0.1/ab123/r.git') }))).toMatch(
+      /^fail: "git:\/\/127\.0\.0\.1\/ab123\/r\.git" uses git:\/\/, which has no logins/,
+    );
+    expect(said(await runLive({ kind, params, files: q1('file:///etc/passwd') }))).toMatch(
+      /^fail: .* uses file:, which is not a git URL a host serves/,
+    );
   });
 
   it('refuses loudly to contact a real host in loopback-only mode (SSH URLs too, as https)', async () => {
     const r = await runLive({ kind, params, files: q1('git@bitbucket.org:ab123/anly502.git') });
     expect(said(r)).toMatch(/^error: .*HARNESS_LOOPBACK_ONLY is set, but git\.private would reach bitbucket\.org/);
-    expect(said(await runLive({ kind, params, files: q1('git@git.example.edu:ab123/r.git') }))).toMatch(/^skip: git\.example\.edu is not a host/);
+    expect(said(await runLive({ kind, params, files: q1('git@git.example.edu:ab123/r.git') }))).toMatch(
+      /^skip: git\.example\.edu is not a host/,
+    );
   });
 });
 
@@ -131,9 +144,17 @@ describe('git.private: only public hosts, on standard ports', () => {
         name: said(await runLive({ kind, params, files: q1('https://localhost/ab123/r.git') })),
         v6: said(await runLive({ kind, params, files: q1('http://[::1]:443/ab123/r.git') })),
       }));
-      expect(out.port).toMatch(new RegExp(`^fail: "http://127\\.0\\.0\\.1:${port}/ab123/anly502\\.git" does not point at a public git host: port ${port} is not one a git host serves \\(80 or 443\\)\\.`));
-      expect(out.loopback).toMatch(/^fail: .* does not point at a public git host: 127\.0\.0\.1 is an address on this computer or a private network, not on the internet\./);
-      expect(out.name).toMatch(/^fail: .* does not point at a public git host: localhost is an address on this computer or a private network/);
+      expect(out.port).toMatch(
+        new RegExp(
+          `^fail: "http://127\\.0\\.0\\.1:${port}/ab123/anly502\\.git" does not point at a public git host: port ${port} is not one a git host serves \\(80 or 443\\)\\.`,
+        ),
+      );
+      expect(out.loopback).toMatch(
+        /^fail: .* does not point at a public git host: 127\.0\.0\.1 is an address on this computer or a private network, not on the internet\./,
+      );
+      expect(out.name).toMatch(
+        /^fail: .* does not point at a public git host: localhost is an address on this computer or a private network/,
+      );
       expect(out.v6).toMatch(/^fail: .* does not point at a public git host: ::1 is an address/);
       expect(contacted).toBe(0);
     } finally {
@@ -166,7 +187,12 @@ describe('git.private: only public hosts, on standard ports', () => {
     });
     try {
       const port = (s.srv.address() as AddressInfo).port;
-      const r = await get(new URL(`http://rebinding.invalid:${port}/r.git/info/refs?service=git-upload-pack`), [{ address: '127.0.0.1', family: 4 }], AbortSignal.timeout(5000), 'rebinding.invalid');
+      const r = await get(
+        new URL(`http://rebinding.invalid:${port}/r.git/info/refs?service=git-upload-pack`),
+        [{ address: '127.0.0.1', family: 4 }],
+        AbortSignal.timeout(5000),
+        'rebinding.invalid',
+      );
       expect([r.status, host]).toEqual([401, `rebinding.invalid:${port}`]);
     } finally {
       s.close();
@@ -180,7 +206,9 @@ describe('git.private: only public hosts, on standard ports', () => {
     try {
       expect(said(await runLive({ kind, params, files: q1(redirect.url) }))).toMatch(/^pass/);
       const r = await runLive({ kind, params, files: q1(inward.url) });
-      expect(said(r)).toMatch(/^fail: .* does not point at a public git host: 169\.254\.169\.254 is an address on this computer or a private network/);
+      expect(said(r)).toMatch(
+        /^fail: .* does not point at a public git host: 169\.254\.169\.254 is an address on this computer or a private network/,
+      );
     } finally {
       for (const s of [target, redirect, inward]) s.close();
     }
@@ -188,11 +216,35 @@ describe('git.private: only public hosts, on standard ports', () => {
 
   it('public addresses, and the ranges that are not (IANA special-purpose registries)', async () => {
     const isPublic = await publicAddressTest();
-    for (const a of ['8.8.8.8', '104.192.141.1', '140.82.112.3', '2606:4700::1111', '2a00:1450:4001:80b::200e']) expect(isPublic(a), a).toBe(true);
+    for (const a of ['8.8.8.8', '104.192.141.1', '140.82.112.3', '2606:4700::1111', '2a00:1450:4001:80b::200e'])
+      expect(isPublic(a), a).toBe(true);
     for (const a of [
-      '127.0.0.1', '127.9.9.9', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
-      '192.0.2.1', '198.18.0.1', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd00::1', 'fc00::1', 'ff02::1',
-      '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', '64:ff9b::a00:1', '2001:db8::1', 'not-an-address',
-    ]) expect(isPublic(a), a).toBe(false);
+      '127.0.0.1',
+      '127.9.9.9',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '192.0.2.1',
+      '198.18.0.1',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd00::1',
+      'fc00::1',
+      'ff02::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:169.254.169.254',
+      '64:ff9b::a00:1',
+      '2001:db8::1',
+      'not-an-address',
+    ])
+      expect(isPublic(a), a).toBe(false);
   });
 });

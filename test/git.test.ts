@@ -17,8 +17,13 @@ import { commit, git, makeRepo, write, type Repo } from './helpers/git.js';
 type Outcome = { status: 'pass' | 'fail' | 'skip'; failure?: Failure; reason?: string };
 
 /** Runs one kind on the assignment folder `dir`, as the engine would, and sorts the outcome. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- kinds of any params, as the registry holds them
-async function check(kind: CheckKind<any>, dir: string, params: Record<string, unknown> = {}, opts: { required?: string[]; optional?: string[]; email?: string | null } = {}): Promise<Outcome> {
+async function check(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- kinds of any params, as the registry holds them
+  kind: CheckKind<any>,
+  dir: string,
+  params: Record<string, unknown> = {},
+  opts: { required?: string[]; optional?: string[]; email?: string | null } = {},
+): Promise<Outcome> {
   const ctx = makeCtx(dir, params);
   ctx.spec.files = { required: opts.required ?? ['q1.txt', 'q2.txt'], optional: opts.optional ?? [] };
   if (opts.email === null) ctx.identity = undefined;
@@ -32,7 +37,6 @@ async function check(kind: CheckKind<any>, dir: string, params: Record<string, u
     throw e;
   }
 }
-
 
 const ANSWERS = { 'A1/q1.txt': 'one\n', 'A1/q2.txt': 'two\n', 'README.md': 'course\n' };
 let repo: Repo;
@@ -184,7 +188,9 @@ describe('git.clean', () => {
     await commit(repo, Object.fromEntries(names.map((n) => [`A1/${n}`, 'x\n'])));
     await write(repo, Object.fromEntries(names.map((n) => [`A1/${n}`, 'changed\n'])));
     const o = await check(gitClean, a1, { files: names });
-    expect(o.failure!.rationale).toBe('my answer.txt and réponse ü.txt have changes that are not committed, so they would not be handed in.');
+    expect(o.failure!.rationale).toBe(
+      'my answer.txt and réponse ü.txt have changes that are not committed, so they would not be handed in.',
+    );
     expect(o.failure!.actual).toBe('my answer.txt: modified, not staged\nréponse ü.txt: modified, not staged');
   });
 });
@@ -240,7 +246,7 @@ describe('git.author', () => {
     expect((await check(gitAuthor, a1, {}, { email: 'AB123@Example.EDU' })).status).toBe('pass');
   });
 
-  it('passes when any one commit in the history is the student\'s', async () => {
+  it("passes when any one commit in the history is the student's", async () => {
     await commit(repo, { 'A1/q1.txt': 'v2\n' }, { author: { name: 'TA', email: 'ta@example.edu' } });
     expect((await check(gitAuthor, a1)).status).toBe('pass');
   });
@@ -287,7 +293,7 @@ describe('lib/git.ts', () => {
     expect(silent).toBeLessThan(printing + 25);
   });
 
-  it('runs git apart from the caller\'s GIT_* variables and the repository\'s fsmonitor, feeds it input, and stops it on abort', async () => {
+  it("runs git apart from the caller's GIT_* variables and the repository's fsmonitor, feeds it input, and stops it on abort", async () => {
     // A hook's GIT_DIR would point git at another repository.
     process.env.GIT_DIR = path.join(repo.dir, 'elsewhere');
     try {
@@ -297,9 +303,13 @@ describe('lib/git.ts', () => {
     }
     // A repository's config naming a program for git status: not run.
     const ran = path.join(repo.dir, '..', `fsmonitor-ran-${process.pid}`);
-    await writeFile(path.join(repo.dir, '..', 'fsmonitor.sh'), `#!/bin/sh
+    await writeFile(
+      path.join(repo.dir, '..', 'fsmonitor.sh'),
+      `#!/bin/sh
 touch '${ran}'
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
     await git(repo, 'config', 'core.fsmonitor', path.join(repo.dir, '..', 'fsmonitor.sh'));
     try {
       await new CloneGit(repo.dir).status();

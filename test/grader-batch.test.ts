@@ -23,7 +23,11 @@ let course: string | undefined;
 const COURSE = () => (course ??= offlineCourse(mkdtempSync(path.join(tmpdir(), 'grader-course-'))));
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: COURSE(), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1', INIT_CWD: '', ...env } });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: COURSE(),
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', CI: '1', INIT_CWD: '', ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -39,7 +43,8 @@ async function outputs(dir: string, rel = ''): Promise<Map<string, string>> {
   return m;
 }
 
-const rows = async (out: string) => parse(await readFile(path.join(out, 'grades.csv')), { columns: true, bom: true }) as Record<string, string>[];
+const rows = async (out: string) =>
+  parse(await readFile(path.join(out, 'grades.csv')), { columns: true, bom: true }) as Record<string, string>[];
 
 describe('deadline rules, ledger and problems', () => {
   it('grades the collected commit, else the last commit by date; a late tip only when it scores more', async () => {
@@ -58,14 +63,29 @@ describe('deadline rules, ledger and problems', () => {
     }
     const roster = path.join(dir, 'roster.csv');
     const line = (n: string, ext = '') => `${n},Student ${n},${n}@georgetown.edu,${f(n)},${ext}`;
-    await writeFile(roster, ['NetID,name,email,repo,extension', line('on1'), line('late1'), line('mix1'), line('ext1', '3d'), line('pin1'), line('bad1'), 'gone1,Gone,gone1@georgetown.edu,' + f('gone1') + ','].join('\n') + '\n');
+    await writeFile(
+      roster,
+      [
+        'NetID,name,email,repo,extension',
+        line('on1'),
+        line('late1'),
+        line('mix1'),
+        line('ext1', '3d'),
+        line('pin1'),
+        line('bad1'),
+        'gone1,Gone,gone1@georgetown.edu,' + f('gone1') + ',',
+      ].join('\n') + '\n',
+    );
     const out = path.join(dir, 'out');
 
     // collect pins pin1 only (a roster of one), as a deadline job would.
     const pinRoster = path.join(dir, 'pin.csv');
     await writeFile(pinRoster, `NetID,name,email,repo\n${line('pin1')}\n`);
     expect(run(['collect', 'A1', '--roster', pinRoster, '--out', out]).code).toBe(0);
-    const ledger = (await readFile(path.join(out, 'ledger.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const ledger = (await readFile(path.join(out, 'ledger.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ledger).toMatchObject([{ netid: 'pin1', assignment: 'A1', branch: 'main' }]);
     // Every commit of pin1 is dated after the deadline: the rule chooses none, and the tip is recorded for the late policy.
     expect(ledger[0].commit).toBe('');
@@ -104,7 +124,8 @@ describe('resume, kill -9 and shards', () => {
     // A 200-fork batch, as the issue asks; every 7th has a broken Python file, so results differ.
     const N = 200;
     const csv = await writeForks(path.join(dir, 'forks'), N, {
-      mutate: (i, ans) => (i % 7 === 0 ? ans.map(([p, b]) => [p, p.endsWith('.py') ? Buffer.from('def broken(:\n') : b] as [string, Buffer]) : ans),
+      mutate: (i, ans) =>
+        i % 7 === 0 ? ans.map(([p, b]) => [p, p.endsWith('.py') ? Buffer.from('def broken(:\n') : b] as [string, Buffer]) : ans,
     });
     const roster = path.join(dir, 'roster.csv');
     await writeFile(roster, csv);
@@ -122,7 +143,10 @@ describe('resume, kill -9 and shards', () => {
     for (const after of [0, 30, 110, N - 1]) {
       const out = path.join(dir, `kill-${after}`);
       await new Promise<void>((resolve) => {
-        const c = spawn(process.execPath, [CLI, 'grade', 'A1', '--roster', roster, '--out', out], { cwd: COURSE(), env: { ...process.env, CI: '1', INIT_CWD: '' } });
+        const c = spawn(process.execPath, [CLI, 'grade', 'A1', '--roster', roster, '--out', out], {
+          cwd: COURSE(),
+          env: { ...process.env, CI: '1', INIT_CWD: '' },
+        });
         let done = 0;
         const kill = () => c.kill('SIGKILL');
         if (after === 0) setTimeout(kill, 150);
@@ -141,7 +165,8 @@ describe('resume, kill -9 and shards', () => {
 
     // Three shards in folders of their own, merged elsewhere: the same bytes as one run.
     const shards = [1, 2, 3].map((k) => path.join(dir, `shard${k}`));
-    for (const [i, s] of shards.entries()) expect(run(['grade', 'A1', '--roster', roster, '--out', s, '--shard', `${i + 1}/3`]).code).toBe(0);
+    for (const [i, s] of shards.entries())
+      expect(run(['grade', 'A1', '--roster', roster, '--out', s, '--shard', `${i + 1}/3`]).code).toBe(0);
     expect(run(['merge', shards[0], shards[1], '--out', path.join(dir, 'm0')]).stderr).toMatch(/shard 3 of 3 missing/);
     const merged = path.join(dir, 'merged');
     const m = run(['merge', ...shards, '--out', merged]);
@@ -194,15 +219,24 @@ describe('secrets across a class', () => {
     // Built at run time so this file never holds a key-shaped string.
     const leak = Buffer.from(`aws_access_key_id = ${['AKIA', 'IOSFODNN7', 'TESTQQQ'].join('')}\n`);
     const roster = path.join(dir, 'roster.csv');
-    await writeFile(roster, await writeForks(path.join(dir, 'forks'), 3, {
-      mutate: (i, ans) => (i === 1 ? ans : [...ans, [`assignments/A1/${i === 0 ? 'notes.txt' : 'keys.txt'}`, leak]] as [string, Buffer][]),
-    }));
+    await writeFile(
+      roster,
+      await writeForks(path.join(dir, 'forks'), 3, {
+        mutate: (i, ans) =>
+          i === 1 ? ans : ([...ans, [`assignments/A1/${i === 0 ? 'notes.txt' : 'keys.txt'}`, leak]] as [string, Buffer][]),
+      }),
+    );
     const out = path.join(dir, 'out');
     // One at a time, so the third student's scan surely finds the first's in the cache.
     expect(run(['grade', 'A1', '--roster', roster, '--out', out, '--jobs', '1']).code).toBe(0);
-    const batch = JSON.parse(await readFile(path.join(out, 'batch.json'), 'utf8')) as { students: { netid: string; results: { id: string; status: string; rationale?: string }[] }[] };
+    const batch = JSON.parse(await readFile(path.join(out, 'batch.json'), 'utf8')) as {
+      students: { netid: string; results: { id: string; status: string; rationale?: string }[] }[];
+    };
     const verdict = (netid: string) => batch.students.find((s) => s.netid === netid)!.results.find((r) => r.id === 'no-secrets')!;
-    expect(verdict('s0001')).toMatchObject({ status: 'fail', rationale: expect.stringMatching(/^notes\.txt:1 looks like an AWS access key id/) });
+    expect(verdict('s0001')).toMatchObject({
+      status: 'fail',
+      rationale: expect.stringMatching(/^notes\.txt:1 looks like an AWS access key id/),
+    });
     expect(verdict('s0002').status).toBe('pass');
     expect(verdict('s0003')).toMatchObject({ status: 'fail', rationale: expect.stringMatching(/^keys\.txt:1 looks like/) });
   }, 60_000);
@@ -211,7 +245,10 @@ describe('secrets across a class', () => {
 describe('bad --zips input', () => {
   it('a missing path or a file that is not a zip is a one-line error with exit 2', async () => {
     const dir = await tempDir({ 'notes.csv': 'a,b\n' }, 'grader-badzips-');
-    for (const [p, msg] of [[path.join(dir, 'nope.zip'), /does not exist/], [path.join(dir, 'notes.csv'), /is not a zip file/]] as const) {
+    for (const [p, msg] of [
+      [path.join(dir, 'nope.zip'), /does not exist/],
+      [path.join(dir, 'notes.csv'), /is not a zip file/],
+    ] as const) {
       const r = run(['grade', 'A1', '--zips', p, '--out', path.join(dir, 'out')]);
       expect(r.code).toBe(2);
       expect(r.stderr.split('\n')[0]).toMatch(msg);
@@ -250,4 +287,3 @@ describe('an output folder the grader cannot use', () => {
     expect(r.stderr.split('\n')[1]).toMatch(/fix: remove .*\.mirrors/);
   }, 60_000);
 });
-

@@ -40,16 +40,28 @@ async function infoZip(zipFile: string, files: Record<string, string>, args: str
 
 describe('Canvas file names', () => {
   it.each([
-    ['smithjohn_12345_67890_qz417-A1.zip', { lastfirst: 'smithjohn', userId: '12345', attachmentId: 67890, original: 'qz417-A1.zip', late: false, reupload: 0 }],
-    ['obriensmithjosé_LATE_23456_78901_my_answers_final.zip', { lastfirst: 'obriensmithjosé', userId: '23456', late: true, original: 'my_answers_final.zip' }],
+    [
+      'smithjohn_12345_67890_qz417-A1.zip',
+      { lastfirst: 'smithjohn', userId: '12345', attachmentId: 67890, original: 'qz417-A1.zip', late: false, reupload: 0 },
+    ],
+    [
+      'obriensmithjosé_LATE_23456_78901_my_answers_final.zip',
+      { lastfirst: 'obriensmithjosé', userId: '23456', late: true, original: 'my_answers_final.zip' },
+    ],
     ['smithjohn_12345_67891_qz417-A1-1.zip', { original: 'qz417-A1-1.zip', logical: 'qz417-A1.zip', reupload: 1 }],
     ['smithjohn_12345_67892_qz417-A1-12.zip', { logical: 'qz417-A1.zip', reupload: 12 }],
-    ['anon_a1b2c_99_qz417-A1-2.zip', { anonymous: true, userId: 'anon_a1b2c', attachmentId: 99, logical: 'qz417-A1.zip', reupload: 2, late: false }],
+    [
+      'anon_a1b2c_99_qz417-A1-2.zip',
+      { anonymous: true, userId: 'anon_a1b2c', attachmentId: 99, logical: 'qz417-A1.zip', reupload: 2, late: false },
+    ],
     ['LATE_anon_x9_100_report_v2.pdf', { anonymous: true, userId: 'anon_x9', late: true, original: 'report_v2.pdf', reupload: 0 }],
     ['smithjohn_12345_text.html', { kind: 'text', userId: '12345', late: false }],
     ['smithjohn_LATE_12345_link.html', { kind: 'link', userId: '12345', late: true }],
     ['anon_q1_text.html', { kind: 'text', userId: 'anon_q1', anonymous: true }],
-    ['van_der_berg_ana_555_777_q1_final.txt', { lastfirst: 'van_der_berg_ana', userId: '555', attachmentId: 777, original: 'q1_final.txt' }],
+    [
+      'van_der_berg_ana_555_777_q1_final.txt',
+      { lastfirst: 'van_der_berg_ana', userId: '555', attachmentId: 777, original: 'q1_final.txt' },
+    ],
   ])('%s', (name, want) => {
     expect(parseCanvasName(name)).toMatchObject(want);
   });
@@ -63,7 +75,11 @@ describe('Canvas file names', () => {
 
   it('arranges files by base name when a student zipped another layout', () => {
     const m = arrange(['qz417-A1/deep/q1.txt', 'qz417-A1/q2.csv', 'qz417-A1/notes.md'], ['q1.txt', 'q2.csv']);
-    expect(Object.fromEntries(m)).toEqual({ 'qz417-A1/deep/q1.txt': 'q1.txt', 'qz417-A1/q2.csv': 'q2.csv', 'qz417-A1/notes.md': 'notes.md' });
+    expect(Object.fromEntries(m)).toEqual({
+      'qz417-A1/deep/q1.txt': 'q1.txt',
+      'qz417-A1/q2.csv': 'q2.csv',
+      'qz417-A1/notes.md': 'notes.md',
+    });
     // The shallower copy wins when two have the same base name.
     expect(arrange(['x/old/q1.txt', 'x/q1.txt'], ['q1.txt']).get('x/q1.txt')).toBe('q1.txt');
   });
@@ -80,10 +96,21 @@ const roster: RosterEntry[] = [
 async function sampleDownload(): Promise<string> {
   const dl = await tempDir();
   await infoZip(path.join(dl, 'zhaoquinn_12345_100_qz417-A1.zip'), { 'qz417-A1/q1.txt': 'old\n', 'qz417-A1/q2.csv': 'a\n' });
-  await infoZip(path.join(dl, 'zhaoquinn_12345_105_qz417-A1-1.zip'), { 'qz417-A1/q1.txt': 'new\n', 'qz417-A1/q2.csv': 'a,b\n', 'qz417-A1/.DS_Store': 'x' });
-  await infoZip(path.join(dl, 'obriensmithjosé_LATE_777_200_my_answers.zip'), { 'stuff/deep/q1.txt': 'jose\n', 'q2.csv': 'j\n', '__MACOSX/._q1.txt': 'x' });
+  await infoZip(path.join(dl, 'zhaoquinn_12345_105_qz417-A1-1.zip'), {
+    'qz417-A1/q1.txt': 'new\n',
+    'qz417-A1/q2.csv': 'a,b\n',
+    'qz417-A1/.DS_Store': 'x',
+  });
+  await infoZip(path.join(dl, 'obriensmithjosé_LATE_777_200_my_answers.zip'), {
+    'stuff/deep/q1.txt': 'jose\n',
+    'q2.csv': 'j\n',
+    '__MACOSX/._q1.txt': 'x',
+  });
   await infoZip(path.join(dl, 'elsesomeone_888_300_jd22-A1.zip'), { 'jd22-A1/q1.txt': 'jd\n' });
-  pyZip(path.join(dl, 'evilbob_999_400_bob1-A1.zip'), [['../escape.txt', 'pwned'], ['q1.txt', 'bob\n']]);
+  pyZip(path.join(dl, 'evilbob_999_400_bob1-A1.zip'), [
+    ['../escape.txt', 'pwned'],
+    ['q1.txt', 'bob\n'],
+  ]);
   await writeFile(path.join(dl, 'anon_zz_500_who.zip'), 'not even a zip');
   // Loose files, no zip: the latest copy of each name is kept.
   await writeFile(path.join(dl, 'loosekim_321_600_q1.txt'), 'kim old\n');
@@ -104,7 +131,7 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
     execFileSync('python3', ['-c', code, file, JSON.stringify(entries)]);
   }
 
-  it('grades the newer copy (by the zip\'s own times) and tells the student about both', async () => {
+  it("grades the newer copy (by the zip's own times) and tells the student about both", async () => {
     // As in a real 2016 upload: PS03/ and a Finder copy "PS03 2/", the copy older.
     const dl = await tempDir({}, 'harness-copies-');
     datedZip(path.join(dl, 'smithjohn_12345_67890_PS03.zip'), [
@@ -117,7 +144,9 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
     const s = students[0];
     expect(await readFile(path.join(s.dir!, 'q1.txt'), 'utf8')).toBe('final\n');
     // Identical copies (q2.csv) need no word; the two q1.txt differ.
-    expect(s.problem).toBe('q1.txt: the upload holds 2 different copies, "PS03/q1.txt" (modified 2016-10-03 14:02:10) and "PS03 2/q1.txt" (modified 2016-10-01 09:15:44); the newer, "PS03/q1.txt", was graded');
+    expect(s.problem).toBe(
+      'q1.txt: the upload holds 2 different copies, "PS03/q1.txt" (modified 2016-10-03 14:02:10) and "PS03 2/q1.txt" (modified 2016-10-01 09:15:44); the newer, "PS03/q1.txt", was graded',
+    );
     // The other copy is kept beside it, under its own path, for the instructor to see.
     expect(s.files).toEqual(['PS03 2/q1.txt', 'PS03 2/q2.csv', 'q1.txt', 'q2.csv']);
   });
@@ -125,7 +154,14 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
   it('the newer copy wins wherever it sorts; without times, an exact path, then the shallowest', () => {
     const t = (d: number) => Date.UTC(2016, 9, d);
     expect(arrangeUpload(['PS03 2/q1.txt', 'PS03/q1.txt'], ['q1.txt'], { 'PS03 2/q1.txt': t(5), 'PS03/q1.txt': t(3) }).copies).toEqual([
-      { name: 'q1.txt', graded: 'PS03 2/q1.txt', all: [{ path: 'PS03 2/q1.txt', modified: t(5) }, { path: 'PS03/q1.txt', modified: t(3) }] },
+      {
+        name: 'q1.txt',
+        graded: 'PS03 2/q1.txt',
+        all: [
+          { path: 'PS03 2/q1.txt', modified: t(5) },
+          { path: 'PS03/q1.txt', modified: t(3) },
+        ],
+      },
     ]);
     expect(arrange(['x/old/q1.txt', 'x/q1.txt'], ['q1.txt']).get('x/q1.txt')).toBe('q1.txt');
     expect(arrange(['a/b/q1.txt', 'c/q1.txt'], ['q1.txt']).get('c/q1.txt')).toBe('q1.txt');
@@ -135,7 +171,10 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
 describe('ingestCanvasDownload', () => {
   it('maps uploads by Canvas id, NetID in the file name and roster name; the latest upload wins', async () => {
     const work = await tempDir();
-    const { students, unmatched } = await ingestCanvasDownload(await sampleDownload(), roster, { workDir: work, expected: ['q1.txt', 'q2.csv'] });
+    const { students, unmatched } = await ingestCanvasDownload(await sampleDownload(), roster, {
+      workDir: work,
+      expected: ['q1.txt', 'q2.csv'],
+    });
     expect(unmatched).toEqual(['anon_zz_500_who.zip']);
     const by = Object.fromEntries(students.map((s) => [s.entry.netid, s]));
     expect(students.map((s) => s.entry.netid)).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'qz417']);
@@ -153,7 +192,7 @@ describe('ingestCanvasDownload', () => {
     expect((await readdir(work)).sort()).toEqual(['bob1', 'jd22', 'jos1', 'kim7', 'qz417']);
   });
 
-  it('never trusts a file name over Canvas: an upload named as another student\'s is reported, not graded as theirs', async () => {
+  it("never trusts a file name over Canvas: an upload named as another student's is reported, not graded as theirs", async () => {
     const dl = await tempDir();
     const people: RosterEntry[] = [
       { netid: 'good1', name: 'Good One', extensionMinutes: 0 },
@@ -210,14 +249,23 @@ describe('hostile zips', () => {
   }
 
   it('extracts a normal zip and ignores junk', async () => {
-    const r = await extract((z) => infoZip(z, { 'A1/q1.txt': 'hi\n', 'A1/.DS_Store': 'x', '__MACOSX/A1/._q1.txt': 'x', 'A1/q1.txt~': 'x' }));
+    const r = await extract((z) =>
+      infoZip(z, { 'A1/q1.txt': 'hi\n', 'A1/.DS_Store': 'x', '__MACOSX/A1/._q1.txt': 'x', 'A1/q1.txt~': 'x' }),
+    );
     expect(r).toMatchObject({ files: ['A1/q1.txt'], problems: [], complete: true });
   });
 
   it('refuses path traversal, absolute paths, drive letters and backslashes', async () => {
     const abs = path.join(await tempDir(), 'abs.txt');
     const r = await extract((z) =>
-      pyZip(z, [['../../evil.txt', 'x'], [abs, 'x'], ['C:/win.txt', 'x'], ['..\\back.txt', 'x'], ['ok/../../sneaky.txt', 'x'], ['good.txt', 'ok']]),
+      pyZip(z, [
+        ['../../evil.txt', 'x'],
+        [abs, 'x'],
+        ['C:/win.txt', 'x'],
+        ['..\\back.txt', 'x'],
+        ['ok/../../sneaky.txt', 'x'],
+        ['good.txt', 'ok'],
+      ]),
     );
     expect(r.files).toEqual(['good.txt']);
     expect(r.problems).toHaveLength(5);
@@ -242,8 +290,12 @@ describe('hostile zips', () => {
   });
 
   /** `mb` MB of zeros per entry, deflated by Python; `lie` rewrites the sizes in both headers. */
-  const bomb = (mb: number, entries = 1, lie = 0) => (z: string): void => void
-    execFileSync('python3', ['-c', `
+  const bomb =
+    (mb: number, entries = 1, lie = 0) =>
+    (z: string): void =>
+      void execFileSync('python3', [
+        '-c',
+        `
 import struct, sys, zipfile
 mb, entries, lie = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
@@ -257,7 +309,12 @@ if lie:
     c = b.index(b'PK\\x01\\x02')
     struct.pack_into('<I', b, c + 24, lie)
     open(sys.argv[1], 'wb').write(b)
-`, z, String(mb), String(entries), String(lie)]);
+`,
+        z,
+        String(mb),
+        String(entries),
+        String(lie),
+      ]);
 
   it('stops zip bombs: 200 MB of zeros, by its header or by counting inflated bytes', async () => {
     const t0 = Date.now();
@@ -281,7 +338,14 @@ if lie:
   }, 60_000);
 
   it('caps the number of entries', async () => {
-    const r = await extract((z) => pyZip(z, Array.from({ length: 30 }, (_, i) => [`f${i}.txt`, 'x'] as [string, string])), { maxEntries: 10 });
+    const r = await extract(
+      (z) =>
+        pyZip(
+          z,
+          Array.from({ length: 30 }, (_, i) => [`f${i}.txt`, 'x'] as [string, string]),
+        ),
+      { maxEntries: 10 },
+    );
     expect(r.complete).toBe(false);
     expect(r.files).toHaveLength(10);
     expect(r.problems).toEqual(['the zip has more than 10 entries; extraction stopped']);
@@ -316,14 +380,19 @@ if lie:
 
   it('reports names that are not UTF-8', async () => {
     const r = await extract(async (z) => {
-      pyZip(z, [['cafX.txt', 'x'], ['ok.txt', 'y']]);
+      pyZip(z, [
+        ['cafX.txt', 'x'],
+        ['ok.txt', 'y'],
+      ]);
       const buf = await readFile(z);
       let at = -1;
       while ((at = buf.indexOf('cafX', at + 1)) >= 0) buf[at + 3] = 0xe9; // Latin-1 é, no UTF-8 flag
       await writeFile(z, buf);
     });
     expect(r.files).toEqual(['ok.txt']);
-    expect(r.problems).toEqual(['a file name in the zip is not UTF-8 ("café.txt") and was not extracted; rename with plain letters and zip again']);
+    expect(r.problems).toEqual([
+      'a file name in the zip is not UTF-8 ("café.txt") and was not extracted; rename with plain letters and zip again',
+    ]);
   });
 
   it('a file that is not a zip at all is a problem, not an exception', async () => {

@@ -18,7 +18,18 @@ import { tempDir } from './helpers/fixture.js';
 const SECRET_TITLE = 'bucket policy denies s3:DeleteObject';
 
 function check(id: string, status: CheckResult['status'], points: number, max: number, extra: Partial<CheckResult> = {}): CheckResult {
-  return { id, kind: 'file-exists', title: `Title of ${id}`, status, points, maxPoints: max, extraCredit: false, doc: `docs/${id}.md`, durationMs: 1, ...extra };
+  return {
+    id,
+    kind: 'file-exists',
+    title: `Title of ${id}`,
+    status,
+    points,
+    maxPoints: max,
+    extraCredit: false,
+    doc: `docs/${id}.md`,
+    durationMs: 1,
+    ...extra,
+  };
 }
 
 function student(netid: string, name: string, over: Partial<StudentResult> = {}): StudentResult {
@@ -33,7 +44,10 @@ function sampleBatch(): BatchResult {
   });
   return {
     assignment: {
-      id: 'A1', title: 'Getting started', points: 10, specHash: 'abc',
+      id: 'A1',
+      title: 'Getting started',
+      points: 10,
+      specHash: 'abc',
       checks: [
         { id: 'q1', title: 'q1.txt exists', maxPoints: 3 },
         { id: 'q2', title: 'q2.csv has the right columns', maxPoints: 5 },
@@ -43,18 +57,37 @@ function sampleBatch(): BatchResult {
     students: [
       student('zz999', 'Zed, "Quote", Comma', {
         results: [check('q1', 'pass', 3, 3), check('q2', 'pass', 5, 5), check('h1', 'pass', 2, 2, { title: SECRET_TITLE })],
-        total: 10, commit: 'a'.repeat(40), choice: 'collected', commitTime: '2024-01-20T23:00:00Z', canvasId: '1001',
+        total: 10,
+        commit: 'a'.repeat(40),
+        choice: 'collected',
+        commitTime: '2024-01-20T23:00:00Z',
+        canvasId: '1001',
       }),
-      student('qz417', 'José O\'Brien-Smith', {
+      student('qz417', "José O'Brien-Smith", {
         results: [
           check('q1', 'pass', 3, 3),
-          check('q2', 'fail', 0, 5, { rationale: 'q2.csv has 2 columns, not 3.', hint: 'Add the `count` column.', expected: 'a,b,c', actual: 'a,b ```' }),
+          check('q2', 'fail', 0, 5, {
+            rationale: 'q2.csv has 2 columns, not 3.',
+            hint: 'Add the `count` column.',
+            expected: 'a,b,c',
+            actual: 'a,b ```',
+          }),
           hiddenFail,
         ],
-        total: 2.7, commit: 'b'.repeat(40), choice: 'date-based', commitTime: '2024-01-21T10:00:00Z',
-        late: { late: true, minutesLate: 600, penaltyPercent: 10 }, sisLoginId: 'qz417', section: 'L01',
+        total: 2.7,
+        commit: 'b'.repeat(40),
+        choice: 'date-based',
+        commitTime: '2024-01-21T10:00:00Z',
+        late: { late: true, minutesLate: 600, penaltyPercent: 10 },
+        sisLoginId: 'qz417',
+        section: 'L01',
       }),
-      student('ab123', '<script>alert(1)</script>', { status: 'clone failed', reason: 'repository not found <img src=x>', total: 0, canvasId: '1003' }),
+      student('ab123', '<script>alert(1)</script>', {
+        status: 'clone failed',
+        reason: 'repository not found <img src=x>',
+        total: 0,
+        canvasId: '1003',
+      }),
       student('cd456', '=HYPERLINK("http://evil")', { status: 'error', reason: 'check q2 crashed', total: 0 }),
       student('ef789', 'Missing Person', { status: 'missing fork', reason: 'no fork at file:///nowhere', total: 0 }),
     ],
@@ -74,12 +107,38 @@ describe('grades.csv and canvas.csv', () => {
     expect(text).toContain('\r\n');
     const rows: string[][] = parse(text);
     expect(rows[0]).toEqual([
-      'NetID', 'Name', 'Commit', 'Chosen by', 'Commit time', 'Late', 'Minutes late', 'Penalty %',
-      'q1 (3)', 'q2 (5)', 'h1 (2)', 'Total', 'Status', 'Reason', 'Leaked secret',
+      'NetID',
+      'Name',
+      'Commit',
+      'Chosen by',
+      'Commit time',
+      'Late',
+      'Minutes late',
+      'Penalty %',
+      'q1 (3)',
+      'q2 (5)',
+      'h1 (2)',
+      'Total',
+      'Status',
+      'Reason',
+      'Leaked secret',
     ]);
     expect(rows.slice(1).map((r) => r[0])).toEqual(['ab123', 'cd456', 'ef789', 'qz417', 'zz999']);
     const lw = rows.find((r) => r[0] === 'qz417')!;
-    expect(lw.slice(1, 13)).toEqual(["José O'Brien-Smith", 'b'.repeat(40), 'last commit at or before the deadline', '2024-01-21T10:00:00Z', 'yes', '600', '10', '3', '0', '0', '2.7', 'graded']);
+    expect(lw.slice(1, 13)).toEqual([
+      "José O'Brien-Smith",
+      'b'.repeat(40),
+      'last commit at or before the deadline',
+      '2024-01-21T10:00:00Z',
+      'yes',
+      '600',
+      '10',
+      '3',
+      '0',
+      '0',
+      '2.7',
+      'graded',
+    ]);
     expect(rows.find((r) => r[0] === 'zz999')![1]).toBe('Zed, "Quote", Comma');
     expect(rows.find((r) => r[0] === 'ab123')!.slice(11)).toEqual(['0', 'clone failed', 'repository not found <img src=x>', '']);
     expect(rows.find((r) => r[0] === 'cd456')![12]).toBe('error: check q2 crashed');
@@ -108,7 +167,9 @@ describe('grades.csv and canvas.csv', () => {
       batch.students.find((s) => s.netid === 'ef789')!.status = status;
       const out = await tempDir();
       await writeOutputs(batch, out, { canvasAssignmentId: '4242', missing: 'zero' });
-      const by = Object.fromEntries((parse(await readFile(path.join(out, 'canvas.csv'), 'utf8')) as string[][]).slice(2).map((r) => [r[3], r[5]]));
+      const by = Object.fromEntries(
+        (parse(await readFile(path.join(out, 'canvas.csv'), 'utf8')) as string[][]).slice(2).map((r) => [r[3], r[5]]),
+      );
       expect(by, status).toEqual({ zz999: '10', qz417: '2.7', ab123: '', cd456: '', ef789: '0' });
     }
   });
@@ -139,7 +200,9 @@ describe('gradescope results.json', () => {
     expect(lw.tests[2]).toMatchObject({ name: 'Hidden check 1', score: 0, max_score: 2, visibility: 'after_published' });
     expect(JSON.stringify(lw)).not.toContain('DeleteObject');
     expect(lw.tests[1].output).toContain('q2.csv has 2 columns');
-    expect(lw.output).toContain('Late by 10 hours, past the deadline and any grace: 10% of your score was taken off, 3 → 2.7 of 10 points.');
+    expect(lw.output).toContain(
+      'Late by 10 hours, past the deadline and any grace: 10% of your score was taken off, 3 → 2.7 of 10 points.',
+    );
     // Gradescope shows a test without `status` as passed when score >= max_score: every test says.
     expect(lw.tests.map((t: { status: string }) => t.status)).toEqual(['passed', 'failed', 'failed']);
     expect(lw.output_format).toBe('text');
@@ -153,7 +216,9 @@ describe('gradescope results.json', () => {
     expect(validate({ tests: [{ score: 1, max_score: 1, number: 1 }] })).toBe(false);
     expect(validate({ tests: [{ score: 1, visibility: 'secret' }] })).toBe(false);
     expect(validate({ scroe: 3 })).toBe(false);
-    expect(validate({ score: 3, tests: [{ score: 1, max_score: 2, name: 'x', number: '1.2', output: '', visibility: 'hidden' }] })).toBe(true);
+    expect(validate({ score: 3, tests: [{ score: 1, max_score: 2, name: 'x', number: '1.2', output: '', visibility: 'hidden' }] })).toBe(
+      true,
+    );
   });
 });
 
@@ -222,12 +287,19 @@ describe('report.html', () => {
     const batch = sampleBatch();
     const lw = batch.students.find((s) => s.netid === 'qz417')!;
     lw.leak = 'AKIA…MPLE';
-    batch.students.push(student('aa000', 'Inge Complete', { status: 'incomplete', reason: '1 check could not run: q2 (a time limit passed); grade again to retry them', results: [check('q1', 'skip', 0, 3, { reason: 'not judged' })] }));
+    batch.students.push(
+      student('aa000', 'Inge Complete', {
+        status: 'incomplete',
+        reason: '1 check could not run: q2 (a time limit passed); grade again to retry them',
+        results: [check('q1', 'skip', 0, 3, { reason: 'not judged' })],
+      }),
+    );
     // q1 skipped for one graded student: "skipped for 1" beside its rate. A check skipped for every
     // graded student (the grader cannot judge it) is named below the table, not "0% failed".
     batch.students.find((s) => s.netid === 'zz999')!.results[0] = check('q1', 'skip', 0, 3, { reason: 'optional file not handed in' });
     batch.assignment.checks!.push({ id: 'acct', title: 'Your AWS account', maxPoints: 0 });
-    for (const s of batch.students) if (s.status === 'graded') s.results.push(check('acct', 'skip', 0, 0, { reason: 'not judged by the grader', notJudged: true }));
+    for (const s of batch.students)
+      if (s.status === 'graded') s.results.push(check('acct', 'skip', 0, 0, { reason: 'not judged by the grader', notJudged: true }));
     const out = await tempDir();
     await writeOutputs(batch, out);
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
@@ -314,8 +386,12 @@ describe('self-reported evidence', () => {
     const s = batch.students[0];
     s.results.push(check('aws-identity', 'skip', 0, 0, { reason: 'not re-run by the grader' }));
     s.selfReported = {
-      harness: '0.1.0', git: { commit: 'c'.repeat(40), dirty: false },
-      results: [{ id: 'q1', status: 'pass' }, { id: 'aws-identity', status: 'pass' }],
+      harness: '0.1.0',
+      git: { commit: 'c'.repeat(40), dirty: false },
+      results: [
+        { id: 'q1', status: 'pass' },
+        { id: 'aws-identity', status: 'pass' },
+      ],
       summary: { pass: 2, fail: 0, points: 3, maxPoints: 10 },
     };
     const dir = await tempDir();
@@ -335,26 +411,54 @@ describe('self-reported evidence', () => {
 describe('feedback as a student reads it', () => {
   function batchOf(s: StudentResult): BatchResult {
     return {
-      assignment: { id: 'A1', title: 'Getting started', points: 10, specHash: 'x', timezone: 'America/New_York', checks: [
-        { id: 'q3-present', title: 'q3.txt is there', maxPoints: 1 }, { id: 'q5', title: 'q5.txt has a line per key', maxPoints: 4 },
-        { id: 'committed', title: 'Your answer files are committed', maxPoints: 0 },
-      ] },
+      assignment: {
+        id: 'A1',
+        title: 'Getting started',
+        points: 10,
+        specHash: 'x',
+        timezone: 'America/New_York',
+        checks: [
+          { id: 'q3-present', title: 'q3.txt is there', maxPoints: 1 },
+          { id: 'q5', title: 'q5.txt has a line per key', maxPoints: 4 },
+          { id: 'committed', title: 'Your answer files are committed', maxPoints: 0 },
+        ],
+      },
       students: [s],
     };
   }
-  const leaky = () => student('qz417', 'Quinn Zhao', {
-    commit: 'c'.repeat(40), choice: 'later', commitTime: '2017-01-22T15:30:00Z', total: 7, leak: 'AKIA…MPLE',
-    late: { late: true, minutesLate: 2 * 1440 + 185, penaltyPercent: 30 },
-    attempts: [
-      { commit: 'd'.repeat(40), commitTime: '2017-01-20T20:00:00Z', score: 5, penaltyPercent: 0, total: 5, chosen: false },
-      { commit: 'c'.repeat(40), commitTime: '2017-01-22T15:30:00Z', score: 10, penaltyPercent: 30, total: 7, chosen: true },
-    ],
-    results: [
-      check('q3-present', 'fail', 0, 1, { kind: 'file.present', rationale: 'q3.txt is missing.', hint: 'Create q3.txt in the assignment folder and commit it.', file: 'q3.txt' }),
-      check('q5', 'fail', 1, 4, { kind: 'file.lines', code: 'file.lines/blank-lines', rationale: 'Line 2 of q5.txt is blank; name it <NetID>-A1.zip & go.', hint: 'Delete the blank lines: sed -i \'/^$/d\' q5.txt' }),
-      check('committed', 'fail', 0, 0, { kind: 'git.committed', rationale: 'q3.txt and q5.txt are not committed to git.', hint: 'Commit them: git add q3.txt q5.txt && git commit -m "Add my answers" && git push', file: 'q3.txt' }),
-    ],
-  });
+  const leaky = () =>
+    student('qz417', 'Quinn Zhao', {
+      commit: 'c'.repeat(40),
+      choice: 'later',
+      commitTime: '2017-01-22T15:30:00Z',
+      total: 7,
+      leak: 'AKIA…MPLE',
+      late: { late: true, minutesLate: 2 * 1440 + 185, penaltyPercent: 30 },
+      attempts: [
+        { commit: 'd'.repeat(40), commitTime: '2017-01-20T20:00:00Z', score: 5, penaltyPercent: 0, total: 5, chosen: false },
+        { commit: 'c'.repeat(40), commitTime: '2017-01-22T15:30:00Z', score: 10, penaltyPercent: 30, total: 7, chosen: true },
+      ],
+      results: [
+        check('q3-present', 'fail', 0, 1, {
+          kind: 'file.present',
+          rationale: 'q3.txt is missing.',
+          hint: 'Create q3.txt in the assignment folder and commit it.',
+          file: 'q3.txt',
+        }),
+        check('q5', 'fail', 1, 4, {
+          kind: 'file.lines',
+          code: 'file.lines/blank-lines',
+          rationale: 'Line 2 of q5.txt is blank; name it <NetID>-A1.zip & go.',
+          hint: "Delete the blank lines: sed -i '/^$/d' q5.txt",
+        }),
+        check('committed', 'fail', 0, 0, {
+          kind: 'git.committed',
+          rationale: 'q3.txt and q5.txt are not committed to git.',
+          hint: 'Commit them: git add q3.txt q5.txt && git commit -m "Add my answers" && git push',
+          file: 'q3.txt',
+        }),
+      ],
+    });
 
   it('puts the score and what to fix first at the top, and names the commit graded in the course time zone', () => {
     const md = feedbackMd(batchOf(leaky()), leaky());
@@ -365,15 +469,21 @@ describe('feedback as a student reads it', () => {
     expect(md).toContain("**Fix first:** Title of q5 (3 points): Delete the blank lines: `sed -i '/^$/d' q5.txt`");
     expect(md).toContain('**Deactivate this key now:** `AKIA…MPLE`');
     // 15:30 UTC on 22 January is 10:30 in New York (EST).
-    expect(md).toContain('Graded commit `cccccccccccc`, made 2017-01-22 10:30 EST: it is your latest commit, graded with its late penalty because that scores more.');
-    expect(md).toContain('Your later commit `cccccccccccc` (2017-01-22 10:30 EST) scored 10 before its 30% late penalty, 7 after; your on-time commit `dddddddddddd` (2017-01-20 15:00 EST) scored 5.');
+    expect(md).toContain(
+      'Graded commit `cccccccccccc`, made 2017-01-22 10:30 EST: it is your latest commit, graded with its late penalty because that scores more.',
+    );
+    expect(md).toContain(
+      'Your later commit `cccccccccccc` (2017-01-22 10:30 EST) scored 10 before its 30% late penalty, 7 after; your on-time commit `dddddddddddd` (2017-01-20 15:00 EST) scored 5.',
+    );
     expect(md).toContain('Late by 2 days 3 hours');
     expect(md).not.toMatch(/minutes/);
   });
 
   it('counts the points a failure blocks (checks skipped behind it) when choosing what to fix first', () => {
     const s = leaky();
-    s.results.push(check('q3-text', 'skip', 0, 3, { kind: 'file.text', reason: 'needs "q3.txt is there" (q3-present), which did not pass' }));
+    s.results.push(
+      check('q3-text', 'skip', 0, 3, { kind: 'file.text', reason: 'needs "q3.txt is there" (q3-present), which did not pass' }),
+    );
     const b = batchOf(s);
     b.assignment.checks!.push({ id: 'q3-text', title: 'q3.txt is text', maxPoints: 3 });
     expect(feedbackMd(b, s)).toContain('**Fix first:** Title of q3-present (4 points): Create q3.txt');
@@ -388,7 +498,9 @@ describe('feedback as a student reads it', () => {
     expect(md).not.toMatch(/git add q3\.txt/);
     const only = leaky();
     only.results[2].hint = 'Commit them: git add q3.txt && git commit -m "Add my answers" && git push';
-    expect(feedbackMd(batchOf(only), only)).toContain('**How to fix it:** First hand in q3.txt (see its own check above); then commit and push it.');
+    expect(feedbackMd(batchOf(only), only)).toContain(
+      '**How to fix it:** First hand in q3.txt (see its own check above); then commit and push it.',
+    );
   });
 
   it('lateness under an hour is in minutes, else days and hours', () => {

@@ -4,7 +4,21 @@
 // `git log`, the same commit as `git rev-list --before`, the same view of files as a checkout.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync, chmodSync, appendFileSync, openSync, writeSync, closeSync, rmSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+  chmodSync,
+  appendFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { tempDir } from './helpers/fixture.js';
@@ -14,8 +28,17 @@ import { history, lastBefore } from '../grader/gitops.js';
 import { BatchCache } from '../grader/cache.js';
 import { AssignmentFiles } from '../lib/fsio.js';
 
-const ENV = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.edu', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.edu' };
-const git = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) => execFileSync('git', args, { cwd, env: { ...ENV, ...env }, maxBuffer: 1 << 28 });
+const ENV = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'T',
+  GIT_AUTHOR_EMAIL: 't@example.edu',
+  GIT_COMMITTER_NAME: 'T',
+  GIT_COMMITTER_EMAIL: 't@example.edu',
+};
+const git = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  execFileSync('git', args, { cwd, env: { ...ENV, ...env }, maxBuffer: 1 << 28 });
 const gitText = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) => git(cwd, args, env).toString('utf8').trim();
 
 /** Every object git knows in `gitdir`, with its type and size. */
@@ -37,7 +60,12 @@ function expectSameAsGit(gitdir: string): number {
   const stores = [new ObjectStore(gitdir), new ObjectStore(gitdir, { window: 256 })];
   const objs = allObjects(gitdir);
   // Every object's bytes from one `git cat-file --batch`: "<oid> <type> <size>\n<content>\n" each.
-  const batch = execFileSync('git', ['cat-file', '--batch'], { cwd: gitdir, env: ENV, input: objs.map((o) => `${o.oid}\n`).join(''), maxBuffer: 1 << 28 });
+  const batch = execFileSync('git', ['cat-file', '--batch'], {
+    cwd: gitdir,
+    env: ENV,
+    input: objs.map((o) => `${o.oid}\n`).join(''),
+    maxBuffer: 1 << 28,
+  });
   let at = 0;
   for (const o of objs) {
     const nl = batch.indexOf(10, at);
@@ -60,7 +88,11 @@ function entryTypes(gitdir: string): number[] {
   const dir = path.join(gitdir, 'objects', 'pack');
   const idx = readdirSync(dir).find((f) => f.endsWith('.idx'))!;
   const pack = readFileSync(path.join(dir, idx.replace(/\.idx$/, '.pack')));
-  const offsets = execFileSync('git', ['show-index'], { input: readFileSync(path.join(dir, idx)) }).toString().trim().split('\n').map((l) => Number(l.split(' ')[0]));
+  const offsets = execFileSync('git', ['show-index'], { input: readFileSync(path.join(dir, idx)) })
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => Number(l.split(' ')[0]));
   return offsets.map((o) => (pack[o] >> 4) & 7);
 }
 
@@ -76,7 +108,10 @@ async function busyRepo(): Promise<string> {
     if (i === 10) writeFileSync(path.join(dir, 'big.bin'), randomBytes(300 * 1024));
     if (i === 20) writeFileSync(path.join(dir, 'big.bin'), Buffer.concat([readFileSync(path.join(dir, 'big.bin')), Buffer.from('tail')]));
     git(dir, ['add', '-A']);
-    git(dir, ['commit', '-q', '-m', `step ${i}`], { GIT_COMMITTER_DATE: `${1700000000 + i * 60} +0000`, GIT_AUTHOR_DATE: `${1700000000 + i * 60} +0000` });
+    git(dir, ['commit', '-q', '-m', `step ${i}`], {
+      GIT_COMMITTER_DATE: `${1700000000 + i * 60} +0000`,
+      GIT_AUTHOR_DATE: `${1700000000 + i * 60} +0000`,
+    });
   }
   return dir;
 }
@@ -88,7 +123,13 @@ describe('ObjectStore reads what git reads', () => {
     expect(readdirSync(path.join(gd, 'objects', 'pack')).filter((f) => f.endsWith('.pack'))).toHaveLength(0);
     const n = expectSameAsGit(gd); // all loose
     git(dir, ['repack', '-a', '-d', '-f', '--depth=50', '--window=50']);
-    const verify = gitText(gd, ['verify-pack', '-v', ...readdirSync(path.join(gd, 'objects', 'pack')).filter((f) => f.endsWith('.idx')).map((f) => path.join(gd, 'objects', 'pack', f))]);
+    const verify = gitText(gd, [
+      'verify-pack',
+      '-v',
+      ...readdirSync(path.join(gd, 'objects', 'pack'))
+        .filter((f) => f.endsWith('.idx'))
+        .map((f) => path.join(gd, 'objects', 'pack', f)),
+    ]);
     expect(verify).toMatch(/chain length = [2-9]/); // deltas on deltas
     expect(expectSameAsGit(gd)).toBe(n);
     expect(entryTypes(gd)).toContain(6); // offset deltas in this pack
@@ -107,7 +148,7 @@ describe('ObjectStore reads what git reads', () => {
     expectSameAsGit(gd);
   }, 60_000);
 
-  it('gives a large blob\'s first bytes without the rest, and refuses corrupt, truncated and missing objects', async () => {
+  it("gives a large blob's first bytes without the rest, and refuses corrupt, truncated and missing objects", async () => {
     const dir = await busyRepo();
     const gd = path.join(dir, '.git');
     const big = gitText(dir, ['rev-parse', 'HEAD:big.bin']);
@@ -180,12 +221,32 @@ describe('large blobs are read only as far as a check asks', () => {
     const gd = path.join(dir, '.git');
     const blobs = ['HEAD~3', 'HEAD~2', 'HEAD~1', 'HEAD'].map((c) => gitText(dir, ['rev-parse', `${c}:data.csv`]));
     for (const ofs of ['true', 'false']) {
-      git(dir, ['-c', `repack.useDeltaBaseOffset=${ofs}`, '-c', `pack.useDeltaBaseOffset=${ofs}`, 'repack', '-a', '-d', '-f', '--depth=50', '--window=10']);
+      git(dir, [
+        '-c',
+        `repack.useDeltaBaseOffset=${ofs}`,
+        '-c',
+        `pack.useDeltaBaseOffset=${ofs}`,
+        'repack',
+        '-a',
+        '-d',
+        '-f',
+        '--depth=50',
+        '--window=10',
+      ]);
       expect(entryTypes(gd)).toContain(ofs === 'true' ? 6 : 7);
-      const base = new Map(gitText(gd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(deltabase)']).split('\n').map((l) => l.split(' ') as [string, string]));
+      const base = new Map(
+        gitText(gd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(deltabase)'])
+          .split('\n')
+          .map((l) => l.split(' ') as [string, string]),
+      );
       expect(blobs.filter((b) => base.get(b) !== '0'.repeat(40)).length).toBeGreaterThanOrEqual(1); // some are deltas
       const packDir = path.join(gd, 'objects', 'pack');
-      const packSize = statSync(path.join(packDir, readdirSync(packDir).find((f) => f.endsWith('.pack'))!)).size;
+      const packSize = statSync(
+        path.join(
+          packDir,
+          readdirSync(packDir).find((f) => f.endsWith('.pack'))!,
+        ),
+      ).size;
       for (const b of blobs) {
         const full = git(gd, ['cat-file', 'blob', b]);
         for (const n of [1, 4096, (1 << 20) + 17, full.length - 3]) {
@@ -209,7 +270,10 @@ describe('large blobs are read only as far as a check asks', () => {
     }
     // Cut short, the pack fails each read with an ObjectError (the student's status), never a crash.
     const packDir = path.join(gd, 'objects', 'pack');
-    const packFile = path.join(packDir, readdirSync(packDir).find((f) => f.endsWith('.pack'))!);
+    const packFile = path.join(
+      packDir,
+      readdirSync(packDir).find((f) => f.endsWith('.pack'))!,
+    );
     chmodSync(packFile, 0o644);
     truncateSync(packFile, Math.floor(statSync(packFile).size / 2));
     for (const b of blobs) {
@@ -253,7 +317,10 @@ function movePastTwoGiB(gitdir: string): void {
     out.writeBigUInt64BE(BigInt(o + shift), offs + 4 * n + 8 * k++);
   });
   pack.copy(out, out.length - 40, pack.length - 20); // the pack's checksum, as the index records it
-  createHash('sha1').update(out.subarray(0, out.length - 20)).digest().copy(out, out.length - 20);
+  createHash('sha1')
+    .update(out.subarray(0, out.length - 20))
+    .digest()
+    .copy(out, out.length - 20);
   rmSync(path.join(dir, idxName), { force: true });
   writeFileSync(path.join(dir, idxName), out);
 }
@@ -284,7 +351,12 @@ describe('pack indexes with 64-bit offsets', () => {
     const n = allObjects(gd).length;
     movePastTwoGiB(gd);
     const packDir = path.join(gd, 'objects', 'pack');
-    const pack = statSync(path.join(packDir, readdirSync(packDir).find((f) => f.endsWith('.pack'))!));
+    const pack = statSync(
+      path.join(
+        packDir,
+        readdirSync(packDir).find((f) => f.endsWith('.pack'))!,
+      ),
+    );
     expect(pack.size).toBeGreaterThan(2 ** 31);
     expect(pack.blocks * 512).toBeLessThan(64 * 1024 * 1024); // really sparse
     expect(expectSameAsGit(gd)).toBe(n);
@@ -313,7 +385,10 @@ describe('history walks in git log order', () => {
         git(dir, ['checkout', '-q', 'side']);
         commitAt(`side ${i}`, t, 'side.txt');
         git(dir, ['checkout', '-q', 'main']);
-        git(dir, ['merge', '-q', '--no-ff', '-m', `merge ${i}`, 'side'], { GIT_COMMITTER_DATE: `${t + 5} +0000`, GIT_AUTHOR_DATE: `${t + 5} +0000` });
+        git(dir, ['merge', '-q', '--no-ff', '-m', `merge ${i}`, 'side'], {
+          GIT_COMMITTER_DATE: `${t + 5} +0000`,
+          GIT_AUTHOR_DATE: `${t + 5} +0000`,
+        });
       } else {
         commitAt(`main ${i}`, t);
       }
@@ -373,10 +448,32 @@ describe('CommitVolume shows a commit as a checkout would', () => {
     mkdirSync(path.join(a, 'module'), { recursive: true }); // a checkout makes an empty folder for a submodule
     const disk = new AssignmentFiles(a);
     const mem = new AssignmentFiles(path.join(root, 'assignments', 'A1'), vol);
-    const names = ['q1.txt', 'run.sh', 'sub', 'sub/deep.txt', 'link-in.txt', 'link-dir', 'link-dir/deep.txt', 'link-up.txt', 'link-abs.txt', 'dangling.txt', 'module', 'missing.txt', 'sub/../q1.txt', './q1.txt', 'q1.txt/x'];
+    const names = [
+      'q1.txt',
+      'run.sh',
+      'sub',
+      'sub/deep.txt',
+      'link-in.txt',
+      'link-dir',
+      'link-dir/deep.txt',
+      'link-up.txt',
+      'link-abs.txt',
+      'dangling.txt',
+      'module',
+      'missing.txt',
+      'sub/../q1.txt',
+      './q1.txt',
+      'q1.txt/x',
+    ];
     for (const n of names) {
       const [d, m] = await Promise.all([disk.info(n), mem.info(n)]);
-      const pick = (i: typeof d) => ({ type: i.type, size: i.type === 'file' ? i.size : 0, symlink: i.symlink, outside: i.outside, executable: i.type === 'file' && i.executable });
+      const pick = (i: typeof d) => ({
+        type: i.type,
+        size: i.type === 'file' ? i.size : 0,
+        symlink: i.symlink,
+        outside: i.outside,
+        executable: i.type === 'file' && i.executable,
+      });
       if (n === 'link-abs.txt') {
         // Out of the repository: the disk follows it onto this machine; the volume only knows it leaves.
         expect([m.symlink, m.outside, d.outside]).toEqual([true, true, true]);

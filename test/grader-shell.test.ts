@@ -14,7 +14,11 @@ describe('ShellPool', () => {
     try {
       const odd = ["it's", 'a "b"', '$HOME', '`id`', '$(id)', 'new\nline', '*', ''];
       expect(await pool.run(['printf', '%s|', ...odd])).toEqual({ code: 0, stdout: `${odd.join('|')}|`, stderr: '' });
-      expect(await pool.run(['sh', '-c', 'echo partial; echo oops >&2; exit 3'])).toEqual({ code: 3, stdout: 'partial\n', stderr: 'oops\n' });
+      expect(await pool.run(['sh', '-c', 'echo partial; echo oops >&2; exit 3'])).toEqual({
+        code: 3,
+        stdout: 'partial\n',
+        stderr: 'oops\n',
+      });
       expect(await pool.run(['no-such-command-xyz'])).toMatchObject({ code: 127, stderr: expect.stringMatching(/not found/) });
       // Commands never read the pool's own input: a command that reads stdin gets nothing.
       expect(await pool.run(['cat'])).toEqual({ code: 0, stdout: '', stderr: '' });

@@ -56,7 +56,8 @@ describe('roster', () => {
   });
 
   it('reads a BOM, CRLF, quoted fields and headers in any case, with aliases', () => {
-    const text = '\uFEFF"NETID","Student Name",E-Mail,Fork URL,Canvas User ID,SIS Login ID,Section,Extension\r\n' +
+    const text =
+      '\uFEFF"NETID","Student Name",E-Mail,Fork URL,Canvas User ID,SIS Login ID,Section,Extension\r\n' +
       'ab123,"Byron, Ada",ab123@x.edu,git@bitbucket.org:ab/anly502.git,42,ab123,"Sec 1",2d\r\n' +
       '\r\n' +
       'cd456,"José ""Pepe"" Núñez",cd456@x.edu,/tmp/f.git,,,,36h\r\n';
@@ -86,7 +87,18 @@ describe('roster', () => {
   });
 
   it('parses extensions', () => {
-    expect(['', '90', '90m', '36h', '2d', '1d12h', '1.5h', 'x', '2w', '-5'].map(parseExtension)).toEqual([0, 90, 90, 2160, 2880, 2160, 90, undefined, undefined, undefined]);
+    expect(['', '90', '90m', '36h', '2d', '1d12h', '1.5h', 'x', '2w', '-5'].map(parseExtension)).toEqual([
+      0,
+      90,
+      90,
+      2160,
+      2880,
+      2160,
+      90,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -113,10 +125,12 @@ describe('late policy', () => {
   });
 
   it('says in one sentence how late, what the percent was taken of, and the score before and after', () => {
-    expect(lateSentence({ late: true, minutesLate: 1560, penaltyPercent: 50, base: 'score' }, 4.5, 2.25, 20))
-      .toBe('Late by 1 day 2 hours, past the deadline and any grace: 50% of your score was taken off, 4.5 → 2.25 of 20 points.');
-    expect(lateSentence({ late: true, minutesLate: 12, penaltyPercent: 50, base: 'points' }, 4.5, 0, 20))
-      .toBe("Late by 12 minutes, past the deadline and any grace: 50% of the assignment's 20 points (10 points) was taken off, 4.5 → 0 of 20 points.");
+    expect(lateSentence({ late: true, minutesLate: 1560, penaltyPercent: 50, base: 'score' }, 4.5, 2.25, 20)).toBe(
+      'Late by 1 day 2 hours, past the deadline and any grace: 50% of your score was taken off, 4.5 → 2.25 of 20 points.',
+    );
+    expect(lateSentence({ late: true, minutesLate: 12, penaltyPercent: 50, base: 'points' }, 4.5, 0, 20)).toBe(
+      "Late by 12 minutes, past the deadline and any grace: 50% of the assignment's 20 points (10 points) was taken off, 4.5 → 0 of 20 points.",
+    );
     expect([duration(1440), duration(1501), duration(61), duration(0)]).toEqual(['1 day', '1 day 1 hour', '1 hour 1 minute', '0 minutes']);
   });
 });
@@ -125,7 +139,14 @@ describe('ledger', () => {
   it('appends lines, survives a torn last line, and the latest entry per student wins', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'ledger.jsonl');
-    const e = (netid: string, commit: string, assignment = 'A1') => ({ netid, assignment, repo: 'r', commit, branch: 'main', fetchedAt: '2017-01-21T05:00:00.000Z' });
+    const e = (netid: string, commit: string, assignment = 'A1') => ({
+      netid,
+      assignment,
+      repo: 'r',
+      commit,
+      branch: 'main',
+      fetchedAt: '2017-01-21T05:00:00.000Z',
+    });
     await appendLedger(file, e('ab123', 'a'.repeat(40)));
     await writeFile(file, (await readFile(file, 'utf8')) + '{"netid":"ab1'); // killed mid-append
     await appendLedger(file, e('AB123', 'b'.repeat(40)));
@@ -141,7 +162,15 @@ describe('sandbox', () => {
   it('keeps the instructor environment for fetching and scrubs it for checks', async () => {
     const dir = await tempDir();
     const key = 'AKIA' + 'Q'.repeat(16);
-    const env: NodeJS.ProcessEnv = { HOME: '/home/prof', AWS_ACCESS_KEY_ID: key, AWS_PROFILE: 'prof', AWS_REGION: 'us-east-1', GITHUB_TOKEN: 't', SSH_AUTH_SOCK: '/s', PATH: '/bin' };
+    const env: NodeJS.ProcessEnv = {
+      HOME: '/home/prof',
+      AWS_ACCESS_KEY_ID: key,
+      AWS_PROFILE: 'prof',
+      AWS_REGION: 'us-east-1',
+      GITHUB_TOKEN: 't',
+      SSH_AUTH_SOCK: '/s',
+      PATH: '/bin',
+    };
     const { instructor, home } = await scrubEnvironment(dir, env);
     expect(instructor.AWS_ACCESS_KEY_ID).toBe(key);
     expect(Object.keys(env).filter((k) => /^AWS_(ACCESS|SECRET|PROFILE|SESSION)|TOKEN|SSH_AUTH/.test(k))).toEqual([]);
@@ -158,7 +187,10 @@ describe('hidden checks', () => {
     const spec = await loadSpec(path.join(REPO, 'assignments', 'A1', 'assignment.yaml'), course);
     const dir = await tempDir();
     const good = path.join(dir, 'hidden.yaml');
-    await writeFile(good, 'checks:\n  - id: h-q1\n    kind: file.lines\n    file: q1.txt\n    count: 1\n    points: 2\n    dependsOn: [q1-text]\n');
+    await writeFile(
+      good,
+      'checks:\n  - id: h-q1\n    kind: file.lines\n    file: q1.txt\n    count: 1\n    points: 2\n    dependsOn: [q1-text]\n',
+    );
     const m = await mergeHidden(spec, good, course);
     expect(m.spec.points).toBe(spec.points + 2);
     expect(m.spec.checks.at(-1)).toMatchObject({ id: 'h-q1', hidden: true, dependsOn: ['q1-text'] });
@@ -169,7 +201,10 @@ describe('hidden checks', () => {
     await expect(mergeHidden(spec, clash, course)).rejects.toThrow(UserError);
     const bad = path.join(dir, 'bad.yaml');
     await writeFile(bad, 'checks:\n  - id: h1\n    kind: file.nope\n    points: 1\n');
-    const err = (await mergeHidden(spec, bad, course).then(() => undefined, (e: unknown) => e)) as UserError;
+    const err = (await mergeHidden(spec, bad, course).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as UserError;
     expect(err.details.join('\n')).toMatch(/bad\.yaml:3:\d+: unknown check kind "file\.nope"/);
   });
 });
@@ -187,7 +222,10 @@ describe('shards', () => {
 describe('shared python compiler', () => {
   const req = (files: Record<string, string>) => {
     const bodies = Object.entries(files).map(([name, src]) => ({ name, body: Buffer.from(src) }));
-    return Buffer.concat([Buffer.from(JSON.stringify(bodies.map((b) => ({ name: b.name, size: b.body.length }))) + '\n'), ...bodies.map((b) => b.body)]);
+    return Buffer.concat([
+      Buffer.from(JSON.stringify(bodies.map((b) => ({ name: b.name, size: b.body.length }))) + '\n'),
+      ...bodies.map((b) => b.body),
+    ]);
   };
   it('answers many requests from one process, and survives an aborted one', async () => {
     const { PythonWorker } = await import('../grader/pyworker.js');
@@ -206,7 +244,7 @@ describe('shared python compiler', () => {
 });
 
 describe('mirrors', () => {
-  it('sweeps half-made clones of a killed run, and leaves a live run\'s alone', async () => {
+  it("sweeps half-made clones of a killed run, and leaves a live run's alone", async () => {
     const out = await tempDir();
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid names no process now
     const mine = path.join(out, '.mirrors', `ab123.git.tmp-${process.pid}`);
@@ -218,7 +256,6 @@ describe('mirrors', () => {
     sweepDeadClones(path.join(out, 'no-such-folder')); // nothing to sweep: no error
   });
 });
-
 
 describe('the build id', () => {
   it('changes when an exporter or a command changes, not only the core: a rebuilt grader rewrites its outputs', async () => {

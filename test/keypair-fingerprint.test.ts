@@ -6,7 +6,14 @@ import { readFileSync, copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from './helpers/fixture.js';
 import {
-  readLocalKey, KeyProblem, sameFingerprint, normalizeFingerprint, samePublicKey, comparableFingerprint, matchingFingerprint, type LocalKey,
+  readLocalKey,
+  KeyProblem,
+  sameFingerprint,
+  normalizeFingerprint,
+  samePublicKey,
+  comparableFingerprint,
+  matchingFingerprint,
+  type LocalKey,
 } from '../lib/aws/keyfp.js';
 
 let dir: string;
@@ -28,7 +35,10 @@ function awsImportedRsa(pemFile: string): string {
 }
 /** `ssh-keygen -E md5 -l`: the RFC 4716 MD5 fingerprint of the public key. */
 function sshKeygenFp(pubFile: string, hash: 'md5' | 'sha256'): string {
-  return sh('ssh-keygen', ['-E', hash, '-l', '-f', pubFile]).toString().split(' ')[1].replace(/^(MD5|SHA256):/, '');
+  return sh('ssh-keygen', ['-E', hash, '-l', '-f', pubFile])
+    .toString()
+    .split(' ')[1]
+    .replace(/^(MD5|SHA256):/, '');
 }
 /** A PEM copy of an OpenSSH-format key, for openssl (ssh-keygen -p rewrites it in PEM). */
 function pemCopy(name: string): string {
@@ -65,7 +75,13 @@ describe('RSA fingerprints agree with openssl and ssh-keygen', () => {
     expect(fp(key, 'imported-rsa-ssh')).toBe(sshKeygenFp(file(`${name}.pub`), 'md5'));
     // The two MD5 variants really differ, so accepting both is not accepting anything.
     expect(fp(key, 'imported-rsa')).not.toBe(fp(key, 'imported-rsa-ssh'));
-    expect(key.sshPublic).toBe(readFileSync(file(`${name}.pub`), 'utf8').trim().split(' ').slice(0, 2).join(' '));
+    expect(key.sshPublic).toBe(
+      readFileSync(file(`${name}.pub`), 'utf8')
+        .trim()
+        .split(' ')
+        .slice(0, 2)
+        .join(' '),
+    );
   });
 
   it('a key from the same file in another format has the same fingerprints', async () => {
@@ -97,7 +113,9 @@ describe('encrypted keys', () => {
 
   it('without a .pub it is a KeyProblem', async () => {
     await expect(load('rsa-enc')).rejects.toMatchObject({ name: 'KeyProblem', code: 'encrypted-no-public' });
-    await expect(readLocalKey(readFileSync(file('ed-enc')), 'ed-enc', Buffer.from('not a key'))).rejects.toMatchObject({ code: 'encrypted-no-public' });
+    await expect(readLocalKey(readFileSync(file('ed-enc')), 'ed-enc', Buffer.from('not a key'))).rejects.toMatchObject({
+      code: 'encrypted-no-public',
+    });
   });
 });
 

@@ -14,13 +14,16 @@ const ENV = { NO_COLOR: '1', INIT_CWD: '', npm_lifecycle_event: '', GIT_CONFIG_G
 
 /** A course repository (git, the real .gitignore) holding one assignment T1 with `files`. */
 async function course(spec: string, files: Record<string, string | Buffer>): Promise<string> {
-  const dir = await tempDir({
-    'course.yaml': readFileSync(path.join(REPO, 'course.yaml')),
-    '.gitignore': readFileSync(path.join(REPO, '.gitignore')),
-    'user.cfg': '[USER]\nname: Ada Byron\nemail: ab123@georgetown.edu\n',
-    'assignments/T1/assignment.yaml': spec,
-    ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`assignments/T1/${k}`, v])),
-  }, 'harness-leftover-');
+  const dir = await tempDir(
+    {
+      'course.yaml': readFileSync(path.join(REPO, 'course.yaml')),
+      '.gitignore': readFileSync(path.join(REPO, '.gitignore')),
+      'user.cfg': '[USER]\nname: Ada Byron\nemail: ab123@georgetown.edu\n',
+      'assignments/T1/assignment.yaml': spec,
+      ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`assignments/T1/${k}`, v])),
+    },
+    'harness-leftover-',
+  );
   execFileSync('git', ['init', '-q', dir]);
   return dir;
 }
@@ -43,10 +46,13 @@ async function killWhen(cwd: string, args: string[], env: NodeJS.ProcessEnv, rea
 describe('a killed submit', () => {
   it('leaves a temp zip that git add -A does not stage, and the next submit sweeps it', async () => {
     // 48 MB of random bytes: deflating it keeps the temp zip open long enough to be killed mid-write.
-    const root = await course('id: T1\ntitle: t\npoints: 0\nfiles:\n  required: [a.txt, big.bin]\nchecks:\n  - { id: a, kind: file.present, file: a.txt, points: 0 }\n', {
-      'a.txt': 'an answer\n',
-      'big.bin': randomBytes(48 << 20),
-    });
+    const root = await course(
+      'id: T1\ntitle: t\npoints: 0\nfiles:\n  required: [a.txt, big.bin]\nchecks:\n  - { id: a, kind: file.present, file: a.txt, points: 0 }\n',
+      {
+        'a.txt': 'an answer\n',
+        'big.bin': randomBytes(48 << 20),
+      },
+    );
     const folder = path.join(root, 'assignments/T1');
     const temps = async () => (await readdir(folder)).filter((n) => n.startsWith(TMP_PREFIX));
     const pid = await killWhen(root, ['submit', '--offline', 'T1'], {}, async () => {
@@ -101,14 +107,24 @@ describe('sweepStale', () => {
   it('removes what dead processes left, keeps live ones and young names without a pid', async () => {
     const dir = await tempDir({}, 'harness-sweep-');
     const dead = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
-    const names = [`${TMP_PREFIX}${dead}-ab-x.zip`, `${TMP_PREFIX}${process.pid}-cd-x.zip`, `${TMP_PREFIX}1-ef-x.zip`, `${TMP_PREFIX}old-style.zip`, 'q1.txt'];
+    const names = [
+      `${TMP_PREFIX}${dead}-ab-x.zip`,
+      `${TMP_PREFIX}${process.pid}-cd-x.zip`,
+      `${TMP_PREFIX}1-ef-x.zip`,
+      `${TMP_PREFIX}old-style.zip`,
+      'q1.txt',
+    ];
     for (const n of names) await writeFile(path.join(dir, n), 'x');
     await mkdir(path.join(dir, `${TMP_PREFIX}${dead}-gh-folder`));
     const removed = await sweepStale(dir, TMP_PREFIX);
     // pid 1 is alive (init); our own pid is ours; the name without a pid is young.
     expect(removed.sort()).toEqual([`${TMP_PREFIX}${dead}-ab-x.zip`, `${TMP_PREFIX}${dead}-gh-folder`]);
-    expect((await readdir(dir)).sort()).toEqual([`${TMP_PREFIX}${process.pid}-cd-x.zip`, `${TMP_PREFIX}1-ef-x.zip`, `${TMP_PREFIX}old-style.zip`, 'q1.txt'].sort());
-    expect(await sweepStale(dir, TMP_PREFIX, -1)).toEqual(expect.arrayContaining([`${TMP_PREFIX}old-style.zip`, `${TMP_PREFIX}1-ef-x.zip`]));
+    expect((await readdir(dir)).sort()).toEqual(
+      [`${TMP_PREFIX}${process.pid}-cd-x.zip`, `${TMP_PREFIX}1-ef-x.zip`, `${TMP_PREFIX}old-style.zip`, 'q1.txt'].sort(),
+    );
+    expect(await sweepStale(dir, TMP_PREFIX, -1)).toEqual(
+      expect.arrayContaining([`${TMP_PREFIX}old-style.zip`, `${TMP_PREFIX}1-ef-x.zip`]),
+    );
     expect(await sweepStale(path.join(dir, 'missing'), TMP_PREFIX)).toEqual([]);
   });
 });

@@ -17,10 +17,26 @@ function world(): World {
   const a = w.accounts[0];
   a.instances!.push(
     { instanceId: 'i-00000000000005f0b', region: 'us-west-2', instanceType: 't2.large', state: 'stopped' },
-    { instanceId: 'i-0000000000000a9e4', region: 'eu-west-1', instanceType: 't2.large', state: 'pending', launchTime: '2025-01-10T15:00:00.000Z' },
+    {
+      instanceId: 'i-0000000000000a9e4',
+      region: 'eu-west-1',
+      instanceType: 't2.large',
+      state: 'pending',
+      launchTime: '2025-01-10T15:00:00.000Z',
+    },
   );
-  a.emrClusters!.push({ id: 'j-FORGOTTEN', name: 'ab123-spark-2', region: 'ap-south-1', state: 'WAITING', createdAt: '2025-01-18T08:00:00.000Z' });
-  a.dynamoTables = [{ name: 'ab123', region: 'us-east-1' }, { name: 'results-ab123', region: 'eu-west-1' }, { name: 'old-ab123', region: 'us-east-1', status: 'DELETING' }];
+  a.emrClusters!.push({
+    id: 'j-FORGOTTEN',
+    name: 'ab123-spark-2',
+    region: 'ap-south-1',
+    state: 'WAITING',
+    createdAt: '2025-01-18T08:00:00.000Z',
+  });
+  a.dynamoTables = [
+    { name: 'ab123', region: 'us-east-1' },
+    { name: 'results-ab123', region: 'eu-west-1' },
+    { name: 'old-ab123', region: 'us-east-1', status: 'DELETING' },
+  ];
   return w;
 }
 const quiet = (w: World): World => {
@@ -70,8 +86,12 @@ async function faults(kind: string, params: Record<string, unknown>, service: st
   out.refused = said(await withEnv({ ...base, ...creds, AWS_ENDPOINT_URL: await refusedUrl() }, () => runLive({ kind, params })));
   for (const [f, s] of Object.entries(out)) expect(s, f).toMatch(/^error: /);
   expect(out).toMatchObject({
-    throttle: expect.stringMatching(/throttling/), 500: expect.stringMatching(/server error/), auth: expect.stringMatching(/rejected your credentials/),
-    expired: expect.stringMatching(/expired/), hang: expect.stringMatching(/did not answer \w+ in time/), refused: expect.stringMatching(/cannot reach AWS .*ECONNREFUSED/),
+    throttle: expect.stringMatching(/throttling/),
+    500: expect.stringMatching(/server error/),
+    auth: expect.stringMatching(/rejected your credentials/),
+    expired: expect.stringMatching(/expired/),
+    hang: expect.stringMatching(/did not answer \w+ in time/),
+    refused: expect.stringMatching(/cannot reach AWS .*ECONNREFUSED/),
   });
 }
 
@@ -102,8 +122,17 @@ describe('scanCosts', () => {
   it('scans only the regions DescribeRegions names, and follows EC2 and EMR pages', async () => {
     const w = world();
     w.regions = ['us-east-1', 'eu-west-1', 'af-south-1'];
-    w.accounts[0].instances!.push(...Array.from({ length: 1001 }, (_, i) => ({ instanceId: `i-${i.toString(16).padStart(17, "0")}`, region: 'af-south-1', instanceType: 't3.micro', state: 'running' as const })));
-    w.accounts[0].emrClusters!.push(...Array.from({ length: 55 }, (_, i) => ({ id: `j-${i}`, name: `c${i}`, region: 'eu-west-1', state: 'RUNNING' as const })));
+    w.accounts[0].instances!.push(
+      ...Array.from({ length: 1001 }, (_, i) => ({
+        instanceId: `i-${i.toString(16).padStart(17, '0')}`,
+        region: 'af-south-1',
+        instanceType: 't3.micro',
+        state: 'running' as const,
+      })),
+    );
+    w.accounts[0].emrClusters!.push(
+      ...Array.from({ length: 55 }, (_, i) => ({ id: `j-${i}`, name: `c${i}`, region: 'eu-west-1', state: 'RUNNING' as const })),
+    );
     standin.world = w;
     const aws = access();
     const scan = await scanCosts(aws);
@@ -160,20 +189,28 @@ describe('aws.billing-alarm', () => {
 
   it('passes with an EstimatedCharges alarm that notifies someone, asked in us-east-1 whatever the region', async () => {
     const before = standin.calls.length;
-    expect(said(await withEnv({ ...base, ...creds, AWS_REGION: 'eu-west-1' }, () => runLive({ kind, params: { maxThreshold: 10 } })))).toMatch(/^pass/);
+    expect(
+      said(await withEnv({ ...base, ...creds, AWS_REGION: 'eu-west-1' }, () => runLive({ kind, params: { maxThreshold: 10 } }))),
+    ).toMatch(/^pass/);
     expect(standin.calls.slice(before).map((c) => [c.action, c.region])).toEqual([['DescribeAlarms', 'us-east-1']]);
   });
 
   it('fails: no billing alarm, one in another region only, no action, threshold too high', async () => {
     const alarm = standin.world.accounts[0].alarms![0];
     standin.world.accounts[0].alarms = [{ ...alarm, name: 'cpu', namespace: 'AWS/EC2', metricName: 'CPUUtilization' }];
-    expect(said(await runLive({ kind }))).toMatch(/^fail: There is no billing alarm .* in us-east-1; your 1 other alarm watch other metrics\. \| Turn on "Receive CloudWatch billing alerts"/);
+    expect(said(await runLive({ kind }))).toMatch(
+      /^fail: There is no billing alarm .* in us-east-1; your 1 other alarm watch other metrics\. \| Turn on "Receive CloudWatch billing alerts"/,
+    );
     standin.world.accounts[0].alarms = [{ ...alarm, region: 'us-west-2' }];
     expect(said(await runLive({ kind }))).toMatch(/^fail: There is no billing alarm/);
     standin.world.accounts[0].alarms = [{ ...alarm, actions: [] }];
-    expect(said(await runLive({ kind }))).toMatch(/^fail: Your billing alarm "billing-over-10-usd" has no action, so nobody is told when it fires\./);
+    expect(said(await runLive({ kind }))).toMatch(
+      /^fail: Your billing alarm "billing-over-10-usd" has no action, so nobody is told when it fires\./,
+    );
     standin.world.accounts[0].alarms = [alarm];
-    expect(said(await runLive({ kind, params: { maxThreshold: 5 } }))).toMatch(/^fail: Your billing alarm fires only above \$10, more than the \$5/);
+    expect(said(await runLive({ kind, params: { maxThreshold: 5 } }))).toMatch(
+      /^fail: Your billing alarm fires only above \$10, more than the \$5/,
+    );
   });
 
   it('an alarm in metric-query form (Metrics[…], as the console now makes them) is a billing alarm', async () => {
@@ -191,11 +228,13 @@ describe('aws.billing-alarm', () => {
     const alarm = standin.world.accounts[0].alarms![0];
     for (const metricQuery of [false, true]) {
       standin.world.accounts[0].alarms = [{ ...alarm, actionsEnabled: false, metricQuery }];
-      expect(said(await runLive({ kind }))).toMatch(/^fail: Your billing alarm "billing-over-10-usd" has no action enabled, so nobody is told when it fires\./);
+      expect(said(await runLive({ kind }))).toMatch(
+        /^fail: Your billing alarm "billing-over-10-usd" has no action enabled, so nobody is told when it fires\./,
+      );
     }
   });
 
-  it('a hung endpoint ends with the real reason, inside the check\'s time limit, with the default timeouts', async () => {
+  it("a hung endpoint ends with the real reason, inside the check's time limit, with the default timeouts", async () => {
     // The SDK tries 3 times: with the default per-try timeouts that fits a 30 s check; a shorter
     // limit is kept by the check's own deadline (lib/aws/budget.ts).
     expect(3 * (CONNECT_TIMEOUT_S + REQUEST_TIMEOUT_S) * 1000).toBeLessThanOrEqual(30_000 - marginMs(30));
@@ -228,7 +267,9 @@ describe('aws.dynamodb.table', () => {
   it('fails when there is no such table (with the create command), or it is being deleted', async () => {
     const r = await runLive({ kind, netid: 'zz999' });
     expect(said(r)).toMatch(/^fail: There is no DynamoDB table named zz999 in us-east-1\. \| Create it .*--table-name zz999/);
-    expect(said(await runLive({ kind, params: { name: 'results-{netid}' } }))).toMatch(/^fail: There is no DynamoDB table named results-ab123 in us-east-1/);
+    expect(said(await runLive({ kind, params: { name: 'results-{netid}' } }))).toMatch(
+      /^fail: There is no DynamoDB table named results-ab123 in us-east-1/,
+    );
     expect(said(await runLive({ kind, params: { name: 'old-{netid}' } }))).toMatch(/^fail: The DynamoDB table old-ab123 is being deleted/);
   });
 

@@ -43,7 +43,8 @@ let noCreds: Record<string, string>;
 const fp: Record<string, string> = {};
 
 const sh = (cmd: string, args: string[], input?: Buffer) => execFileSync(cmd, args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
-const keygen = (name: string, ...args: string[]) => sh('ssh-keygen', ['-q', '-C', 'ab123@laptop', '-f', path.join(home, '.ssh', name), ...args]);
+const keygen = (name: string, ...args: string[]) =>
+  sh('ssh-keygen', ['-q', '-C', 'ab123@laptop', '-f', path.join(home, '.ssh', name), ...args]);
 const pub = (name: string) => readFileSync(path.join(home, '.ssh', `${name}.pub`), 'utf8').trim();
 const opensslDigest = (out: Buffer) => out.toString().trim().split('= ').pop()!;
 
@@ -74,10 +75,32 @@ function world(): World {
           { region: 'us-west-2', name: 'anly502', keyType: 'rsa', publicKey: pub('enc_rsa') },
         ],
         instances: [
-          { instanceId: GOOD, region: 'us-east-1', instanceType: 't2.micro', state: 'running', keyName: 'anly502', tags: { Name: 'ab123-a1' }, launchTime: '2025-01-15T09:30:00.000Z' },
+          {
+            instanceId: GOOD,
+            region: 'us-east-1',
+            instanceType: 't2.micro',
+            state: 'running',
+            keyName: 'anly502',
+            tags: { Name: 'ab123-a1' },
+            launchTime: '2025-01-15T09:30:00.000Z',
+          },
           { instanceId: BIG, region: 'us-east-1', instanceType: 't2.large', state: 'running', keyName: 'anly502', tags: { Name: 'big' } },
-          { instanceId: STOPPED, region: 'us-east-1', instanceType: 't2.nano', state: 'stopped', keyName: 'anly502', tags: { Name: 'stopped' } },
-          { instanceId: OTHER_KEY, region: 'us-east-1', instanceType: 't2.micro', state: 'running', keyName: 'someone-else', tags: { Name: 'other-key' } },
+          {
+            instanceId: STOPPED,
+            region: 'us-east-1',
+            instanceType: 't2.nano',
+            state: 'stopped',
+            keyName: 'anly502',
+            tags: { Name: 'stopped' },
+          },
+          {
+            instanceId: OTHER_KEY,
+            region: 'us-east-1',
+            instanceType: 't2.micro',
+            state: 'running',
+            keyName: 'someone-else',
+            tags: { Name: 'other-key' },
+          },
           { instanceId: WEST, region: 'us-west-2', instanceType: 't2.micro', state: 'terminated', keyName: 'anly502' },
         ],
       },
@@ -100,8 +123,15 @@ beforeAll(async () => {
   // The fingerprints as AWS would show them, computed with openssl and ssh-keygen, not our code.
   const der = sh('openssl', ['pkcs8', '-topk8', '-nocrypt', '-outform', 'DER', '-in', path.join(home, '.ssh', 'created.pem')]);
   fp.created = opensslDigest(sh('openssl', ['sha1', '-c'], der));
-  fp.importedSsh = sh('ssh-keygen', ['-E', 'md5', '-l', '-f', path.join(home, '.ssh', 'imported.pub')]).toString().split(' ')[1].replace(/^MD5:/, '');
-  fp.ed = sh('ssh-keygen', ['-l', '-f', path.join(home, '.ssh', 'ed.pub')]).toString().split(' ')[1].replace(/^SHA256:/, '') + '=';
+  fp.importedSsh = sh('ssh-keygen', ['-E', 'md5', '-l', '-f', path.join(home, '.ssh', 'imported.pub')])
+    .toString()
+    .split(' ')[1]
+    .replace(/^MD5:/, '');
+  fp.ed =
+    sh('ssh-keygen', ['-l', '-f', path.join(home, '.ssh', 'ed.pub')])
+      .toString()
+      .split(' ')[1]
+      .replace(/^SHA256:/, '') + '=';
   copyFileSync(path.join(home, '.ssh', 'ed'), path.join(home, '.ssh', 'loose'));
   chmodSync(path.join(home, '.ssh', 'loose'), 0o644);
   writeFileSync(path.join(home, '.ssh', 'text'), 'this is not a key\n', { mode: 0o600 });
@@ -109,7 +139,11 @@ beforeAll(async () => {
   standin = await startStandin(world());
   work = await tempDir({}, 'harness-a1-');
   const empty = await tempDir({ config: '', credentials: '' }, 'harness-aws-');
-  noCreds = { AWS_CONFIG_FILE: path.join(empty, 'config'), AWS_SHARED_CREDENTIALS_FILE: path.join(empty, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true' };
+  noCreds = {
+    AWS_CONFIG_FILE: path.join(empty, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(empty, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
 }, 60_000);
 
 afterAll(async () => {
@@ -124,13 +158,20 @@ afterEach(() => {
 function env(creds?: { accessKeyId: string; secretAccessKey: string }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
   return {
-    ...base, ...noCreds, ...standin.env, HOME: home, AWS_MAX_ATTEMPTS: '1',
+    ...base,
+    ...noCreds,
+    ...standin.env,
+    HOME: home,
+    AWS_MAX_ATTEMPTS: '1',
     ...(creds ? { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey } : {}),
     ...extra,
   };
 }
 
-const KINDS = new Map<string, CheckKind<any>>([awsIdentity, awsKeyPair, awsInstance, awsEvidence, awsEvidenceExists].map((k) => [k.kind, k])); // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- kinds of any params, as the registry holds them
+const KINDS = new Map<string, CheckKind<any>>(
+  [awsIdentity, awsKeyPair, awsInstance, awsEvidence, awsEvidenceExists].map((k) => [k.kind, k]),
+);
 
 interface RunOpts {
   creds?: { accessKeyId: string; secretAccessKey: string } | null;
@@ -144,12 +185,32 @@ interface RunOpts {
 
 /** Runs one check of `kind` through the engine, with its own AwsAccess. */
 async function run(kind: string, params: Record<string, unknown>, o: RunOpts = {}): Promise<CheckResult> {
-  const check: CheckSpec = { id: 'c', kind, points: 1, dependsOn: [], severity: 'error', timeout: o.timeout ?? 10, extraCredit: false, params };
-  const spec: Spec = {
-    id: 'A1', title: 'A1', timezone: 'America/New_York', points: 1, files: { required: [], optional: o.optional ?? [] },
-    checks: [check], dir: work, file: path.join(work, 'assignment.yaml'), hash: '0',
+  const check: CheckSpec = {
+    id: 'c',
+    kind,
+    points: 1,
+    dependsOn: [],
+    severity: 'error',
+    timeout: o.timeout ?? 10,
+    extraCredit: false,
+    params,
   };
-  const aws = new AwsAccess({ env: env(o.creds === null ? undefined : (o.creds ?? USER), o.env), requestTimeout: o.requestTimeout, connectTimeout: 1 });
+  const spec: Spec = {
+    id: 'A1',
+    title: 'A1',
+    timezone: 'America/New_York',
+    points: 1,
+    files: { required: [], optional: o.optional ?? [] },
+    checks: [check],
+    dir: work,
+    file: path.join(work, 'assignment.yaml'),
+    hash: '0',
+  };
+  const aws = new AwsAccess({
+    env: env(o.creds === null ? undefined : (o.creds ?? USER), o.env),
+    requestTimeout: o.requestTimeout,
+    connectTimeout: 1,
+  });
   try {
     const [r] = await runChecks(spec, { course: testCourse(), identity: testIdentity(), aws, offline: o.offline, kinds: o.kinds ?? KINDS });
     return r;
@@ -179,18 +240,37 @@ describe('aws.identity', () => {
   it('an SSO profile that is not logged in is told `aws sso login`, not `aws configure`', async () => {
     // AWS CLI User Guide, "Configuring IAM Identity Center authentication": an SSO profile's
     // credentials exist only after `aws sso login`, which caches a token under ~/.aws/sso/cache.
-    const dir = await tempDir({
-      config: '[profile course]\nsso_start_url = https://standin-never-logged-in.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Student\nregion = us-east-1\n',
-    }, 'harness-sso-');
+    const dir = await tempDir(
+      {
+        config:
+          '[profile course]\nsso_start_url = https://standin-never-logged-in.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Student\nregion = us-east-1\n',
+      },
+      'harness-sso-',
+    );
     // The CLI's path: process.env and the SDK's whole credential chain (its SSO provider reads only
     // the process's own AWS_CONFIG_FILE).
     const back = setAwsEnv({ ...noCreds, ...standin.env, AWS_CONFIG_FILE: path.join(dir, 'config'), AWS_PROFILE: 'course' });
     const aws = new AwsAccess();
     try {
-      const spec: Spec = { id: 'A1', title: 'A1', timezone: 'UTC', points: 1, files: { required: [], optional: [] }, dir: work, file: '', hash: '0',
-        checks: [{ id: 'c', kind: 'aws.identity', points: 1, dependsOn: [], severity: 'error', timeout: 10, extraCredit: false, params: {} }] };
+      const spec: Spec = {
+        id: 'A1',
+        title: 'A1',
+        timezone: 'UTC',
+        points: 1,
+        files: { required: [], optional: [] },
+        dir: work,
+        file: '',
+        hash: '0',
+        checks: [
+          { id: 'c', kind: 'aws.identity', points: 1, dependsOn: [], severity: 'error', timeout: 10, extraCredit: false, params: {} },
+        ],
+      };
       const [r] = await runChecks(spec, { course: testCourse(), identity: testIdentity(), aws, kinds: KINDS });
-      expect([r.status, r.reason, r.hint]).toEqual(['error', 'your AWS SSO session for profile "course" is not logged in, or has expired', 'run `aws sso login --profile course`, then run check again']);
+      expect([r.status, r.reason, r.hint]).toEqual([
+        'error',
+        'your AWS SSO session for profile "course" is not logged in, or has expired',
+        'run `aws sso login --profile course`, then run check again',
+      ]);
     } finally {
       aws.destroy();
       back();
@@ -345,7 +425,11 @@ describe('aws.ec2.instance', () => {
     expect(none.rationale).toBe('none.txt does not name an EC2 instance id (i-0123456789abcdef0).');
     await writeFiles(work, { 'bad.json': '{ "instanceId": ' });
     const bad = await run('aws.ec2.instance', { instanceIdFrom: { file: 'bad.json', json: '/instanceId' } });
-    expect([bad.status, bad.rationale, bad.hint]).toEqual(['fail', 'bad.json is not valid JSON.', 'Write it again with `npm run harness -- evidence A1` (on the instance), or fix the syntax.']);
+    expect([bad.status, bad.rationale, bad.hint]).toEqual([
+      'fail',
+      'bad.json is not valid JSON.',
+      'Write it again with `npm run harness -- evidence A1` (on the instance), or fix the syntax.',
+    ]);
   });
 
   it('an id AWS does not know is a failure naming the file', async () => {
@@ -358,7 +442,10 @@ describe('aws.ec2.instance', () => {
 
   it('follows every page of DescribeInstances', async () => {
     const many = Array.from({ length: 230 }, (_, n) => ({
-      instanceId: `i-${(0x10000000 + n).toString(16)}`, region: 'sa-east-1', instanceType: 't2.large', state: 'running' as const,
+      instanceId: `i-${(0x10000000 + n).toString(16)}`,
+      region: 'sa-east-1',
+      instanceType: 't2.large',
+      state: 'running' as const,
     }));
     many[225] = { ...many[225], instanceType: 't2.micro' };
     standin.world.accounts[0].instances!.push(...many);
@@ -373,9 +460,13 @@ describe('aws.ec2.instance', () => {
   });
 
   it('validate: a pattern needs one group; json and pattern exclude each other', () => {
-    expect(awsInstance.validate!({ instanceIdFrom: { file: 'x', pattern: 'i-[0-9a-f]+' } })).toEqual(['instanceIdFrom.pattern needs one capturing group: the id']);
+    expect(awsInstance.validate!({ instanceIdFrom: { file: 'x', pattern: 'i-[0-9a-f]+' } })).toEqual([
+      'instanceIdFrom.pattern needs one capturing group: the id',
+    ]);
     expect(awsInstance.validate!({ instanceIdFrom: { file: 'x', pattern: '(' } })[0]).toMatch(/not a valid regular expression/);
-    expect(awsInstance.validate!({ instanceIdFrom: { file: 'x', json: '/a', pattern: '(x)' } })).toEqual(['instanceIdFrom: give `json` or `pattern`, not both']);
+    expect(awsInstance.validate!({ instanceIdFrom: { file: 'x', json: '/a', pattern: '(x)' } })).toEqual([
+      'instanceIdFrom: give `json` or `pattern`, not both',
+    ]);
   });
 });
 
@@ -388,12 +479,20 @@ describe('evidence from the instance', () => {
   it('fetchIdentityDocument speaks IMDSv2 (token, then document)', async () => {
     const before = standin.calls.length;
     const doc = await fetchIdentityDocument(imdsEnv());
-    expect(doc).toMatchObject({ accountId: ACCOUNT, instanceId: GOOD, instanceType: 't2.micro', region: 'us-east-1', availabilityZone: 'us-east-1c' });
+    expect(doc).toMatchObject({
+      accountId: ACCOUNT,
+      instanceId: GOOD,
+      instanceType: 't2.micro',
+      region: 'us-east-1',
+      availabilityZone: 'us-east-1c',
+    });
     expect(standin.calls.slice(before).map((c) => c.service)).toEqual(['imds', 'imds']);
   });
 
   it('clear errors off EC2, when the token is refused, and when IMDS hangs', async () => {
-    await expect(fetchIdentityDocument({ ...imdsEnv(), AWS_EC2_METADATA_SERVICE_ENDPOINT: await refusedUrl() })).rejects.toThrow(/^not on an EC2 instance \(no metadata service answered at 127\.0\.0\.1:\d+: ECONNREFUSED\)$/);
+    await expect(fetchIdentityDocument({ ...imdsEnv(), AWS_EC2_METADATA_SERVICE_ENDPOINT: await refusedUrl() })).rejects.toThrow(
+      /^not on an EC2 instance \(no metadata service answered at 127\.0\.0\.1:\d+: ECONNREFUSED\)$/,
+    );
     standin.world.faults = [{ kind: 'auth', service: 'imds' }];
     await expect(fetchIdentityDocument(imdsEnv())).rejects.toThrow(/^IMDSv2 token refused \(HTTP 401/);
     standin.world.faults = [];
@@ -401,18 +500,24 @@ describe('evidence from the instance', () => {
     // router). EC2's own answers every request, refusals too, with `Server: EC2ws` (what the stand-in
     // sends; the EC2 User Guide's "Use the Instance Metadata Service" pages show the token exchange
     // it follows), so a 403 from anything else is "not on EC2", not "token refused".
-    const impostor = http.createServer((req, res) => { req.resume(); res.writeHead(403, { server: 'Metadata Server for VM' }).end('Forbidden'); });
+    const impostor = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(403, { server: 'Metadata Server for VM' }).end('Forbidden');
+    });
     await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(impostor.address() as { port: number }).port}`;
       await expect(fetchIdentityDocument({ ...imdsEnv(), AWS_EC2_METADATA_SERVICE_ENDPOINT: url })).rejects.toThrow(
-        /^not on an EC2 instance: something at 127\.0\.0\.1:\d+ answered HTTP 403, but it is not EC2's metadata service \(it calls itself "Metadata Server for VM"\)$/);
+        /^not on an EC2 instance: something at 127\.0\.0\.1:\d+ answered HTTP 403, but it is not EC2's metadata service \(it calls itself "Metadata Server for VM"\)$/,
+      );
     } finally {
       impostor.close();
     }
     standin.world.faults = [{ kind: 'hang', service: 'imds' }];
     const t0 = Date.now();
-    await expect(fetchIdentityDocument(imdsEnv(), { connectTimeoutMs: 200, timeoutMs: 300 })).rejects.toThrow(/not on an EC2 instance .*no answer within 0\.5 s/);
+    await expect(fetchIdentityDocument(imdsEnv(), { connectTimeoutMs: 200, timeoutMs: 300 })).rejects.toThrow(
+      /not on an EC2 instance .*no answer within 0\.5 s/,
+    );
     expect(Date.now() - t0).toBeLessThan(3000);
     await expect(fetchIdentityDocument({ ...imdsEnv(), AWS_EC2_METADATA_DISABLED: 'true' })).rejects.toThrow(/switched off/);
   });
@@ -420,15 +525,22 @@ describe('evidence from the instance', () => {
   it('never leaves the machine in tests: the real IMDS address is refused', async () => {
     const e = imdsEnv();
     delete e.AWS_EC2_METADATA_SERVICE_ENDPOINT;
-    await expect(fetchIdentityDocument(e)).rejects.toThrow(/HARNESS_LOOPBACK_ONLY is set, but the instance metadata client would reach 169\.254\.169\.254/);
+    await expect(fetchIdentityDocument(e)).rejects.toThrow(
+      /HARNESS_LOOPBACK_ONLY is set, but the instance metadata client would reach 169\.254\.169\.254/,
+    );
   });
 
-  it('`harness evidence` writes the document where the spec\'s evidence check looks', async () => {
+  it("`harness evidence` writes the document where the spec's evidence check looks", async () => {
     const root = await tempDir({
       'course.yaml': readFileSync(path.resolve('course.yaml')),
       'assignments/T1/assignment.yaml': [
-        'id: T1', 'title: T', 'points: 0', 'files: { required: [], optional: [proof/vm.json] }', 'checks:',
-        '  - { id: ev, kind: aws.evidence.instance, file: proof/vm.json, points: 0 }', '',
+        'id: T1',
+        'title: T',
+        'points: 0',
+        'files: { required: [], optional: [proof/vm.json] }',
+        'checks:',
+        '  - { id: ev, kind: aws.evidence.instance, file: proof/vm.json, points: 0 }',
+        '',
       ].join('\n'),
     });
     const out: string[] = [];
@@ -446,14 +558,47 @@ describe('evidence from the instance', () => {
     expect(out.join('')).toContain(`wrote assignments/T1/proof/vm.json: instance ${GOOD} (t2.micro) in us-east-1c`);
     // And the offline check accepts what it wrote.
     const t1 = path.join(root, 'assignments/T1');
-    const check: CheckSpec = { id: 'ev', kind: 'aws.evidence.instance', points: 1, dependsOn: [], severity: 'error', timeout: 5, extraCredit: false, params: { file: 'proof/vm.json', types: ['t2.micro'] } };
-    const [r] = await runChecks({ id: 'T1', title: 'T', timezone: 'UTC', points: 1, files: { required: [], optional: [] }, checks: [check], dir: t1, file: '', hash: '' }, { course: testCourse(), offline: true, kinds: KINDS });
+    const check: CheckSpec = {
+      id: 'ev',
+      kind: 'aws.evidence.instance',
+      points: 1,
+      dependsOn: [],
+      severity: 'error',
+      timeout: 5,
+      extraCredit: false,
+      params: { file: 'proof/vm.json', types: ['t2.micro'] },
+    };
+    const [r] = await runChecks(
+      {
+        id: 'T1',
+        title: 'T',
+        timezone: 'UTC',
+        points: 1,
+        files: { required: [], optional: [] },
+        checks: [check],
+        dir: t1,
+        file: '',
+        hash: '',
+      },
+      { course: testCourse(), offline: true, kinds: KINDS },
+    );
     expect([r.status, r.note]).toEqual(['pass', `instance ${GOOD} (t2.micro) in us-east-1c, started 2025-01-15T09:30:00.000Z`]);
   });
 });
 
 describe('aws.evidence.instance (offline)', () => {
-  const doc = { accountId: ACCOUNT, architecture: 'x86_64', availabilityZone: 'us-east-1a', imageId: 'ami-0123456789abcdef0', instanceId: GOOD, instanceType: 't2.micro', pendingTime: '2017-01-15T09:30:00Z', privateIp: '172.31.0.10', region: 'us-east-1', version: '2017-09-30' };
+  const doc = {
+    accountId: ACCOUNT,
+    architecture: 'x86_64',
+    availabilityZone: 'us-east-1a',
+    imageId: 'ami-0123456789abcdef0',
+    instanceId: GOOD,
+    instanceType: 't2.micro',
+    pendingTime: '2017-01-15T09:30:00Z',
+    privateIp: '172.31.0.10',
+    region: 'us-east-1',
+    version: '2017-09-30',
+  };
   const evidenceRun = async (body: unknown, params: Record<string, unknown> = {}) => {
     await writeFiles(work, { 'instance-identity.json': typeof body === 'string' ? body : JSON.stringify(body, null, 2) });
     return run('aws.evidence.instance', { file: 'instance-identity.json', ...params }, { offline: true });
@@ -487,8 +632,14 @@ describe('aws.evidence.instance (offline)', () => {
     expect((await evidenceRun('{ nope')).rationale).toMatch(/is not valid JSON/);
     expect((await evidenceRun('[1]')).rationale).toMatch(/not an instance identity document/);
     const big = await evidenceRun({ ...doc, instanceType: 't2.large' }, { types: ['t2.micro'] });
-    expect([big.rationale, big.expected, big.actual]).toEqual(['instance-identity.json comes from a t2.large instance; this assignment uses a t2.micro.', 't2.micro', 't2.large']);
-    expect((await evidenceRun(doc, { region: 'eu-west-1' })).rationale).toMatch(/comes from an instance in us-east-1; this assignment uses eu-west-1/);
+    expect([big.rationale, big.expected, big.actual]).toEqual([
+      'instance-identity.json comes from a t2.large instance; this assignment uses a t2.micro.',
+      't2.micro',
+      't2.large',
+    ]);
+    expect((await evidenceRun(doc, { region: 'eu-west-1' })).rationale).toMatch(
+      /comes from an instance in us-east-1; this assignment uses eu-west-1/,
+    );
   });
 
   it('an optional evidence file not handed in is skipped', async () => {
@@ -498,21 +649,33 @@ describe('aws.evidence.instance (offline)', () => {
 });
 
 describe('aws.evidence.exists', () => {
-  const doc = (over: object = {}) => ({ accountId: ACCOUNT, availabilityZone: 'us-east-1a', imageId: 'ami-0123456789abcdef0', instanceId: GOOD, instanceType: 't2.micro', pendingTime: '2025-01-15T09:30:00Z', region: 'us-east-1', version: '2017-09-30', ...over });
+  const doc = (over: object = {}) => ({
+    accountId: ACCOUNT,
+    availabilityZone: 'us-east-1a',
+    imageId: 'ami-0123456789abcdef0',
+    instanceId: GOOD,
+    instanceType: 't2.micro',
+    pendingTime: '2025-01-15T09:30:00Z',
+    region: 'us-east-1',
+    version: '2017-09-30',
+    ...over,
+  });
   const existsRun = async (body: object, o: RunOpts = {}) => {
     await writeFiles(work, { 'vm.json': JSON.stringify(body) });
     return run('aws.evidence.exists', { file: 'vm.json' }, o);
   };
 
-  it('passes when the instance is in the caller\'s account', async () => {
+  it("passes when the instance is in the caller's account", async () => {
     const r = await existsRun(doc());
     expect([r.status, r.note]).toEqual(['pass', `${GOOD} (t2.micro, running) in us-east-1, account 1111…3333`]);
   });
 
-  it('fails for another account\'s instance, or a type that changed since', async () => {
+  it("fails for another account's instance, or a type that changed since", async () => {
     const other = await existsRun(doc(), { creds: STRANGER });
     expect(other.status).toBe('fail');
-    expect(other.rationale).toBe('vm.json comes from an instance in AWS account 1111…3333, but your credentials are for account 4444…6666.');
+    expect(other.rationale).toBe(
+      'vm.json comes from an instance in AWS account 1111…3333, but your credentials are for account 4444…6666.',
+    );
     const changed = await existsRun(doc({ instanceId: BIG }));
     expect(changed.rationale).toBe(`vm.json says ${BIG} is a t2.micro, but AWS says it is now a t2.large.`);
   });
@@ -536,7 +699,16 @@ describe('every live kind: no credentials, offline, faults', () => {
   beforeAll(async () => {
     await writeFiles(work, {
       'id.txt': `${GOOD}\n`,
-      'ok.json': JSON.stringify({ accountId: ACCOUNT, availabilityZone: 'us-east-1a', imageId: 'ami-0123456789abcdef0', instanceId: GOOD, instanceType: 't2.micro', pendingTime: '2025-01-15T09:30:00Z', region: 'us-east-1', version: '2017-09-30' }),
+      'ok.json': JSON.stringify({
+        accountId: ACCOUNT,
+        availabilityZone: 'us-east-1a',
+        imageId: 'ami-0123456789abcdef0',
+        instanceId: GOOD,
+        instanceType: 't2.micro',
+        pendingTime: '2025-01-15T09:30:00Z',
+        region: 'us-east-1',
+        version: '2017-09-30',
+      }),
     });
   });
 
@@ -583,11 +755,17 @@ describe('every live kind: no credentials, offline, faults', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
-  it.each(cases)('%s %j: a hang longer than the check\'s own timeout ends before it, with the real reason', async (kind, params, service) => {
-    standin.world.faults = [{ kind: 'hang', service }];
-    const r = await run(kind, params, { timeout: 0.5 });
-    expect([r.status, r.reason]).toEqual(['error', expect.stringMatching(/^AWS (sts|ec2) in us-east-1 did not answer \w+ in time \(this check may take 0\.5 s\)$/)]);
-  });
+  it.each(cases)(
+    "%s %j: a hang longer than the check's own timeout ends before it, with the real reason",
+    async (kind, params, service) => {
+      standin.world.faults = [{ kind: 'hang', service }];
+      const r = await run(kind, params, { timeout: 0.5 });
+      expect([r.status, r.reason]).toEqual([
+        'error',
+        expect.stringMatching(/^AWS (sts|ec2) in us-east-1 did not answer \w+ in time \(this check may take 0\.5 s\)$/),
+      ]);
+    },
+  );
 
   it.each(cases)('%s %j: connection refused is an error saying AWS cannot be reached', async (kind, params) => {
     const r = await run(kind, params, { env: { AWS_ENDPOINT_URL: await refusedUrl() } });
@@ -598,12 +776,20 @@ describe('every live kind: no credentials, offline, faults', () => {
 
 describe('notes in results and reports', () => {
   it('the engine masks key ids in a note; pretty prints it dimmed under the pass; JSON keeps it', async () => {
-    const leaky = defineKind({ kind: 'test.note', title: () => 'a check with a note', params: {}, run: async () => ({ note: `key ${'AKIA' + 'Q'.repeat(16)} works` }) });
+    const leaky = defineKind({
+      kind: 'test.note',
+      title: () => 'a check with a note',
+      params: {},
+      run: async () => ({ note: `key ${'AKIA' + 'Q'.repeat(16)} works` }),
+    });
     const r = await run('test.note', {}, { kinds: new Map([[leaky.kind, leaky]]) });
     expect(r.note).toBe('key AKIA…QQQQ works');
     const report = {
-      harness: { version: 'x' }, assignment: { id: 'A1', title: 'A1', specHash: '0' }, results: [r],
-      summary: { pass: 1, fail: 0, warn: 0, skip: 0, error: 0, points: 1, maxPoints: 1, extraCreditPoints: 0 }, durationMs: 1,
+      harness: { version: 'x' },
+      assignment: { id: 'A1', title: 'A1', specHash: '0' },
+      results: [r],
+      summary: { pass: 1, fail: 0, warn: 0, skip: 0, error: 0, points: 1, maxPoints: 1, extraCreditPoints: 0 },
+      durationMs: 1,
     };
     const text = pretty(report, { color: false, debug: false });
     expect(text).toContain('✓ pass    a check with a note');

@@ -15,11 +15,21 @@ import { harnessAsync, REPO } from './helpers/student.js';
 import { tempDir } from './helpers/fixture.js';
 import { startStandin, type Standin } from '../standin/index.js';
 
-const PY = realpathSync(execFileSync(process.env.HARNESS_PYTHON ?? 'python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim());
+const PY = realpathSync(
+  execFileSync(process.env.HARNESS_PYTHON ?? 'python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim(),
+);
 const NETID = 'pq123';
 const EMAIL = `${NETID}@georgetown.edu`;
 
-interface Result { id: string; kind: string; status: string; points: number; maxPoints: number; notJudged?: boolean; reason?: string }
+interface Result {
+  id: string;
+  kind: string;
+  status: string;
+  points: number;
+  maxPoints: number;
+  notJudged?: boolean;
+  reason?: string;
+}
 
 let standin: Standin;
 let git: http.Server;
@@ -29,10 +39,26 @@ let env: NodeJS.ProcessEnv = {};
 beforeAll(async () => {
   const q6 = readFileSync(path.join(REPO, 'examples/A1-student/q6-malfunctions.txt'), 'utf8');
   standin = await startStandin({
-    accounts: [{
-      id: '123456789012', credentials: [], keyPairs: [], instances: [], emrClusters: [], dynamoTables: [], alarms: [],
-      buckets: [{ name: 'ex123-example-a1', region: 'us-east-1', public: true, website: { indexDocument: 'index.html' }, objects: [{ key: 'q6-malfunctions.txt', body: q6 }] }],
-    }],
+    accounts: [
+      {
+        id: '123456789012',
+        credentials: [],
+        keyPairs: [],
+        instances: [],
+        emrClusters: [],
+        dynamoTables: [],
+        alarms: [],
+        buckets: [
+          {
+            name: 'ex123-example-a1',
+            region: 'us-east-1',
+            public: true,
+            website: { indexDocument: 'index.html' },
+            objects: [{ key: 'q6-malfunctions.txt', body: q6 }],
+          },
+        ],
+      },
+    ],
   });
   // A git host that refuses anonymous reads: the fork is private.
   git = http.createServer((_q, r) => r.writeHead(401, { 'WWW-Authenticate': 'Basic realm="parity"' }).end());
@@ -40,8 +66,14 @@ beforeAll(async () => {
   gitUrl = `http://127.0.0.1:${(git.address() as { port: number }).port}/${NETID}/anly502.git`;
   const home = await tempDir({}, 'parity-home-');
   env = {
-    ...standin.env, HOME: home, HARNESS_PYTHON: PY, HARNESS_LOOPBACK_ONLY: '1', HARNESS_GIT_HOSTS: '127.0.0.1',
-    AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'), AWS_EC2_METADATA_DISABLED: 'true',
+    ...standin.env,
+    HOME: home,
+    HARNESS_PYTHON: PY,
+    HARNESS_LOOPBACK_ONLY: '1',
+    HARNESS_GIT_HOSTS: '127.0.0.1',
+    AWS_CONFIG_FILE: path.join(home, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+    AWS_EC2_METADATA_DISABLED: 'true',
   };
 });
 
@@ -81,7 +113,12 @@ function partial(id: string, full: Map<string, Buffer>): Map<string, Buffer> {
   return m;
 }
 
-interface Student { root: string; dir: string; origin: string; base: string }
+interface Student {
+  root: string;
+  dir: string;
+  origin: string;
+  base: string;
+}
 
 /** The student's clone: the course, their answers committed and pushed to a bare origin. */
 async function clone(id: string, files: Map<string, Buffer>): Promise<Student> {
@@ -96,8 +133,21 @@ async function clone(id: string, files: Map<string, Buffer>): Promise<Student> {
     writeFileSync(path.join(dir, rel), body);
   }
   writeFileSync(path.join(root, 'user.cfg'), `[USER]\nname: Parity Student\nemail: ${EMAIL}\n`);
-  const genv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'P', GIT_AUTHOR_EMAIL: EMAIL, GIT_COMMITTER_NAME: 'P', GIT_COMMITTER_EMAIL: EMAIL };
-  const g = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', '-c', 'core.autocrlf=false', ...args], { cwd, env: genv, stdio: 'pipe' });
+  const genv = {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'P',
+    GIT_AUTHOR_EMAIL: EMAIL,
+    GIT_COMMITTER_NAME: 'P',
+    GIT_COMMITTER_EMAIL: EMAIL,
+  };
+  const g = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', '-c', 'core.autocrlf=false', ...args], {
+      cwd,
+      env: genv,
+      stdio: 'pipe',
+    });
   const origin = path.join(base, 'origin.git');
   g(base, 'init', '-q', '--bare', origin);
   g(root, 'init', '-q');
@@ -136,7 +186,14 @@ async function threeModes(id: string, s: Student): Promise<{ check: Result[]; fo
     expect(b.students).toHaveLength(1);
     // A tool missing on this machine (mrjob, PySpark) leaves the grade incomplete: never a lowered one.
     const st = b.students[0];
-    if (st.status !== 'graded') expect([st.status, st.results.filter((x) => (x as { fault?: string }).fault).every((x) => (x as { fault?: string }).fault === 'environment')], st.reason).toEqual(['incomplete', true]);
+    if (st.status !== 'graded')
+      expect(
+        [
+          st.status,
+          st.results.filter((x) => (x as { fault?: string }).fault).every((x) => (x as { fault?: string }).fault === 'environment'),
+        ],
+        st.reason,
+      ).toEqual(['incomplete', true]);
     return st.results;
   };
   return { check, fork: results('fork', gf), zip: results('zip', gz) };
@@ -149,32 +206,43 @@ function expectParity(mode: 'fork' | 'zip', check: Result[], graded: Result[]) {
     const c = mine.get(g.id)!;
     if (g.notJudged) {
       // Not judged here: skipped, and worth nothing in this mode.
-      if (g.status !== 'skip' || g.points !== 0 || g.maxPoints !== 0) differences.push([g.id, 'not judged but', g.status, g.points, g.maxPoints]);
+      if (g.status !== 'skip' || g.points !== 0 || g.maxPoints !== 0)
+        differences.push([g.id, 'not judged but', g.status, g.points, g.maxPoints]);
       continue;
     }
-    if (c.status !== g.status || c.points !== g.points || c.maxPoints !== g.maxPoints) differences.push([g.id, `check: ${c.status} ${c.points}/${c.maxPoints}`, `${mode}: ${g.status} ${g.points}/${g.maxPoints}`, g.reason ?? c.reason]);
+    if (c.status !== g.status || c.points !== g.points || c.maxPoints !== g.maxPoints)
+      differences.push([
+        g.id,
+        `check: ${c.status} ${c.points}/${c.maxPoints}`,
+        `${mode}: ${g.status} ${g.points}/${g.maxPoints}`,
+        g.reason ?? c.reason,
+      ]);
   }
   expect(differences).toEqual([]);
 }
 
 describe.each(['A0', 'A1', 'A2', 'A3', 'A4', 'A5'])('%s: one verdict in check, grade from the fork, grade from the zip', (id) => {
-  it.each(['complete', 'partial'])('%s answers', async (set) => {
-    const full = answers(id);
-    const s = await clone(id, set === 'complete' ? full : partial(id, full));
-    const r = await threeModes(id, s);
-    expectParity('fork', r.check, r.fork);
-    expectParity('zip', r.check, r.zip);
-    // The modes really differ where they should: a zip has no history, the grader no laptop.
-    const gradedIds = new Set(r.fork.filter((x) => !x.notJudged).map((x) => x.id));
-    expect(gradedIds.size).toBeGreaterThan(5);
-    if (set === 'complete') {
-      // Everything the grader judges passes (or is skipped for a tool missing here, or is optional and absent).
-      const bad = r.fork.filter((x) => !x.notJudged && x.status !== 'pass' && x.status !== 'skip');
-      expect(bad.map((x) => [x.id, x.status, x.reason])).toEqual([]);
-    } else {
-      expect(r.fork.some((x) => x.status === 'fail')).toBe(true);
-    }
-  }, 180_000);
+  it.each(['complete', 'partial'])(
+    '%s answers',
+    async (set) => {
+      const full = answers(id);
+      const s = await clone(id, set === 'complete' ? full : partial(id, full));
+      const r = await threeModes(id, s);
+      expectParity('fork', r.check, r.fork);
+      expectParity('zip', r.check, r.zip);
+      // The modes really differ where they should: a zip has no history, the grader no laptop.
+      const gradedIds = new Set(r.fork.filter((x) => !x.notJudged).map((x) => x.id));
+      expect(gradedIds.size).toBeGreaterThan(5);
+      if (set === 'complete') {
+        // Everything the grader judges passes (or is skipped for a tool missing here, or is optional and absent).
+        const bad = r.fork.filter((x) => !x.notJudged && x.status !== 'pass' && x.status !== 'skip');
+        expect(bad.map((x) => [x.id, x.status, x.reason])).toEqual([]);
+      } else {
+        expect(r.fork.some((x) => x.status === 'fail')).toBe(true);
+      }
+    },
+    180_000,
+  );
 });
 
 describe('line endings the student never chose', () => {
@@ -182,7 +250,10 @@ describe('line endings the student never chose', () => {
     const s = await clone('A2', answers('A2'));
     const win = path.join(s.base, 'windows-clone');
     const genv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
-    execFileSync('git', ['-c', 'core.autocrlf=true', 'clone', '-q', '-c', 'core.autocrlf=true', s.origin, win], { env: genv, stdio: 'pipe' });
+    execFileSync('git', ['-c', 'core.autocrlf=true', 'clone', '-q', '-c', 'core.autocrlf=true', s.origin, win], {
+      env: genv,
+      stdio: 'pipe',
+    });
     // .gitattributes keeps text LF in the working copy whatever autocrlf says.
     const q1 = path.join(win, 'assignments', 'A2', 'q1.txt');
     expect(readFileSync(q1, 'utf8')).not.toContain('\r');
@@ -195,7 +266,8 @@ describe('line endings the student never chose', () => {
     const roster = path.join(s.base, 'roster.csv');
     writeFileSync(roster, `NetID,name,email,repo\n${NETID},Parity,${EMAIL},${s.origin}\n`);
     await harnessAsync(REPO, ['grade', 'A2', '--roster', roster, '--out', path.join(s.base, 'g'), '--quiet'], env);
-    const graded = (JSON.parse(readFileSync(path.join(s.base, 'g', 'batch.json'), 'utf8')) as { students: { results: Result[] }[] }).students[0].results;
+    const graded = (JSON.parse(readFileSync(path.join(s.base, 'g', 'batch.json'), 'utf8')) as { students: { results: Result[] }[] })
+      .students[0].results;
     expectParity('fork', mine, graded);
   }, 120_000);
 
@@ -205,7 +277,14 @@ describe('line endings the student never chose', () => {
     const s = await clone('A2', files);
     // A repository that asks git to keep bytes as they are.
     writeFileSync(path.join(s.root, '.gitattributes'), '* -text\n');
-    const genv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'P', GIT_AUTHOR_EMAIL: EMAIL, GIT_COMMITTER_NAME: 'P', GIT_COMMITTER_EMAIL: EMAIL };
+    const genv = {
+      ...process.env,
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_AUTHOR_NAME: 'P',
+      GIT_AUTHOR_EMAIL: EMAIL,
+      GIT_COMMITTER_NAME: 'P',
+      GIT_COMMITTER_EMAIL: EMAIL,
+    };
     execFileSync('git', ['add', '-A'], { cwd: s.root, env: genv });
     execFileSync('git', ['commit', '-q', '-m', 'keep CRLF'], { cwd: s.root, env: genv });
     execFileSync('git', ['push', '-q'], { cwd: s.root, env: genv });

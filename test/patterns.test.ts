@@ -42,13 +42,22 @@ describe('compilePattern', () => {
 
   it('agrees with RegExp on every course pattern over the real answers and awkward inputs', async () => {
     const course = await loadCourse(REPO);
-    const specs = await Promise.all(['A0', 'A1', 'A2', 'A3', 'A4', 'A5'].map((a) => loadSpec(path.join(REPO, 'assignments', a, 'assignment.yaml'), course)));
+    const specs = await Promise.all(
+      ['A0', 'A1', 'A2', 'A3', 'A4', 'A5'].map((a) => loadSpec(path.join(REPO, 'assignments', a, 'assignment.yaml'), course)),
+    );
     const patterns = specs.flatMap((s) => specPatterns(s));
     expect(patterns.length).toBeGreaterThan(60);
     const lines = [
       ...answerLines(path.join(REPO, 'examples', 'A1-student')),
       ...['A0', 'A2', 'A3', 'A4', 'A5'].flatMap((a) => answerLines(path.join(REPO, 'test', 'fixtures', a))),
-      '', ' ', '\u00a0', 'a\rb', 'ÇA VA', 'x\u2028y', '2017-01-14\u00a0', '1\t2\t3',
+      '',
+      ' ',
+      '\u00a0',
+      'a\rb',
+      'ÇA VA',
+      'x\u2028y',
+      '2017-01-14\u00a0',
+      '1\t2\t3',
     ];
     const inputs = [...new Set(lines.flatMap((l) => [l, ...l.split('\t'), ...l.split(',')]))];
     expect(inputs.length).toBeGreaterThan(2000);
@@ -121,7 +130,11 @@ describe('compilePattern', () => {
   });
 
   it('runs answer-schema patterns through the same engine (a schema compiled at run time)', async () => {
-    const validate = await answerValidator({ type: 'object', properties: { x: { type: 'string', pattern: '^(\\w+\\s?)*$' } }, patternProperties: { '^(a|a)*$': { type: 'string' } } });
+    const validate = await answerValidator({
+      type: 'object',
+      properties: { x: { type: 'string', pattern: '^(\\w+\\s?)*$' } },
+      patternProperties: { '^(a|a)*$': { type: 'string' } },
+    });
     const t = performance.now();
     expect((await validate({ x: 'a'.repeat(40) + '!' })).map((e) => e.path)).toEqual(['/x']);
     expect(await validate({ ['a'.repeat(40) + '!']: 1, x: 'ok fine' })).toEqual([]);
@@ -182,7 +195,13 @@ checks:
       'assignments/T1/b.yaml': `x: "${'a'.repeat(34)}!"\n`,
     });
     spawnSync('git', ['init', '-q', dir]);
-    const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 20_000, env: { ...process.env, NO_COLOR: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [CLI, ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 20_000,
+        env: { ...process.env, NO_COLOR: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+      });
     const lint = run(['lint']);
     expect(lint.status).toBe(1);
     expect(lint.stdout).toContain('assignments/T1/assignment.yaml:10:22: /^(a+)+$/ takes exponential time on a line of repeated "a"');
@@ -193,6 +212,9 @@ checks:
     expect(performance.now() - t).toBeLessThan(10_000);
     expect(check.status).toBe(1);
     const results = JSON.parse(check.stdout).results.map((r: { id: string; status: string }) => [r.id, r.status]);
-    expect(results).toEqual([['lines', 'fail'], ['yaml', 'fail']]);
+    expect(results).toEqual([
+      ['lines', 'fail'],
+      ['yaml', 'fail'],
+    ]);
   });
 });

@@ -10,7 +10,12 @@ const repo = path.resolve(__dirname, '..');
 const schema = JSON.parse(readFileSync(referenceSchema('bitbucket-pipelines.schema.json'), 'utf8'));
 const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
 
-const files = ['bitbucket-pipelines.yml', ...readdirSync(path.join(repo, 'templates')).filter((f) => f.startsWith('bitbucket-pipelines')).map((f) => `templates/${f}`)];
+const files = [
+  'bitbucket-pipelines.yml',
+  ...readdirSync(path.join(repo, 'templates'))
+    .filter((f) => f.startsWith('bitbucket-pipelines'))
+    .map((f) => `templates/${f}`),
+];
 
 describe('Bitbucket Pipelines files', () => {
   it("there is the students' (the repository's own, which every fork runs) and the grading one", () => {
@@ -41,7 +46,8 @@ function pushSteps(doc: { pipelines: Record<string, unknown> }): { name: string;
   };
   const p = doc.pipelines;
   walk(p.default);
-  for (const key of ['branches', 'tags', 'pull-requests']) for (const v of Object.values((p[key] as Record<string, unknown>) ?? {})) walk(v);
+  for (const key of ['branches', 'tags', 'pull-requests'])
+    for (const v of Object.values((p[key] as Record<string, unknown>) ?? {})) walk(v);
   return steps;
 }
 
@@ -51,7 +57,8 @@ describe("the students' pipeline (the repository's bitbucket-pipelines.yml), run
   it("no step a push starts runs the harness's own tests", () => {
     const steps = pushSteps(rootDoc());
     expect(steps.length).toBeGreaterThan(0);
-    for (const st of steps) for (const line of st.script) expect(line, st.name).not.toMatch(/vitest|npm (run )?test|\.ci\/run|npm run (bench|typecheck|lint)/);
+    for (const st of steps)
+      for (const line of st.script) expect(line, st.name).not.toMatch(/vitest|npm (run )?test|\.ci\/run|npm run (bench|typecheck|lint)/);
   });
 
   it('checks only the open assignments, skips what needs a laptop as not checkable in CI, writes valid JUnit, fails on a failed check, and never starts vitest', async () => {
@@ -59,7 +66,10 @@ describe("the students' pipeline (the repository's bitbucket-pipelines.yml), run
     const { spawnSync } = await import('node:child_process');
     const { mkdirSync, writeFileSync, readdirSync: ls, chmodSync, existsSync } = await import('node:fs');
     // A1 and A0 open now (released long ago, due far ahead); A2 as the course has it (closed).
-    const open = (id: string) => readFileSync(path.join(repo, 'assignments', id, 'assignment.yaml'), 'utf8').replace(/^release: .*$/m, 'release: 2000-01-01 09:00').replace(/^due: .*$/m, 'due: 2999-01-01 23:59');
+    const open = (id: string) =>
+      readFileSync(path.join(repo, 'assignments', id, 'assignment.yaml'), 'utf8')
+        .replace(/^release: .*$/m, 'release: 2000-01-01 09:00')
+        .replace(/^due: .*$/m, 'due: 2999-01-01 23:59');
     const s = await studentRepo({
       edit: {
         'q7.txt': 'not the answer\n',
@@ -82,7 +92,8 @@ describe("the students' pipeline (the repository's bitbucket-pipelines.yml), run
     }
     const script: string[] = pushSteps(rootDoc()).flatMap((st) => st.script);
     const r = spawnSync('bash', ['-euc', script.join('\n')], {
-      cwd: s.root, encoding: 'utf8',
+      cwd: s.root,
+      encoding: 'utf8',
       env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GIT_CONFIG_GLOBAL: '/dev/null', INIT_CWD: '', NO_COLOR: '1' },
     });
     expect(r.status, r.stdout + r.stderr).toBe(1); // q7 fails, so the step fails
@@ -91,14 +102,18 @@ describe("the students' pipeline (the repository's bitbucket-pipelines.yml), run
     expect(commands).toEqual(['npm ci --omit=dev --no-audit --no-fund --prefer-offline']);
     expect(existsSync(path.join(s.root, 'node_modules'))).toBe(false);
 
-    const reports = ls(path.join(s.root, 'test-results')).filter((f) => f.endsWith('.xml')).sort();
+    const reports = ls(path.join(s.root, 'test-results'))
+      .filter((f) => f.endsWith('.xml'))
+      .sort();
     expect(reports).toEqual(['harness-A0.xml', 'harness-A1.xml']);
     const xsd = referenceSchema('JUnit.xsd');
     for (const f of reports) {
       const v = spawnSync('xmllint', ['--noout', '--schema', xsd, path.join(s.root, 'test-results', f)], { encoding: 'utf8' });
       expect(v.stderr, f).toMatch(/validates/);
     }
-    expect(readFileSync(path.join(s.root, 'test-results', 'harness-A1.xml'), 'utf8')).toMatch(/<testcase[^>]*name="[^"]*q7[^>]*>\s*<failure/);
+    expect(readFileSync(path.join(s.root, 'test-results', 'harness-A1.xml'), 'utf8')).toMatch(
+      /<testcase[^>]*name="[^"]*q7[^>]*>\s*<failure/,
+    );
     // A0's laptop checks (an SSH key, an upstream remote, the tools) are skipped, not failed.
     const a0 = readFileSync(path.join(s.root, 'test-results', 'harness-A0.xml'), 'utf8');
     for (const id of ['ssh-key', 'git-remotes', 'aws-cli-installed', 'git-pushed', 'git-clean', 'aws-identity']) {
@@ -140,11 +155,20 @@ describe('the grading pipeline, run for real', () => {
     writeFileSync(path.join(dir, 'bin', 'harness.mjs'), `await import(${JSON.stringify(path.join(repo, 'dist', 'harness.mjs'))});\n`);
     writeFileSync(path.join(dir, 'roster.csv'), await writeForks(path.join(dir, 'forks'), 12));
     mkdirSync(path.join(dir, 'hidden'));
-    writeFileSync(path.join(dir, 'hidden', 'A1.yaml'), 'checks:\n  - { id: h-q6-count, kind: file.lines, file: q6-malfunctions.txt, count: { min: 3 }, points: 1, dependsOn: [q6-text] }\n');
+    writeFileSync(
+      path.join(dir, 'hidden', 'A1.yaml'),
+      'checks:\n  - { id: h-q6-count, kind: file.lines, file: q6-malfunctions.txt, count: { min: 3 }, points: 1, dependsOn: [q6-text] }\n',
+    );
     const token = 'pipeline-secret-token';
     const canvas = await new FakeCanvas({
-      token, course: '77', assignment: { id: 98765, name: 'Getting started with AWS', points_possible: 19 },
-      students: Array.from({ length: 12 }, (_, i) => ({ id: 500 + i, name: `Student ${i}`, login_id: `s${String(i + 1).padStart(4, '0')}` })),
+      token,
+      course: '77',
+      assignment: { id: 98765, name: 'Getting started with AWS', points_possible: 19 },
+      students: Array.from({ length: 12 }, (_, i) => ({
+        id: 500 + i,
+        name: `Student ${i}`,
+        login_id: `s${String(i + 1).padStart(4, '0')}`,
+      })),
     }).start();
     try {
       const doc = parse(readFileSync(path.join(repo, 'templates/bitbucket-pipelines.grading.yml'), 'utf8'));
@@ -156,8 +180,16 @@ describe('the grading pipeline, run for real', () => {
       expect(steps.at(-1)!.trigger).toBe('manual'); // nothing is posted before someone has looked
       // The pipeline's variables, and the repository variables the set-up page names.
       const env = {
-        ...process.env, ASSIGNMENT: 'A1', CANVAS_ASSIGNMENT_ID: '98765', MISSING_WORK: 'blank', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null', CI: 'true',
-        CANVAS_URL: canvas.url, CANVAS_COURSE_ID: '77', CANVAS_TOKEN: token,
+        ...process.env,
+        ASSIGNMENT: 'A1',
+        CANVAS_ASSIGNMENT_ID: '98765',
+        MISSING_WORK: 'blank',
+        INIT_CWD: '',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        CI: 'true',
+        CANVAS_URL: canvas.url,
+        CANVAS_COURSE_ID: '77',
+        CANVAS_TOKEN: token,
       };
       // Run without blocking: the local Canvas answers from this process.
       const run = (script: string) =>
@@ -176,7 +208,14 @@ describe('the grading pipeline, run for real', () => {
       }
       expect(outputs.at(-2)).toMatch(/publish: dry run: would post 12 grades and 12 comments/);
       const merged = (f: string) => readFileSync(path.join(dir, 'grades/A1', f), 'utf8');
-      const one = spawnSync('bash', ['-euc', 'node bin/harness.mjs collect A1 --roster roster.csv --out single && node bin/harness.mjs grade A1 --roster roster.csv --out single --hidden hidden/A1.yaml --canvas-id 98765'], { cwd: dir, encoding: 'utf8', env });
+      const one = spawnSync(
+        'bash',
+        [
+          '-euc',
+          'node bin/harness.mjs collect A1 --roster roster.csv --out single && node bin/harness.mjs grade A1 --roster roster.csv --out single --hidden hidden/A1.yaml --canvas-id 98765',
+        ],
+        { cwd: dir, encoding: 'utf8', env },
+      );
       expect(one.status, one.stderr).toBe(0);
       expect(merged('grades.csv')).toBe(readFileSync(path.join(dir, 'single/grades.csv'), 'utf8'));
       expect(merged('canvas.csv')).toBe(readFileSync(path.join(dir, 'single/canvas.csv'), 'utf8'));
@@ -187,7 +226,12 @@ describe('the grading pipeline, run for real', () => {
       expect(canvas.problems).toEqual([]);
       expect(canvas.opts.students.every((s) => typeof s.score === 'number')).toBe(true);
       const posts = canvas.requests.filter((q) => q.method === 'POST').length;
-      const again = await run(steps.at(-1)!.script.filter((l) => !l.startsWith('npm ci')).join('\n'));
+      const again = await run(
+        steps
+          .at(-1)!
+          .script.filter((l) => !l.startsWith('npm ci'))
+          .join('\n'),
+      );
       expect(again.status, again.out).toBe(0);
       expect(canvas.requests.filter((q) => q.method === 'POST').length).toBe(posts);
       for (const o of [...outputs, again.out]) expect(o).not.toContain(token);
@@ -204,7 +248,9 @@ describe('the grading pipeline, where there is no sandbox', () => {
     const { tempDir } = await import('./helpers/fixture.js');
     const text = readFileSync(path.join(repo, 'templates/bitbucket-pipelines.grading.yml'), 'utf8');
     const doc = parse(text);
-    const gradeLine = (doc.pipelines.custom.grade.find((i: { parallel?: unknown }) => i.parallel).parallel.steps[0].step.script as string[]).find((l) => l.includes(' grade '))!;
+    const gradeLine = (
+      doc.pipelines.custom.grade.find((i: { parallel?: unknown }) => i.parallel).parallel.steps[0].step.script as string[]
+    ).find((l) => l.includes(' grade '))!;
     expect(gradeLine).not.toContain('--unsafe-no-sandbox');
     const dir = await tempDir({}, 'harness-gradingrepo-');
     cpSync(path.join(repo, 'course.yaml'), path.join(dir, 'course.yaml'));
@@ -215,7 +261,11 @@ describe('the grading pipeline, where there is no sandbox', () => {
     mkdirSync(path.join(dir, 'hidden'));
     writeFileSync(path.join(dir, 'hidden', 'A2.yaml'), 'checks:\n  - { id: h-q1, kind: file.present, file: q1.txt, points: 1 }\n');
     // As on Bitbucket's own runners: no sandbox (HARNESS_SANDBOX=off stands in for the seccomp profile).
-    const r = spawnSync('bash', ['-euc', `${gradeLine} --offline`], { cwd: dir, encoding: 'utf8', env: { ...process.env, ASSIGNMENT: 'A2', HARNESS_SANDBOX: 'off', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    const r = spawnSync('bash', ['-euc', `${gradeLine} --offline`], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ASSIGNMENT: 'A2', HARNESS_SANDBOX: 'off', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null' },
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/run student code .*there is no sandbox here/);
   });

@@ -5,7 +5,12 @@ import { pyenvTarget, resolvePython } from '../lib/util/python.js';
 import { tempDir } from './helpers/fixture.js';
 
 async function pyenv(files: Record<string, string>) {
-  const root = await tempDir({ 'shims/python3': '#!/bin/sh\n', 'versions/3.11.7/bin/python3': '#!/bin/sh\n', 'versions/3.9.1/bin/python3': '#!/bin/sh\n', ...files });
+  const root = await tempDir({
+    'shims/python3': '#!/bin/sh\n',
+    'versions/3.11.7/bin/python3': '#!/bin/sh\n',
+    'versions/3.9.1/bin/python3': '#!/bin/sh\n',
+    ...files,
+  });
   for (const f of ['shims/python3', 'versions/3.11.7/bin/python3', 'versions/3.9.1/bin/python3']) await chmod(path.join(root, f), 0o755);
   return root;
 }
@@ -18,12 +23,16 @@ describe('python3 through a pyenv shim', () => {
 
   it('a .python-version in the folder or above wins over the global file', async () => {
     const root = await pyenv({ version: '3.11.7\n', 'proj/.python-version': '# pinned\n3.9.1\n', 'proj/sub/x': '' });
-    expect(pyenvTarget(path.join(root, 'shims/python3'), {}, path.join(root, 'proj/sub'))).toBe(path.join(root, 'versions/3.9.1/bin/python3'));
+    expect(pyenvTarget(path.join(root, 'shims/python3'), {}, path.join(root, 'proj/sub'))).toBe(
+      path.join(root, 'versions/3.9.1/bin/python3'),
+    );
   });
 
   it('PYENV_VERSION wins over both; the first version that has the command is used', async () => {
     const root = await pyenv({ version: '3.11.7\n' });
-    expect(pyenvTarget(path.join(root, 'shims/python3'), { PYENV_VERSION: '3.12.0:3.9.1' }, '/')).toBe(path.join(root, 'versions/3.9.1/bin/python3'));
+    expect(pyenvTarget(path.join(root, 'shims/python3'), { PYENV_VERSION: '3.12.0:3.9.1' }, '/')).toBe(
+      path.join(root, 'versions/3.9.1/bin/python3'),
+    );
   });
 
   it('leaves the choice to the shim for "system", unknown versions, or a non-shim python', async () => {

@@ -52,7 +52,13 @@ function hashes(dir: string, skip: (rel: string) => boolean = () => false): Map<
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (skip(r)) continue;
       if (e.isDirectory()) walk(r);
-      else if (e.isFile()) out.set(r, createHash('sha256').update(readFileSync(path.join(dir, r))).digest('hex'));
+      else if (e.isFile())
+        out.set(
+          r,
+          createHash('sha256')
+            .update(readFileSync(path.join(dir, r)))
+            .digest('hex'),
+        );
       else out.set(r, `(${e.isSymbolicLink() ? 'link' : 'other'})`);
     }
   };
@@ -65,7 +71,8 @@ function writeFork(dir: string, netid: string, files: Record<string, string | Bu
   const all = new Map<string, Buffer>();
   const add = (rel: string, body: string | Buffer) => all.set(rel, Buffer.from(body));
   add('course.yaml', readFileSync(path.join(REPO, 'course.yaml')));
-  for (const f of ['assignment.yaml', 'data/access-sample.log', 'data/sensor-sample.txt']) add(`assignments/A2/${f}`, readFileSync(path.join(REPO, 'assignments', 'A2', f)));
+  for (const f of ['assignment.yaml', 'data/access-sample.log', 'data/sensor-sample.txt'])
+    add(`assignments/A2/${f}`, readFileSync(path.join(REPO, 'assignments', 'A2', f)));
   for (const f of readdirSync(path.join(FIX, 'A2', 'pass'))) add(`assignments/A2/${f}`, readFileSync(path.join(FIX, 'A2', 'pass', f)));
   add('user.cfg', `[USER]\nname: Student ${netid}\nemail: ${netid}@georgetown.edu\n`);
   for (const [rel, body] of Object.entries(files)) add(rel, body);
@@ -83,17 +90,37 @@ function writeFork(dir: string, netid: string, files: Record<string, string | Bu
 function hostile(name: string): string {
   const enc = (s: string) => Buffer.from([...s].reverse().join('')).toString('base64');
   const params = {
-    mark: MARK, material: MATERIAL, canary: CANARY, tmp: w.tmp, course: w.course, home: w.home, userbase: w.userbase,
-    forks: w.forks, hidden: w.hidden, roster: w.roster, out: w.out, flag: w.flag, sock: w.sock, abstract: w.abstract, port: String(w.port),
+    mark: MARK,
+    material: MATERIAL,
+    canary: CANARY,
+    tmp: w.tmp,
+    course: w.course,
+    home: w.home,
+    userbase: w.userbase,
+    forks: w.forks,
+    hidden: w.hidden,
+    roster: w.roster,
+    out: w.out,
+    flag: w.flag,
+    sock: w.sock,
+    abstract: w.abstract,
+    port: String(w.port),
   };
   const encoded = Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, enc(v)])))).toString('base64');
-  return readFileSync(path.join(RED, 'common.py'), 'utf8').replace('@PARAMS@', encoded) + readFileSync(path.join(RED, `${name}.py`), 'utf8');
+  return (
+    readFileSync(path.join(RED, 'common.py'), 'utf8').replace('@PARAMS@', encoded) + readFileSync(path.join(RED, `${name}.py`), 'utf8')
+  );
 }
 
 /** Runs the course copy's CLI in a session of its own; resolves with its exit and its session id. */
 function grade(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string; sid: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(w.course, 'bin', 'harness.mjs'), ...args], { cwd: w.course, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(w.course, 'bin', 'harness.mjs'), ...args], {
+      cwd: w.course,
+      env,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('close', (status) => resolve({ status, stderr, sid: child.pid! }));
@@ -117,14 +144,22 @@ function leftovers(sid: number, markers: string[]): string[] {
   return out;
 }
 
-const listen = (s: Server, where: number | string) => new Promise<void>((r) => (typeof where === 'number' ? s.listen(where, '127.0.0.1', r) : s.listen(where, r)));
+const listen = (s: Server, where: number | string) =>
+  new Promise<void>((r) => (typeof where === 'number' ? s.listen(where, '127.0.0.1', r) : s.listen(where, r)));
 
 function graderEnv(): NodeJS.ProcessEnv {
   return {
-    ...process.env, NO_COLOR: '1', CI: '1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null',
-    HOME: w.home, PYTHONUSERBASE: w.userbase,
-    AWS_ACCESS_KEY_ID: 'AKIA' + MARK + 'ENVKEY01', AWS_SECRET_ACCESS_KEY: `${MARK}-secret-from-the-environment`,
-    GITHUB_TOKEN: `ghp_${MARK}token`, INSTRUCTOR_NOTE: `${MARK}-a-variable-with-an-innocent-name`,
+    ...process.env,
+    NO_COLOR: '1',
+    CI: '1',
+    INIT_CWD: '',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    HOME: w.home,
+    PYTHONUSERBASE: w.userbase,
+    AWS_ACCESS_KEY_ID: 'AKIA' + MARK + 'ENVKEY01',
+    AWS_SECRET_ACCESS_KEY: `${MARK}-secret-from-the-environment`,
+    GITHUB_TOKEN: `ghp_${MARK}token`,
+    INSTRUCTOR_NOTE: `${MARK}-a-variable-with-an-innocent-name`,
   };
 }
 
@@ -135,22 +170,36 @@ beforeAll(async () => {
   const forks = await tempDir({}, 'harness-forks-');
   const userbase = await tempDir({}, 'harness-userbase-');
   w = {
-    tmp, forks, userbase, course: path.join(tmp, 'course'), home: path.join(tmp, 'home'), hidden: path.join(tmp, 'secret', 'hidden-A2.yaml'),
-    roster: path.join(tmp, 'roster.csv'), out: path.join(tmp, 'out'), flag: path.join(tmp, 'daemon-was-here'), sock: path.join(tmp, 'grader.sock'),
-    abstract: `harness-redteam-${process.pid}`, port: 0,
+    tmp,
+    forks,
+    userbase,
+    course: path.join(tmp, 'course'),
+    home: path.join(tmp, 'home'),
+    hidden: path.join(tmp, 'secret', 'hidden-A2.yaml'),
+    roster: path.join(tmp, 'roster.csv'),
+    out: path.join(tmp, 'out'),
+    flag: path.join(tmp, 'daemon-was-here'),
+    sock: path.join(tmp, 'grader.sock'),
+    abstract: `harness-redteam-${process.pid}`,
+    port: 0,
   };
   // The instructor's course repository: the built CLI, the course, a note only they have.
   for (const f of ['course.yaml', 'bin', 'dist', 'assignments/A2']) cpSync(path.join(REPO, f), path.join(w.course, f), { recursive: true });
   writeFileSync(path.join(w.course, 'INSTRUCTOR-ONLY.txt'), `${MARK}: the answers to A2\n`);
   mkdirSync(path.join(w.home, '.aws'), { recursive: true });
-  writeFileSync(path.join(w.home, '.aws', 'credentials'), `[default]\naws_access_key_id = AKIA${MARK}CREDFILE\naws_secret_access_key = ${MARK}-secret-from-the-credentials-file\n`);
-  writeFileSync(path.join(w.home, '.bashrc'), '# the instructor\'s\n');
+  writeFileSync(
+    path.join(w.home, '.aws', 'credentials'),
+    `[default]\naws_access_key_id = AKIA${MARK}CREDFILE\naws_secret_access_key = ${MARK}-secret-from-the-credentials-file\n`,
+  );
+  writeFileSync(path.join(w.home, '.bashrc'), "# the instructor's\n");
   mkdirSync(path.join(userbase, 'lib', 'python3.11', 'site-packages'), { recursive: true });
   // The hidden checks, with the instructor's own test file and data (the material).
   mkdirSync(path.join(tmp, 'secret', 'data'), { recursive: true });
   writeFileSync(w.hidden, readFileSync(path.join(RED, 'hidden.yaml'), 'utf8').replace('@MARK@', MARK));
   cpSync(path.join(RED, 'test_hidden_q4.py'), path.join(tmp, 'secret', 'test_hidden_q4.py'));
-  const log = readFileSync(path.join(FIX, 'A2', 'data', 'access.log'), 'utf8').split('\n').filter((l) => /\/(Feb|Mar)\/2015/.test(l));
+  const log = readFileSync(path.join(FIX, 'A2', 'data', 'access.log'), 'utf8')
+    .split('\n')
+    .filter((l) => /\/(Feb|Mar)\/2015/.test(l));
   writeFileSync(path.join(tmp, 'secret', 'data', 'secret.log'), log.slice(0, 40).concat(log.slice(-40)).join('\n') + '\n');
   // Listeners a student should never reach: TCP on the loopback, a unix socket, an abstract one.
   for (const where of [0, w.sock, `\0${w.abstract}`]) {
@@ -177,7 +226,9 @@ afterAll(async () => {
 
 /** Per student: check id → status and points. */
 function resultsOf(batchFile: string): Record<string, Record<string, string>> {
-  const b = JSON.parse(readFileSync(batchFile, 'utf8')) as { students: { netid: string; results: { id: string; status: string; points: number }[] }[] };
+  const b = JSON.parse(readFileSync(batchFile, 'utf8')) as {
+    students: { netid: string; results: { id: string; status: string; points: number }[] }[];
+  };
   return Object.fromEntries(b.students.map((s) => [s.netid, Object.fromEntries(s.results.map((r) => [r.id, `${r.status} ${r.points}`]))]));
 }
 
@@ -187,14 +238,24 @@ describe('red team: hostile student code through the real grade', () => {
     const common = ['--offline', '--jobs', '1', '--hidden', w.hidden];
     // Control: the honest students alone.
     const controlRoster = path.join(w.tmp, 'control.csv');
-    writeFileSync(controlRoster, readFileSync(w.roster, 'utf8').split('\n').filter((l) => !HOSTILE.some((h) => l.startsWith(`${h}1,`))).join('\n'));
+    writeFileSync(
+      controlRoster,
+      readFileSync(w.roster, 'utf8')
+        .split('\n')
+        .filter((l) => !HOSTILE.some((h) => l.startsWith(`${h}1,`)))
+        .join('\n'),
+    );
     const control = await grade(['grade', 'A2', '--roster', controlRoster, '--out', path.join(w.tmp, 'control'), ...common], env);
     expect(control.status, control.stderr).toBe(0);
 
     expect((await grade(['collect', 'A2', '--roster', w.roster, '--out', w.out], env)).status).toBe(0);
     const before = {
-      course: hashes(w.course), home: hashes(w.home), userbase: hashes(w.userbase), forks: hashes(w.forks),
-      mirrors: hashes(path.join(w.out, '.mirrors')), secret: hashes(path.join(w.tmp, 'secret')),
+      course: hashes(w.course),
+      home: hashes(w.home),
+      userbase: hashes(w.userbase),
+      forks: hashes(w.forks),
+      mirrors: hashes(path.join(w.out, '.mirrors')),
+      secret: hashes(path.join(w.tmp, 'secret')),
     };
     const t0 = Date.now();
     const r = await grade(['grade', 'A2', '--roster', w.roster, '--out', w.out, ...common], env);
@@ -218,11 +279,21 @@ describe('red team: hostile student code through the real grade', () => {
     // No marker in any output: grades.csv, canvas.csv, feedback, results.json, report.html,
     // batch.json, the caches; the instructor's material not in anything a student reads.
     const outputs = hashes(w.out, (rel) => rel === '.mirrors');
-    expect([...outputs.keys()]).toEqual(expect.arrayContaining(['grades.csv', 'canvas.csv', 'batch.json', 'report.html', 'feedback/victim1.md', 'gradescope/victim1/results.json']));
+    expect([...outputs.keys()]).toEqual(
+      expect.arrayContaining([
+        'grades.csv',
+        'canvas.csv',
+        'batch.json',
+        'report.html',
+        'feedback/victim1.md',
+        'gradescope/victim1/results.json',
+      ]),
+    );
     const studentFacing = (rel: string) => /^(grades\.csv|canvas\.csv|feedback\/|gradescope\/)/.test(rel);
     for (const rel of outputs.keys()) {
       const text = readFileSync(path.join(w.out, rel), 'latin1');
-      for (const m of [MARK, hex(MARK), ...(studentFacing(rel) ? [MATERIAL, hex(MATERIAL)] : [])]) expect.soft(text.includes(m), `${rel} holds ${m}`).toBe(false);
+      for (const m of [MARK, hex(MARK), ...(studentFacing(rel) ? [MATERIAL, hex(MATERIAL)] : [])])
+        expect.soft(text.includes(m), `${rel} holds ${m}`).toBe(false);
     }
 
     // Each attack ran, and reached its student's feedback (the canary), or was stopped by a limit.

@@ -49,28 +49,56 @@ function sampleResults(): CheckResult[] {
   return [
     result({ id: 'q1-present', kind: 'file.present', title: 'q1.txt is present', status: 'pass', points: 1, maxPoints: 1 }),
     result({
-      id: 'q1-format', kind: 'file.text', title: 'q1.txt holds the URL of your git remote', status: 'fail',
-      points: 0, maxPoints: 2, file: 'q1.txt', line: 1,
+      id: 'q1-format',
+      kind: 'file.text',
+      title: 'q1.txt holds the URL of your git remote',
+      status: 'fail',
+      points: 0,
+      maxPoints: 2,
+      file: 'q1.txt',
+      line: 1,
       rationale: 'q1.txt does not hold a git remote URL.',
-      expected: 'git@bitbucket.org:<you>/<repository>.git', actual: 'my repo',
+      expected: 'git@bitbucket.org:<you>/<repository>.git',
+      actual: 'my repo',
       hint: 'Run `git config --get remote.origin.url` in your clone and paste its output into q1.txt.',
     }),
     result({
-      id: 'q2-text', kind: 'file.text', title: 'q2.txt holds a traceroute run on EC2', status: 'warn',
-      file: 'q2.txt', line: 1,
+      id: 'q2-text',
+      kind: 'file.text',
+      title: 'q2.txt holds a traceroute run on EC2',
+      status: 'warn',
+      file: 'q2.txt',
+      line: 1,
       rationale: 'q2.txt looks like it was run on a home network, not on an EC2 instance.',
       hint: 'Run traceroute on your t2.micro instance and paste that output instead.',
     }),
     result({ id: 'q3-yaml', kind: 'file.yaml', title: 'q3.txt is YAML with the required keys', status: 'pass', points: 3, maxPoints: 3 }),
     result({
-      id: 'streaming-syntax', kind: 'python.syntax', title: 'streaming-time.py is valid Python', status: 'skip',
-      maxPoints: 1, reason: 'python3 was not found on this computer, so this is checked when graded.',
+      id: 'streaming-syntax',
+      kind: 'python.syntax',
+      title: 'streaming-time.py is valid Python',
+      status: 'skip',
+      maxPoints: 1,
+      reason: 'python3 was not found on this computer, so this is checked when graded.',
     }),
     result({
-      id: 'q7-bucket', kind: 'aws.s3.public', title: 'The q7 bucket serves q6-malfunctions.txt', status: 'error',
-      maxPoints: 2, reason: "the check crashed: Cannot read properties of undefined (reading 'Body')", stack: STACK,
+      id: 'q7-bucket',
+      kind: 'aws.s3.public',
+      title: 'The q7 bucket serves q6-malfunctions.txt',
+      status: 'error',
+      maxPoints: 2,
+      reason: "the check crashed: Cannot read properties of undefined (reading 'Body')",
+      stack: STACK,
     }),
-    result({ id: 'q5-present', kind: 'file.present', title: 'q5.txt is present (extra credit)', status: 'pass', points: 1, maxPoints: 1, extraCredit: true }),
+    result({
+      id: 'q5-present',
+      kind: 'file.present',
+      title: 'q5.txt is present (extra credit)',
+      status: 'pass',
+      points: 1,
+      maxPoints: 1,
+      extraCredit: true,
+    }),
   ];
 }
 
@@ -128,7 +156,10 @@ describe('pretty', () => {
 
   it('keeps every line within 80 columns', () => {
     const long = 'The file has a line that is not of the form key: value, which the grader needs to read it. '.repeat(4);
-    const r = sampleReport([...sampleResults(), result({ id: 'x', kind: 'file.text', title: 'A title '.repeat(15), status: 'fail', maxPoints: 10, rationale: long, hint: long })]);
+    const r = sampleReport([
+      ...sampleResults(),
+      result({ id: 'x', kind: 'file.text', title: 'A title '.repeat(15), status: 'fail', maxPoints: 10, rationale: long, hint: long }),
+    ]);
     for (const line of reporters.pretty(r, plain).split('\n')) expect(Array.from(line).length).toBeLessThanOrEqual(WIDTH);
   });
 
@@ -142,7 +173,18 @@ describe('pretty', () => {
   });
 
   it('shows an absolute location relative to cwd', () => {
-    const rs = [result({ id: 'a', kind: 'file.text', title: 'a', status: 'fail', maxPoints: 1, rationale: 'r', file: path.join(repoRoot, 'assignments', 'A1', 'q1.txt'), line: 3 })];
+    const rs = [
+      result({
+        id: 'a',
+        kind: 'file.text',
+        title: 'a',
+        status: 'fail',
+        maxPoints: 1,
+        rationale: 'r',
+        file: path.join(repoRoot, 'assignments', 'A1', 'q1.txt'),
+        line: 3,
+      }),
+    ];
     expect(reporters.pretty(sampleReport(rs), { ...plain, cwd: repoRoot })).toContain(`at ${path.join('assignments', 'A1', 'q1.txt')}:3\n`);
   });
 
@@ -170,7 +212,9 @@ describe('pretty', () => {
     [['fail', 'error'], '1 check failed, 1 could not run: fix them and run `npm run check` again.'],
   ] as const)('ends with a verdict for %j', (statuses, verdict) => {
     const rs = [result({ id: 'ok', kind: 'file.present', title: 'ok', status: 'pass', points: 1, maxPoints: 1 })];
-    statuses.forEach((status, i) => rs.push(result({ id: `c${i}`, kind: 'file.text', title: `c${i}`, status, rationale: 'r', reason: 'why' })));
+    statuses.forEach((status, i) =>
+      rs.push(result({ id: `c${i}`, kind: 'file.text', title: `c${i}`, status, rationale: 'r', reason: 'why' })),
+    );
     expect(reporters.pretty(sampleReport(rs), plain).trimEnd().split('\n').at(-1)).toBe(verdict);
   });
 
@@ -214,10 +258,32 @@ describe('json', () => {
     const out = reporters.json(report, plain);
     expect(reporters.json(reversed, plain)).toBe(out);
     const parsed = JSON.parse(out);
-    expect(Object.keys(parsed)).toEqual(['schemaVersion', 'harness', 'assignment', 'student', 'startedAt', 'durationMs', 'summary', 'results']);
+    expect(Object.keys(parsed)).toEqual([
+      'schemaVersion',
+      'harness',
+      'assignment',
+      'student',
+      'startedAt',
+      'durationMs',
+      'summary',
+      'results',
+    ]);
     expect(Object.keys(parsed.results[1])).toEqual([
-      'id', 'kind', 'title', 'status', 'points', 'maxPoints', 'extraCredit',
-      'rationale', 'file', 'line', 'expected', 'actual', 'hint', 'doc', 'durationMs',
+      'id',
+      'kind',
+      'title',
+      'status',
+      'points',
+      'maxPoints',
+      'extraCredit',
+      'rationale',
+      'file',
+      'line',
+      'expected',
+      'actual',
+      'hint',
+      'doc',
+      'durationMs',
     ]);
   });
 
@@ -281,7 +347,17 @@ describe('junit', () => {
     const clean = `He said "hi" & <b>bye</b> 'x' ]]> tab\there\nnew line\r café 日本 🎉`;
     const huge = '🎉'.repeat(1500); // 3,000 UTF-16 units, to test the surrogate-safe cut
     const rs = [
-      result({ id: 'nasty', kind: 'file.text', title: nasty, status: 'fail', maxPoints: 1, rationale: nasty, expected: nasty, actual: nasty, hint: nasty }),
+      result({
+        id: 'nasty',
+        kind: 'file.text',
+        title: nasty,
+        status: 'fail',
+        maxPoints: 1,
+        rationale: nasty,
+        expected: nasty,
+        actual: nasty,
+        hint: nasty,
+      }),
       result({ id: 'long', kind: 'file.text', title: 'long', status: 'fail', maxPoints: 1, rationale: 'r'.repeat(5000), hint: huge }),
       result({ id: 'warned', kind: 'file.text', title: 'w', status: 'warn', rationale: nasty }),
       result({ id: 'crash', kind: 'x', title: 'c', status: 'error', reason: nasty, stack: `${nasty}\n${'at f\n'.repeat(1000)}` }),
@@ -327,7 +403,8 @@ describe('loadReporter', () => {
 
   it("loads a user's module by path relative to cwd", async () => {
     const dir = await tempDir({
-      'my-reporter.mjs': 'export default (report, opts) => `${report.assignment.id}: ${report.summary.fail} failed, color=${opts.color}\\n`;',
+      'my-reporter.mjs':
+        'export default (report, opts) => `${report.assignment.id}: ${report.summary.fail} failed, color=${opts.color}\\n`;',
       'nodefault.mjs': 'export const x = 1;',
       'broken.mjs': 'export default (',
       'async.mjs': 'export default async () => "late";',

@@ -38,12 +38,20 @@ if cur is not None:
 function wordCounts(text: string): string {
   const m = new Map<string, number>();
   for (const w of text.split(/\s+/).filter(Boolean)) m.set(w.toLowerCase(), (m.get(w.toLowerCase()) ?? 0) + 1);
-  return [...m.keys()].sort().map((k) => `${k}\t${m.get(k)}\n`).join('');
+  return [...m.keys()]
+    .sort()
+    .map((k) => `${k}\t${m.get(k)}\n`)
+    .join('');
 }
 const EXPECTED = wordCounts(TEXT);
 
 /** Runs a kind the way the engine does, returning the thrown outcome (or the returned note). */
-async function outcome<P>(kind: CheckKind<P>, dir: string, params: P, over: { timeout?: number } = {}): Promise<{ note?: string } | Failure | Skip | Error> {
+async function outcome<P>(
+  kind: CheckKind<P>,
+  dir: string,
+  params: P,
+  over: { timeout?: number } = {},
+): Promise<{ note?: string } | Failure | Skip | Error> {
   const ctx = makeCtx(dir, params as Record<string, unknown>);
   ctx.check.timeout = over.timeout ?? 30;
   try {
@@ -80,10 +88,28 @@ describe('mapreduce.streaming', () => {
   it('takes the expected output inline (expectedText) and compares sorted or normalized', async () => {
     const dir = await tempDir({ 'mapper.py': MAPPER, 'reducer.py': REDUCER, 'in.txt': TEXT });
     const shuffled = EXPECTED.trimEnd().split('\n').reverse().join('\n') + '\n';
-    expect(await outcome(streaming, dir, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', expectedText: shuffled, compare: 'sorted' })).not.toBeInstanceOf(Error);
-    expect(await outcome(streaming, dir, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', expectedText: shuffled })).toBeInstanceOf(Failure);
+    expect(
+      await outcome(streaming, dir, {
+        mapper: 'mapper.py',
+        reducer: 'reducer.py',
+        input: 'in.txt',
+        expectedText: shuffled,
+        compare: 'sorted',
+      }),
+    ).not.toBeInstanceOf(Error);
+    expect(
+      await outcome(streaming, dir, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', expectedText: shuffled }),
+    ).toBeInstanceOf(Failure);
     const spaced = EXPECTED.replace(/\t/g, '   ') + '\n\n';
-    expect(await outcome(streaming, dir, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', expectedText: spaced, compare: 'normalized' })).not.toBeInstanceOf(Error);
+    expect(
+      await outcome(streaming, dir, {
+        mapper: 'mapper.py',
+        reducer: 'reducer.py',
+        input: 'in.txt',
+        expectedText: spaced,
+        compare: 'normalized',
+      }),
+    ).not.toBeInstanceOf(Error);
   });
 
   it('fails a buggy reducer at the first differing line, with partial credit when asked', async () => {
@@ -91,7 +117,13 @@ describe('mapreduce.streaming', () => {
     const buggy = REDUCER.replace(/if cur is not None:\n {4}print\(f"\{cur\}\\t\{n\}"\)\n$/, '');
     expect(buggy).not.toBe(REDUCER);
     const dir = await tempDir({ 'mapper.py': MAPPER, 'reducer.py': buggy, 'in.txt': TEXT });
-    const f = (await outcome(streaming, dir, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', expectedText: EXPECTED, partialCredit: true })) as Failure;
+    const f = (await outcome(streaming, dir, {
+      mapper: 'mapper.py',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      expectedText: EXPECTED,
+      partialCredit: true,
+    })) as Failure;
     expect(f).toBeInstanceOf(Failure);
     expect(f.rationale).toBe("The reducer's output stops after line 9, but more lines are expected.");
     expect(f.expected).toContain('the');
@@ -99,7 +131,12 @@ describe('mapreduce.streaming', () => {
     expect(f.partial).toBeCloseTo(9 / 10);
     // Bug 2: a wrong count in the middle.
     const dir2 = await tempDir({ 'mapper.py': MAPPER.replace('w.lower()', 'w'), 'reducer.py': REDUCER, 'in.txt': TEXT });
-    const g = (await outcome(streaming, dir2, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', expectedText: EXPECTED })) as Failure;
+    const g = (await outcome(streaming, dir2, {
+      mapper: 'mapper.py',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      expectedText: EXPECTED,
+    })) as Failure;
     expect(g.rationale).toBe("Line 1 of the reducer's output differs from the expected output.");
     expect(g.expected).toContain('brown');
     expect(g.actual).toContain('Dog');
@@ -111,22 +148,57 @@ describe('mapreduce.streaming', () => {
     const files = { 'mapper.py': MAPPER, 'combiner.py': REDUCER, 'reducer.py': REDUCER, 'a.txt': TEXT, 'b.txt': 'the dog\n' };
     const dir = await tempDir(files);
     const want = wordCounts(TEXT + 'the dog\n');
-    expect(await outcome(streaming, dir, { mapper: 'mapper.py', combiner: 'combiner.py', reducer: 'reducer.py', input: ['a.txt', 'b.txt'], expectedText: want })).not.toBeInstanceOf(Error);
-    expect(await outcome(streaming, dir, { mapper: 'mapper.py', combiner: 'combiner.py', reducer: 'reducer.py', input: 'a.txt', expectedText: EXPECTED })).not.toBeInstanceOf(Error);
+    expect(
+      await outcome(streaming, dir, {
+        mapper: 'mapper.py',
+        combiner: 'combiner.py',
+        reducer: 'reducer.py',
+        input: ['a.txt', 'b.txt'],
+        expectedText: want,
+      }),
+    ).not.toBeInstanceOf(Error);
+    expect(
+      await outcome(streaming, dir, {
+        mapper: 'mapper.py',
+        combiner: 'combiner.py',
+        reducer: 'reducer.py',
+        input: 'a.txt',
+        expectedText: EXPECTED,
+      }),
+    ).not.toBeInstanceOf(Error);
     // Counting lines instead of adding values is right without a combiner, wrong with one.
     const counting = REDUCER.replace('n += int(v)', 'n += 1');
     const dir2 = await tempDir({ ...files, 'reducer.py': counting });
-    expect(await outcome(streaming, dir2, { mapper: 'mapper.py', reducer: 'reducer.py', input: ['a.txt', 'b.txt'], expectedText: want })).not.toBeInstanceOf(Error);
-    const f = (await outcome(streaming, dir2, { mapper: 'mapper.py', combiner: 'combiner.py', reducer: 'reducer.py', input: ['a.txt', 'b.txt'], expectedText: want })) as Failure;
+    expect(
+      await outcome(streaming, dir2, { mapper: 'mapper.py', reducer: 'reducer.py', input: ['a.txt', 'b.txt'], expectedText: want }),
+    ).not.toBeInstanceOf(Error);
+    const f = (await outcome(streaming, dir2, {
+      mapper: 'mapper.py',
+      combiner: 'combiner.py',
+      reducer: 'reducer.py',
+      input: ['a.txt', 'b.txt'],
+      expectedText: want,
+    })) as Failure;
     expect(f).toBeInstanceOf(Failure);
     expect(f.rationale).toMatch(/^Line \d+ of the reducer's output differs/);
-    const g = (await outcome(streaming, dir2, { mapper: 'mapper.py', combiner: 'combiner.py', reducer: 'reducer.py', input: 'a.txt', expectedText: EXPECTED })) as Failure;
+    const g = (await outcome(streaming, dir2, {
+      mapper: 'mapper.py',
+      combiner: 'combiner.py',
+      reducer: 'reducer.py',
+      input: 'a.txt',
+      expectedText: EXPECTED,
+    })) as Failure;
     expect(g.rationale).toMatch(/^Line \d+ of the reducer's output differs/);
   });
 
   it('reports a crashing stage with the end of its traceback', async () => {
     const dir = await tempDir({ 'mapper.py': MAPPER.replace('\\t1', ' 1'), 'reducer.py': REDUCER, 'in.txt': TEXT });
-    const f = (await outcome(streaming, dir, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', format: { fields: 2 } })) as Failure;
+    const f = (await outcome(streaming, dir, {
+      mapper: 'mapper.py',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      format: { fields: 2 },
+    })) as Failure;
     expect(f).toBeInstanceOf(Failure);
     expect(f.rationale).toMatch(/^The reducer reducer.py stopped with an error \(exit code 1\): "ValueError: not enough values to unpack/);
     expect(f.actual).toContain('Traceback (most recent call last)');
@@ -136,9 +208,19 @@ describe('mapreduce.streaming', () => {
 
   it('checks the output shape when no expected output is given (the public spec)', async () => {
     const dir = await tempDir({ 'mapper.py': MAPPER, 'reducer.py': REDUCER, 'in.txt': TEXT });
-    const ok = await outcome(streaming, dir, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', format: { fields: 2, patterns: ['\\S+', '\\d+'] } });
+    const ok = await outcome(streaming, dir, {
+      mapper: 'mapper.py',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      format: { fields: 2, patterns: ['\\S+', '\\d+'] },
+    });
     expect((ok as { note: string }).note).toBe('10 lines in the expected form');
-    const f = (await outcome(streaming, dir, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', format: { fields: 3 } })) as Failure;
+    const f = (await outcome(streaming, dir, {
+      mapper: 'mapper.py',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      format: { fields: 3 },
+    })) as Failure;
     expect(f.rationale).toBe("Line 1 of the reducer's output has 2 fields, but 3 tab-separated fields are expected.");
   });
 
@@ -154,7 +236,13 @@ while True:
 `;
     const dir = await tempDir({ 'mapper.py': forever, 'reducer.py': REDUCER, 'in.txt': TEXT });
     const t0 = Date.now();
-    const f = (await outcome(streaming, dir, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', stageTimeout: 1, format: { fields: 2 } })) as Failure;
+    const f = (await outcome(streaming, dir, {
+      mapper: 'mapper.py',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      stageTimeout: 1,
+      format: { fields: 2 },
+    })) as Failure;
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(f.rationale).toBe('The mapper mapper.py did not finish within 1 s, so it was stopped.');
     expect(f.code).toBe('time-limit');
@@ -172,11 +260,19 @@ while True:
   it('gives student code no AWS credentials, tokens or real HOME', async () => {
     const key = 'AKIA' + 'Q'.repeat(16);
     const saved = { ...process.env };
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: key, AWS_SECRET_ACCESS_KEY: 'x'.repeat(40), AWS_PROFILE: 'default', GITHUB_TOKEN: 'ghp_' + 'z'.repeat(20), PYTHONPATH: '/nowhere' });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: key,
+      AWS_SECRET_ACCESS_KEY: 'x'.repeat(40),
+      AWS_PROFILE: 'default',
+      GITHUB_TOKEN: 'ghp_' + 'z'.repeat(20),
+      PYTHONPATH: '/nowhere',
+    });
     try {
       const peek = 'import os, sys\nfor line in sys.stdin:\n    pass\nprint("aws\\t" + str(os.environ.get("AWS_ACCESS_KEY_ID")))\n';
       const dir = await tempDir({ 'mapper.py': peek, 'in.txt': TEXT });
-      expect(await outcome(streaming, dir, { mapper: 'mapper.py', input: 'in.txt', expectedText: 'aws\tNone\n' })).not.toBeInstanceOf(Error);
+      expect(await outcome(streaming, dir, { mapper: 'mapper.py', input: 'in.txt', expectedText: 'aws\tNone\n' })).not.toBeInstanceOf(
+        Error,
+      );
       const res = await runSandboxed(PY, ['-c', 'import os, json; print(json.dumps(dict(os.environ)))'], { cwd: dir });
       const env = JSON.parse(res.stdout.toString()) as Record<string, string>;
       expect(Object.keys(env).filter((k) => SECRET_NAME.test(k) || k.startsWith('PYTHONPATH'))).toEqual([]);
@@ -190,13 +286,21 @@ while True:
   });
 
   it('runs executables with a #! line, and explains one without the executable bit', async () => {
-    const sh = '#!/bin/sh\nexec ' + PY + ' -c "import sys\nfor l in sys.stdin:\n  [print(w.lower() + chr(9) + \'1\') for w in l.split()]"\n';
+    const sh =
+      '#!/bin/sh\nexec ' + PY + ' -c "import sys\nfor l in sys.stdin:\n  [print(w.lower() + chr(9) + \'1\') for w in l.split()]"\n';
     const dir = await tempDir({ 'mapper.sh': sh, 'reducer.py': REDUCER, 'in.txt': TEXT });
-    const f = (await outcome(streaming, dir, { mapper: 'mapper.sh', reducer: 'reducer.py', input: 'in.txt', expectedText: EXPECTED })) as Failure;
+    const f = (await outcome(streaming, dir, {
+      mapper: 'mapper.sh',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      expectedText: EXPECTED,
+    })) as Failure;
     expect(f.rationale).toBe('mapper.sh is not executable, and is not a .py file that could be run with python3.');
     const { chmod } = await import('node:fs/promises');
     await chmod(path.join(dir, 'mapper.sh'), 0o755);
-    expect(await outcome(streaming, dir, { mapper: 'mapper.sh', reducer: 'reducer.py', input: 'in.txt', expectedText: EXPECTED })).not.toBeInstanceOf(Error);
+    expect(
+      await outcome(streaming, dir, { mapper: 'mapper.sh', reducer: 'reducer.py', input: 'in.txt', expectedText: EXPECTED }),
+    ).not.toBeInstanceOf(Error);
   });
 
   it('lint: rejects expected and expectedText together, and format with an expected output', () => {
@@ -229,7 +333,10 @@ describe('sandbox', () => {
     const res = await runSandboxed(PY, ['-c', probe], { cwd: dir });
     expect(res.stdout.toString()).toMatch(/^blocked/);
     if (iso.ip) {
-      const lo = await runSandboxed(PY, ['-c', 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print("ok")'], { cwd: dir, network: 'loopback' });
+      const lo = await runSandboxed(PY, ['-c', 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print("ok")'], {
+        cwd: dir,
+        network: 'loopback',
+      });
       expect(lo.stdout.toString()).toBe('ok\n');
       expect((await runSandboxed(PY, ['-c', probe], { cwd: dir, network: 'loopback' })).stdout.toString()).toMatch(/^blocked/);
     }
@@ -239,7 +346,10 @@ describe('sandbox', () => {
     const dir = await tempDir();
     const iso = await probeIsolation();
     if (iso.mem) {
-      const res = await runSandboxed(PY, ['-c', 'x = bytearray(600 * 1024 * 1024); print("allocated")'], { cwd: dir, memoryBytes: 300 * 1024 * 1024 });
+      const res = await runSandboxed(PY, ['-c', 'x = bytearray(600 * 1024 * 1024); print("allocated")'], {
+        cwd: dir,
+        memoryBytes: 300 * 1024 * 1024,
+      });
       expect(res.code).not.toBe(0);
       expect(res.stderr).toContain('MemoryError');
     }
@@ -296,10 +406,15 @@ describe('python.unittest', () => {
 
   it('gives partial credit and names the first failing test and its line', async () => {
     // Bug: the boundary is wrong, so 0 counts as bad.
-    const dir = await tempDir({ 'parser.py': PARSER.replace('rec[1] < 0', 'rec[1] <= 0'), 'parser_test.py': PARSER_TEST + 'print("noise that looks like a result")\n' });
+    const dir = await tempDir({
+      'parser.py': PARSER.replace('rec[1] < 0', 'rec[1] <= 0'),
+      'parser_test.py': PARSER_TEST + 'print("noise that looks like a result")\n',
+    });
     const f = (await outcome(unittestKind, dir, { tests: 'parser_test.py', files: ['parser.py'] })) as Failure;
     expect(f).toBeInstanceOf(Failure);
-    expect(f.rationale).toBe('1 of 4 tests did not pass (1 skipped); the first is ParseTest.test_many (i=0): "AssertionError: True != False"');
+    expect(f.rationale).toBe(
+      '1 of 4 tests did not pass (1 skipped); the first is ParseTest.test_many (i=0): "AssertionError: True != False"',
+    );
     expect(f.partial).toBeCloseTo(3 / 4);
     expect(f.file).toBe('parser_test.py');
     expect(f.line).toBe(14);
@@ -310,7 +425,9 @@ describe('python.unittest', () => {
   it('fails with the import error when the module under test is missing or broken', async () => {
     const dir = await tempDir({ 'parser_test.py': PARSER_TEST });
     const f = (await outcome(unittestKind, dir, { tests: 'parser_test.py' })) as Failure;
-    expect(f.rationale).toBe('parser_test.py could not be imported, so none of its tests ran: "ModuleNotFoundError: No module named \'parser\'"');
+    expect(f.rationale).toBe(
+      'parser_test.py could not be imported, so none of its tests ran: "ModuleNotFoundError: No module named \'parser\'"',
+    );
     expect(f.hint).toContain('make sure parser.py is handed in');
     const dir2 = await tempDir({ 'parser.py': 'def parse(line)\n', 'parser_test.py': PARSER_TEST });
     const g = (await outcome(unittestKind, dir2, { tests: 'parser_test.py', files: ['parser.py'] })) as Failure;
@@ -327,7 +444,8 @@ describe('python.unittest', () => {
 });
 
 const HITS = '2017-01-03 GET /\n2017-01-09 GET /a\n2017-02-11 GET /\n2017-03-01 GET /b\n2017-03-02 GET /\n2017-03-30 GET /c\n';
-const HITS_PER_MONTH = 'import sys\nfrom collections import Counter\nc = Counter(l[:7] for l in open(sys.argv[1]) if l.strip())\nwith open("hits.txt", "w") as f:\n    for m in sorted(c):\n        f.write(f"{m}\\t{c[m]}\\n")\n';
+const HITS_PER_MONTH =
+  'import sys\nfrom collections import Counter\nc = Counter(l[:7] for l in open(sys.argv[1]) if l.strip())\nwith open("hits.txt", "w") as f:\n    for m in sorted(c):\n        f.write(f"{m}\\t{c[m]}\\n")\n';
 const HITS_EXPECTED = '2017-01\t2\n2017-02\t1\n2017-03\t3\n';
 
 describe('program.output', () => {
@@ -345,9 +463,21 @@ describe('program.output', () => {
   });
 
   it('reads stdout by default and says when the output file is not written', async () => {
-    const dir = await tempDir({ 'hits.py': HITS_PER_MONTH.replace('with open("hits.txt", "w") as f:', 'if True:\n    f = sys.stdout'), 'logs.txt': HITS });
-    expect(await outcome(programOutput, dir, { command: ['python3', 'hits.py', 'logs.txt'], format: { fields: 2, patterns: ['\\d{4}-\\d{2}', '\\d+'] } })).toEqual({ note: '3 lines in the expected form' });
-    const f = (await outcome(programOutput, dir, { command: ['python3', 'hits.py', 'logs.txt'], output: 'hits.txt', format: { fields: 2 } })) as Failure;
+    const dir = await tempDir({
+      'hits.py': HITS_PER_MONTH.replace('with open("hits.txt", "w") as f:', 'if True:\n    f = sys.stdout'),
+      'logs.txt': HITS,
+    });
+    expect(
+      await outcome(programOutput, dir, {
+        command: ['python3', 'hits.py', 'logs.txt'],
+        format: { fields: 2, patterns: ['\\d{4}-\\d{2}', '\\d+'] },
+      }),
+    ).toEqual({ note: '3 lines in the expected form' });
+    const f = (await outcome(programOutput, dir, {
+      command: ['python3', 'hits.py', 'logs.txt'],
+      output: 'hits.txt',
+      format: { fields: 2 },
+    })) as Failure;
     expect(f.rationale).toBe('The program (python3 hits.py logs.txt) ran, but did not write hits.txt.');
   });
 
@@ -356,7 +486,9 @@ describe('program.output', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const dir = await tempDir({ 'net.py': `import socket\ntry:\n    socket.create_connection(("127.0.0.1", ${port}), timeout=3)\n    print("connected")\nexcept OSError:\n    print("blocked")\n` });
+      const dir = await tempDir({
+        'net.py': `import socket\ntry:\n    socket.create_connection(("127.0.0.1", ${port}), timeout=3)\n    print("connected")\nexcept OSError:\n    print("blocked")\n`,
+      });
       if (!(await probeIsolation()).net) {
         t.skip(); // network isolation is unavailable on this machine (`unshare -rn` failed)
         return;
@@ -408,7 +540,9 @@ describe('mrjob.local and pyspark.local', () => {
       const dir = await tempDir({ 'job.py': JOB, 'logs.txt': HITS, 'spark.py': 'import pyspark\n' });
       const r = await outcome(mrjobLocal, dir, { job: 'job.py', input: 'logs.txt', expectedText: 'x\n' });
       expect(r).toBeInstanceOf(Skip);
-      expect((r as Skip).reason).toBe('mrjob is not installed for python3; pip install mrjob to run this check locally (the grader runs it)');
+      expect((r as Skip).reason).toBe(
+        'mrjob is not installed for python3; pip install mrjob to run this check locally (the grader runs it)',
+      );
       const s = await outcome(pysparkLocal, dir, { script: 'spark.py' });
       expect((s as Skip).reason).toMatch(/^pyspark is not installed for python3; pip install pyspark/);
     } finally {
@@ -418,7 +552,8 @@ describe('mrjob.local and pyspark.local', () => {
 
   it('run the job when the library is importable (a stand-in mrjob and pyspark on PYTHONPATH)', async () => {
     const lib = await tempDir({
-      'mrjob/__init__.py': '__version__ = "0.0-standin"\n', 'mrjob/job.py': FAKE_MRJOB,
+      'mrjob/__init__.py': '__version__ = "0.0-standin"\n',
+      'mrjob/job.py': FAKE_MRJOB,
       'pyspark/__init__.py': '__version__ = "0.0-standin"\n',
     });
     const saved = process.env.PYTHONPATH;
@@ -426,7 +561,9 @@ describe('mrjob.local and pyspark.local', () => {
     try {
       const dir = await tempDir({ 'job.py': JOB, 'logs.txt': HITS });
       const want = '"2017-01"\t2\n"2017-02"\t1\n"2017-03"\t3\n';
-      expect(await outcome(mrjobLocal, dir, { job: 'job.py', input: 'logs.txt', expectedText: want })).toEqual({ note: 'all 3 lines match the expected output' });
+      expect(await outcome(mrjobLocal, dir, { job: 'job.py', input: 'logs.txt', expectedText: want })).toEqual({
+        note: 'all 3 lines match the expected output',
+      });
       const f = (await outcome(mrjobLocal, dir, { job: 'job.py', input: 'logs.txt', expectedText: want.replace('\t3', '\t4') })) as Failure;
       expect(f.rationale).toBe("Line 3 of the job's output differs from the expected output.");
       // The PySpark script sees a local master and a working loopback, writes part files.
@@ -438,7 +575,9 @@ open("out/part-00000", "w").write(os.environ["PYSPARK_SUBMIT_ARGS"].split()[1] +
 open("out/_SUCCESS", "w").write("")
 `;
       const dir2 = await tempDir({ 'spark.py': script });
-      expect(await outcome(pysparkLocal, dir2, { script: 'spark.py', output: 'out', expectedText: 'local[*]\t1\nb\t2\n' })).not.toBeInstanceOf(Error);
+      expect(
+        await outcome(pysparkLocal, dir2, { script: 'spark.py', output: 'out', expectedText: 'local[*]\t1\nb\t2\n' }),
+      ).not.toBeInstanceOf(Error);
     } finally {
       if (saved === undefined) delete process.env.PYTHONPATH;
       else process.env.PYTHONPATH = saved;

@@ -79,7 +79,11 @@ print(json.dumps({
       const s = JSON.parse(r.stdout.toString());
       expect(s.cwd).toBe('/assignment');
       expect(s.mine).toBe('mine\n');
-      expect(s.root.filter((d: string) => !['assignment', 'bin', 'dev', 'etc', 'lib', 'lib32', 'lib64', 'libx32', 'proc', 'sbin', 'tmp', 'usr'].includes(d))).toEqual(
+      expect(
+        s.root.filter(
+          (d: string) => !['assignment', 'bin', 'dev', 'etc', 'lib', 'lib32', 'lib64', 'libx32', 'proc', 'sbin', 'tmp', 'usr'].includes(d),
+        ),
+      ).toEqual(
         // What the interpreter needs, when it lives outside /usr (pyenv under a home folder).
         PY.startsWith('/usr/') ? [] : [PY.split('/')[1]],
       );
@@ -87,7 +91,15 @@ print(json.dumps({
       expect(Object.values(s.seen)).toEqual(Object.values(s.seen).map(() => false));
       // The home folder is there only as the way to an interpreter (pyenv) or pip --user packages in it.
       expect(s.home.filter((d: string) => !['.pyenv', '.local'].includes(d))).toEqual([]);
-      expect(s.writes).toEqual({ '/assignment/new.txt': true, '/tmp/new.txt': true, '/usr/new.txt': false, '/new.txt': false, '/etc/new.txt': false, '/dev/new.txt': false, '/dev/shm/new.txt': true });
+      expect(s.writes).toEqual({
+        '/assignment/new.txt': true,
+        '/tmp/new.txt': true,
+        '/usr/new.txt': false,
+        '/new.txt': false,
+        '/etc/new.txt': false,
+        '/dev/new.txt': false,
+        '/dev/shm/new.txt': true,
+      });
       expect([s.uid, s.user, s.host, s.caps]).toEqual([1000, 3, 'sandbox', '0000000000000000']);
       expect(s.net).toEqual({ tcp: false, unix: false, internet: false });
       expect(heard).toEqual([]);
@@ -102,7 +114,10 @@ print(json.dumps({
     const saved = { ...process.env };
     Object.assign(process.env, { AWS_SECRET_ACCESS_KEY: 'sandbox-test-secret', INNOCENT_NAME: 'sandbox-test-innocent' });
     try {
-      const r = await py('import os\nfor p in os.listdir("/proc"):\n    if p.isdigit():\n        print(open(f"/proc/{p}/environ", "rb").read(), open(f"/proc/{p}/cmdline", "rb").read())', { cwd: dir });
+      const r = await py(
+        'import os\nfor p in os.listdir("/proc"):\n    if p.isdigit():\n        print(open(f"/proc/{p}/environ", "rb").read(), open(f"/proc/{p}/cmdline", "rb").read())',
+        { cwd: dir },
+      );
       expect(r.code).toBe(0);
       const seen = r.stdout.toString();
       expect(seen).not.toContain('sandbox-test-');
@@ -126,18 +141,22 @@ print(json.dumps({
       const r = await py('import os; print(os.environ.get("PYTHONUSERBASE"))', { cwd: dir });
       expect(r.stdout.toString()).not.toContain(home);
       process.env.PYTHONUSERBASE = base;
-      const s = await py('import os, site, userpkg\ntry:\n    open(os.path.join(site.getusersitepackages(), "usercustomize.py"), "w")\n    print(userpkg.ANSWER, "writable")\nexcept OSError:\n    print(userpkg.ANSWER, "read-only")', { cwd: dir });
+      const s = await py(
+        'import os, site, userpkg\ntry:\n    open(os.path.join(site.getusersitepackages(), "usercustomize.py"), "w")\n    print(userpkg.ANSWER, "writable")\nexcept OSError:\n    print(userpkg.ANSWER, "read-only")',
+        { cwd: dir },
+      );
       expect(s.stdout.toString(), s.stderr).toBe('42 read-only\n');
       expect(readdirSync(path.join(base, 'lib', version, 'site-packages'))).toEqual(['userpkg.py']);
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
   });
 
   it('a link it leaves for the harness to follow leads nowhere: outputs and our own sort stay in the run', async () => {
     const { readOutput } = await import('../lib/run/workdir.js');
-    const secret = await tempDir({ 'part-00000': 'the instructor\'s\n' });
+    const secret = await tempDir({ 'part-00000': "the instructor's\n" });
     const dir = await tempDir();
     const r = await runSandboxed('/bin/sh', ['-c', `ln -s ${secret} out`], { cwd: dir });
     expect(r.code).toBe(0);
@@ -149,14 +168,16 @@ print(json.dumps({
 
   it('nothing it starts outlives it, even in a session of its own', async () => {
     const dir = await tempDir();
-    const r = await runSandboxed('/bin/sh', ['-c', 'setsid sh -c "sleep 1; echo late > /assignment/late.txt" & echo started'], { cwd: dir });
+    const r = await runSandboxed('/bin/sh', ['-c', 'setsid sh -c "sleep 1; echo late > /assignment/late.txt" & echo started'], {
+      cwd: dir,
+    });
     expect(r.stdout.toString()).toBe('started\n');
     await new Promise((res) => setTimeout(res, 1500));
     expect(existsSync(path.join(dir, 'late.txt'))).toBe(false);
   });
 });
 
-describe('limits on the whole run, in the student\'s words', () => {
+describe("limits on the whole run, in the student's words", () => {
   const ctx = () => makeCtx('/nonexistent', {});
   const words = (res: Awaited<ReturnType<typeof runSandboxed>>) => {
     try {
@@ -169,7 +190,8 @@ describe('limits on the whole run, in the student\'s words', () => {
 
   it('memory: three processes under the per-process cap, over it together', async () => {
     const dir = await tempDir();
-    const hog = 'import subprocess, sys, time\nc = "b = bytearray(150 * 1024 * 1024)\\nfor i in range(0, len(b), 4096): b[i] = 1\\nimport time; time.sleep(30)"\nps = [subprocess.Popen([sys.executable, "-c", c]) for _ in range(3)]\ntime.sleep(30)';
+    const hog =
+      'import subprocess, sys, time\nc = "b = bytearray(150 * 1024 * 1024)\\nfor i in range(0, len(b), 4096): b[i] = 1\\nimport time; time.sleep(30)"\nps = [subprocess.Popen([sys.executable, "-c", c]) for _ in range(3)]\ntime.sleep(30)';
     const t0 = Date.now();
     const r = await py(hog, { cwd: dir, memoryBytes: 300 * 1024 * 1024 });
     expect(r.exceeded).toBe('memory');
@@ -184,13 +206,15 @@ describe('limits on the whole run, in the student\'s words', () => {
     expect(r.exceeded).toBe('processes');
     expect(words(r)).toBe('The mapper m.py started more than 20 processes, so it was stopped.');
     await new Promise((res) => setTimeout(res, 200));
-    const alive = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker) && !/\) Z/.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
-      } catch {
-        return false;
-      }
-    });
+    const alive = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker) && !/\) Z/.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
+        } catch {
+          return false;
+        }
+      });
     expect(alive).toEqual([]);
   });
 
@@ -198,8 +222,13 @@ describe('limits on the whole run, in the student\'s words', () => {
     const dir = await tempDir();
     const big = await py('open("big.bin", "wb").write(b"x" * (12 * 1024 * 1024))', { cwd: dir, diskBytes: 8 * 1024 * 1024 });
     // The write fails at the file-size cap, or the watcher sees the 8 MB first: the same limit either way.
-    expect(words(big)).toMatch(/^The mapper m.py wrote more (to a file than it may \(8 MB in its folder, less in \/tmp\): "OSError: \[Errno 27\] File too large"|than 8 MB of files, so it was stopped\.)/);
-    const many = await py('import time\nfor i in range(40):\n    open(f"part-{i}", "wb").write(b"x" * (1024 * 1024))\ntime.sleep(10)', { cwd: dir, diskBytes: 8 * 1024 * 1024 });
+    expect(words(big)).toMatch(
+      /^The mapper m.py wrote more (to a file than it may \(8 MB in its folder, less in \/tmp\): "OSError: \[Errno 27\] File too large"|than 8 MB of files, so it was stopped\.)/,
+    );
+    const many = await py('import time\nfor i in range(40):\n    open(f"part-{i}", "wb").write(b"x" * (1024 * 1024))\ntime.sleep(10)', {
+      cwd: dir,
+      diskBytes: 8 * 1024 * 1024,
+    });
     expect(many.exceeded).toBe('disk');
     expect(words(many)).toBe('The mapper m.py wrote more than 8 MB of files, so it was stopped.');
     const tmp = await py('open("/tmp/big", "wb").write(b"x" * (100 * 1024 * 1024))', { cwd: dir });
@@ -215,7 +244,7 @@ describe('limits on the whole run, in the student\'s words', () => {
   });
 });
 
-describe('the instructor\'s material', () => {
+describe("the instructor's material", () => {
   it('is read-only in the run: not written, removed, renamed or made writable', async () => {
     const dir = await tempDir({ 'test_hidden.py': 'SECRET = 1\n', 'mine.py': 'x = 1\n' });
     protectFiles(dir, ['test_hidden.py']);
@@ -253,8 +282,14 @@ print(" ".join(out))
     writeFileSync(path.join(dir, 'data/full.log'), 'y\n');
     expect((await mergeHidden(spec, file, course)).hash).not.toBe(m.hash);
     // A file outside its folder, or missing: the hidden file's line and column.
-    writeFileSync(file, `checks:\n  - { id: h-q4, kind: python.unittest, tests: tests/test_q4.py, points: 2 }\nfiles:\n  - ../elsewhere.py\n  - data/missing.log\n`);
-    const err = (await mergeHidden(spec, file, course).then(() => undefined, (e: unknown) => e)) as UserError;
+    writeFileSync(
+      file,
+      `checks:\n  - { id: h-q4, kind: python.unittest, tests: tests/test_q4.py, points: 2 }\nfiles:\n  - ../elsewhere.py\n  - data/missing.log\n`,
+    );
+    const err = (await mergeHidden(spec, file, course).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as UserError;
     expect(err).toBeInstanceOf(UserError);
     expect(err.details.join('\n')).toMatch(/hidden\.yaml:4:5: "\.\.\/elsewhere\.py" is not a path inside the hidden file's folder/);
     expect(err.details.join('\n')).toMatch(/hidden\.yaml:5:5: data\/missing\.log does not exist/);
@@ -267,19 +302,27 @@ describe('where there is no sandbox', () => {
   beforeAll(async () => {
     // A course copy with A2 and a student's answers in place (the fixture's passing ones).
     course = await tempDir({}, 'harness-nosandbox-');
-    for (const f of ['course.yaml', 'bin', 'dist', 'assignments/A1', 'assignments/A2']) cpSync(path.join(REPO, f), path.join(course, f), { recursive: true });
+    for (const f of ['course.yaml', 'bin', 'dist', 'assignments/A1', 'assignments/A2'])
+      cpSync(path.join(REPO, f), path.join(course, f), { recursive: true });
     work = path.join(course, 'assignments', 'A2');
     cpSync(path.join(REPO, 'test', 'fixtures', 'A2', 'pass'), work, { recursive: true });
     writeFileSync(path.join(course, 'user.cfg'), '[USER]\nname: Lee Wong\nemail: lw641@georgetown.edu\n');
   });
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = []) => {
-    const r = spawnSync(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), path.join(course, 'bin', 'harness.mjs'), ...args], {
-      cwd: course, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null', ...env },
-    });
+    const r = spawnSync(
+      prefix[0] ?? process.execPath,
+      [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), path.join(course, 'bin', 'harness.mjs'), ...args],
+      {
+        cwd: course,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, NO_COLOR: '1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null', ...env },
+      },
+    );
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
-  it('a student\'s own check runs their code anyway, and says so once', () => {
+  it("a student's own check runs their code anyway, and says so once", () => {
     const r = cli(['check', 'A2', '--offline', '--only', 'q4-streaming'], { HARNESS_SANDBOX: 'off' });
     expect(r.stdout).toMatch(/q4_mapper\.py and q4_reducer\.py run/);
     expect(r.stderr.match(/your code ran without a sandbox here/g)).toHaveLength(1);
@@ -290,8 +333,16 @@ describe('where there is no sandbox', () => {
   it('grade refuses (exit 2, with the fix), or with --unsafe-no-sandbox runs and records it in batch.json', async () => {
     const forks = await tempDir({}, 'harness-nosandbox-forks-');
     // A fork of this course copy: one commit of its files, before A2's due date.
-    const date = { GIT_AUTHOR_DATE: '2017-02-01T12:00:00Z', GIT_COMMITTER_DATE: '2017-02-01T12:00:00Z', GIT_AUTHOR_NAME: 'Lee Wong', GIT_AUTHOR_EMAIL: 'lw641@georgetown.edu', GIT_COMMITTER_NAME: 'Lee Wong', GIT_COMMITTER_EMAIL: 'lw641@georgetown.edu' };
-    const git = (...a: string[]) => spawnSync('git', a, { cwd: course, encoding: 'utf8', env: { ...process.env, ...date, GIT_CONFIG_GLOBAL: '/dev/null' } });
+    const date = {
+      GIT_AUTHOR_DATE: '2017-02-01T12:00:00Z',
+      GIT_COMMITTER_DATE: '2017-02-01T12:00:00Z',
+      GIT_AUTHOR_NAME: 'Lee Wong',
+      GIT_AUTHOR_EMAIL: 'lw641@georgetown.edu',
+      GIT_COMMITTER_NAME: 'Lee Wong',
+      GIT_COMMITTER_EMAIL: 'lw641@georgetown.edu',
+    };
+    const git = (...a: string[]) =>
+      spawnSync('git', a, { cwd: course, encoding: 'utf8', env: { ...process.env, ...date, GIT_CONFIG_GLOBAL: '/dev/null' } });
     git('init', '-q', '-b', 'main');
     git('add', 'course.yaml', 'user.cfg', 'assignments');
     git('commit', '-q', '-m', 'answers');
@@ -330,18 +381,25 @@ describe('where there is no sandbox', () => {
 });
 
 describe('descriptors the harness inherited', () => {
-  it('never reach student code: a CI runner\'s open pipe is /dev/null in the run', async () => {
+  it("never reach student code: a CI runner's open pipe is /dev/null in the run", async () => {
     const course = await tempDir({}, 'harness-fds-');
     for (const f of ['course.yaml', 'bin', 'dist', 'assignments/A2']) cpSync(path.join(REPO, f), path.join(course, f), { recursive: true });
     const a2 = path.join(course, 'assignments', 'A2');
     cpSync(path.join(REPO, 'test', 'fixtures', 'A2', 'pass'), a2, { recursive: true });
     writeFileSync(path.join(course, 'user.cfg'), '[USER]\nname: Lee Wong\nemail: lw641@georgetown.edu\n');
     // The mapper writes to every descriptor past stderr, then names what they were.
-    writeFileSync(path.join(a2, 'q4_mapper.py'), 'import os, sys\nseen = []\nfor f in sorted(os.listdir("/proc/self/fd"), key=int):\n    if int(f) > 2:\n        try:\n            seen.append(f + "=" + os.readlink("/proc/self/fd/" + f)); os.write(int(f), b"escaped\\n")\n        except OSError:\n            pass\nsys.exit("fds: " + " ".join(seen))\n');
+    writeFileSync(
+      path.join(a2, 'q4_mapper.py'),
+      'import os, sys\nseen = []\nfor f in sorted(os.listdir("/proc/self/fd"), key=int):\n    if int(f) > 2:\n        try:\n            seen.append(f + "=" + os.readlink("/proc/self/fd/" + f)); os.write(int(f), b"escaped\\n")\n        except OSError:\n            pass\nsys.exit("fds: " + " ".join(seen))\n',
+    );
     // As a shell's redirection leaves it (node marks its low descriptors close-on-exec, not fd 37).
     const leak = path.join(course, 'leak.txt');
     const cmd = `exec 37>>${JSON.stringify(leak)}; exec ${JSON.stringify(process.execPath)} bin/harness.mjs check A2 --offline --only q4-streaming`;
-    const r = spawnSync('bash', ['-c', cmd], { cwd: course, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    const r = spawnSync('bash', ['-c', cmd], {
+      cwd: course,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null' },
+    });
     expect(r.stdout, r.stdout).toMatch(/fds: (\d+=\S+ )*37=\/dev\/null/); // the mapper ran, and fd 37 was there: as /dev/null
     const leaked = readFileSync(leak, 'utf8');
     expect(leaked).toBe('');

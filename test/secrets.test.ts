@@ -76,7 +76,14 @@ describe('scanBuffer', () => {
   });
 
   it('finds private key blocks of every flavour, masked as the header only', () => {
-    for (const label of ['RSA PRIVATE KEY', 'EC PRIVATE KEY', 'DSA PRIVATE KEY', 'OPENSSH PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'PRIVATE KEY']) {
+    for (const label of [
+      'RSA PRIVATE KEY',
+      'EC PRIVATE KEY',
+      'DSA PRIVATE KEY',
+      'OPENSSH PRIVATE KEY',
+      'ENCRYPTED PRIVATE KEY',
+      'PRIVATE KEY',
+    ]) {
       const block = pemBlock(label);
       const hits = scanBuffer(buf(`# my key\n${block}`), 'key.txt');
       expect(hits).toEqual([{ file: 'key.txt', line: 2, type: 'private-key', masked: `${DASHES}BEGIN ${label}${DASHES} (masked)` }]);
@@ -92,7 +99,7 @@ describe('scanBuffer', () => {
     expect(scanBuffer(buf(`A key starts with ${DASHES}BEGIN RSA PRIVATE KEY${DASHES} (masked here).\n`), 'notes.md')).toEqual([]);
   });
 
-  it('ignores AWS\'s documented example keys', () => {
+  it("ignores AWS's documented example keys", () => {
     const exampleId = ['AKIA', 'IOSFODNN7', 'EXAM', 'PLE'].join('');
     const exampleSecret = ['wJalrXUtnFEMI/K7MDENG/bPxRfiCY', 'EXAM', 'PLEKEY'].join('');
     const text = `aws_access_key_id = ${exampleId}\naws_secret_access_key = ${exampleSecret}\n`;
@@ -123,7 +130,9 @@ describe('scanBuffer', () => {
   });
 
   it('finds the same hits whatever the chunk size of a streamed scan', () => {
-    const text = buf(Array.from({ length: 3000 }, (_, i) => (i % 700 === 0 ? `k${i} = ${keyId()}` : `row ${i}, ${'z'.repeat(i % 90)}`)).join('\n'));
+    const text = buf(
+      Array.from({ length: 3000 }, (_, i) => (i % 700 === 0 ? `k${i} = ${keyId()}` : `row ${i}, ${'z'.repeat(i % 90)}`)).join('\n'),
+    );
     const whole = scanBuffer(text, 'f');
     expect(whole.map((h) => h.line)).toEqual([1, 701, 1401, 2101, 2801]);
     for (const size of [1, 7, 4096, 100_000]) {
@@ -136,7 +145,20 @@ describe('scanBuffer', () => {
 
 describe('scanName', () => {
   it('flags credentials files by name, in any folder', () => {
-    for (const name of ['key.pem', 'keys/Server.PEM', 'putty.ppk', '.boto', 'credentials', '.aws/credentials', 'home/id_rsa', 'id_ed25519', 'id_ecdsa', 'rootkey.csv', 'ada_accessKeys.csv', 'ada_credentials.csv']) {
+    for (const name of [
+      'key.pem',
+      'keys/Server.PEM',
+      'putty.ppk',
+      '.boto',
+      'credentials',
+      '.aws/credentials',
+      'home/id_rsa',
+      'id_ed25519',
+      'id_ecdsa',
+      'rootkey.csv',
+      'ada_accessKeys.csv',
+      'ada_credentials.csv',
+    ]) {
       expect([name, scanName(name)]).toEqual([name, { file: name, line: 0, type: 'credentials-file', masked: path.posix.basename(name) }]);
     }
   });
@@ -149,7 +171,11 @@ describe('scanName', () => {
 });
 
 /** Runs secrets.scan on `dir`; returns the Failure, or undefined on a pass. */
-async function scan(dir: string, params: Record<string, unknown> = {}, files: { required: string[]; optional?: string[] } = { required: ['q1.txt'] }): Promise<Failure | undefined> {
+async function scan(
+  dir: string,
+  params: Record<string, unknown> = {},
+  files: { required: string[]; optional?: string[] } = { required: ['q1.txt'] },
+): Promise<Failure | undefined> {
   const ctx = makeCtx(dir, params);
   ctx.spec.files = { required: files.required, optional: files.optional ?? [] };
   try {
@@ -198,7 +224,10 @@ describe('secrets.scan', () => {
 
   it('passes clean files, binary files, and the example keys; fails a key inside a binary', async () => {
     const example = ['AKIA', 'IOSFODNN7', 'EXAM', 'PLE'].join('');
-    const dir = await tempDir({ 'q1.txt': `use ${example} in examples\n`, 'plot.png': Buffer.concat([Buffer.from([0x89, 0, 0]), randomBytes(5000)]) });
+    const dir = await tempDir({
+      'q1.txt': `use ${example} in examples\n`,
+      'plot.png': Buffer.concat([Buffer.from([0x89, 0, 0]), randomBytes(5000)]),
+    });
     expect(await scan(dir, {}, { required: ['q1.txt'], optional: ['plot.png'] })).toBeUndefined();
     const id = keyId();
     await writeFile(path.join(dir, 'model.pkl'), Buffer.concat([Buffer.from([0x80, 4, 0]), buf(id), Buffer.from([0])]));
@@ -232,7 +261,9 @@ describe('secrets.scan', () => {
   it("outside git, scope 'repository' scans the submission", async () => {
     const dir = await tempDir({ 'q1.txt': pemBlock('OPENSSH PRIVATE KEY') });
     const f = (await scan(dir, { scope: 'repository' }))!;
-    expect(f.rationale).toBe(`q1.txt:1 looks like a private key (${DASHES}BEGIN OPENSSH PRIVATE KEY${DASHES} (masked)), which must never be handed in or committed.`);
+    expect(f.rationale).toBe(
+      `q1.txt:1 looks like a private key (${DASHES}BEGIN OPENSSH PRIVATE KEY${DASHES} (masked)), which must never be handed in or committed.`,
+    );
     expect(f.actual).toBeUndefined(); // one hit: the sentence says it all
   });
 });
@@ -240,8 +271,14 @@ describe('secrets.scan', () => {
 describe('this repository', () => {
   it('holds nothing the scan would flag in its tracked files and in these files', async () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-    const mine = ['lib/git.ts', 'lib/secrets.ts', 'lib/checks/secrets.ts', 'test/secrets.test.ts', 'test/git.test.ts', 'test/helpers/git.ts']
-      .concat(['git.repo', 'git.committed', 'git.clean', 'git.pushed', 'git.author', 'secrets.scan'].map((k) => `docs/checks/${k}.md`));
+    const mine = [
+      'lib/git.ts',
+      'lib/secrets.ts',
+      'lib/checks/secrets.ts',
+      'test/secrets.test.ts',
+      'test/git.test.ts',
+      'test/helpers/git.ts',
+    ].concat(['git.repo', 'git.committed', 'git.clean', 'git.pushed', 'git.author', 'secrets.scan'].map((k) => `docs/checks/${k}.md`));
     const files = [...new Set([...(await new CloneGit(root).tracked()), ...mine])];
     const hits = [];
     for (const rel of files) {

@@ -38,7 +38,10 @@ describe('spec loading', () => {
     const s = parse(good);
     expect(s.id).toBe('A1');
     expect(s.due).toBe('2017-01-21T04:59:00.000Z'); // 23:59 EST
-    expect(s.checks.map((c) => [c.id, c.kind, c.params])).toEqual([['p', 'file.present', { file: 'q1.txt' }], ['t', 'file.text', { file: 'q1.txt' }]]);
+    expect(s.checks.map((c) => [c.id, c.kind, c.params])).toEqual([
+      ['p', 'file.present', { file: 'q1.txt' }],
+      ['t', 'file.text', { file: 'q1.txt' }],
+    ]);
     expect(s.checks[1]).toMatchObject({ dependsOn: ['p'], severity: 'error', timeout: 30 });
     expect(s.hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -60,12 +63,14 @@ checks:
   - { id: p, kind: file.present, file: q1.txt, points: 1, bogus: 2 }
   - { id: q, kind: file.present, points: 1 }
 `);
-    expect(ps).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^3:\d+ points must be >= 0/),
-      expect.stringMatching(/^4:1 unknown key "colour"/),
-      expect.stringMatching(/^8:\d+ unknown key "bogus" for a file.present check/),
-      expect.stringMatching(/^9:\d+ checks\.1 is missing "file"/),
-    ]));
+    expect(ps).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^3:\d+ points must be >= 0/),
+        expect.stringMatching(/^4:1 unknown key "colour"/),
+        expect.stringMatching(/^8:\d+ unknown key "bogus" for a file.present check/),
+        expect.stringMatching(/^9:\d+ checks\.1 is missing "file"/),
+      ]),
+    );
   });
 
   it('reports the semantic problems all together', () => {

@@ -7,13 +7,27 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import path from 'node:path';
-import { DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeRegionsCommand, EC2Client, EC2ServiceException, paginateDescribeInstances } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  DescribeKeyPairsCommand,
+  DescribeRegionsCommand,
+  EC2Client,
+  EC2ServiceException,
+  paginateDescribeInstances,
+} from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CloudWatchClient, DescribeAlarmsCommand, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
 import { EMRClient, ListClustersCommand, paginateListClusters } from '@aws-sdk/client-emr';
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import {
-  GetBucketPolicyStatusCommand, GetBucketWebsiteCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client,
+  GetBucketPolicyStatusCommand,
+  GetBucketWebsiteCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isThrottlingError } from '@smithy/core/retry';
@@ -31,9 +45,15 @@ beforeAll(async () => {
   const student = world.accounts[0];
   // Twelve instances in one region for pagination; three alarms there for DescribeAlarms pages.
   for (let i = 0; i < 12; i++) {
-    student.instances!.push({ instanceId: `i-0000000000000${String(i).padStart(4, '0')}`, region: 'us-west-2', instanceType: i % 2 ? 't3.micro' : 't2.micro', state: i < 6 ? 'running' : 'stopped' });
+    student.instances!.push({
+      instanceId: `i-0000000000000${String(i).padStart(4, '0')}`,
+      region: 'us-west-2',
+      instanceType: i % 2 ? 't3.micro' : 't2.micro',
+      state: i < 6 ? 'running' : 'stopped',
+    });
   }
-  for (const n of ['a', 'b', 'c']) student.alarms!.push({ name: `cpu-${n}`, region: 'us-west-2', namespace: 'AWS/EC2', metricName: 'CPUUtilization', actions: [] });
+  for (const n of ['a', 'b', 'c'])
+    student.alarms!.push({ name: `cpu-${n}`, region: 'us-west-2', namespace: 'AWS/EC2', metricName: 'CPUUtilization', actions: [] });
   standin = await startStandin(world);
 });
 afterAll(() => standin?.stop());
@@ -42,7 +62,12 @@ afterEach(() => {
 });
 
 type Creds = { accessKeyId: string; secretAccessKey: string };
-const opts = (region = 'us-east-1', credentials: Creds = SAMPLE.student) => ({ endpoint: standin.url, region, credentials, maxAttempts: 1 });
+const opts = (region = 'us-east-1', credentials: Creds = SAMPLE.student) => ({
+  endpoint: standin.url,
+  region,
+  credentials,
+  maxAttempts: 1,
+});
 const unknownKey = { accessKeyId: 'STANDIN-NOBODY', secretAccessKey: 'nope' };
 
 /** The error a promise rejects with; fails the test if it resolves. */
@@ -57,11 +82,18 @@ async function rejection(p: Promise<unknown>): Promise<any> {
 }
 
 /** A raw request to the stand-in with any Host header (fetch forbids setting it). */
-function raw(method: string, p: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function raw(
+  method: string,
+  p: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const r = http.request(`${standin.url}${p}`, { method, headers }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (c) => (body += c)).on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      res
+        .setEncoding('utf8')
+        .on('data', (c) => (body += c))
+        .on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
     r.on('error', reject).end();
   });
@@ -69,19 +101,30 @@ function raw(method: string, p: string, headers: Record<string, string> = {}): P
 
 describe('world', () => {
   it('reports every problem in a bad world at once', () => {
-    const bad = { accounts: [{ id: '12', credentials: [{ accessKeyId: 'X' }], instances: [{ instanceId: 'i-1', region: 'mars', state: 'on' }] }], faults: [{ kind: 'latency' }] };
-    const e = (() => { try { checkWorld(bad); } catch (x) { return x; } })() as UserError;
+    const bad = {
+      accounts: [{ id: '12', credentials: [{ accessKeyId: 'X' }], instances: [{ instanceId: 'i-1', region: 'mars', state: 'on' }] }],
+      faults: [{ kind: 'latency' }],
+    };
+    const e = (() => {
+      try {
+        checkWorld(bad);
+      } catch (x) {
+        return x;
+      }
+    })() as UserError;
     expect(e).toBeInstanceOf(UserError);
-    expect(e.details).toEqual(expect.arrayContaining([
-      'accounts[0].id: "12" is not a 12-digit account id',
-      'accounts[0].credentials[0].secretAccessKey: is required',
-      'accounts[0].credentials[0]: needs exactly one of user: <name>, root: true or role: <name>',
-      'accounts[0].instances[0].instanceId: "i-1" is not an instance id like i-0123456789abcdef0',
-      'accounts[0].instances[0].region: "mars" is not a region name like us-east-1',
-      'accounts[0].instances[0].instanceType: is required',
-      'accounts[0].instances[0].state: must be one of pending, running, stopping, stopped, shutting-down, terminated (got "on")',
-      'faults[0]: a latency fault needs ms: <milliseconds>',
-    ]));
+    expect(e.details).toEqual(
+      expect.arrayContaining([
+        'accounts[0].id: "12" is not a 12-digit account id',
+        'accounts[0].credentials[0].secretAccessKey: is required',
+        'accounts[0].credentials[0]: needs exactly one of user: <name>, root: true or role: <name>',
+        'accounts[0].instances[0].instanceId: "i-1" is not an instance id like i-0123456789abcdef0',
+        'accounts[0].instances[0].region: "mars" is not a region name like us-east-1',
+        'accounts[0].instances[0].instanceType: is required',
+        'accounts[0].instances[0].state: must be one of pending, running, stopping, stopped, shutting-down, terminated (got "on")',
+        'faults[0]: a latency fault needs ms: <milliseconds>',
+      ]),
+    );
   });
 
   it('examples/worlds/sample.yaml is the sample world', async () => {
@@ -102,10 +145,14 @@ describe('EC2', () => {
 
   it('DescribeKeyPairs: fingerprint as ssh-keygen computes it, filters, public key, NotFound', async () => {
     const ec2 = new EC2Client(opts());
-    const { KeyPairs } = await ec2.send(new DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: ['ab*'] }], IncludePublicKey: true }));
+    const { KeyPairs } = await ec2.send(
+      new DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: ['ab*'] }], IncludePublicKey: true }),
+    );
     const line = sampleWorld().accounts[0].keyPairs![0].publicKey!;
     const dir = await tempDir({ 'k.pub': line + '\n' });
-    const sha = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', path.join(dir, 'k.pub')], { encoding: 'utf8' }).split(' ')[1].replace('SHA256:', '');
+    const sha = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', path.join(dir, 'k.pub')], { encoding: 'utf8' })
+      .split(' ')[1]
+      .replace('SHA256:', '');
     expect(KeyPairs).toHaveLength(1);
     expect(KeyPairs![0]).toMatchObject({ KeyName: 'ab123-key', KeyType: 'ed25519', KeyFingerprint: sha + '=', PublicKey: line });
     expect(KeyPairs![0].KeyPairId).toMatch(/^key-[0-9a-f]{17}$/);
@@ -114,14 +161,20 @@ describe('EC2', () => {
     expect(none.KeyPairs).toEqual([]);
     const e = await rejection(ec2.send(new DescribeKeyPairsCommand({ KeyNames: ['missing-key'] })));
     expect(e).toBeInstanceOf(EC2ServiceException);
-    expect([e.name, e.message, e.$metadata.httpStatusCode]).toEqual(['InvalidKeyPair.NotFound', "The key pair 'missing-key' does not exist", 400]);
+    expect([e.name, e.message, e.$metadata.httpStatusCode]).toEqual([
+      'InvalidKeyPair.NotFound',
+      "The key pair 'missing-key' does not exist",
+      400,
+    ]);
   });
 
   it("an imported RSA key's fingerprint is the MD5 of its DER public key, as openssl computes it", async () => {
     const dir = await tempDir({});
     const key = path.join(dir, 'rsa');
     execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', key]);
-    const der = execFileSync('sh', ['-c', `ssh-keygen -e -m PKCS8 -f '${key}.pub' | openssl pkey -pubin -outform DER | openssl md5 -c`], { encoding: 'utf8' });
+    const der = execFileSync('sh', ['-c', `ssh-keygen -e -m PKCS8 -f '${key}.pub' | openssl pkey -pubin -outform DER | openssl md5 -c`], {
+      encoding: 'utf8',
+    });
     const expected = der.trim().split(' ').pop();
     const keys = standin.world.accounts[0].keyPairs!;
     keys.push({ region: 'us-east-2', name: 'imported-rsa', keyType: 'rsa', publicKey: (await readFile(`${key}.pub`, 'utf8')).trim() });
@@ -139,18 +192,31 @@ describe('EC2', () => {
     expect(Reservations).toHaveLength(1);
     expect(Reservations![0].OwnerId).toBe(SAMPLE.account);
     expect(Reservations![0].Instances![0]).toMatchObject({
-      InstanceId: SAMPLE.instance, InstanceType: 't2.micro', KeyName: 'ab123-key', State: { Code: 16, Name: 'running' },
-      Tags: [{ Key: 'Name', Value: 'ab123-web' }], LaunchTime: new Date('2025-01-15T09:30:00.000Z'),
-      Placement: { AvailabilityZone: 'us-east-1a', Tenancy: 'default' }, PrivateIpAddress: '172.31.20.15', PublicIpAddress: '203.0.113.25',
+      InstanceId: SAMPLE.instance,
+      InstanceType: 't2.micro',
+      KeyName: 'ab123-key',
+      State: { Code: 16, Name: 'running' },
+      Tags: [{ Key: 'Name', Value: 'ab123-web' }],
+      LaunchTime: new Date('2025-01-15T09:30:00.000Z'),
+      Placement: { AvailabilityZone: 'us-east-1a', Tenancy: 'default' },
+      PrivateIpAddress: '172.31.20.15',
+      PublicIpAddress: '203.0.113.25',
     });
-    const eu = await new EC2Client(opts('eu-west-1')).send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['running'] }] }));
+    const eu = await new EC2Client(opts('eu-west-1')).send(
+      new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['running'] }] }),
+    );
     expect(eu.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId))).toEqual([SAMPLE.forgotten]);
     const west = new EC2Client(opts('us-west-2'));
-    const byFilter = async (Name: string, Values: string[]) => (await west.send(new DescribeInstancesCommand({ Filters: [{ Name, Values }] }))).Reservations!.length;
+    const byFilter = async (Name: string, Values: string[]) =>
+      (await west.send(new DescribeInstancesCommand({ Filters: [{ Name, Values }] }))).Reservations!.length;
     expect(await byFilter('instance-state-name', ['stopped'])).toBe(6);
     expect(await byFilter('instance-type', ['t3.micro'])).toBe(6);
     expect(await byFilter('tag-key', ['Name'])).toBe(0);
-    expect(await new EC2Client(opts()).send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:Name', Values: ['ab123-*'] }] })).then((r) => r.Reservations!.length)).toBe(1);
+    expect(
+      await new EC2Client(opts())
+        .send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:Name', Values: ['ab123-*'] }] }))
+        .then((r) => r.Reservations!.length),
+    ).toBe(1);
     const other = await new EC2Client(opts('us-east-1', SAMPLE.other)).send(new DescribeInstancesCommand({}));
     expect(other.Reservations!.map((r) => r.Instances![0].InstanceId)).toEqual(['i-0123456789abcdef0']);
     const e = await rejection(ec2.send(new DescribeInstancesCommand({ InstanceIds: [SAMPLE.forgotten] })));
@@ -165,7 +231,9 @@ describe('EC2', () => {
     }
     expect(pages.map((p) => p.length)).toEqual([5, 5, 2]);
     expect(new Set(pages.flat()).size).toBe(12);
-    expect(standin.calls.slice(before).map((c) => `${c.service} ${c.action} ${c.region}`)).toEqual(Array(3).fill('ec2 DescribeInstances us-west-2'));
+    expect(standin.calls.slice(before).map((c) => `${c.service} ${c.action} ${c.region}`)).toEqual(
+      Array(3).fill('ec2 DescribeInstances us-west-2'),
+    );
   });
 
   it('an unknown access key is AuthFailure', async () => {
@@ -193,11 +261,22 @@ describe('STS', () => {
     const code = `import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
       const r = await new STSClient({}).send(new GetCallerIdentityCommand({})); console.log(r.Arn);`;
     const env = {
-      PATH: process.env.PATH!, HOME: home, AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
-      AWS_ENDPOINT_URL_STS: standin.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: SAMPLE.root.accessKeyId, AWS_SECRET_ACCESS_KEY: SAMPLE.root.secretAccessKey,
+      PATH: process.env.PATH!,
+      HOME: home,
+      AWS_CONFIG_FILE: path.join(home, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+      AWS_ENDPOINT_URL_STS: standin.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: SAMPLE.root.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SAMPLE.root.secretAccessKey,
     };
     // Asynchronously: a synchronous spawn would block the stand-in living in this same process.
-    const r = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, env, encoding: 'utf8', timeout: 10_000 });
+    const r = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(r.stdout.trim()).toBe(`arn:aws:iam::${SAMPLE.account}:root`);
   });
 });
@@ -208,13 +287,19 @@ describe('CloudWatch, EMR, DynamoDB', () => {
     const { MetricAlarms } = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'billing' }));
     expect(MetricAlarms).toHaveLength(1);
     expect(MetricAlarms![0]).toMatchObject({
-      AlarmName: 'billing-over-10-usd', Namespace: 'AWS/Billing', MetricName: 'EstimatedCharges', Threshold: 10,
-      Dimensions: [{ Name: 'Currency', Value: 'USD' }], AlarmActions: [`arn:aws:sns:us-east-1:${SAMPLE.account}:billing-alerts`], StateValue: 'OK',
+      AlarmName: 'billing-over-10-usd',
+      Namespace: 'AWS/Billing',
+      MetricName: 'EstimatedCharges',
+      Threshold: 10,
+      Dimensions: [{ Name: 'Currency', Value: 'USD' }],
+      AlarmActions: [`arn:aws:sns:us-east-1:${SAMPLE.account}:billing-alerts`],
+      StateValue: 'OK',
     });
     expect(MetricAlarms![0].StateUpdatedTimestamp).toBeInstanceOf(Date);
     expect((await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['nope'] }))).MetricAlarms).toEqual([]);
     const pages: number[] = [];
-    for await (const p of paginateDescribeAlarms({ client: new CloudWatchClient(opts('us-west-2')), pageSize: 2 }, {})) pages.push(p.MetricAlarms!.length);
+    for await (const p of paginateDescribeAlarms({ client: new CloudWatchClient(opts('us-west-2')), pageSize: 2 }, {}))
+      pages.push(p.MetricAlarms!.length);
     expect(pages).toEqual([2, 1]);
     const e = await rejection(new CloudWatchClient(opts('us-east-1', unknownKey)).send(new DescribeAlarmsCommand({})));
     expect([e.name, e.$metadata.httpStatusCode]).toEqual(['InvalidClientTokenId', 403]);
@@ -229,8 +314,19 @@ describe('CloudWatch, EMR, DynamoDB', () => {
     try {
       const { MetricAlarms } = await new CloudWatchClient(opts()).send(new DescribeAlarmsCommand({ AlarmNames: ['billing-query'] }));
       expect(MetricAlarms![0]).toMatchObject({
-        ActionsEnabled: false, Threshold: 10,
-        Metrics: [{ Id: 'm1', ReturnData: true, MetricStat: { Metric: { Namespace: 'AWS/Billing', MetricName: 'EstimatedCharges', Dimensions: [{ Name: 'Currency', Value: 'USD' }] }, Period: 21600, Stat: 'Maximum' } }],
+        ActionsEnabled: false,
+        Threshold: 10,
+        Metrics: [
+          {
+            Id: 'm1',
+            ReturnData: true,
+            MetricStat: {
+              Metric: { Namespace: 'AWS/Billing', MetricName: 'EstimatedCharges', Dimensions: [{ Name: 'Currency', Value: 'USD' }] },
+              Period: 21600,
+              Stat: 'Maximum',
+            },
+          },
+        ],
       });
       expect(MetricAlarms![0].MetricName).toBeUndefined();
     } finally {
@@ -242,12 +338,22 @@ describe('CloudWatch, EMR, DynamoDB', () => {
     const emr = new EMRClient(opts());
     const { Clusters } = await emr.send(new ListClustersCommand({ ClusterStates: ['TERMINATED'] }));
     expect(Clusters).toHaveLength(1);
-    expect(Clusters![0]).toMatchObject({ Id: SAMPLE.cluster, Name: 'ab123-spark', Status: { State: 'TERMINATED' }, NormalizedInstanceHours: 24 });
+    expect(Clusters![0]).toMatchObject({
+      Id: SAMPLE.cluster,
+      Name: 'ab123-spark',
+      Status: { State: 'TERMINATED' },
+      NormalizedInstanceHours: 24,
+    });
     expect(Clusters![0].Status!.Timeline!.CreationDateTime).toEqual(new Date('2025-01-20T10:00:00.000Z'));
     expect((await emr.send(new ListClustersCommand({ ClusterStates: ['RUNNING', 'WAITING'] }))).Clusters).toEqual([]);
     const student = standin.world.accounts[0];
     const saved = student.emrClusters;
-    student.emrClusters = Array.from({ length: 55 }, (_, i) => ({ id: `j-${i}`, name: `c${i}`, region: 'us-east-1', state: 'WAITING' as const }));
+    student.emrClusters = Array.from({ length: 55 }, (_, i) => ({
+      id: `j-${i}`,
+      name: `c${i}`,
+      region: 'us-east-1',
+      state: 'WAITING' as const,
+    }));
     try {
       const pages: number[] = [];
       for await (const p of paginateListClusters({ client: emr }, {})) pages.push(p.Clusters!.length);
@@ -263,7 +369,12 @@ describe('CloudWatch, EMR, DynamoDB', () => {
     standin.world.accounts[0].dynamoTables = [{ name: 'ab123-table', region: 'us-east-1', itemCount: 3 }];
     const ddb = new DynamoDBClient(opts());
     const { Table } = await ddb.send(new DescribeTableCommand({ TableName: 'ab123-table' }));
-    expect(Table).toMatchObject({ TableName: 'ab123-table', TableStatus: 'ACTIVE', ItemCount: 3, TableArn: `arn:aws:dynamodb:us-east-1:${SAMPLE.account}:table/ab123-table` });
+    expect(Table).toMatchObject({
+      TableName: 'ab123-table',
+      TableStatus: 'ACTIVE',
+      ItemCount: 3,
+      TableArn: `arn:aws:dynamodb:us-east-1:${SAMPLE.account}:table/ab123-table`,
+    });
     expect((await ddb.send(new ListTablesCommand({}))).TableNames).toEqual(['ab123-table']);
     const e = await rejection(ddb.send(new DescribeTableCommand({ TableName: 'missing' })));
     expect(e).toBeInstanceOf(ResourceNotFoundException);
@@ -274,8 +385,10 @@ describe('CloudWatch, EMR, DynamoDB', () => {
 });
 
 describe('S3', () => {
-  const s3 = (creds: Creds = SAMPLE.student, extra: object = { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }) =>
-    new S3Client({ ...opts('us-east-1', creds), forcePathStyle: true, ...extra });
+  const s3 = (
+    creds: Creds = SAMPLE.student,
+    extra: object = { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' },
+  ) => new S3Client({ ...opts('us-east-1', creds), forcePathStyle: true, ...extra });
 
   it('HeadObject, GetObject and PutObject go through to s3rver', async () => {
     const head = await s3().send(new HeadObjectCommand({ Bucket: SAMPLE.bucket, Key: 'q6-malfunctions.txt' }));
@@ -285,12 +398,24 @@ describe('S3', () => {
     await s3().send(new PutObjectCommand({ Bucket: SAMPLE.privateBucket, Key: 'dir/new file.txt', Body: 'hello\n' }));
     const back = await s3().send(new GetObjectCommand({ Bucket: SAMPLE.privateBucket, Key: 'dir/new file.txt' }));
     expect(await back.Body!.transformToString()).toBe('hello\n');
-    expect(standin.calls.at(-1)).toMatchObject({ service: 's3', action: 'GetObject', accessKeyId: SAMPLE.student.accessKeyId, status: 200 });
+    expect(standin.calls.at(-1)).toMatchObject({
+      service: 's3',
+      action: 'GetObject',
+      accessKeyId: SAMPLE.student.accessKeyId,
+      status: 200,
+    });
   });
 
   it('a streamed upload with the default checksums (aws-chunked) arrives intact', async () => {
     const body = 'line\n'.repeat(1000);
-    await s3(SAMPLE.student, {}).send(new PutObjectCommand({ Bucket: SAMPLE.privateBucket, Key: 'streamed.txt', Body: Readable.from([Buffer.from(body)]), ContentLength: body.length }));
+    await s3(SAMPLE.student, {}).send(
+      new PutObjectCommand({
+        Bucket: SAMPLE.privateBucket,
+        Key: 'streamed.txt',
+        Body: Readable.from([Buffer.from(body)]),
+        ContentLength: body.length,
+      }),
+    );
     const back = await s3().send(new GetObjectCommand({ Bucket: SAMPLE.privateBucket, Key: 'streamed.txt' }));
     expect(await back.Body!.transformToString()).toBe(body);
   });
@@ -303,7 +428,7 @@ describe('S3', () => {
     expect((await s3().send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name)).toEqual([SAMPLE.bucket, SAMPLE.privateBucket]);
   });
 
-  it('HeadBucket names the bucket\'s region; a request signed for another region is redirected there', async () => {
+  it("HeadBucket names the bucket's region; a request signed for another region is redirected there", async () => {
     // S3 API reference, HeadBucket: x-amz-bucket-region. A request signed for the wrong region is
     // answered 301 PermanentRedirect with that header, which the SDK follows (followRegionRedirects).
     const head = await s3().send(new HeadBucketCommand({ Bucket: SAMPLE.bucket }));
@@ -315,7 +440,10 @@ describe('S3', () => {
     expect([get.name, get.Endpoint]).toEqual(['PermanentRedirect', `${SAMPLE.bucket}.s3.us-east-1.amazonaws.com`]);
     const followed = new S3Client({ ...opts('us-west-2'), forcePathStyle: true, followRegionRedirects: true });
     expect((await followed.send(new HeadBucketCommand({ Bucket: SAMPLE.bucket }))).BucketRegion).toBe('us-east-1');
-    expect(standin.calls.slice(-2).map((c) => [c.action, c.region, c.status])).toEqual([['HeadBucket', 'us-west-2', 301], ['HeadBucket', 'us-east-1', 200]]);
+    expect(standin.calls.slice(-2).map((c) => [c.action, c.region, c.status])).toEqual([
+      ['HeadBucket', 'us-west-2', 301],
+      ['HeadBucket', 'us-east-1', 200],
+    ]);
   });
 
   it('another account is denied, an unknown key is InvalidAccessKeyId', async () => {
@@ -378,7 +506,11 @@ describe('S3', () => {
     priv.website = { indexDocument: 'index.html' };
     try {
       const denied = await site(`${SAMPLE.privateBucket}.s3-website-us-east-1.amazonaws.com`, '/notes.txt');
-      expect([denied.status, denied.body.includes('<h1>403 Forbidden</h1>'), denied.body.includes('<li>Code: AccessDenied</li>')]).toEqual([403, true, true]);
+      expect([denied.status, denied.body.includes('<h1>403 Forbidden</h1>'), denied.body.includes('<li>Code: AccessDenied</li>')]).toEqual([
+        403,
+        true,
+        true,
+      ]);
     } finally {
       delete priv.website;
     }
@@ -396,8 +528,14 @@ describe('IMDSv2', () => {
     expect((await raw('GET', '/latest/meta-data/instance-id', { 'x-aws-ec2-metadata-token': 'forged' })).status).toBe(401);
     const doc = await raw('GET', '/latest/dynamic/instance-identity/document', { 'x-aws-ec2-metadata-token': token.body });
     expect(JSON.parse(doc.body)).toMatchObject({
-      accountId: SAMPLE.account, instanceId: SAMPLE.instance, region: 'us-east-1', instanceType: 't2.micro',
-      availabilityZone: 'us-east-1a', privateIp: '172.31.20.15', architecture: 'x86_64', version: '2017-09-30',
+      accountId: SAMPLE.account,
+      instanceId: SAMPLE.instance,
+      region: 'us-east-1',
+      instanceType: 't2.micro',
+      availabilityZone: 'us-east-1a',
+      privateIp: '172.31.20.15',
+      architecture: 'x86_64',
+      version: '2017-09-30',
     });
   });
 
@@ -445,7 +583,12 @@ describe('faults', () => {
       rejection(s3.send(new GetObjectCommand({ Bucket: SAMPLE.bucket, Key: 'index.html' }))),
     ]);
     expect(errors.map((e) => [e.name, e.$metadata.httpStatusCode])).toEqual([
-      ['RequestLimitExceeded', 503], ['Throttling', 400], ['Throttling', 400], ['ThrottlingException', 400], ['ThrottlingException', 400], ['SlowDown', 503],
+      ['RequestLimitExceeded', 503],
+      ['Throttling', 400],
+      ['Throttling', 400],
+      ['ThrottlingException', 400],
+      ['ThrottlingException', 400],
+      ['SlowDown', 503],
     ]);
     // None of these carries a modelled retry trait here; the SDK retries them by name.
     expect(errors.map((e) => [isThrottlingError(e), e.$retryable])).toEqual(Array(6).fill([true, undefined]));
@@ -473,9 +616,13 @@ describe('faults', () => {
     const auth = await rejection(new CloudWatchClient(opts()).send(new DescribeAlarmsCommand({})));
     expect(auth.name).toBe('InvalidClientTokenId');
     standin.world.faults = [{ kind: 'expired', service: 's3' }];
-    const expired = await rejection(new S3Client({ ...opts(), forcePathStyle: true }).send(new HeadObjectCommand({ Bucket: SAMPLE.bucket, Key: 'index.html' })));
+    const expired = await rejection(
+      new S3Client({ ...opts(), forcePathStyle: true }).send(new HeadObjectCommand({ Bucket: SAMPLE.bucket, Key: 'index.html' })),
+    );
     expect(expired.$metadata.httpStatusCode).toBe(400); // HEAD has no body: the SDK sees only the status
-    const expiredGet = await rejection(new S3Client({ ...opts(), forcePathStyle: true }).send(new GetObjectCommand({ Bucket: SAMPLE.bucket, Key: 'index.html' })));
+    const expiredGet = await rejection(
+      new S3Client({ ...opts(), forcePathStyle: true }).send(new GetObjectCommand({ Bucket: SAMPLE.bucket, Key: 'index.html' })),
+    );
     expect(expiredGet.name).toBe('ExpiredToken');
   });
 
@@ -492,8 +639,16 @@ describe('faults', () => {
     const warnings: string[] = [];
     const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
     const abort = new AbortController();
-    const call = sts({ requestHandler: new NodeHttpHandler({ requestTimeout: 200, logger }) }).send(new GetCallerIdentityCommand({}), { abortSignal: abort.signal });
-    const first = await Promise.race([call.then(() => 'answered', () => 'failed'), new Promise((r) => setTimeout(r, 500, 'pending'))]);
+    const call = sts({ requestHandler: new NodeHttpHandler({ requestTimeout: 200, logger }) }).send(new GetCallerIdentityCommand({}), {
+      abortSignal: abort.signal,
+    });
+    const first = await Promise.race([
+      call.then(
+        () => 'answered',
+        () => 'failed',
+      ),
+      new Promise((r) => setTimeout(r, 500, 'pending')),
+    ]);
     abort.abort();
     expect(first).toBe('pending');
     expect(warnings.join('')).toContain('exceeded the configured 200 ms requestTimeout');
@@ -517,7 +672,10 @@ describe('faults', () => {
 
   it('stop() closes cleanly while a request hangs', async () => {
     const other = await startStandin({ accounts: [], faults: [{ kind: 'hang' }] });
-    const pending = fetch(`${other.url}/latest/api/token`, { method: 'PUT' }).then(() => 'answered', () => 'cut');
+    const pending = fetch(`${other.url}/latest/api/token`, { method: 'PUT' }).then(
+      () => 'answered',
+      () => 'cut',
+    );
     await new Promise((r) => setTimeout(r, 50));
     const t = performance.now();
     await other.stop();

@@ -40,7 +40,10 @@ describe('zonedToUtc', () => {
   });
 
   it('reads the same wall-clock time differently in different zones', () => {
-    expect([iso('2017-01-20 23:59', 'UTC'), iso('2017-01-20 23:59', 'Asia/Kolkata')]).toEqual(['2017-01-20T23:59:00.000Z', '2017-01-20T18:29:00.000Z']);
+    expect([iso('2017-01-20 23:59', 'UTC'), iso('2017-01-20 23:59', 'Asia/Kolkata')]).toEqual([
+      '2017-01-20T23:59:00.000Z',
+      '2017-01-20T18:29:00.000Z',
+    ]);
   });
 
   describe('spring forward in New York (2017-03-12, 02:00 EST → 03:00 EDT)', () => {
@@ -74,15 +77,40 @@ describe('zonedToUtc', () => {
       }
     }
     // Only the second 01:xx of the fall-back night reads back as the first one, an hour earlier.
-    expect(odd).toEqual(['2017-11-05 01:00 EST → -60 min', '2017-11-05 01:15 EST → -60 min', '2017-11-05 01:30 EST → -60 min', '2017-11-05 01:45 EST → -60 min']);
+    expect(odd).toEqual([
+      '2017-11-05 01:00 EST → -60 min',
+      '2017-11-05 01:15 EST → -60 min',
+      '2017-11-05 01:30 EST → -60 min',
+      '2017-11-05 01:45 EST → -60 min',
+    ]);
   });
 
   it('agrees with python3 zoneinfo (fold=0) in zones with odd offsets and DST rules', () => {
-    const zones = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'America/St_Johns', 'Asia/Kolkata', 'Pacific/Chatham', 'UTC'];
+    const zones = [
+      'America/New_York',
+      'Europe/London',
+      'Australia/Lord_Howe',
+      'America/St_Johns',
+      'Asia/Kolkata',
+      'Pacific/Chatham',
+      'UTC',
+    ];
     const locals: string[] = [];
     // Every half hour of the days around each zone's 2017 and 2023 transitions, plus a spread of hours.
-    const days = ['2017-03-12', '2017-03-26', '2017-04-02', '2017-09-24', '2017-10-01', '2017-10-29', '2017-11-05', '2023-03-12', '2023-11-05'];
-    for (const d of days) for (let m = 0; m < 24 * 60; m += 30) locals.push(`${d} ${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
+    const days = [
+      '2017-03-12',
+      '2017-03-26',
+      '2017-04-02',
+      '2017-09-24',
+      '2017-10-01',
+      '2017-10-29',
+      '2017-11-05',
+      '2023-03-12',
+      '2023-11-05',
+    ];
+    for (const d of days)
+      for (let m = 0; m < 24 * 60; m += 30)
+        locals.push(`${d} ${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
     const py = `
 import json, sys
 from datetime import datetime
@@ -92,22 +120,32 @@ print(json.dumps([[int(datetime.strptime(l, '%Y-%m-%d %H:%M').replace(tzinfo=Zon
 `;
     const want: number[][] = JSON.parse(execFileSync(PYTHON, ['-c', py], { input: JSON.stringify([zones, locals]), encoding: 'utf8' }));
     const diffs: string[] = [];
-    zones.forEach((z, i) => locals.forEach((l, j) => {
-      const got = zonedToUtc(l, z).getTime() / 1000;
-      if (got !== want[i][j]) diffs.push(`${z} ${l}: ${got} vs python ${want[i][j]}`);
-    }));
+    zones.forEach((z, i) =>
+      locals.forEach((l, j) => {
+        const got = zonedToUtc(l, z).getTime() / 1000;
+        if (got !== want[i][j]) diffs.push(`${z} ${l}: ${got} vs python ${want[i][j]}`);
+      }),
+    );
     expect(locals.length * zones.length).toBe(3024);
     expect(diffs).toEqual([]);
   });
 
-  it.each(['2017-02-29', '2017-13-01', '2017-04-31', '2017-01-20 24:00', '2017-01-20 23:60', '2017-1-20', 'Jan 20 2017', '', '2017-01-20T23:59+25:00', '0999-01-01'])(
-    'refuses %j with a one-line UserError and a fix',
-    (local) => {
-      const e = thrown(() => zonedToUtc(local, NY));
-      expect(e.message).toBe(`${JSON.stringify(local)} is not a valid date and time.`);
-      expect(e.fix).toMatch(/^Write YYYY-MM-DD/);
-    },
-  );
+  it.each([
+    '2017-02-29',
+    '2017-13-01',
+    '2017-04-31',
+    '2017-01-20 24:00',
+    '2017-01-20 23:60',
+    '2017-1-20',
+    'Jan 20 2017',
+    '',
+    '2017-01-20T23:59+25:00',
+    '0999-01-01',
+  ])('refuses %j with a one-line UserError and a fix', (local) => {
+    const e = thrown(() => zonedToUtc(local, NY));
+    expect(e.message).toBe(`${JSON.stringify(local)} is not a valid date and time.`);
+    expect(e.fix).toMatch(/^Write YYYY-MM-DD/);
+  });
 
   it('refuses an unknown zone, even when the time has an offset', () => {
     for (const local of ['2017-01-20', '2017-01-20T00:00Z']) {
@@ -141,23 +179,43 @@ describe('formatInZone', () => {
 
 describe('checkTimeZone', () => {
   it('canonicalises known zones and rejects the rest', () => {
-    expect([checkTimeZone('america/new_york'), checkTimeZone('UTC'), checkTimeZone('Mars/Base'), checkTimeZone(''), checkTimeZone(' ')]).toEqual([
-      'America/New_York', 'UTC', undefined, undefined, undefined,
-    ]);
+    expect([
+      checkTimeZone('america/new_york'),
+      checkTimeZone('UTC'),
+      checkTimeZone('Mars/Base'),
+      checkTimeZone(''),
+      checkTimeZone(' '),
+    ]).toEqual(['America/New_York', 'UTC', undefined, undefined, undefined]);
   });
 });
 
 describe('parseDuration', () => {
   it.each([
-    [90, 90], [0, 0], [1.5, 1.5], ['90', 90], ['90s', 90], ['2m', 120], ['1h', 3600], ['1h30m', 5400], ['1h 30m 15s', 5415],
-    ['1.5h', 5400], ['0.1h', 360], ['500ms', 0.5], ['2 days', 172800], ['10 MIN', 600], [' 45 sec ', 45],
+    [90, 90],
+    [0, 0],
+    [1.5, 1.5],
+    ['90', 90],
+    ['90s', 90],
+    ['2m', 120],
+    ['1h', 3600],
+    ['1h30m', 5400],
+    ['1h 30m 15s', 5415],
+    ['1.5h', 5400],
+    ['0.1h', 360],
+    ['500ms', 0.5],
+    ['2 days', 172800],
+    ['10 MIN', 600],
+    [' 45 sec ', 45],
   ] as [string | number, number][])('%j is %d seconds', (v, want) => {
     expect(parseDuration(v)).toBe(want);
   });
 
-  it.each([-1, NaN, Infinity, '', 'ten minutes', '5 fortnights', '1h-30m', '-5s', 'h', '1.s', '5s5'] as (string | number)[])('refuses %j', (v) => {
-    const e = thrown(() => parseDuration(v));
-    expect(e.message).toBe(`${typeof v === 'number' ? String(v) : JSON.stringify(v)} is not a duration.`);
-    expect(e.fix).toMatch(/^Write a number of seconds/);
-  });
+  it.each([-1, NaN, Infinity, '', 'ten minutes', '5 fortnights', '1h-30m', '-5s', 'h', '1.s', '5s5'] as (string | number)[])(
+    'refuses %j',
+    (v) => {
+      const e = thrown(() => parseDuration(v));
+      expect(e.message).toBe(`${typeof v === 'number' ? String(v) : JSON.stringify(v)} is not a duration.`);
+      expect(e.fix).toMatch(/^Write a number of seconds/);
+    },
+  );
 });

@@ -110,7 +110,8 @@ const CASES: Record<string, string> = {
 /** Random files from fragments that matter, with every line ending: a seeded, repeatable fuzz. */
 function fuzzCases(n: number): string[] {
   let seed = 20170120;
-  const rand = (k: number) => { // mulberry32: small, seeded, with good low bits
+  const rand = (k: number) => {
+    // mulberry32: small, seeded, with good low bits
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
@@ -118,8 +119,26 @@ function fuzzCases(n: number): string[] {
   };
   // Mostly lines that parse, so most files get through and their values are compared too.
   const good = [
-    '[OTHER]', '[DEFAULT]', '  [USER]', '[USER2] x', 'email: a1@x.edu', 'Name = Ada', 'note: n', 'url: http://a:1/',
-    '  more', '\tmore', '', '   ', '# c', '  ; c', 'k: %(name)s', 'p: 1%%', 'a:b=c', 'x =', ' key :  v  ', '\u00a0v: w',
+    '[OTHER]',
+    '[DEFAULT]',
+    '  [USER]',
+    '[USER2] x',
+    'email: a1@x.edu',
+    'Name = Ada',
+    'note: n',
+    'url: http://a:1/',
+    '  more',
+    '\tmore',
+    '',
+    '   ',
+    '# c',
+    '  ; c',
+    'k: %(name)s',
+    'p: 1%%',
+    'a:b=c',
+    'x =',
+    ' key :  v  ',
+    '\u00a0v: w',
   ];
   const bad = ['[USER]', 'Email: again', 'junk', '= v', 'q: %x', 'r: %(zz)s'];
   const frag = () => (rand(6) ? good[rand(good.length)] : bad[rand(bad.length)]);
@@ -139,11 +158,13 @@ describe('parseConfig matches python3 configparser', () => {
 
   beforeAll(async () => {
     const dir = await tempDir();
-    const files = await Promise.all(texts.map(async (t, i) => {
-      const f = path.join(dir, `case-${i}.cfg`);
-      await writeFile(f, t, 'utf8');
-      return f;
-    }));
+    const files = await Promise.all(
+      texts.map(async (t, i) => {
+        const f = path.join(dir, `case-${i}.cfg`);
+        await writeFile(f, t, 'utf8');
+        return f;
+      }),
+    );
     python = JSON.parse(execFileSync(PYTHON, ['-c', PY, ...files], { encoding: 'utf8' }));
   });
 
@@ -157,8 +178,14 @@ describe('parseConfig matches python3 configparser', () => {
   it('exercises both outcomes, so the comparison means something', () => {
     const kinds = new Set(python.map((o) => ('ok' in o ? 'ok' : o.error)));
     expect([...kinds].sort()).toEqual([
-      'DuplicateOptionError', 'DuplicateSectionError', 'InterpolationDepthError', 'InterpolationMissingOptionError',
-      'InterpolationSyntaxError', 'MissingSectionHeaderError', 'ParsingError', 'ok',
+      'DuplicateOptionError',
+      'DuplicateSectionError',
+      'InterpolationDepthError',
+      'InterpolationMissingOptionError',
+      'InterpolationSyntaxError',
+      'MissingSectionHeaderError',
+      'ParsingError',
+      'ok',
     ]);
   });
 });
@@ -226,7 +253,7 @@ describe('validateIdentity', () => {
 
   it('refuses the untouched template, naming the line', () => {
     const e = refusal(TEMPLATE.replace('georgetown.edu', 'example.edu'));
-    expect(e.message).toBe('user.cfg:3: email is still the template\'s pat@example.edu; you must change the default email in user.cfg.');
+    expect(e.message).toBe("user.cfg:3: email is still the template's pat@example.edu; you must change the default email in user.cfg.");
     expect(e.fix).toContain('ab123@example.edu');
   });
 
@@ -241,7 +268,9 @@ describe('validateIdentity', () => {
   it('only warns about an email outside the course domains', () => {
     const id = validateIdentity('[USER]\n\nemail: ab123@gmail.com\n', course());
     expect(id.netid).toBe('ab123');
-    expect(id.warnings).toEqual(['user.cfg:3: ab123@gmail.com is not a example.edu address; use your example.edu email so your work is matched to you.']);
+    expect(id.warnings).toEqual([
+      'user.cfg:3: ab123@gmail.com is not a example.edu address; use your example.edu email so your work is matched to you.',
+    ]);
   });
 
   it('accepts any domain and any id when the course sets no rules', () => {
@@ -260,13 +289,20 @@ describe('validateIdentity', () => {
     ['no dot in domain', '[USER]\nemail: ab123@localhost\n', 'user.cfg:2: email "ab123@localhost" is not an email address.'],
     ['a space', '[USER]\nemail: ab 123@example.edu\n', 'user.cfg:2: email "ab 123@example.edu" contains a space.'],
     ['a comment after it', '[USER]\nemail: ab123@example.edu # me\n', 'user.cfg:2: email "ab123@example.edu # me" contains a space.'],
-    ['continuation', '[USER]\nemail: ab123@example.edu\n  cd456@example.edu\n', 'user.cfg:2: email "ab123@example.edu\\ncd456@example.edu" runs over several lines.'],
+    [
+      'continuation',
+      '[USER]\nemail: ab123@example.edu\n  cd456@example.edu\n',
+      'user.cfg:2: email "ab123@example.edu\\ncd456@example.edu" runs over several lines.',
+    ],
   ])('refuses %s', (_, text, message) => {
     expect(refusal(text).message).toBe(message);
   });
 
   it('takes email from [DEFAULT] and interpolates, as configparser does', () => {
-    const id = validateIdentity('[DEFAULT]\ndomain: example.edu\n[USER]\nfirst: Ada\nname: %(first)s Byron\nemail: ab123@%(domain)s\n', course());
+    const id = validateIdentity(
+      '[DEFAULT]\ndomain: example.edu\n[USER]\nfirst: Ada\nname: %(first)s Byron\nemail: ab123@%(domain)s\n',
+      course(),
+    );
     expect([id.email, id.name, id.line]).toEqual(['ab123@example.edu', 'Ada Byron', 6]);
   });
 
@@ -275,7 +311,9 @@ describe('validateIdentity', () => {
   });
 
   it('names the file it was given in messages', () => {
-    expect(() => validateIdentity('[USER]\n', course(), { shown: '../../user.cfg' })).toThrow('../../user.cfg: the [USER] section has no email setting.');
+    expect(() => validateIdentity('[USER]\n', course(), { shown: '../../user.cfg' })).toThrow(
+      '../../user.cfg: the [USER] section has no email setting.',
+    );
   });
 });
 
@@ -283,7 +321,11 @@ describe('loadIdentity', () => {
   const good = '[USER]\nname: Ada\nemail: ab123@example.edu\n';
 
   it('finds user.cfg at the folder holding course.yaml, from a subfolder', async () => {
-    const dir = await tempDir({ 'course.yaml': 'name: T\n', 'user.cfg': good, 'assignments/A1/user.cfg': '[USER]\nemail: zz9@example.edu\n' });
+    const dir = await tempDir({
+      'course.yaml': 'name: T\n',
+      'user.cfg': good,
+      'assignments/A1/user.cfg': '[USER]\nemail: zz9@example.edu\n',
+    });
     const id = await loadIdentity(course(), { cwd: path.join(dir, 'assignments/A1') });
     expect([id.netid, id.file]).toEqual(['ab123', path.join(dir, 'user.cfg')]);
   });
@@ -323,21 +365,29 @@ describe('loadIdentity', () => {
 
   it('refuses a missing --user file, a folder, a large file and non-UTF-8 text', async () => {
     const dir = await tempDir({
-      'course.yaml': '', 'folder/x': '', 'big.cfg': '#'.repeat(100_000),
+      'course.yaml': '',
+      'folder/x': '',
+      'big.cfg': '#'.repeat(100_000),
       'latin1.cfg': Buffer.from('[USER]\nname: Jos\xe9\nemail: ab123@example.edu\n', 'latin1'),
     });
-    const msg = (file: string) => loadIdentity(course(), { cwd: dir, file }).then(() => 'resolved', (e: UserError) => `${e.name}: ${e.message}`);
+    const msg = (file: string) =>
+      loadIdentity(course(), { cwd: dir, file }).then(
+        () => 'resolved',
+        (e: UserError) => `${e.name}: ${e.message}`,
+      );
     expect(await msg('nope.cfg')).toBe('UserError: nope.cfg does not exist.');
     expect(await msg('folder')).toBe('UserError: folder is not a file.');
     expect(await msg('big.cfg')).toBe('UserError: big.cfg is 100000 bytes; a user.cfg is a few lines.');
     expect(await msg('latin1.cfg')).toBe('UserError: latin1.cfg is not UTF-8 text.');
   });
 
-  it('refuses the repository\'s own template with the repository\'s course.yaml', async () => {
+  it("refuses the repository's own template with the repository's course.yaml", async () => {
     const real = await loadCourse(path.join(REPO, 'lib'));
     const e = await loadIdentity(real, { cwd: path.join(REPO, 'lib', 'util') }).catch((x) => x);
     expect(e).toBeInstanceOf(UserError);
-    expect(e.message).toMatch(/^\.\.\/\.\.\/user\.cfg:\d: email is still the template's pat@georgetown\.edu; you must change the default email/);
+    expect(e.message).toMatch(
+      /^\.\.\/\.\.\/user\.cfg:\d: email is still the template's pat@georgetown\.edu; you must change the default email/,
+    );
   });
 
   it('ships the template from the issue, under an optional comment', async () => {

@@ -70,7 +70,24 @@ const MIXED = {
 
 describe('shouldStore', () => {
   it('stores already-compressed formats, in any letter case, and deflates the rest', () => {
-    for (const n of ['a/p.png', 'a/P.JPG', 'x.jpeg', 'x.gif', 'x.webp', 'x.pdf', 'x.tar.gz', 'x.tgz', 'x.bz2', 'x.xz', 'x.zst', 'x.zip', 'x.jar', 'x.7z', 'x.parquet', 'x.mp4']) {
+    for (const n of [
+      'a/p.png',
+      'a/P.JPG',
+      'x.jpeg',
+      'x.gif',
+      'x.webp',
+      'x.pdf',
+      'x.tar.gz',
+      'x.tgz',
+      'x.bz2',
+      'x.xz',
+      'x.zst',
+      'x.zip',
+      'x.jar',
+      'x.7z',
+      'x.parquet',
+      'x.mp4',
+    ]) {
       expect(shouldStore(n), n).toBe(true);
     }
     for (const n of ['q1.txt', 'data.csv', 'main.py', 'gz', 'a/.png', 'png.txt', 'dir.zip/readme.md']) {
@@ -83,11 +100,7 @@ describe('writeZip', () => {
   it('writes the same bytes every time, whatever the concurrency or read-ahead', async () => {
     const { entries } = await folder(MIXED);
     const out = await tempDir({}, 'zip-out-');
-    const runs = [
-      {},
-      { concurrency: 1, maxInFlightBytes: 1 },
-      { concurrency: 8, maxInFlightBytes: 64 << 20 },
-    ];
+    const runs = [{}, { concurrency: 1, maxInFlightBytes: 1 }, { concurrency: 8, maxInFlightBytes: 64 << 20 }];
     const digests = new Set<string>();
     for (const [i, opts] of runs.entries()) {
       const file = path.join(out, `z${i}.zip`);
@@ -144,7 +157,9 @@ describe('writeZip', () => {
       expect(i.extra).toBe('');
       expect(i.flag_bits & 0x08).toBe(0); // no data descriptor
     }
-    const lines = execFileSync('zipinfo', [zip], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('ab123-A1/'));
+    const lines = execFileSync('zipinfo', [zip], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes('ab123-A1/'));
     expect(lines).toHaveLength(entries.length);
     for (const l of lines) expect(l).toMatch(/^-rw-r--r-- +\S+ unx +\d+ +\S+ +(stor|defN) 80-Jan-01 00:00 ab123-A1\//);
   });
@@ -197,7 +212,10 @@ describe('writeZip', () => {
       }
       expect(sawTemp).toBe(true);
       await unlink(path.join(dir, 'c-doomed.txt'));
-      const err = await done.then(() => null, (e: unknown) => e);
+      const err = await done.then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(UserError);
       expect((err as Error).message).toMatch(/c-doomed\.txt/);
       expect(await readdir(out)).toEqual(['ab123-A1.zip']);
@@ -223,7 +241,10 @@ describe('writeZip', () => {
     for (const name of ['', '/abs.txt', 'a/../b.txt', 'a\\b.txt', 'a//b.txt', 'dir/']) {
       await expect(writeZip(zip, [{ name, source: Buffer.from('x') }]), name).rejects.toBeInstanceOf(UserError);
     }
-    const twice = [{ name: 'a.txt', source: Buffer.from('1') }, { name: 'a.txt', source: Buffer.from('2') }];
+    const twice = [
+      { name: 'a.txt', source: Buffer.from('1') },
+      { name: 'a.txt', source: Buffer.from('2') },
+    ];
     await expect(writeZip(zip, twice)).rejects.toThrow(/listed twice/);
     await mkdir(path.join(out, 'sub'));
     await expect(writeZip(zip, [{ name: 'sub', source: path.join(out, 'sub') }])).rejects.toThrow(/not a regular file/);

@@ -83,7 +83,8 @@ const hiddenOfHeader = new WeakMap<BatchResult['assignment'], Set<string>>();
 function hiddenBeyondHeader(batch: BatchResult): boolean {
   const a = batch.assignment;
   let hidden = hiddenOfHeader.get(a);
-  if (!hidden) hiddenOfHeader.set(a, (hidden = new Set([...(a.hiddenChecks ?? []), ...(a.checks ?? []).filter((c) => c.hidden).map((c) => c.id)])));
+  if (!hidden)
+    hiddenOfHeader.set(a, (hidden = new Set([...(a.hiddenChecks ?? []), ...(a.checks ?? []).filter((c) => c.hidden).map((c) => c.id)])));
   for (const s of batch.students) for (const r of s.results) if (r.hidden && !hidden.has(r.id)) return true;
   return false;
 }

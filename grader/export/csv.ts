@@ -17,15 +17,25 @@ const num = (n: number | undefined) => (n === undefined ? '' : fmtNum(round2(n))
 export function gradesCsv(batch: BatchResult): string {
   const checks = batchChecks(batch);
   const head = [
-    'NetID', 'Name', 'Commit', 'Chosen by', 'Commit time', 'Late', 'Minutes late', 'Penalty %',
+    'NetID',
+    'Name',
+    'Commit',
+    'Chosen by',
+    'Commit time',
+    'Late',
+    'Minutes late',
+    'Penalty %',
     ...checks.map((c) => `${c.id} (${fmtNum(c.maxPoints)})`),
-    'Total', 'Status', 'Reason', 'Leaked secret',
+    'Total',
+    'Status',
+    'Reason',
+    'Leaked secret',
   ];
   const rows = sortedStudents(batch).map((s) => [
     cell(s.netid),
     cell(s.name),
     s.commit ?? '',
-    s.choice ? CHOICE[s.choice] ?? s.choice : '',
+    s.choice ? (CHOICE[s.choice] ?? s.choice) : '',
     s.commitTime ?? '',
     s.late ? (s.late.late ? 'yes' : 'no') : '',
     s.late ? String(s.late.minutesLate) : '',

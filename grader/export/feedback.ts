@@ -5,7 +5,17 @@
 import type { CheckResult } from '../../lib/types.js';
 import { shellQuote } from '../../lib/util/text.js';
 import type { BatchResult, StudentResult } from '../types.js';
-import { batchChecks, CHOICE_WHY, fmtNum, hiddenTitle, localTime, resultFor, round2, statusExplanation, type ExportCheck } from './common.js';
+import {
+  batchChecks,
+  CHOICE_WHY,
+  fmtNum,
+  hiddenTitle,
+  localTime,
+  resultFor,
+  round2,
+  statusExplanation,
+  type ExportCheck,
+} from './common.js';
 import { code, prose } from './markdown.js';
 import { lateSentence } from '../late.js';
 
@@ -39,7 +49,10 @@ export function hintFor(r: CheckResult, missing: Set<string>): string | undefine
   if (!named.length) return r.hint;
   let left = 0;
   const hint = r.hint.replace(/git add ((?:(?!&&)\S+\s*)+)/, (_m, files: string) => {
-    const keep = files.trim().split(/\s+/).filter((t) => !gone(t));
+    const keep = files
+      .trim()
+      .split(/\s+/)
+      .filter((t) => !gone(t));
     left = keep.length;
     return `git add ${keep.join(' ')} `;
   });
@@ -49,7 +62,12 @@ export function hintFor(r: CheckResult, missing: Set<string>): string | undefine
 
 function failed(c: ExportCheck, r: CheckResult, missing: Set<string>): string[] {
   if (c.hidden)
-    return [`### ${hiddenTitle(c)}${pts(r, c)}`, '', r.status === 'error' ? 'This hidden check could not run.' : 'This hidden check failed. What it tests is not shown.', ''];
+    return [
+      `### ${hiddenTitle(c)}${pts(r, c)}`,
+      '',
+      r.status === 'error' ? 'This hidden check could not run.' : 'This hidden check failed. What it tests is not shown.',
+      '',
+    ];
   const out = [`### ${prose(r.title)}${pts(r, c)}`, ''];
   if (r.status === 'error') out.push(prose(r.reason ?? r.rationale ?? 'The check crashed without a message.'), '');
   if (r.rationale && r.status !== 'error') out.push(prose(r.rationale), '');
@@ -64,7 +82,13 @@ function failed(c: ExportCheck, r: CheckResult, missing: Set<string>): string[] 
 function other(c: ExportCheck, r: CheckResult | undefined): string {
   const title = c.hidden ? hiddenTitle(c) : prose(r?.title ?? c.title);
   if (!r) return `- ${title}: not run${pts(r, c)}`;
-  const why = c.hidden ? '' : r.status === 'skip' ? ` — ${prose(r.reason ?? '')}` : r.status === 'warn' ? ` — ${prose(r.rationale ?? '')}` : '';
+  const why = c.hidden
+    ? ''
+    : r.status === 'skip'
+      ? ` — ${prose(r.reason ?? '')}`
+      : r.status === 'warn'
+        ? ` — ${prose(r.rationale ?? '')}`
+        : '';
   const word = { pass: 'passed', warn: 'passed with a warning', skip: 'skipped', fail: 'failed', error: 'could not run' }[r.status];
   return `- ${title}: ${word}${pts(r, c)}${why}`;
 }
@@ -111,7 +135,10 @@ function cost(c: ExportCheck, r: CheckResult, s: StudentResult): number {
 }
 
 /** The failure that costs the most points (a visible one before a hidden one; spec order on ties). */
-function fixFirst(pairs: (readonly [ExportCheck, CheckResult | undefined])[], s: StudentResult): readonly [ExportCheck, CheckResult, number] | undefined {
+function fixFirst(
+  pairs: (readonly [ExportCheck, CheckResult | undefined])[],
+  s: StudentResult,
+): readonly [ExportCheck, CheckResult, number] | undefined {
   let best: readonly [ExportCheck, CheckResult, number] | undefined;
   for (const [c, r] of pairs) {
     if (!r || (r.status !== 'fail' && r.status !== 'error')) continue;
@@ -133,8 +160,11 @@ function commitLines(a: BatchResult['assignment'], s: StudentResult): string[] {
   const mine = s.attempts?.find((t) => t.chosen);
   if (other && mine) {
     const desc = (t: NonNullable<StudentResult['attempts']>[number]) =>
-      t.penaltyPercent ? `scored ${fmtNum(round2(t.score))} before its ${fmtNum(t.penaltyPercent)}% late penalty, ${fmtNum(round2(t.total))} after` : `scored ${fmtNum(round2(t.total))}`;
-    const label = (t: NonNullable<StudentResult['attempts']>[number]) => `${t.penaltyPercent ? 'later' : 'on-time'} commit ${code(t.commit.slice(0, 12))}${t.commitTime ? ` (${localTime(t.commitTime, tz)})` : ''}`;
+      t.penaltyPercent
+        ? `scored ${fmtNum(round2(t.score))} before its ${fmtNum(t.penaltyPercent)}% late penalty, ${fmtNum(round2(t.total))} after`
+        : `scored ${fmtNum(round2(t.total))}`;
+    const label = (t: NonNullable<StudentResult['attempts']>[number]) =>
+      `${t.penaltyPercent ? 'later' : 'on-time'} commit ${code(t.commit.slice(0, 12))}${t.commitTime ? ` (${localTime(t.commitTime, tz)})` : ''}`;
     out.push(`- Your ${label(mine)} ${desc(mine)}; your ${label(other)} ${desc(other)}. You get the higher.`);
   }
   return out;
@@ -151,7 +181,10 @@ export function feedbackMd(batch: BatchResult, s: StudentResult): string {
 
   // What a student looks for first: the score, then the one thing that costs the most.
   if (s.status === 'graded') {
-    out.push(`**Score: ${fmtNum(round2(s.total))}/${fmtNum(a.points)}**${s.late?.late ? ` (after a ${fmtNum(round2(s.late.penaltyPercent))}% late penalty)` : ''}`, '');
+    out.push(
+      `**Score: ${fmtNum(round2(s.total))}/${fmtNum(a.points)}**${s.late?.late ? ` (after a ${fmtNum(round2(s.late.penaltyPercent))}% late penalty)` : ''}`,
+      '',
+    );
     const first = fixFirst(pairs, s);
     if (first) {
       const [c, r, cost] = first;
@@ -162,7 +195,10 @@ export function feedbackMd(batch: BatchResult, s: StudentResult): string {
     } else out.push('Every check passed.', '');
   }
   if (s.leak)
-    out.push(`**Deactivate this key now:** ${code(s.leak)} is in your work or its pushed history. Deactivate it in the AWS IAM console and make a new one; deleting the commit does not make it safe.`, '');
+    out.push(
+      `**Deactivate this key now:** ${code(s.leak)} is in your work or its pushed history. Deactivate it in the AWS IAM console and make a new one; deleting the commit does not make it safe.`,
+      '',
+    );
   const problem = statusExplanation(s, prose);
   if (problem) out.push('## We could not grade your work', '', problem, '');
   const commit = commitLines(a, s);
@@ -177,7 +213,10 @@ export function feedbackMd(batch: BatchResult, s: StudentResult): string {
     const judged = rest.filter(([, r]) => !r?.notJudged);
     const unjudged = rest.filter(([, r]) => r?.notJudged);
     const lines = judged.map(([c, r]) => other(c, r));
-    if (unjudged.length) lines.push(`- Not judged by the grader (${unjudged.length}; your own \`npm run check\` judges them): ${unjudged.map(([c, r]) => (c.hidden ? hiddenTitle(c) : prose(r?.title ?? c.title))).join('; ')}`);
+    if (unjudged.length)
+      lines.push(
+        `- Not judged by the grader (${unjudged.length}; your own \`npm run check\` judges them): ${unjudged.map(([c, r]) => (c.hidden ? hiddenTitle(c) : prose(r?.title ?? c.title))).join('; ')}`,
+      );
     if (lines.length) out.push('## The other checks', '', ...lines, '');
   }
 

@@ -57,7 +57,7 @@ function test(c: ExportCheck, r: CheckResult | undefined, k: number): Gradescope
   const t: GradescopeTest = {
     score: round2(r?.points ?? 0),
     max_score: round2(c.maxPoints),
-    name: c.hidden ? hiddenTitle(c) : r?.title ?? c.title,
+    name: c.hidden ? hiddenTitle(c) : (r?.title ?? c.title),
     number: c.hidden ? `2.${c.hiddenNo}` : `1.${k}`,
     output: output(r, !!c.hidden),
     visibility: c.hidden ? 'after_published' : 'visible',

@@ -130,11 +130,13 @@ export class OutputWriter {
     }
     // Written (and synced) side by side: each waits mostly on its own fsync.
     const written = await Promise.all(
-      ([
-        ['grades.csv', gradesCsv(batch)],
-        ['canvas.csv', canvasCsv(batch, this.opts)],
-        ['report.html', reportHtml(batch)],
-      ] as const).map(async ([rel, text]) => {
+      (
+        [
+          ['grades.csv', gradesCsv(batch)],
+          ['canvas.csv', canvasCsv(batch, this.opts)],
+          ['report.html', reportHtml(batch)],
+        ] as const
+      ).map(async ([rel, text]) => {
         const file = path.join(this.outDir, rel);
         await writeFileAtomic(file, text).catch((e) => {
           throw unwritable(rel, e);

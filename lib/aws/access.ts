@@ -25,8 +25,12 @@ export type Service = keyof Clients;
 
 /** The suffix of AWS_ENDPOINT_URL_<SERVICE> for each client (the SDK's own names). */
 export const ENDPOINT_VARS: Record<Service, string> = {
-  ec2: 'AWS_ENDPOINT_URL_EC2', sts: 'AWS_ENDPOINT_URL_STS', s3: 'AWS_ENDPOINT_URL_S3',
-  cloudwatch: 'AWS_ENDPOINT_URL_CLOUDWATCH', emr: 'AWS_ENDPOINT_URL_EMR', dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  ec2: 'AWS_ENDPOINT_URL_EC2',
+  sts: 'AWS_ENDPOINT_URL_STS',
+  s3: 'AWS_ENDPOINT_URL_S3',
+  cloudwatch: 'AWS_ENDPOINT_URL_CLOUDWATCH',
+  emr: 'AWS_ENDPOINT_URL_EMR',
+  dynamodb: 'AWS_ENDPOINT_URL_DYNAMODB',
 };
 
 const LOADERS: { [K in Service]: () => Promise<new (config: object) => Clients[K]> } = {
@@ -125,7 +129,7 @@ export class AwsAccess {
           throw new Skip(
             this.opts.profile
               ? `no AWS credentials for profile "${this.opts.profile}"; run \`aws configure --profile ${this.opts.profile}\``
-              : 'no AWS credentials found; run `aws configure` with your IAM user\'s access key (or set AWS_PROFILE) to check your AWS work',
+              : "no AWS credentials found; run `aws configure` with your IAM user's access key (or set AWS_PROFILE) to check your AWS work",
           );
         }
         throw awsProblem(e, { service: 'sts', action: 'credentials', permission: '' });
@@ -148,7 +152,11 @@ export class AwsAccess {
         const creds = { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN };
         return async () => creds;
       }
-      return providers.fromIni({ profile: this.opts.profile ?? e.AWS_PROFILE, filepath: e.AWS_SHARED_CREDENTIALS_FILE ?? '/nonexistent', configFilepath: e.AWS_CONFIG_FILE ?? '/nonexistent' });
+      return providers.fromIni({
+        profile: this.opts.profile ?? e.AWS_PROFILE,
+        filepath: e.AWS_SHARED_CREDENTIALS_FILE ?? '/nonexistent',
+        configFilepath: e.AWS_CONFIG_FILE ?? '/nonexistent',
+      });
     })();
     return this.provider;
   }
@@ -183,7 +191,14 @@ export class AwsAccess {
             throwOnRequestTimeout: true,
           }),
           // The stand-in and other local peers serve path-style buckets only.
-          ...(service === 's3' ? { forcePathStyle: Boolean(endpoint), requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', followRegionRedirects: true } : {}),
+          ...(service === 's3'
+            ? {
+                forcePathStyle: Boolean(endpoint),
+                requestChecksumCalculation: 'WHEN_REQUIRED',
+                responseChecksumValidation: 'WHEN_REQUIRED',
+                followRegionRedirects: true,
+              }
+            : {}),
         });
       })();
       this.clients.set(key, c);
@@ -205,7 +220,11 @@ export class AwsAccess {
   }
 
   destroy(): void {
-    for (const c of this.clients.values()) c.then((x) => (x as { destroy?: () => void }).destroy?.(), () => {});
+    for (const c of this.clients.values())
+      c.then(
+        (x) => (x as { destroy?: () => void }).destroy?.(),
+        () => {},
+      );
   }
 }
 

@@ -41,9 +41,23 @@ export interface CostScan {
 
 /** The commercial regions enabled in every account; used when DescribeRegions is denied. */
 export const DEFAULT_REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1',
-  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1',
-  'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
 ];
 
 export const INSTANCE_STATES = ['pending', 'running'];
@@ -89,10 +103,19 @@ export async function scanCosts(aws: AwsAccess, opts: ScanOptions = {}): Promise
 
 async function describeRegions(aws: AwsAccess, home: string): Promise<string[]> {
   const { DescribeRegionsCommand } = await import('@aws-sdk/client-ec2');
-  const out = await aws.send<'ec2', { Regions?: { RegionName?: string; OptInStatus?: string }[] }>('ec2', home, new DescribeRegionsCommand({}), {
-    action: 'DescribeRegions', permission: 'ec2:DescribeRegions',
-  });
-  const names = (out.Regions ?? []).filter((r) => r.OptInStatus !== 'not-opted-in').map((r) => r.RegionName!).filter(Boolean);
+  const out = await aws.send<'ec2', { Regions?: { RegionName?: string; OptInStatus?: string }[] }>(
+    'ec2',
+    home,
+    new DescribeRegionsCommand({}),
+    {
+      action: 'DescribeRegions',
+      permission: 'ec2:DescribeRegions',
+    },
+  );
+  const names = (out.Regions ?? [])
+    .filter((r) => r.OptInStatus !== 'not-opted-in')
+    .map((r) => r.RegionName!)
+    .filter(Boolean);
   return names.length ? names : DEFAULT_REGIONS;
 }
 
@@ -100,15 +123,24 @@ async function scanRegion(aws: AwsAccess, region: string): Promise<RegionScan> {
   const scan: RegionScan = { region, instances: [], clusters: [] };
   const problems: { what: string; e: unknown }[] = [];
   await Promise.all([
-    listInstances(aws, region).then((x) => (scan.instances = x), (e) => problems.push({ what: 'EC2', e })),
-    listClusters(aws, region).then((x) => (scan.clusters = x), (e) => problems.push({ what: 'EMR', e })),
+    listInstances(aws, region).then(
+      (x) => (scan.instances = x),
+      (e) => problems.push({ what: 'EC2', e }),
+    ),
+    listClusters(aws, region).then(
+      (x) => (scan.clusters = x),
+      (e) => problems.push({ what: 'EMR', e }),
+    ),
   ]);
   if (problems.length) {
     const first = problems[0].e;
     if (first instanceof Skip) throw first; // no credentials at all: nothing can be scanned
     const err = awsProblem(first, { service: problems[0].what.toLowerCase(), region, action: '', permission: '' });
     const reason = err instanceof Unavailable ? err.reason : err.message;
-    scan.error = { reason: `${problems.map((p) => p.what).join(' and ')}: ${reason}`, hint: err instanceof Unavailable ? err.hint : undefined };
+    scan.error = {
+      reason: `${problems.map((p) => p.what).join(' and ')}: ${reason}`,
+      hint: err instanceof Unavailable ? err.hint : undefined,
+    };
   }
   return scan;
 }
@@ -119,13 +151,23 @@ async function listInstances(aws: AwsAccess, region: string): Promise<RunningIns
   const found: RunningInstance[] = [];
   let token: string | undefined;
   do {
-    const out = await aws.send<'ec2', Out>('ec2', region, new DescribeInstancesCommand({
-      Filters: [{ Name: 'instance-state-name', Values: INSTANCE_STATES }], MaxResults: 1000, NextToken: token,
-    }), { action: 'DescribeInstances', permission: 'ec2:DescribeInstances' });
+    const out = await aws.send<'ec2', Out>(
+      'ec2',
+      region,
+      new DescribeInstancesCommand({
+        Filters: [{ Name: 'instance-state-name', Values: INSTANCE_STATES }],
+        MaxResults: 1000,
+        NextToken: token,
+      }),
+      { action: 'DescribeInstances', permission: 'ec2:DescribeInstances' },
+    );
     for (const r of out.Reservations ?? []) {
       for (const i of r.Instances ?? []) {
         found.push({
-          id: i.InstanceId ?? '?', type: i.InstanceType ?? '?', state: i.State?.Name ?? '?', launchTime: i.LaunchTime,
+          id: i.InstanceId ?? '?',
+          type: i.InstanceType ?? '?',
+          state: i.State?.Name ?? '?',
+          launchTime: i.LaunchTime,
           name: i.Tags?.find((t) => t.Key === 'Name')?.Value,
         });
       }
@@ -142,11 +184,15 @@ async function listClusters(aws: AwsAccess, region: string): Promise<RunningClus
   let marker: string | undefined;
   do {
     const out = await aws.send<'emr', Out>('emr', region, new ListClustersCommand({ ClusterStates: [...CLUSTER_STATES], Marker: marker }), {
-      action: 'ListClusters', permission: 'elasticmapreduce:ListClusters',
+      action: 'ListClusters',
+      permission: 'elasticmapreduce:ListClusters',
     });
     for (const c of out.Clusters ?? []) {
       found.push({
-        id: c.Id ?? '?', name: c.Name ?? '', state: c.Status?.State ?? '?', createdAt: c.Status?.Timeline?.CreationDateTime,
+        id: c.Id ?? '?',
+        name: c.Name ?? '',
+        state: c.Status?.State ?? '?',
+        createdAt: c.Status?.Timeline?.CreationDateTime,
         normalizedInstanceHours: c.NormalizedInstanceHours,
       });
     }
@@ -161,11 +207,15 @@ export function runningLines(scan: CostScan, now = new Date()): string[] {
   for (const r of scan.regions) {
     if (r.instances.length) {
       const n = r.instances.length;
-      lines.push(`${n} instance${n === 1 ? '' : 's'} running in ${r.region} (${r.instances.map((i) => `${i.id}, ${i.type}${i.name ? ` "${i.name}"` : ''}${since(i.launchTime, now)}`).join('; ')})`);
+      lines.push(
+        `${n} instance${n === 1 ? '' : 's'} running in ${r.region} (${r.instances.map((i) => `${i.id}, ${i.type}${i.name ? ` "${i.name}"` : ''}${since(i.launchTime, now)}`).join('; ')})`,
+      );
     }
     if (r.clusters.length) {
       const n = r.clusters.length;
-      lines.push(`${n} EMR cluster${n === 1 ? '' : 's'} up in ${r.region} (${r.clusters.map((c) => `${c.id} "${c.name}", ${c.state}${since(c.createdAt, now)}`).join('; ')})`);
+      lines.push(
+        `${n} EMR cluster${n === 1 ? '' : 's'} up in ${r.region} (${r.clusters.map((c) => `${c.id} "${c.name}", ${c.state}${since(c.createdAt, now)}`).join('; ')})`,
+      );
     }
   }
   return lines;

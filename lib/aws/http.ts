@@ -147,10 +147,19 @@ function unreachable(url: string, e: unknown, o: AnonOptions): Unavailable {
   if (typeof code === 'string' && TLS.test(code)) {
     // Our own URLs never meet this (dotted bucket names go path style: s3url.ts); a network that
     // intercepts HTTPS does, and it is no verdict on the student's work.
-    return new Unavailable(`the TLS certificate ${host} presented was refused (${code}), so ${o.what} could not be fetched`, 'a network that intercepts HTTPS (some campus, company or hotel networks) does this: run check again from another network');
+    return new Unavailable(
+      `the TLS certificate ${host} presented was refused (${code}), so ${o.what} could not be fetched`,
+      'a network that intercepts HTTPS (some campus, company or hotel networks) does this: run check again from another network',
+    );
   }
-  const why = err.name === 'TimeoutError' || err.name === 'AbortError' ? 'no answer in time' : `${code}${err.cause?.message ? `: ${err.cause.message}` : err.message ? `: ${err.message}` : ''}`;
-  return new Unavailable(`cannot reach ${host} to fetch ${o.what} (${why})`, 'check your network connection and run check again; --offline skips checks that need the network');
+  const why =
+    err.name === 'TimeoutError' || err.name === 'AbortError'
+      ? 'no answer in time'
+      : `${code}${err.cause?.message ? `: ${err.cause.message}` : err.message ? `: ${err.message}` : ''}`;
+  return new Unavailable(
+    `cannot reach ${host} to fetch ${o.what} (${why})`,
+    'check your network connection and run check again; --offline skips checks that need the network',
+  );
 }
 
 function safeHost(url: string): string {

@@ -23,7 +23,8 @@ export function callerIdentity(aws: AwsAccess): Promise<Caller> {
       const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
       const region = await aws.region();
       const out = await aws.send<'sts', GetCallerIdentityCommandOutput>('sts', region, new GetCallerIdentityCommand({}), {
-        action: 'GetCallerIdentity', permission: '',
+        action: 'GetCallerIdentity',
+        permission: '',
       });
       return parseArn(out.Account ?? '', out.Arn ?? '');
     })();

@@ -35,7 +35,10 @@ const OFF_EC2_FIX = 'run `harness evidence` on your EC2 instance (ssh in, cd int
 /** The identity document of the instance this runs on. Every failure is a UserError with a fix. */
 export async function fetchIdentityDocument(env: NodeJS.ProcessEnv = process.env, opts: ImdsOptions = {}): Promise<IdentityDocument> {
   if (env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true') {
-    throw new UserError('the instance metadata service is switched off here (AWS_EC2_METADATA_DISABLED=true)', 'unset AWS_EC2_METADATA_DISABLED and run again on your EC2 instance');
+    throw new UserError(
+      'the instance metadata service is switched off here (AWS_EC2_METADATA_DISABLED=true)',
+      'unset AWS_EC2_METADATA_DISABLED and run again on your EC2 instance',
+    );
   }
   const base = (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || DEFAULT_IMDS).replace(/\/+$/, '');
   assertLoopback(base, 'the instance metadata client', env);
@@ -50,7 +53,10 @@ export async function fetchIdentityDocument(env: NodeJS.ProcessEnv = process.env
   const doc = await request('GET', base + DOCUMENT_PATH, { 'x-aws-ec2-metadata-token': token.body.trim() }, opts);
   if (!isImds(doc)) throw notImds(base, doc);
   if (doc.status !== 200) {
-    throw new UserError(`the metadata service did not give the identity document (HTTP ${doc.status})`, 'run `harness evidence` again in a minute; if it keeps failing, ask on the course forum with this message');
+    throw new UserError(
+      `the metadata service did not give the identity document (HTTP ${doc.status})`,
+      'run `harness evidence` again in a minute; if it keeps failing, ask on the course forum with this message',
+    );
   }
   let parsed: unknown;
   try {
@@ -58,7 +64,12 @@ export async function fetchIdentityDocument(env: NodeJS.ProcessEnv = process.env
   } catch {
     throw new UserError('the metadata service answered, but not with a JSON identity document', OFF_EC2_FIX);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || typeof (parsed as { instanceId?: unknown }).instanceId !== 'string') {
+  if (
+    !parsed ||
+    typeof parsed !== 'object' ||
+    Array.isArray(parsed) ||
+    typeof (parsed as { instanceId?: unknown }).instanceId !== 'string'
+  ) {
     throw new UserError('the metadata service answered, but its identity document has no instanceId', OFF_EC2_FIX);
   }
   return parsed as IdentityDocument;
@@ -91,17 +102,20 @@ async function request(method: string, url: string, headers: Record<string, stri
   const answerMs = opts.timeoutMs ?? 5000;
   const http = await import('node:http'); // loaded when used, not at every start-up
   return new Promise((resolve, reject) => {
-    const noAnswer = (why: string) => new UserError(`not on an EC2 instance (no metadata service answered at ${new URL(url).host}: ${why})`, OFF_EC2_FIX);
+    const noAnswer = (why: string) =>
+      new UserError(`not on an EC2 instance (no metadata service answered at ${new URL(url).host}: ${why})`, OFF_EC2_FIX);
     // No proxy, no keep-alive: the metadata service must be reached directly, and refuses proxied requests.
     const req = http.request(url, { method, headers: { ...headers, 'content-length': '0' }, agent: false });
     let connected = false;
     const connectTimer = setTimeout(() => {
       if (!connected) req.destroy(noAnswer(`no connection within ${connectMs / 1000} s`));
     }, connectMs);
-    req.on('socket', (s) => s.once('connect', () => {
-      connected = true;
-      clearTimeout(connectTimer);
-    }));
+    req.on('socket', (s) =>
+      s.once('connect', () => {
+        connected = true;
+        clearTimeout(connectTimer);
+      }),
+    );
     req.setTimeout(connectMs + answerMs, () => req.destroy(noAnswer(`no answer within ${(connectMs + answerMs) / 1000} s`)));
     req.on('error', (e) => {
       clearTimeout(connectTimer);
@@ -119,7 +133,11 @@ async function request(method: string, url: string, headers: Record<string, stri
       res.on('end', () => {
         clearTimeout(connectTimer);
         const server = res.headers.server;
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), server: typeof server === 'string' ? server : '' });
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          server: typeof server === 'string' ? server : '',
+        });
       });
       res.on('error', (e) => reject(noAnswer(e.message)));
     });

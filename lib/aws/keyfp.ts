@@ -55,7 +55,10 @@ const digest = (algo: string, data: Buffer) => createHash(algo).update(data).dig
 
 /** Fingerprints compare case-insensitively, without a `SHA256:`/`MD5:` prefix or `=` padding. */
 export function normalizeFingerprint(fp: string): string {
-  const s = fp.trim().replace(/^(SHA256|SHA1|MD5):/i, '').replace(/=+$/, '');
+  const s = fp
+    .trim()
+    .replace(/^(SHA256|SHA1|MD5):/i, '')
+    .replace(/=+$/, '');
   return /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(s) ? s.toLowerCase() : s;
 }
 
@@ -84,7 +87,13 @@ export async function readLocalKey(text: Buffer, name: string, pub?: Buffer): Pr
   const key = priv.toPublic();
   const fps = publicFingerprints(key);
   if (priv.type === 'rsa') fps.unshift({ source: 'created-rsa', value: colonHex(digest('sha1', rsaPkcs8Der(priv))) });
-  return { type: priv.type, sshPublic: key.toString('ssh').split(' ').slice(0, 2).join(' '), fingerprints: fps, encrypted: false, publicFrom: 'private' };
+  return {
+    type: priv.type,
+    sshPublic: key.toString('ssh').split(' ').slice(0, 2).join(' '),
+    fingerprints: fps,
+    encrypted: false,
+    publicFrom: 'private',
+  };
 }
 
 function fromEncrypted(sshpk: SshpkModule, name: string, pub?: Buffer): LocalKey {
@@ -95,7 +104,13 @@ function fromEncrypted(sshpk: SshpkModule, name: string, pub?: Buffer): LocalKey
   } catch {
     throw new KeyProblem('encrypted-no-public', `${name} is protected by a passphrase and ${name}.pub is not a public key`);
   }
-  return { type: key.type, sshPublic: key.toString('ssh').split(' ').slice(0, 2).join(' '), fingerprints: publicFingerprints(key), encrypted: true, publicFrom: 'pub' };
+  return {
+    type: key.type,
+    sshPublic: key.toString('ssh').split(' ').slice(0, 2).join(' '),
+    fingerprints: publicFingerprints(key),
+    encrypted: true,
+    publicFrom: 'pub',
+  };
 }
 
 /** A PuTTY .ppk file carries its public key in clear; the private half may be encrypted. */
@@ -112,7 +127,13 @@ function fromPutty(sshpk: SshpkModule, text: Buffer, name: string): LocalKey {
     throw new KeyProblem('not-a-key', `${name} looks like a PuTTY key file but cannot be read`);
   }
   const encrypted = !/^Encryption:\s*none\s*$/m.test(text.toString('latin1'));
-  return { type: key.type, sshPublic: key.toString('ssh').split(' ').slice(0, 2).join(' '), fingerprints: publicFingerprints(key), encrypted, publicFrom: 'ppk' };
+  return {
+    type: key.type,
+    sshPublic: key.toString('ssh').split(' ').slice(0, 2).join(' '),
+    fingerprints: publicFingerprints(key),
+    encrypted,
+    publicFrom: 'ppk',
+  };
 }
 
 /** The fingerprints EC2 may show that need only the public key. */
@@ -142,7 +163,17 @@ function rsaPkcs8Der(priv: Sshpk.PrivateKey): Buffer {
   };
   const [n, e, d, p, q] = ['n', 'e', 'd', 'p', 'q'].map(big);
   const qi = big('iqmp');
-  const jwk = { kty: 'RSA', n: b64u(n), e: b64u(e), d: b64u(d), p: b64u(p), q: b64u(q), dp: b64u(d % (p - 1n)), dq: b64u(d % (q - 1n)), qi: b64u(qi) };
+  const jwk = {
+    kty: 'RSA',
+    n: b64u(n),
+    e: b64u(e),
+    d: b64u(d),
+    p: b64u(p),
+    q: b64u(q),
+    dp: b64u(d % (p - 1n)),
+    dq: b64u(d % (q - 1n)),
+    qi: b64u(qi),
+  };
   return createPrivateKey({ key: jwk, format: 'jwk' }).export({ type: 'pkcs8', format: 'der' });
 }
 

@@ -55,7 +55,12 @@ export async function refusedFailure(aws: AwsAccess | undefined, loc: S3Location
     });
   }
   if (state === 'exists') {
-    return new Failure({ code: 'not-public', rationale: `${r.notPublic}: the object exists, but ${r.refused}.`, hint: publicPolicyHint(loc.bucket), ...where });
+    return new Failure({
+      code: 'not-public',
+      rationale: `${r.notPublic}: the object exists, but ${r.refused}.`,
+      hint: publicPolicyHint(loc.bucket),
+      ...where,
+    });
   }
   return new Failure({
     code: 'not-public-or-missing',

@@ -24,7 +24,11 @@ export const urlFromSchema = {
   description: 'Read the URL from an answer file: the first line matching `pattern`.',
   properties: {
     file: { type: 'string', minLength: 1, description: 'The answer file, relative to the assignment folder (e.g. `q7.txt`).' },
-    pattern: { type: 'string', minLength: 1, description: 'JavaScript regular expression with one group capturing the URL, e.g. `^s3: (s3://\\S+)$`.' },
+    pattern: {
+      type: 'string',
+      minLength: 1,
+      description: 'JavaScript regular expression with one group capturing the URL, e.g. `^s3: (s3://\\S+)$`.',
+    },
   },
 } as const;
 
@@ -41,15 +45,23 @@ export function urlFromProblems(from: UrlFrom | undefined, url: string | undefin
 }
 
 /** The URL from params or from the answer file; Failure when the file has no such line. */
-export async function resolveUrl(ctx: CheckContext, p: { url?: string; urlFrom?: UrlFrom }, describe: string): Promise<{ url: string; file?: string; line?: number }> {
+export async function resolveUrl(
+  ctx: CheckContext,
+  p: { url?: string; urlFrom?: UrlFrom },
+  describe: string,
+): Promise<{ url: string; file?: string; line?: number }> {
   if (p.url) return { url: p.url };
-  if (!p.urlFrom) throw new UserError(`check ${ctx.check.id} needs \`url\` or \`urlFrom\``, 'add one of them to the check in assignment.yaml');
+  if (!p.urlFrom)
+    throw new UserError(`check ${ctx.check.id} needs \`url\` or \`urlFrom\``, 'add one of them to the check in assignment.yaml');
   const { file, pattern } = p.urlFrom;
   let re: RegExp;
   try {
     re = new RegExp(pattern);
   } catch (e) {
-    throw new UserError(`check ${ctx.check.id}: urlFrom.pattern is not a valid regular expression (${(e as Error).message})`, 'fix it in assignment.yaml; `harness lint` finds these');
+    throw new UserError(
+      `check ${ctx.check.id}: urlFrom.pattern is not a valid regular expression (${(e as Error).message})`,
+      'fix it in assignment.yaml; `harness lint` finds these',
+    );
   }
   const lines = (await ctx.files.read(file)).toString('utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -144,7 +156,17 @@ export function parseWebsiteUrl(text: string): WebsiteUrl | undefined {
 export function websiteUrl(bucket: string, region: string, key: string): string {
   // Older regions use the dash form, newer ones the dot form; both resolve in the dash-form regions
   // only, so give what the console shows for the common ones.
-  const dash = new Set(['us-east-1', 'us-west-1', 'us-west-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'eu-west-1', 'sa-east-1', 'us-gov-west-1']);
+  const dash = new Set([
+    'us-east-1',
+    'us-west-1',
+    'us-west-2',
+    'ap-southeast-1',
+    'ap-southeast-2',
+    'ap-northeast-1',
+    'eu-west-1',
+    'sa-east-1',
+    'us-gov-west-1',
+  ]);
   return `http://${bucket}.s3-website${dash.has(region) ? '-' : '.'}${region}.amazonaws.com/${encodeKey(key)}`;
 }
 
@@ -152,7 +174,9 @@ export function websiteUrl(bucket: string, region: string, key: string): string 
 export function badUrl(url: string, want: string, where: { file?: string; line?: number }): Failure {
   return new Failure({
     rationale: `${quoteLine(url)} is not ${want}.`,
-    hint: where.file ? `Fix the line in ${where.file}; it should look like ${want === 'an S3 URL' ? 's3://your-bucket/q6-malfunctions.txt' : 'http://your-bucket.s3-website-us-east-1.amazonaws.com/q6-malfunctions.txt'}.` : 'Fix the URL in assignment.yaml.',
+    hint: where.file
+      ? `Fix the line in ${where.file}; it should look like ${want === 'an S3 URL' ? 's3://your-bucket/q6-malfunctions.txt' : 'http://your-bucket.s3-website-us-east-1.amazonaws.com/q6-malfunctions.txt'}.`
+      : 'Fix the URL in assignment.yaml.',
     actual: url,
     file: where.file,
     line: where.line,
@@ -163,7 +187,9 @@ export function badUrl(url: string, want: string, where: { file?: string; line?:
 export function publicPolicyHint(bucket: string, key?: string): string {
   const policy = JSON.stringify({
     Version: '2012-10-17',
-    Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/${key ? key : '*'}` }],
+    Statement: [
+      { Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/${key ? key : '*'}` },
+    ],
   });
   return (
     `New buckets block public access and ignore ACLs (so \`--acl public-read\` does not help). ` +

@@ -12,9 +12,23 @@ export interface BillingAlarmParams {
 
 const REGION = 'us-east-1';
 
-interface Metric { Namespace?: string; MetricName?: string }
-interface Query { Id?: string; MetricStat?: { Metric?: Metric }; Expression?: string; ReturnData?: boolean }
-interface Alarm extends Metric { AlarmName?: string; Threshold?: number; AlarmActions?: string[]; ActionsEnabled?: boolean; Metrics?: Query[] }
+interface Metric {
+  Namespace?: string;
+  MetricName?: string;
+}
+interface Query {
+  Id?: string;
+  MetricStat?: { Metric?: Metric };
+  Expression?: string;
+  ReturnData?: boolean;
+}
+interface Alarm extends Metric {
+  AlarmName?: string;
+  Threshold?: number;
+  AlarmActions?: string[];
+  ActionsEnabled?: boolean;
+  Metrics?: Query[];
+}
 
 const isCharges = (m: Metric | undefined) => m?.Namespace === 'AWS/Billing' && m.MetricName === 'EstimatedCharges';
 
@@ -31,7 +45,7 @@ export default defineKind<BillingAlarmParams>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      maxThreshold: { type: 'number', exclusiveMinimum: 0, description: 'The alarm\'s threshold (USD) must be at most this.' },
+      maxThreshold: { type: 'number', exclusiveMinimum: 0, description: "The alarm's threshold (USD) must be at most this." },
     },
   },
   run: budgeted(async (ctx, p: BillingAlarmParams) => {
@@ -40,9 +54,12 @@ export default defineKind<BillingAlarmParams>({
     const alarms: Alarm[] = [];
     let token: string | undefined;
     do {
-      const out = await aws.send<'cloudwatch', { MetricAlarms?: Alarm[]; NextToken?: string }>('cloudwatch', REGION,
+      const out = await aws.send<'cloudwatch', { MetricAlarms?: Alarm[]; NextToken?: string }>(
+        'cloudwatch',
+        REGION,
         new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm'], NextToken: token, MaxRecords: 100 }),
-        { action: 'DescribeAlarms', permission: 'cloudwatch:DescribeAlarms' });
+        { action: 'DescribeAlarms', permission: 'cloudwatch:DescribeAlarms' },
+      );
       alarms.push(...(out.MetricAlarms ?? []));
       token = out.NextToken || undefined;
     } while (token);

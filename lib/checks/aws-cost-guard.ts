@@ -26,7 +26,10 @@ export default defineKind<Record<string, never>>({
       });
     }
     if (unscanned) {
-      throw new Advice({ rationale: `Nothing running in the regions scanned, but: ${unscanned}`, hint: 'Look at those regions in the EC2 and EMR consoles, or run `harness guard` again later.' });
+      throw new Advice({
+        rationale: `Nothing running in the regions scanned, but: ${unscanned}`,
+        hint: 'Look at those regions in the EC2 and EMR consoles, or run `harness guard` again later.',
+      });
     }
   }),
 });

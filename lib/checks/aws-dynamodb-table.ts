@@ -18,8 +18,16 @@ export default defineKind<DynamoTableParams>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      name: { type: 'string', minLength: 1, description: 'The table name; `{netid}` is replaced by the student\'s NetID (default `{netid}`).' },
-      region: { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]$', description: 'The region to look in (default: --region, then the student\'s AWS configuration).' },
+      name: {
+        type: 'string',
+        minLength: 1,
+        description: "The table name; `{netid}` is replaced by the student's NetID (default `{netid}`).",
+      },
+      region: {
+        type: 'string',
+        pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]$',
+        description: "The region to look in (default: --region, then the student's AWS configuration).",
+      },
     },
   },
   run: budgeted(async (ctx, p: DynamoTableParams) => {
@@ -29,9 +37,15 @@ export default defineKind<DynamoTableParams>({
     const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
     let status: string | undefined;
     try {
-      const out = await aws.send<'dynamodb', { Table?: { TableStatus?: string } }>('dynamodb', region, new DescribeTableCommand({ TableName: name }), {
-        action: 'DescribeTable', permission: 'dynamodb:DescribeTable',
-      });
+      const out = await aws.send<'dynamodb', { Table?: { TableStatus?: string } }>(
+        'dynamodb',
+        region,
+        new DescribeTableCommand({ TableName: name }),
+        {
+          action: 'DescribeTable',
+          permission: 'dynamodb:DescribeTable',
+        },
+      );
       status = out.Table?.TableStatus;
     } catch (e) {
       if ((e as Error).name !== 'ResourceNotFoundException') throw e;
@@ -43,7 +57,11 @@ export default defineKind<DynamoTableParams>({
       });
     }
     if (status === 'DELETING') {
-      throw new Failure({ code: 'deleting', rationale: `The DynamoDB table ${name} is being deleted.`, hint: 'Create it again once the deletion is done, and keep it until grading is over.' });
+      throw new Failure({
+        code: 'deleting',
+        rationale: `The DynamoDB table ${name} is being deleted.`,
+        hint: 'Create it again once the deletion is done, and keep it until grading is over.',
+      });
     }
   }),
 });

@@ -46,11 +46,14 @@ export default defineKind<EvidenceExistsParams>({
     try {
       // The region is the document's: an instance answers only in its own region.
       out = await ctx.aws!.send('ec2', doc.region, new DescribeInstancesCommand({ InstanceIds: [doc.instanceId] }), {
-        action: 'DescribeInstances', permission: 'ec2:DescribeInstances',
+        action: 'DescribeInstances',
+        permission: 'ec2:DescribeInstances',
       });
     } catch (e) {
       if ((e as Error).name === 'InvalidInstanceID.NotFound') {
-        throw new Skip(`cannot confirm ${doc.instanceId}: AWS no longer lists it in ${doc.region} (terminated instances disappear after about an hour); that is expected if you terminated it`);
+        throw new Skip(
+          `cannot confirm ${doc.instanceId}: AWS no longer lists it in ${doc.region} (terminated instances disappear after about an hour); that is expected if you terminated it`,
+        );
       }
       throw e;
     }
@@ -67,6 +70,8 @@ export default defineKind<EvidenceExistsParams>({
         file,
       });
     }
-    return { note: `${doc.instanceId} (${inst.InstanceType}, ${inst.State?.Name ?? 'unknown'}) in ${doc.region}, account ${shortAccount(who.account)}` };
+    return {
+      note: `${doc.instanceId} (${inst.InstanceType}, ${inst.State?.Name ?? 'unknown'}) in ${doc.region}, account ${shortAccount(who.account)}`,
+    };
   }),
 });

@@ -30,7 +30,8 @@ const SHAPE: [key: string, re: RegExp, what: string][] = [
 ];
 
 /** The fix for every problem with the file: make it again, where it can only be made. */
-export const remake = (id: string) => `Make it again on your EC2 instance: \`npm run harness -- evidence ${id}\` (inside your clone of the repository), then commit it; do not edit it by hand.`;
+export const remake = (id: string) =>
+  `Make it again on your EC2 instance: \`npm run harness -- evidence ${id}\` (inside your clone of the repository), then commit it; do not edit it by hand.`;
 
 /** Reads and validates the evidence file; every problem is a Failure naming the bad key. */
 export async function readEvidence(ctx: CheckContext, file: string): Promise<IdentityDocument> {
@@ -49,9 +50,21 @@ export async function readEvidence(ctx: CheckContext, file: string): Promise<Ide
   const d = doc as Record<string, unknown>;
   for (const [key, re, what] of SHAPE) {
     const v = d[key];
-    if (v === undefined) throw new Failure({ rationale: `${file} has no "${key}"; an instance identity document always has one.`, hint: REMAKE, file, expected: what });
+    if (v === undefined)
+      throw new Failure({
+        rationale: `${file} has no "${key}"; an instance identity document always has one.`,
+        hint: REMAKE,
+        file,
+        expected: what,
+      });
     if (typeof v !== 'string' || !re.test(v)) {
-      throw new Failure({ rationale: `In ${file}, "${key}" is not ${what}.`, hint: REMAKE, file, expected: what, actual: JSON.stringify(v) });
+      throw new Failure({
+        rationale: `In ${file}, "${key}" is not ${what}.`,
+        hint: REMAKE,
+        file,
+        expected: what,
+        actual: JSON.stringify(v),
+      });
     }
   }
   if (!(d.availabilityZone as string).startsWith(d.region as string)) {
@@ -71,7 +84,12 @@ export default defineKind<EvidenceParams>({
     additionalProperties: false,
     required: ['file'],
     properties: {
-      file: { type: 'string', minLength: 1, description: 'The evidence file written by `harness evidence`, relative to the assignment folder (conventionally `instance-identity.json`).' },
+      file: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'The evidence file written by `harness evidence`, relative to the assignment folder (conventionally `instance-identity.json`).',
+      },
       types: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Allowed instance types; default: any.' },
       region: { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', description: 'The region the instance must be in; default: any.' },
     },
@@ -83,14 +101,18 @@ export default defineKind<EvidenceParams>({
       throw new Failure({
         rationale: `${p.file} comes from a ${doc.instanceType} instance; this assignment uses a ${orList(p.types)}.`,
         hint: `Run the assignment on a ${orList(p.types)} (change the type while the instance is stopped, or launch a new one), then make the file again there: \`npm run harness -- evidence ${ctx.spec.id}\`.`,
-        expected: orList(p.types), actual: doc.instanceType, file: p.file,
+        expected: orList(p.types),
+        actual: doc.instanceType,
+        file: p.file,
       });
     }
     if (p.region && doc.region !== p.region) {
       throw new Failure({
         rationale: `${p.file} comes from an instance in ${doc.region}; this assignment uses ${p.region}.`,
         hint: `Launch the instance in ${p.region} (the region menu at the top right of the EC2 console), then make the file again there: \`npm run harness -- evidence ${ctx.spec.id}\`.`,
-        expected: p.region, actual: doc.region, file: p.file,
+        expected: p.region,
+        actual: doc.region,
+        file: p.file,
       });
     }
     return { note: `instance ${doc.instanceId} (${doc.instanceType}) in ${doc.availabilityZone}, started ${doc.pendingTime}` };

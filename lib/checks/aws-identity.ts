@@ -29,7 +29,7 @@ export default defineKind<IdentityParams>({
       if (allowRoot) return { note: `${account}, root user (allowed by this assignment)` };
       throw new Failure({
         code: 'root',
-        rationale: 'Your AWS credentials are the root account\'s access keys; the course requires an IAM user\'s keys instead.',
+        rationale: "Your AWS credentials are the root account's access keys; the course requires an IAM user's keys instead.",
         hint: 'Create an IAM user for yourself (IAM → Users → Create user), make an access key for it and run `aws configure` with that key; then delete the root access key (Security credentials → Access keys). Never use root keys.',
         actual: who.arn,
       });

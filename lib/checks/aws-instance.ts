@@ -27,21 +27,38 @@ const OP = { action: 'DescribeInstances', permission: 'ec2:DescribeInstances' };
 
 export default defineKind<InstanceParams>({
   kind: 'aws.ec2.instance',
-  title: (p) => `Your EC2 instance is a ${orList(p.types ?? DEFAULT_TYPES)}${p.keyName ? ` with key pair "${p.keyName}"` : ''}, ${orList(p.states ?? ['running'])}`,
+  title: (p) =>
+    `Your EC2 instance is a ${orList(p.types ?? DEFAULT_TYPES)}${p.keyName ? ` with key pair "${p.keyName}"` : ''}, ${orList(p.states ?? ['running'])}`,
   params: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      region: { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', description: 'The region; default: --region, then the student\'s AWS configuration, then us-east-1.' },
-      types: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Allowed instance types; default `[t2.nano, t2.micro]`.' },
-      keyName: { type: 'string', minLength: 1, description: 'The key pair the instance must have been launched with; `{netid}` is replaced with the NetID.' },
+      region: {
+        type: 'string',
+        pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$',
+        description: "The region; default: --region, then the student's AWS configuration, then us-east-1.",
+      },
+      types: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'string', minLength: 1 },
+        description: 'Allowed instance types; default `[t2.nano, t2.micro]`.',
+      },
+      keyName: {
+        type: 'string',
+        minLength: 1,
+        description: 'The key pair the instance must have been launched with; `{netid}` is replaced with the NetID.',
+      },
       states: {
-        type: 'array', minItems: 1,
+        type: 'array',
+        minItems: 1,
         items: { enum: ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'] },
         description: 'Allowed states; default `[running]`.',
       },
       instanceIdFrom: {
-        type: 'object', additionalProperties: false, required: ['file'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['file'],
         description: 'Read the instance id from a file in the assignment folder (default: the first `i-…` in it).',
         properties: {
           file: fileParam('The answer or evidence file'),
@@ -50,10 +67,15 @@ export default defineKind<InstanceParams>({
         },
       },
       filters: {
-        type: 'object', additionalProperties: false,
+        type: 'object',
+        additionalProperties: false,
         description: 'Without instanceIdFrom: which instances to consider (default: all in the region).',
         properties: {
-          tag: { type: 'object', additionalProperties: { type: 'string' }, description: 'Tags the instance must have, `{Name: anly502}`; `{netid}` is replaced in values.' },
+          tag: {
+            type: 'object',
+            additionalProperties: { type: 'string' },
+            description: 'Tags the instance must have, `{Name: anly502}`; `{netid}` is replaced in values.',
+          },
           keyName: { type: 'string', minLength: 1, description: 'Only instances launched with this key pair; `{netid}` is replaced.' },
         },
       },
@@ -86,7 +108,7 @@ export default defineKind<InstanceParams>({
     if (found.length === 0) {
       throw new Failure({
         code: 'none',
-        rationale: `You have no EC2 instances in ${region}${p.filters ? ' matching this check\'s filters' : ''}.`,
+        rationale: `You have no EC2 instances in ${region}${p.filters ? " matching this check's filters" : ''}.`,
         hint: `Launch one in ${region} (EC2 console → Launch instance; check the region menu at the top right), a ${orList(want.types)}${want.keyName ? ` with key pair "${want.keyName}"` : ''}.`,
       });
     }
@@ -122,9 +144,12 @@ function problemsOf(i: Instance, want: Want): { code: string; rationale: string;
     out.push({
       code: 'state',
       rationale: `Instance ${id} is ${state}, not ${orList(want.states)}.`,
-      hint: state === 'stopped' && want.states.includes('running')
-        ? `Start it: \`aws ec2 start-instances --instance-ids ${id}\` (or EC2 console → Instance state → Start).`
-        : isGone(i) ? 'A terminated instance cannot be started again: launch a new one.' : `Wait a minute and run check again, or change its state in the EC2 console.`,
+      hint:
+        state === 'stopped' && want.states.includes('running')
+          ? `Start it: \`aws ec2 start-instances --instance-ids ${id}\` (or EC2 console → Instance state → Start).`
+          : isGone(i)
+            ? 'A terminated instance cannot be started again: launch a new one.'
+            : `Wait a minute and run check again, or change its state in the EC2 console.`,
     });
   }
   if (!want.types.includes(i.InstanceType ?? '')) {
@@ -137,7 +162,9 @@ function problemsOf(i: Instance, want: Want): { code: string; rationale: string;
   if (want.keyName && i.KeyName !== want.keyName) {
     out.push({
       code: 'key-pair',
-      rationale: i.KeyName ? `Instance ${id} was launched with key pair "${i.KeyName}", not "${want.keyName}".` : `Instance ${id} was launched without a key pair; it needs "${want.keyName}".`,
+      rationale: i.KeyName
+        ? `Instance ${id} was launched with key pair "${i.KeyName}", not "${want.keyName}".`
+        : `Instance ${id} was launched without a key pair; it needs "${want.keyName}".`,
       hint: `An instance's key pair is fixed at launch: launch a new instance with key pair "${want.keyName}" (and terminate this one when you no longer need it).`,
     });
   }
@@ -145,7 +172,8 @@ function problemsOf(i: Instance, want: Want): { code: string; rationale: string;
 }
 
 const isGone = (i: Instance) => ['terminated', 'shutting-down'].includes(i.State?.Name ?? '');
-const describe = (i: Instance) => `${i.InstanceId} (${i.InstanceType}, ${i.State?.Name ?? 'unknown'}${i.KeyName ? `, key pair ${i.KeyName}` : ', no key pair'})`;
+const describe = (i: Instance) =>
+  `${i.InstanceId} (${i.InstanceType}, ${i.State?.Name ?? 'unknown'}${i.KeyName ? `, key pair ${i.KeyName}` : ', no key pair'})`;
 
 /** The id from the answer/evidence file: a JSON pointer, a pattern's first group, or the first `i-…`. */
 async function instanceIdFrom(ctx: CheckContext, from: NonNullable<InstanceParams['instanceIdFrom']>): Promise<string> {
@@ -156,14 +184,22 @@ async function instanceIdFrom(ctx: CheckContext, from: NonNullable<InstanceParam
     try {
       value = pointer(JSON.parse(text), from.json);
     } catch {
-      throw new Failure({ code: 'not-json', rationale: `${from.file} is not valid JSON.`, hint: `Write it again with \`npm run harness -- evidence ${ctx.spec.id}\` (on the instance), or fix the syntax.`, file: from.file });
+      throw new Failure({
+        code: 'not-json',
+        rationale: `${from.file} is not valid JSON.`,
+        hint: `Write it again with \`npm run harness -- evidence ${ctx.spec.id}\` (on the instance), or fix the syntax.`,
+        file: from.file,
+      });
     }
   } else if (from.pattern !== undefined) {
     let re: RegExp;
     try {
       re = new RegExp(from.pattern, 'm');
     } catch (e) {
-      throw new UserError(`the spec's instanceIdFrom.pattern is not a valid regular expression: ${(e as Error).message}`, 'fix the spec (run `harness lint`)');
+      throw new UserError(
+        `the spec's instanceIdFrom.pattern is not a valid regular expression: ${(e as Error).message}`,
+        'fix the spec (run `harness lint`)',
+      );
     }
     value = re.exec(text)?.[1];
   } else value = ID.exec(text)?.[0];
@@ -194,7 +230,12 @@ function pointer(doc: unknown, ptr: string): unknown {
 async function byId(ctx: CheckContext, region: string, id: string, file: string): Promise<Instance[]> {
   const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
   try {
-    const out = await ctx.aws!.send<'ec2', { Reservations?: { Instances?: Instance[] }[] }>('ec2', region, new DescribeInstancesCommand({ InstanceIds: [id] }), OP);
+    const out = await ctx.aws!.send<'ec2', { Reservations?: { Instances?: Instance[] }[] }>(
+      'ec2',
+      region,
+      new DescribeInstancesCommand({ InstanceIds: [id] }),
+      OP,
+    );
     return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
   } catch (e) {
     const name = (e as Error).name;
@@ -220,8 +261,12 @@ async function byFilters(ctx: CheckContext, region: string, f: InstanceParams['f
   const found: Instance[] = [];
   let token: string | undefined;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
-    const out = await ctx.aws!.send<'ec2', { Reservations?: { Instances?: Instance[] }[]; NextToken?: string }>('ec2', region,
-      new DescribeInstancesCommand({ ...(Filters.length ? { Filters } : {}), MaxResults: 100, NextToken: token }), OP);
+    const out = await ctx.aws!.send<'ec2', { Reservations?: { Instances?: Instance[] }[]; NextToken?: string }>(
+      'ec2',
+      region,
+      new DescribeInstancesCommand({ ...(Filters.length ? { Filters } : {}), MaxResults: 100, NextToken: token }),
+      OP,
+    );
     for (const r of out.Reservations ?? []) found.push(...(r.Instances ?? []));
     token = out.NextToken || undefined;
     if (!token) break;

@@ -28,9 +28,23 @@ export default defineKind<KeyPairParams>({
     additionalProperties: false,
     required: ['name', 'keyFile'],
     properties: {
-      name: { type: 'string', minLength: 1, maxLength: 255, description: 'The key pair\'s name; `{netid}` is replaced with the student\'s NetID.' },
-      region: { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$', description: 'The region; default: --region, then the student\'s AWS configuration, then us-east-1.' },
-      keyFile: { type: 'string', minLength: 1, description: 'The private key on the student\'s computer; `~` is the home folder, a relative path is relative to the assignment folder; `{netid}` is replaced.' },
+      name: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        description: "The key pair's name; `{netid}` is replaced with the student's NetID.",
+      },
+      region: {
+        type: 'string',
+        pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$',
+        description: "The region; default: --region, then the student's AWS configuration, then us-east-1.",
+      },
+      keyFile: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "The private key on the student's computer; `~` is the home folder, a relative path is relative to the assignment folder; `{netid}` is replaced.",
+      },
     },
   },
   needs: 'account',
@@ -59,7 +73,9 @@ export default defineKind<KeyPairParams>({
       const ours = kp.KeyFingerprint ? comparableFingerprint(kp.KeyFingerprint, local) : undefined;
       if (!ours && !kp.PublicKey) {
         // An EC2-created RSA key pair's fingerprint hashes the private key, which a passphrase hides.
-        throw new Skip(`cannot compare ${shown} with key pair "${name}": its fingerprint is computed from the private key, which is protected by a passphrase here`);
+        throw new Skip(
+          `cannot compare ${shown} with key pair "${name}": its fingerprint is computed from the private key, which is protected by a passphrase here`,
+        );
       }
       const kinds = kp.KeyType && kp.KeyType !== local.type ? ` (AWS has an ${kp.KeyType} key, ${shown} is ${local.type})` : '';
       throw new Failure({
@@ -93,10 +109,16 @@ async function readKeyFile(file: string, shown: string, name: string): Promise<L
       hint: `Save the private key of key pair "${name}" as ${shown} (EC2 offers it for download only once, when the key pair is created; if it is lost, create a new key pair and launch with that).`,
     });
   }
-  if (!st.isFile()) throw new Failure({ code: 'not-a-file', rationale: `${shown} is not a file.`, hint: `Save the private key of key pair "${name}" as ${shown}.` });
+  if (!st.isFile())
+    throw new Failure({
+      code: 'not-a-file',
+      rationale: `${shown} is not a file.`,
+      hint: `Save the private key of key pair "${name}" as ${shown}.`,
+    });
   if (st.size > MAX_KEY_BYTES) throw notAKey(shown, name);
   const text = await readFile(file);
-  const pub = (await readFile(`${file}.pub`).catch(() => undefined)) ?? (await readFile(file.replace(/\.pem$/, '.pub')).catch(() => undefined));
+  const pub =
+    (await readFile(`${file}.pub`).catch(() => undefined)) ?? (await readFile(file.replace(/\.pem$/, '.pub')).catch(() => undefined));
   let key: LocalKey | undefined;
   let problem: KeyProblem | undefined;
   try {
@@ -124,7 +146,9 @@ async function readKeyFile(file: string, shown: string, name: string): Promise<L
     });
   }
   if (problem?.code === 'encrypted-no-public') {
-    throw new Skip(`${shown} is protected by a passphrase, so its public half cannot be read; save it beside the key to have it checked: \`ssh-keygen -y -f ${shown} > ${shown}.pub\``);
+    throw new Skip(
+      `${shown} is protected by a passphrase, so its public half cannot be read; save it beside the key to have it checked: \`ssh-keygen -y -f ${shown} > ${shown}.pub\``,
+    );
   }
   if (!key) throw notAKey(shown, name);
   return key;
@@ -142,12 +166,23 @@ async function notFound(aws: AwsAccess, region: string, name: string, shown: str
   let names: string[] | undefined;
   try {
     const { DescribeKeyPairsCommand } = await import('@aws-sdk/client-ec2');
-    const all = await aws.send<'ec2', DescribeKeyPairsCommandOutput>('ec2', region, new DescribeKeyPairsCommand({}), { action: 'DescribeKeyPairs', permission: 'ec2:DescribeKeyPairs' });
-    names = (all.KeyPairs ?? []).map((k) => k.KeyName ?? '').filter(Boolean).sort();
+    const all = await aws.send<'ec2', DescribeKeyPairsCommandOutput>('ec2', region, new DescribeKeyPairsCommand({}), {
+      action: 'DescribeKeyPairs',
+      permission: 'ec2:DescribeKeyPairs',
+    });
+    names = (all.KeyPairs ?? [])
+      .map((k) => k.KeyName ?? '')
+      .filter(Boolean)
+      .sort();
   } catch {
     /* the list is only a help; the finding stands without it */
   }
-  const listed = names === undefined ? undefined : names.length === 0 ? `no key pairs in ${region}` : names.slice(0, 5).join(', ') + (names.length > 5 ? ` (and ${names.length - 5} more)` : '');
+  const listed =
+    names === undefined
+      ? undefined
+      : names.length === 0
+        ? `no key pairs in ${region}`
+        : names.slice(0, 5).join(', ') + (names.length > 5 ? ` (and ${names.length - 5} more)` : '');
   const near = names?.find((n) => n.toLowerCase() === name.toLowerCase());
   return new Failure({
     code: 'no-such-key-pair',

@@ -8,7 +8,17 @@ import { Failure, Unavailable } from '../errors.js';
 import { anonGet, s3ErrorCode, type AnonResponse } from '../aws/http.js';
 import { budgeted } from '../aws/budget.js';
 import { refusedFailure } from '../aws/s3head.js';
-import { badUrl, parseS3Url, publicUrl, regionalUrl, resolveUrl, s3Endpoint, urlFromProblems, urlFromSchema, type UrlFrom } from '../aws/s3url.js';
+import {
+  badUrl,
+  parseS3Url,
+  publicUrl,
+  regionalUrl,
+  resolveUrl,
+  s3Endpoint,
+  urlFromProblems,
+  urlFromSchema,
+  type UrlFrom,
+} from '../aws/s3url.js';
 
 export interface S3PublicParams {
   url?: string;
@@ -19,14 +29,19 @@ export interface S3PublicParams {
 export default defineKind<S3PublicParams>({
   kind: 'aws.s3.public',
   needs: 'internet',
-  title: (p) => `${p.urlFrom ? `The S3 object named in ${p.urlFrom.file}` : 'The S3 object'} can be downloaded by anyone${p.sameAs ? ` and matches ${p.sameAs}` : ''}`,
+  title: (p) =>
+    `${p.urlFrom ? `The S3 object named in ${p.urlFrom.file}` : 'The S3 object'} can be downloaded by anyone${p.sameAs ? ` and matches ${p.sameAs}` : ''}`,
   params: {
     type: 'object',
     additionalProperties: false,
     properties: {
       url: { type: 'string', minLength: 1, description: 'The object: `s3://bucket/key`, or its https URL.' },
       urlFrom: urlFromSchema,
-      sameAs: { type: 'string', minLength: 1, description: 'An answer file (relative to the assignment folder) whose bytes the object must equal.' },
+      sameAs: {
+        type: 'string',
+        minLength: 1,
+        description: 'An answer file (relative to the assignment folder) whose bytes the object must equal.',
+      },
     },
   },
   files: (p) => [p.urlFrom?.file, p.sameAs].filter((f): f is string => Boolean(f)),
@@ -42,7 +57,13 @@ export default defineKind<S3PublicParams>({
     // (the stand-in, LocalStack, moto), and path style for a dotted bucket name (see publicUrl).
     let target = loc && (s3Endpoint(env) || where.url.startsWith('s3://') || loc.bucket.includes('.')) ? publicUrl(loc, env) : where.url;
     const local = p.sameAs ? await ctx.files.read(p.sameAs) : undefined;
-    const get = (url: string) => anonGet(url, { env, signal: ctx.signal, maxBytes: Math.max(local ? local.length + 1 : 0, 16 * 1024), what: `the public URL of ${where.url}` });
+    const get = (url: string) =>
+      anonGet(url, {
+        env,
+        signal: ctx.signal,
+        maxBytes: Math.max(local ? local.length + 1 : 0, 16 * 1024),
+        what: `the public URL of ${where.url}`,
+      });
     let r = await get(target);
     // Path style on the global host, for a bucket in another region: S3 answers 301 and names the region.
     const moved = loc && !s3Endpoint(env) && r.status === 301 ? regionOf(r) : undefined;
@@ -63,7 +84,14 @@ export default defineKind<S3PublicParams>({
       return;
     }
     if (r.status === 403) {
-      if (!loc) throw new Failure({ code: 'not-public', rationale: `${name} is not public: an anonymous download is refused (403 ${code ?? 'Forbidden'}).`, hint: 'Make the object world-readable.', actual: `HTTP 403 for ${target}`, ...at });
+      if (!loc)
+        throw new Failure({
+          code: 'not-public',
+          rationale: `${name} is not public: an anonymous download is refused (403 ${code ?? 'Forbidden'}).`,
+          hint: 'Make the object world-readable.',
+          actual: `HTTP 403 for ${target}`,
+          ...at,
+        });
       throw await refusedFailure(ctx.aws, loc, {
         refused: `an anonymous download of ${name} is refused (403 ${code ?? 'Forbidden'})`,
         notPublic: `${name} is not public`,
@@ -76,17 +104,28 @@ export default defineKind<S3PublicParams>({
       throw new Failure({
         code: noBucket ? 'no-such-bucket' : 'no-such-key',
         rationale: loc
-          ? noBucket ? `The bucket ${loc.bucket} does not exist.` : `There is no object ${loc.key} in the bucket ${loc.bucket}.`
+          ? noBucket
+            ? `The bucket ${loc.bucket} does not exist.`
+            : `There is no object ${loc.key} in the bucket ${loc.bucket}.`
           : `${where.url} does not exist (404).`,
         hint: loc
-          ? noBucket ? `Check the bucket name in ${where.file ?? 'the URL'} (aws s3 ls lists yours).` : `Check the key (aws s3 ls s3://${loc.bucket}/ lists it), or upload it: aws s3 cp <file> s3://${loc.bucket}/${loc.key}`
+          ? noBucket
+            ? `Check the bucket name in ${where.file ?? 'the URL'} (aws s3 ls lists yours).`
+            : `Check the key (aws s3 ls s3://${loc.bucket}/ lists it), or upload it: aws s3 cp <file> s3://${loc.bucket}/${loc.key}`
           : 'Check the URL.',
         actual: `HTTP 404${code ? ` ${code}` : ''}`,
         ...at,
       });
     }
-    if (r.status >= 500) throw new Unavailable(`S3 answered ${target} with a server error (HTTP ${r.status})`, 'this is on AWS\'s side; run check again in a few minutes');
-    throw new Unavailable(`an anonymous GET of ${target} answered HTTP ${r.status}${code ? ` ${code}` : ''}, which this check cannot judge`, 'open the URL in a private browser window to see what others see');
+    if (r.status >= 500)
+      throw new Unavailable(
+        `S3 answered ${target} with a server error (HTTP ${r.status})`,
+        "this is on AWS's side; run check again in a few minutes",
+      );
+    throw new Unavailable(
+      `an anonymous GET of ${target} answered HTTP ${r.status}${code ? ` ${code}` : ''}, which this check cannot judge`,
+      'open the URL in a private browser window to see what others see',
+    );
   }),
 });
 

@@ -9,8 +9,16 @@ import { anonGet, hostGet, s3ErrorCode } from '../aws/http.js';
 import { budgeted } from '../aws/budget.js';
 import { refusedFailure } from '../aws/s3head.js';
 import {
-  badUrl, parseWebsiteUrl, publicUrl, resolveUrl, s3Endpoint, urlFromProblems, urlFromSchema, websiteUrl,
-  type UrlFrom, type WebsiteUrl,
+  badUrl,
+  parseWebsiteUrl,
+  publicUrl,
+  resolveUrl,
+  s3Endpoint,
+  urlFromProblems,
+  urlFromSchema,
+  websiteUrl,
+  type UrlFrom,
+  type WebsiteUrl,
 } from '../aws/s3url.js';
 
 export interface S3WebsiteParams {
@@ -29,7 +37,11 @@ export default defineKind<S3WebsiteParams>({
     properties: {
       url: { type: 'string', minLength: 1, description: 'The website URL: `http://<bucket>.s3-website-<region>.amazonaws.com/<key>`.' },
       urlFrom: urlFromSchema,
-      sameAs: { type: 'string', minLength: 1, description: 'An answer file (relative to the assignment folder) whose bytes the page must equal.' },
+      sameAs: {
+        type: 'string',
+        minLength: 1,
+        description: 'An answer file (relative to the assignment folder) whose bytes the page must equal.',
+      },
     },
   },
   files: (p) => [p.urlFrom?.file, p.sameAs].filter((f): f is string => Boolean(f)),
@@ -51,7 +63,10 @@ export default defineKind<S3WebsiteParams>({
     }
     const local = p.sameAs ? await ctx.files.read(p.sameAs) : undefined;
     const r = await hostGet(site.url.toString(), websiteEndpoint(env), {
-      env, signal: ctx.signal, maxBytes: Math.max(local ? local.length + 1 : 0, 16 * 1024), what: `the website URL ${site.url.host}`,
+      env,
+      signal: ctx.signal,
+      maxBytes: Math.max(local ? local.length + 1 : 0, 16 * 1024),
+      what: `the website URL ${site.url.host}`,
     });
     const code = s3ErrorCode(r);
     const { bucket, key } = site;
@@ -79,12 +94,16 @@ export default defineKind<S3WebsiteParams>({
     }
     if (r.status === 403) {
       // As on the REST endpoint, a missing key is 403 for those who may not list the bucket.
-      throw await refusedFailure(ctx.aws, { bucket, key }, {
-        refused: `the website answers a stranger 403 ${code ?? 'Forbidden'}`,
-        notPublic: `The website does not serve ${key} to the public`,
-        actual: `HTTP 403${code ? ` ${code}` : ''}`,
-        ...at,
-      });
+      throw await refusedFailure(
+        ctx.aws,
+        { bucket, key },
+        {
+          refused: `the website answers a stranger 403 ${code ?? 'Forbidden'}`,
+          notPublic: `The website does not serve ${key} to the public`,
+          actual: `HTTP 403${code ? ` ${code}` : ''}`,
+          ...at,
+        },
+      );
     }
     if (code === 'NoSuchKey') {
       throw new Failure({
@@ -124,8 +143,15 @@ export default defineKind<S3WebsiteParams>({
         ...at,
       });
     }
-    if (r.status >= 500) throw new Unavailable(`the website endpoint answered with a server error (HTTP ${r.status})`, 'this is on AWS\'s side; run check again in a few minutes');
-    throw new Unavailable(`the website URL answered HTTP ${r.status}${code ? ` ${code}` : ''}, which this check cannot judge`, 'open the URL in a private browser window to see what others see');
+    if (r.status >= 500)
+      throw new Unavailable(
+        `the website endpoint answered with a server error (HTTP ${r.status})`,
+        "this is on AWS's side; run check again in a few minutes",
+      );
+    throw new Unavailable(
+      `the website URL answered HTTP ${r.status}${code ? ` ${code}` : ''}, which this check cannot judge`,
+      'open the URL in a private browser window to see what others see',
+    );
   }),
 });
 
@@ -140,7 +166,14 @@ export function websiteEndpoint(env: NodeJS.ProcessEnv): string | undefined {
  */
 async function bucketRegion(site: WebsiteUrl, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<string | null | undefined> {
   try {
-    const r = await anonGet(publicUrl({ bucket: site.bucket, key: '' }, env), { env, signal, method: 'HEAD', maxBytes: 0, what: `the bucket ${site.bucket}`, timeoutMs: 5000 });
+    const r = await anonGet(publicUrl({ bucket: site.bucket, key: '' }, env), {
+      env,
+      signal,
+      method: 'HEAD',
+      maxBytes: 0,
+      what: `the bucket ${site.bucket}`,
+      timeoutMs: 5000,
+    });
     if (r.headers['x-amz-bucket-region']) return r.headers['x-amz-bucket-region'];
     return r.status === 404 ? null : undefined;
   } catch (e) {

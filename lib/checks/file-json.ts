@@ -48,7 +48,8 @@ export default defineKind<FileJsonParams>({
         rationale: `${file} is not valid JSON: ${err.message} (line ${line}, column ${col}).`,
         hint: 'Save the output of the command itself (for example with > file), unedited; JSON needs double quotes and no trailing commas or comments.',
         actual: quoteLine(text.split(/\r?\n/)[line - 1] ?? ''),
-        file, line,
+        file,
+        line,
       });
     }
     const errors = await (await answerValidator(p.schema))(data);
@@ -71,9 +72,18 @@ export default defineKind<FileJsonParams>({
  */
 export function jsonError(text: string): { offset: number; message: string } | undefined {
   let i = 0;
-  class Stop { constructor(readonly offset: number, readonly message: string) {} }
-  const fail = (message: string, at = i): never => { throw new Stop(at, message); };
-  const ws = () => { while (i < text.length && ' \t\n\r'.includes(text[i])) i++; };
+  class Stop {
+    constructor(
+      readonly offset: number,
+      readonly message: string,
+    ) {}
+  }
+  const fail = (message: string, at = i): never => {
+    throw new Stop(at, message);
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
   const value = (): void => {
     ws();
     const c = text[i];
@@ -84,14 +94,18 @@ export function jsonError(text: string): { offset: number; message: string } | u
     if (c === "'") fail('strings must use double quotes "…", not single quotes');
     if (c === '/' || c === '#') fail('comments are not allowed in JSON');
     const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
-    if (!m) fail(`unexpected ${JSON.stringify(text.slice(i, i + 10).split(/\s/)[0] || c)}; a value (a number, "text", true, false, null, {…} or […]) is expected`);
+    if (!m)
+      fail(
+        `unexpected ${JSON.stringify(text.slice(i, i + 10).split(/\s/)[0] || c)}; a value (a number, "text", true, false, null, {…} or […]) is expected`,
+      );
     i += m![0].length;
   };
   const string = () => {
     const start = i++;
     while (i < text.length && text[i] !== '"') {
       if (text[i] === '\\') {
-        if (!/^(["\\/bfnrt]|u[0-9a-fA-F]{4})/.test(text.slice(i + 1, i + 6))) fail('a backslash in a string must start an escape such as \\n, \\" or \\\\');
+        if (!/^(["\\/bfnrt]|u[0-9a-fA-F]{4})/.test(text.slice(i + 1, i + 6)))
+          fail('a backslash in a string must start an escape such as \\n, \\" or \\\\');
         i++;
       } else if (text.charCodeAt(i) < 0x20) fail('a string runs past the end of its line; close it with " first');
       i++;
@@ -102,7 +116,10 @@ export function jsonError(text: string): { offset: number; message: string } | u
   const container = (close: string, isObject: boolean) => {
     i++;
     ws();
-    if (text[i] === close) { i++; return; }
+    if (text[i] === close) {
+      i++;
+      return;
+    }
     for (;;) {
       ws();
       if (isObject) {
@@ -115,8 +132,14 @@ export function jsonError(text: string): { offset: number; message: string } | u
       } else if (text[i] === close) fail(`a comma before "${close}" is not allowed (trailing comma)`);
       value();
       ws();
-      if (text[i] === ',') { i++; continue; }
-      if (text[i] === close) { i++; return; }
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
       fail(i >= text.length ? `the text ends before the closing "${close}"` : `a "," or "${close}" is expected here`);
     }
   };

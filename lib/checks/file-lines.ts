@@ -38,8 +38,15 @@ export default defineKind<FileLinesParams>({
     properties: {
       file: fileParam(),
       maxBytes: maxBytesParam,
-      comments: { type: 'string', minLength: 1, description: 'Lines starting with this (after spaces), such as "#", are comments: ignored by every rule.' },
-      blankLines: { enum: ['forbid', 'allow'], description: '`forbid` (default): any blank line fails, including extra ones at the end. `allow`: blank lines are ignored.' },
+      comments: {
+        type: 'string',
+        minLength: 1,
+        description: 'Lines starting with this (after spaces), such as "#", are comments: ignored by every rule.',
+      },
+      blankLines: {
+        enum: ['forbid', 'allow'],
+        description: '`forbid` (default): any blank line fails, including extra ones at the end. `allow`: blank lines are ignored.',
+      },
       count: {
         description: 'Number of answer lines (not blank, not comments): an exact number or {min, max}.',
         anyOf: [
@@ -62,17 +69,23 @@ export default defineKind<FileLinesParams>({
           separator: { type: 'string', minLength: 1, description: 'Field separator; default a tab.' },
           count: { type: 'integer', minimum: 1, description: 'Exact number of fields on every line.' },
           names: { type: 'array', items: { type: 'string' }, description: 'Field names for messages, such as [COUNT, URL].' },
-          patterns: { type: 'array', items: { type: ['string', 'null'] }, description: 'A regular expression per field (null: any); each must match the whole field.' },
+          patterns: {
+            type: 'array',
+            items: { type: ['string', 'null'] },
+            description: 'A regular expression per field (null: any); each must match the whole field.',
+          },
         },
       },
       each: ruleSchema('Every answer line must match.'),
-      expect: { type: 'array', minItems: 1, items: ruleSchema('At least one answer line must match.'), description: 'Lines that must each be present somewhere.' },
+      expect: {
+        type: 'array',
+        minItems: 1,
+        items: ruleSchema('At least one answer line must match.'),
+        description: 'Lines that must each be present somewhere.',
+      },
       unique: {
         description: '`true`: no answer line may repeat; {key: N}: no two lines may share field N.',
-        anyOf: [
-          { type: 'boolean' },
-          { type: 'object', additionalProperties: false, required: ['key'], properties: { key: fieldIndex } },
-        ],
+        anyOf: [{ type: 'boolean' }, { type: 'object', additionalProperties: false, required: ['key'], properties: { key: fieldIndex } }],
       },
       sorted: {
         description: '`asc` or `desc`, or {order, key, numeric}: answer lines in order of the whole line or of field `key`.',
@@ -97,13 +110,28 @@ export default defineKind<FileLinesParams>({
   validate: validateParams,
   async run(ctx, p) {
     const problems = validateParams(p);
-    if (problems.length) throw new UserError(`check ${ctx.check.id} (file.lines) has bad parameters: ${problems[0]}`, 'Fix the check in assignment.yaml; `harness lint` lists every problem.', problems);
+    if (problems.length)
+      throw new UserError(
+        `check ${ctx.check.id} (file.lines) has bad parameters: ${problems[0]}`,
+        'Fix the check in assignment.yaml; `harness lint` lists every problem.',
+        problems,
+      );
     const text = await readAnswerText(ctx, p.file, p.maxBytes);
     const findings = await checkLines(text, p);
     if (findings.length === 0) return;
     // The first broken rule is the message; the others are named too, so one round of fixes suffices.
     const [first, ...rest] = findings;
-    const also = rest.length ? ` Also: ${rest.slice(0, 3).map((f) => f.rationale).join(' ')}${rest.length > 3 ? ' …' : ''}` : '';
-    throw new Failure({ ...first, hint: `${first.hint ?? ''}${also}`.trim(), file: p.file, partial: Math.min(...findings.map((f) => f.partial ?? 0)) });
+    const also = rest.length
+      ? ` Also: ${rest
+          .slice(0, 3)
+          .map((f) => f.rationale)
+          .join(' ')}${rest.length > 3 ? ' …' : ''}`
+      : '';
+    throw new Failure({
+      ...first,
+      hint: `${first.hint ?? ''}${also}`.trim(),
+      file: p.file,
+      partial: Math.min(...findings.map((f) => f.partial ?? 0)),
+    });
   },
 });

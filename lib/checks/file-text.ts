@@ -7,7 +7,16 @@ import { DEFAULT_MAX_BYTES } from '../fsio.js';
 import { Failure } from '../errors.js';
 import type { Finding } from '../types.js';
 import {
-  SNIFF_BYTES, firstInvalidUtf8, hasUtf8Bom, lineAt, lineEndings, notTextHint, plural, shellQuote, sniff, utf8Hint,
+  SNIFF_BYTES,
+  firstInvalidUtf8,
+  hasUtf8Bom,
+  lineAt,
+  lineEndings,
+  notTextHint,
+  plural,
+  shellQuote,
+  sniff,
+  utf8Hint,
 } from '../util/text.js';
 
 export interface FileTextParams {
@@ -37,7 +46,12 @@ export default defineKind<FileTextParams>({
     // Sniff the head first, so a large archive is named for what it is, not only "too large".
     const kind = sniff(await ctx.files.head(file, SNIFF_BYTES));
     if (kind.type !== 'text' && kind.type !== 'empty') {
-      throw new Failure({ code: 'not-text', rationale: `${file} is really ${kind.what}, not a text file.`, hint: notTextHint(kind.type, file), file });
+      throw new Failure({
+        code: 'not-text',
+        rationale: `${file} is really ${kind.what}, not a text file.`,
+        hint: notTextHint(kind.type, file),
+        file,
+      });
     }
     let problems = textProblems(await ctx.files.read(file, maxBytes), file);
     // Windows line endings that git turns into LF when the file is committed are not what is handed
@@ -77,27 +91,47 @@ export function textProblems(buf: Buffer, rel: string): TextProblem[] {
   }
   const kind = sniff(buf);
   if (kind.type !== 'text') {
-    return [{ code: 'not-text', short: kind.what, rationale: `${rel} is really ${kind.what}, not a text file.`, hint: notTextHint(kind.type, rel) }];
+    return [
+      {
+        code: 'not-text',
+        short: kind.what,
+        rationale: `${rel} is really ${kind.what}, not a text file.`,
+        hint: notTextHint(kind.type, rel),
+      },
+    ];
   }
   const bad = firstInvalidUtf8(buf);
   if (bad >= 0) {
     // Nothing past this point can be trusted to mean what it says.
     const { line } = lineAt(buf, bad);
     const byte = `0x${buf[bad].toString(16).toUpperCase().padStart(2, '0')}`;
-    return [{
-      code: 'utf8', short: 'not UTF-8', line,
-      rationale: `${rel} is not valid UTF-8: line ${line} holds the byte ${byte} (byte offset ${bad}), probably from a Latin-1 or Windows editor.`,
-      hint: utf8Hint(rel), expected: 'UTF-8 text', actual: `byte ${byte} at offset ${bad}`,
-    }];
+    return [
+      {
+        code: 'utf8',
+        short: 'not UTF-8',
+        line,
+        rationale: `${rel} is not valid UTF-8: line ${line} holds the byte ${byte} (byte offset ${bad}), probably from a Latin-1 or Windows editor.`,
+        hint: utf8Hint(rel),
+        expected: 'UTF-8 text',
+        actual: `byte ${byte} at offset ${bad}`,
+      },
+    ];
   }
   const out: TextProblem[] = [];
   const bom = hasUtf8Bom(buf);
   if (/^\s*$/.test(buf.toString('utf8', bom ? 3 : 0))) {
-    out.push({ code: 'blank', short: 'only blank lines', rationale: `${rel} holds only blank lines.`, hint: `Write your answer into ${rel} and save it.` });
+    out.push({
+      code: 'blank',
+      short: 'only blank lines',
+      rationale: `${rel} holds only blank lines.`,
+      hint: `Write your answer into ${rel} and save it.`,
+    });
   }
   if (bom) {
     out.push({
-      code: 'bom', short: 'starts with a byte-order mark', line: 1,
+      code: 'bom',
+      short: 'starts with a byte-order mark',
+      line: 1,
       rationale: `${rel} starts with an invisible UTF-8 byte-order mark (BOM).`,
       hint: `Save it as "UTF-8" rather than "UTF-8 with BOM" in your editor, or remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' ${q}`,
     });
@@ -105,23 +139,31 @@ export function textProblems(buf: Buffer, rel: string): TextProblem[] {
   const e = lineEndings(buf);
   if (e.crlf > 0) {
     out.push({
-      code: 'crlf', short: `Windows line endings on ${plural(e.crlf, 'line')}`, line: e.firstCrlf,
+      code: 'crlf',
+      short: `Windows line endings on ${plural(e.crlf, 'line')}`,
+      line: e.firstCrlf,
       rationale: `${rel} has Windows line endings (CRLF), first on line ${e.firstCrlf}, on ${e.crlf} of ${plural(e.lines, 'line')}.`,
       hint: `Convert it to Unix line endings: dos2unix ${q}  (or: sed -i 's/\\r$//' ${q}); set your editor to save with LF line endings.`,
-      expected: 'Unix line endings (LF)', actual: `CRLF on ${plural(e.crlf, 'line')}`,
+      expected: 'Unix line endings (LF)',
+      actual: `CRLF on ${plural(e.crlf, 'line')}`,
     });
   }
   if (e.loneCr > 0) {
     out.push({
-      code: 'cr', short: `old Mac line endings on ${plural(e.loneCr, 'line')}`, line: e.firstLoneCr,
+      code: 'cr',
+      short: `old Mac line endings on ${plural(e.loneCr, 'line')}`,
+      line: e.firstLoneCr,
       rationale: `${rel} ends lines with a bare carriage return (old Mac style), first on line ${e.firstLoneCr}.`,
       hint: `Convert it to Unix line endings: mac2unix ${q}  (or: sed -i 's/\\r/\\n/g' ${q}).`,
-      expected: 'Unix line endings (LF)', actual: `bare CR on ${plural(e.loneCr, 'line')}`,
+      expected: 'Unix line endings (LF)',
+      actual: `bare CR on ${plural(e.loneCr, 'line')}`,
     });
   }
   if (!e.finalNewline && !(e.loneCr > 0 && buf[buf.length - 1] === 0x0d)) {
     out.push({
-      code: 'final-newline', short: 'no newline at the end', line: e.lines,
+      code: 'final-newline',
+      short: 'no newline at the end',
+      line: e.lines,
       rationale: `${rel} does not end with a newline: its last line (line ${e.lines}) is unfinished.`,
       hint: `Open ${rel}, go to the end of the last line, press Enter and save; or run: echo >> ${q}`,
     });

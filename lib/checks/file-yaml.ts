@@ -22,7 +22,8 @@ export interface FileYamlParams {
 
 export const schemaParam = {
   type: 'object',
-  description: 'JSON Schema (draft-07) the parsed answer must satisfy. Give each property a `description`: it is the hint a student reads. Use `pattern` rather than `format` (formats are not checked).',
+  description:
+    'JSON Schema (draft-07) the parsed answer must satisfy. Give each property a `description`: it is the hint a student reads. Use `pattern` rather than `format` (formats are not checked).',
 };
 
 export default defineKind<FileYamlParams>({
@@ -46,11 +47,13 @@ export default defineKind<FileYamlParams>({
     await loadYaml(); // loaded on demand (lib/util/yaml.ts)
     const { file } = p;
     const text = await readAnswerText(ctx, file, p.maxBytes);
-    if (text.trim() === '') throw new Failure({ rationale: `${file} is empty.`, hint: `Write your answer into ${file} as "key: value" lines.`, file });
+    if (text.trim() === '')
+      throw new Failure({ rationale: `${file} is empty.`, hint: `Write your answer into ${file} as "key: value" lines.`, file });
     // Most answers are flat "key: value" lines: read those without building a document (same values
     // and lines as yaml gives); anything else, errors included, goes through yaml itself.
     const flat = parseFlatYaml(text);
-    const { data, locate } = flat && !(p.comments === false && flat.commentLine !== undefined) ? fromFlat(flat) : parseWithYaml(text, file, p.comments);
+    const { data, locate } =
+      flat && !(p.comments === false && flat.commentLine !== undefined) ? fromFlat(flat) : parseWithYaml(text, file, p.comments);
     const errors = await (await answerValidator(p.schema))(data);
     if (errors.length === 0) return;
     const f = schemaFinding(errors, { file, data, schema: p.schema, locate });
@@ -77,7 +80,11 @@ function parseWithYaml(text: string, file: string, comments: boolean | undefined
   const lc = new (yaml().LineCounter)();
   const doc = yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length === 0 && doc.contents === null) {
-    throw new Failure({ rationale: `${file} holds no answer, only comments or blank lines.`, hint: `Write your answer into ${file} as "key: value" lines.`, file });
+    throw new Failure({
+      rationale: `${file} holds no answer, only comments or blank lines.`,
+      hint: `Write your answer into ${file} as "key: value" lines.`,
+      file,
+    });
   }
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
@@ -86,14 +93,20 @@ function parseWithYaml(text: string, file: string, comments: boolean | undefined
       rationale: `${file} is not valid YAML: ${yamlMessage(e.code, e.message)} (line ${line}, column ${col}).`,
       hint: yamlHint(e.code),
       actual: quoteLine(text.split(/\r?\n/)[line - 1] ?? ''),
-      file, line,
+      file,
+      line,
     });
   }
   if (comments === false) {
     const at = firstComment(text);
     if (at !== undefined) {
       const { line } = lc.linePos(at);
-      throw new Failure({ rationale: `${file} has a comment on line ${line}, but comments are not allowed in this answer.`, hint: 'Delete the text from # to the end of that line.', file, line });
+      throw new Failure({
+        rationale: `${file} has a comment on line ${line}, but comments are not allowed in this answer.`,
+        hint: 'Delete the text from # to the end of that line.',
+        file,
+        line,
+      });
     }
   }
   // A JSON round trip gives the validator plain JSON values: a YAML 1.1 timestamp becomes its ISO text.
@@ -110,7 +123,13 @@ function parseWithYaml(text: string, file: string, comments: boolean | undefined
 /** The node at a JSON pointer; for a key that is a map's own key, the key node (so its line is the key's). */
 export function nodeAt(root: unknown, pointer: string, lastWins = false): YamlNode | undefined {
   let node = root as YamlNode | undefined;
-  const parts = pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts =
+    pointer === ''
+      ? []
+      : pointer
+          .slice(1)
+          .split('/')
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   for (const [i, part] of parts.entries()) {
     if (yaml().isMap(node)) {
       const same = node.items.filter((it) => yaml().isPair(it) && String(yaml().isScalar(it.key) ? it.key.value : it.key) === part);
@@ -147,11 +166,16 @@ function yamlMessage(code: string, message: string): string {
 
 function yamlHint(code: string): string {
   switch (code) {
-    case 'DUPLICATE_KEY': return 'Give each key only once; delete or rename the second one.';
-    case 'TAB_AS_INDENT': return 'Indent with spaces, never tabs.';
-    case 'MULTIPLE_DOCS': return 'Remove the "---" line and keep one set of keys.';
-    case 'MISSING_CHAR': return 'Close every quote and bracket you open, on the same line.';
-    default: return 'Write one "key: value" per line, with a space after the colon; quote values that contain ": " or start with a special character such as @ or `.';
+    case 'DUPLICATE_KEY':
+      return 'Give each key only once; delete or rename the second one.';
+    case 'TAB_AS_INDENT':
+      return 'Indent with spaces, never tabs.';
+    case 'MULTIPLE_DOCS':
+      return 'Remove the "---" line and keep one set of keys.';
+    case 'MISSING_CHAR':
+      return 'Close every quote and bracket you open, on the same line.';
+    default:
+      return 'Write one "key: value" per line, with a space after the colon; quote values that contain ": " or start with a special character such as @ or `.';
   }
 }
 
@@ -166,8 +190,14 @@ export interface SchemaContext {
 /** The first schema error as a finding the student can act on; the rest are listed in the hint. */
 export function schemaFinding(errors: SchemaError[], c: SchemaContext): Finding {
   // A misspelt key shows up twice, as missing and as unexpected; report it once, as the typo.
-  const typos = errors.filter((e) => e.message.startsWith('unexpected key') && errors.some((m) => m.message.startsWith('missing key') && m.path === e.path && close(m.key ?? '', e.key ?? '')));
-  const fixed = errors.filter((m) => !(m.message.startsWith('missing key') && typos.some((t) => t.path === m.path && close(m.key ?? '', t.key ?? ''))));
+  const typos = errors.filter(
+    (e) =>
+      e.message.startsWith('unexpected key') &&
+      errors.some((m) => m.message.startsWith('missing key') && m.path === e.path && close(m.key ?? '', e.key ?? '')),
+  );
+  const fixed = errors.filter(
+    (m) => !(m.message.startsWith('missing key') && typos.some((t) => t.path === m.path && close(m.key ?? '', t.key ?? ''))),
+  );
   errors = [...typos, ...fixed.filter((e) => !typos.includes(e))];
   const described = errors.slice(0, 6).map((e) => describeError(e, c));
   const [first, ...rest] = described;
@@ -177,7 +207,13 @@ export function schemaFinding(errors: SchemaError[], c: SchemaContext): Finding 
 }
 
 function describeError(e: SchemaError, c: SchemaContext): { finding: Finding; short: string } {
-  const segs = e.path === '' ? [] : e.path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segs =
+    e.path === ''
+      ? []
+      : e.path
+          .slice(1)
+          .split('/')
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const keyed = e.message.startsWith('unexpected key') || e.message.startsWith('missing key');
   const childSegs = keyed && e.key !== undefined ? [...segs, e.key] : segs;
   const name = displayPath(childSegs);
@@ -196,7 +232,9 @@ function describeError(e: SchemaError, c: SchemaContext): { finding: Finding; sh
     const known = Object.keys((subSchema(c.schema, segs)?.properties as object | undefined) ?? {});
     const near = known.find((k) => close(k, e.key ?? ''));
     rationale = `${c.file} has an unexpected key \`${e.key}\`${where}.`;
-    hint = near ? `Did you mean \`${near}\`? Key names must be spelled exactly.` : `Remove it; the keys expected here are: ${known.join(', ') || '(none)'}.`;
+    hint = near
+      ? `Did you mean \`${near}\`? Key names must be spelled exactly.`
+      : `Remove it; the keys expected here are: ${known.join(', ') || '(none)'}.`;
     message = `unexpected key \`${name}\``;
   } else if (segs.length === 0) {
     rationale = `${c.file} ${message}.`;
@@ -214,8 +252,13 @@ function describeError(e: SchemaError, c: SchemaContext): { finding: Finding; sh
 
 function friendly(message: string, sub: Record<string, unknown> | undefined): string {
   const article: Record<string, string> = {
-    number: 'a number', integer: 'a whole number', string: 'text', boolean: 'true or false',
-    object: 'a mapping of "key: value" lines', array: 'a list', null: 'empty',
+    number: 'a number',
+    integer: 'a whole number',
+    string: 'text',
+    boolean: 'true or false',
+    object: 'a mapping of "key: value" lines',
+    array: 'a list',
+    null: 'empty',
   };
   const m = /^must be (\w+)$/.exec(message);
   if (m && article[m[1]]) return `must be ${article[m[1]]}`;

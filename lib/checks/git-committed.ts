@@ -18,7 +18,9 @@ export default defineKind<Params>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      files: filesParam('Files (relative to the assignment folder) that must be committed. Default: the required files, and the optional files that exist.'),
+      files: filesParam(
+        'Files (relative to the assignment folder) that must be committed. Default: the required files, and the optional files that exist.',
+      ),
     },
   },
   files: (p) => p.files ?? [],

@@ -36,11 +36,12 @@ export interface Probe {
   converted: boolean;
 }
 
-const notAUrl = (text: string) => new Failure({
-  code: 'not-a-url',
-  rationale: `${quoteLine(text)} is not a git repository URL.`,
-  hint: 'Write the output of `git config --get remote.origin.url` on the first line.',
-});
+const notAUrl = (text: string) =>
+  new Failure({
+    code: 'not-a-url',
+    rationale: `${quoteLine(text)} is not a git repository URL.`,
+    hint: 'Write the output of `git config --get remote.origin.url` on the first line.',
+  });
 
 /** The URL to probe, or a Skip/Failure explaining why there is none. */
 export function probeUrl(raw: string): Probe {
@@ -52,7 +53,8 @@ export function probeUrl(raw: string): Probe {
   const m = ssh ?? (text.includes('://') ? null : scp);
   if (m) {
     const host = m[1].toLowerCase();
-    if (!KNOWN_HOSTS.has(host)) throw new Skip(`${host} is not a host this check knows; an anonymous SSH probe cannot tell a private repository from a public one`);
+    if (!KNOWN_HOSTS.has(host))
+      throw new Skip(`${host} is not a host this check knows; an anonymous SSH probe cannot tell a private repository from a public one`);
     return { url: `https://${host}/${m[2].replace(/^\/+/, '')}`, host, converted: true };
   }
   let u: URL;
@@ -69,7 +71,11 @@ export function probeUrl(raw: string): Probe {
     });
   }
   if (!['https:', 'http:'].includes(u.protocol)) {
-    throw new Failure({ code: 'not-a-host', rationale: `${quoteLine(text)} uses ${u.protocol}, which is not a git URL a host serves.`, hint: 'Use the https:// or git@ URL your git host shows.' });
+    throw new Failure({
+      code: 'not-a-host',
+      rationale: `${quoteLine(text)} uses ${u.protocol}, which is not a git URL a host serves.`,
+      hint: 'Use the https:// or git@ URL your git host shows.',
+    });
   }
   // A user name or password in the URL would make the probe less anonymous than a stranger.
   u.username = '';
@@ -105,12 +111,19 @@ export default defineKind<GitPrivateParams>({
       const r = await get(url, addresses, signal, probe.host);
       if (r.status >= 300 && r.status < 400 && r.location && hop < MAX_REDIRECTS) {
         url = new URL(r.location, url);
-        if (!['http:', 'https:'].includes(url.protocol)) throw new Unavailable(`cannot tell whether ${first} is private: its host redirected the probe to something other than a web address`, 'check the URL in your answer file, then run check again');
+        if (!['http:', 'https:'].includes(url.protocol))
+          throw new Unavailable(
+            `cannot tell whether ${first} is private: its host redirected the probe to something other than a web address`,
+            'check the URL in your answer file, then run check again',
+          );
         continue;
       }
       if (advertisesRefs(r)) throw publicRepo(probe, first, via, p.file);
       if ([401, 403, 404].includes(r.status)) return;
-      throw new Unavailable(`cannot tell whether ${first} is private: ${answerInWords(r)}${via}`, 'check the URL in your answer file and your network connection, then run check again');
+      throw new Unavailable(
+        `cannot tell whether ${first} is private: ${answerInWords(r)}${via}`,
+        'check the URL in your answer file and your network connection, then run check again',
+      );
     }
   },
 });
@@ -123,7 +136,7 @@ function publicRepo(probe: Probe, url: string, via: string, file: string): Failu
         ? 'GitHub: open the repository → Settings → General → Danger Zone → Change repository visibility → Make private.'
         : probe.host === 'gitlab.com'
           ? 'GitLab: open the project → Settings → General → Visibility, project features, permissions → Project visibility: Private → Save changes.'
-          : 'In your git host\'s repository settings, make the repository private.';
+          : "In your git host's repository settings, make the repository private.";
   return new Failure({
     code: 'public',
     rationale: `Anyone can read your repository ${url}${via}: it is public, and your answers would be visible to everyone.`,
@@ -147,7 +160,13 @@ const portOf = (u: URL) => Number(u.port || (u.protocol === 'https:' ? 443 : 80)
  * address, on a standard port. An allowed host (with or without its port) skips the fence.
  * Anything else is a Failure naming the URL, without contacting it.
  */
-async function fenced(url: URL, allowed: Set<string>, shown: string, file: string, env: NodeJS.ProcessEnv): Promise<{ address: string; family: number }[] | undefined> {
+async function fenced(
+  url: URL,
+  allowed: Set<string>,
+  shown: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ address: string; family: number }[] | undefined> {
   const named = url.hostname.toLowerCase(); // IPv6 in brackets
   const host = named.replace(/^\[|\]$/g, '');
   const port = portOf(url);
@@ -155,13 +174,14 @@ async function fenced(url: URL, allowed: Set<string>, shown: string, file: strin
     assertLoopback(url, 'git.private', env);
     return undefined;
   }
-  const refuse = (why: string) => new Failure({
-    code: 'not-public-host',
-    rationale: `${quoteLine(shown)} does not point at a public git host: ${why}.`,
-    hint: 'Write the URL of your fork on your git host (`git config --get remote.origin.url`), e.g. git@bitbucket.org:you/anly502.git.',
-    file,
-    line: 1,
-  });
+  const refuse = (why: string) =>
+    new Failure({
+      code: 'not-public-host',
+      rationale: `${quoteLine(shown)} does not point at a public git host: ${why}.`,
+      hint: 'Write the URL of your fork on your git host (`git config --get remote.origin.url`), e.g. git@bitbucket.org:you/anly502.git.',
+      file,
+      line: 1,
+    });
   if (!STANDARD_PORTS.has(port)) throw refuse(`port ${port} is not one a git host serves (80 or 443)`);
   const [{ lookup }, isPublic] = await Promise.all([import('node:dns/promises'), publicAddressTest()]);
   const literal = (await import('node:net')).isIP(host);
@@ -174,10 +194,14 @@ async function fenced(url: URL, allowed: Set<string>, shown: string, file: strin
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOTFOUND' || code === 'ENODATA') throw refuse(`the name ${host} does not exist`);
-    throw new Unavailable(`cannot tell whether ${shown} is private: the name ${host} could not be looked up just now`, 'check your network connection and run check again');
+    throw new Unavailable(
+      `cannot tell whether ${shown} is private: the name ${host} could not be looked up just now`,
+      'check your network connection and run check again',
+    );
   }
   if (!found.length) throw refuse(`the name ${host} has no address`);
-  if (!found.every((a) => isPublic(a.address))) throw refuse(`${host} is an address on this computer or a private network, not on the internet`);
+  if (!found.every((a) => isPublic(a.address)))
+    throw refuse(`${host} is an address on this computer or a private network, not on the internet`);
   return found;
 }
 
@@ -193,33 +217,56 @@ interface Answer {
  * One GET, connecting only to `addresses` (the ones checked) while naming the host in the URL (for
  * TLS and virtual hosting). Connection problems are Unavailable, in our words.
  */
-export async function get(url: URL, addresses: { address: string; family: number }[] | undefined, signal: AbortSignal, shownHost: string): Promise<Answer> {
+export async function get(
+  url: URL,
+  addresses: { address: string; family: number }[] | undefined,
+  signal: AbortSignal,
+  shownHost: string,
+): Promise<Answer> {
   const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   type LookupCb = (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void;
   const lookup = addresses
-    ? (_host: string, opts: { all?: boolean }, cb: LookupCb) => (opts.all ? cb(null, addresses) : cb(null, addresses[0].address, addresses[0].family))
+    ? (_host: string, opts: { all?: boolean }, cb: LookupCb) =>
+        opts.all ? cb(null, addresses) : cb(null, addresses[0].address, addresses[0].family)
     : undefined;
   return new Promise<Answer>((resolve, reject) => {
-    const req = mod.request(url, {
-      method: 'GET', agent: false, signal, ...(lookup ? { lookup: lookup as never } : {}),
-      headers: { 'user-agent': 'git/2.0 (course-harness git.private)', accept: '*/*' },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      let n = 0;
-      res.on('data', (c: Buffer) => {
-        if (n < 4096) chunks.push(c);
-        n += c.length;
-        if (n >= 4096) res.destroy();
-      });
-      const done = () => resolve({
-        status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), location: res.headers.location,
-        head: Buffer.concat(chunks).toString('latin1', 0, 4096),
-      });
-      res.on('end', done);
-      res.on('close', done);
-      res.on('error', done);
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => reject(new Unavailable(`cannot tell whether the repository is private: ${connectionInWords(e, shownHost)}`, 'check the URL in your answer file and your network connection, then run check again')));
+    const req = mod.request(
+      url,
+      {
+        method: 'GET',
+        agent: false,
+        signal,
+        ...(lookup ? { lookup: lookup as never } : {}),
+        headers: { 'user-agent': 'git/2.0 (course-harness git.private)', accept: '*/*' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let n = 0;
+        res.on('data', (c: Buffer) => {
+          if (n < 4096) chunks.push(c);
+          n += c.length;
+          if (n >= 4096) res.destroy();
+        });
+        const done = () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            location: res.headers.location,
+            head: Buffer.concat(chunks).toString('latin1', 0, 4096),
+          });
+        res.on('end', done);
+        res.on('close', done);
+        res.on('error', done);
+      },
+    );
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new Unavailable(
+          `cannot tell whether the repository is private: ${connectionInWords(e, shownHost)}`,
+          'check the URL in your answer file and your network connection, then run check again',
+        ),
+      ),
+    );
     req.end();
   });
 }
@@ -241,7 +288,8 @@ function answerInWords(r: Answer): string {
 /** What a failed connection means, said by us: the system's message is not passed on. */
 export function connectionInWords(e: NodeJS.ErrnoException, host: string): string {
   const code = e.code ?? e.name;
-  if (e.name === 'AbortError' || e.name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'ABORT_ERR') return `${host} did not answer in time`;
+  if (e.name === 'AbortError' || e.name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'ABORT_ERR')
+    return `${host} did not answer in time`;
   if (code === 'ECONNREFUSED') return `${host} refused the connection`;
   if (code === 'ECONNRESET' || code === 'EPIPE') return `${host} closed the connection`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the name ${host} could not be looked up`;

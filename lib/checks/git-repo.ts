@@ -34,7 +34,8 @@ export default defineKind<Params>({
       remotes: {
         type: 'array',
         items: { type: 'string', minLength: 1, pattern: '^[^\\s-][^\\s]*$' },
-        description: 'Further remotes that must exist, such as `upstream` (the class repository); each must point somewhere other than the others.',
+        description:
+          'Further remotes that must exist, such as `upstream` (the class repository); each must point somewhere other than the others.',
       },
     },
   },
@@ -45,11 +46,11 @@ export default defineKind<Params>({
     const urls = await Promise.all(wanted.map((r) => ctx.git!.remoteUrl(r, ctx.signal)));
     wanted.forEach((remote, i) => {
       if (urls[i] !== undefined) return;
-      const what = i === 0 ? 'so your work cannot be pushed to your fork' : 'so you cannot fetch the course\'s updates';
+      const what = i === 0 ? 'so your work cannot be pushed to your fork' : "so you cannot fetch the course's updates";
       throw new Failure({
         code: 'no-remote',
         rationale: `The repository has no remote called ${remote}, ${what}.`,
-        hint: `Add it with: git remote add ${remote} <${i === 0 ? 'your fork\'s' : 'the class repository\'s'} URL>   (git remote -v lists the remotes you have)`,
+        hint: `Add it with: git remote add ${remote} <${i === 0 ? "your fork's" : "the class repository's"} URL>   (git remote -v lists the remotes you have)`,
         expected: `a remote named ${remote}`,
       });
     });

@@ -7,7 +7,7 @@ export type Need = 'files' | 'history' | 'internet' | 'account' | 'machine';
 
 /** A kind's need for these params. */
 export function needOf<P>(kind: CheckKind<P>, params: P): Need {
-  return typeof kind.needs === 'function' ? kind.needs(params) : kind.needs ?? 'files';
+  return typeof kind.needs === 'function' ? kind.needs(params) : (kind.needs ?? 'files');
 }
 
 /** Needs the network (skipped under --offline). */

@@ -23,17 +23,39 @@ export default defineKind<MrjobParams>({
   kind: 'mrjob.local',
   spawns: true,
   runsStudentCode: true,
-  title: (p) => `the mrjob job ${p.job} ${p.expected !== undefined || p.expectedText !== undefined ? 'gives the expected output' : 'runs'} on ${inputsOf(p).join(', ')}`,
+  title: (p) =>
+    `the mrjob job ${p.job} ${p.expected !== undefined || p.expectedText !== undefined ? 'gives the expected output' : 'runs'} on ${inputsOf(p).join(', ')}`,
   params: {
     type: 'object',
     additionalProperties: false,
     required: ['job', 'input'],
     properties: {
-      job: { type: 'string', pattern: '\\.py$', description: 'The job (a Python file with an MRJob class), relative to the assignment folder.' },
-      input: { description: 'Sample input file(s), relative to the assignment folder.', anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }] },
-      files: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Other files the job needs (its own modules), copied alongside.' },
-      runner: { enum: ['inline', 'local'], description: '`inline` (default): the whole job in one process; `local`: each task in its own process, closer to Hadoop.' },
-      args: { type: 'array', items: { type: 'string' }, description: 'More command-line arguments for the job (its own options), before the input files.' },
+      job: {
+        type: 'string',
+        pattern: '\\.py$',
+        description: 'The job (a Python file with an MRJob class), relative to the assignment folder.',
+      },
+      input: {
+        description: 'Sample input file(s), relative to the assignment folder.',
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        ],
+      },
+      files: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        description: 'Other files the job needs (its own modules), copied alongside.',
+      },
+      runner: {
+        enum: ['inline', 'local'],
+        description: '`inline` (default): the whole job in one process; `local`: each task in its own process, closer to Hadoop.',
+      },
+      args: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'More command-line arguments for the job (its own options), before the input files.',
+      },
       maxOutputBytes: { type: 'integer', minimum: 1, description: 'Most output the job may write; default 64 MB.' },
       ...expectSchema,
     },
@@ -50,7 +72,14 @@ export default defineKind<MrjobParams>({
       const rerun = shownArgv(argv, ctx);
       const maxOutputBytes = p.maxOutputBytes ?? 64 * 1024 * 1024;
       const timeoutMs = Math.max(1, ctx.check.timeout * 1000 - 250);
-      const res = await runSandboxed(argv[0], argv.slice(1), { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: frameworkEnv(ctx), python: ctx.python });
+      const res = await runSandboxed(argv[0], argv.slice(1), {
+        cwd: dir,
+        timeoutMs,
+        maxOutputBytes,
+        signal: ctx.signal,
+        env: frameworkEnv(ctx),
+        python: ctx.python,
+      });
       judgeRun(ctx, `The job ${p.job}`, res, rerun, p.job);
       return judgeOutput(ctx, p, res.stdout, "the job's output", rerun);
     });

@@ -26,7 +26,11 @@ export default defineKind<NotebookExecutedParams>({
     required: ['file'],
     properties: {
       file: notebookFile,
-      fresh: { type: 'boolean', description: '`true`: the execution counts must be 1, 2, 3… down the notebook, as Restart & Run All leaves them. Default `false`: they need only increase.' },
+      fresh: {
+        type: 'boolean',
+        description:
+          '`true`: the execution counts must be 1, 2, 3… down the notebook, as Restart & Run All leaves them. Default `false`: they need only increase.',
+      },
       maxBytes: maxBytesParam,
     },
   },
@@ -39,18 +43,22 @@ export default defineKind<NotebookExecutedParams>({
     const notRun = code.filter(({ c }) => typeof c.execution_count !== 'number');
     if (notRun.length) {
       throw new Failure({
-        code: 'not-run', file,
-        rationale: notRun.length === code.length
-          ? `No code cell of ${file} has been run (${plural(code.length, 'code cell')}, none with an execution count).`
-          : `${plural(notRun.length, 'code cell')} of ${file} ${notRun.length === 1 ? 'has' : 'have'} not been run; the first is ${cellLabel(nb, notRun[0].i)}.`,
-        hint: RERUN, partial: code.length ? (code.length - notRun.length) / code.length : 0,
+        code: 'not-run',
+        file,
+        rationale:
+          notRun.length === code.length
+            ? `No code cell of ${file} has been run (${plural(code.length, 'code cell')}, none with an execution count).`
+            : `${plural(notRun.length, 'code cell')} of ${file} ${notRun.length === 1 ? 'has' : 'have'} not been run; the first is ${cellLabel(nb, notRun[0].i)}.`,
+        hint: RERUN,
+        partial: code.length ? (code.length - notRun.length) / code.length : 0,
       });
     }
     for (let k = 1; k < code.length; k++) {
       const [a, b] = [code[k - 1], code[k]];
       if (b.c.execution_count! <= a.c.execution_count!) {
         throw new Failure({
-          code: 'out-of-order', file,
+          code: 'out-of-order',
+          file,
           rationale: `The cells of ${file} were not run top to bottom: ${cellLabel(nb, b.i)} ran as [${b.c.execution_count}], after ${cellLabel(nb, a.i)} [${a.c.execution_count}] above it.`,
           hint: `Its outputs may not be what the code above it gives. ${RERUN}`,
         });
@@ -59,7 +67,8 @@ export default defineKind<NotebookExecutedParams>({
     const k = code.findIndex(({ c }, n) => c.execution_count !== n + 1);
     if (p.fresh && k >= 0) {
       throw new Failure({
-        code: 'not-fresh', file,
+        code: 'not-fresh',
+        file,
         rationale: `${file} was not run from a fresh kernel: ${cellLabel(nb, code[k].i)} ran as [${code[k].c.execution_count}], where Restart & Run All gives [${k + 1}].`,
         hint: RERUN,
       });
@@ -69,7 +78,8 @@ export default defineKind<NotebookExecutedParams>({
       if (err) {
         const tb = (err.traceback ?? []).map(stripAnsi).join('\n');
         throw new Failure({
-          code: 'error-output', file,
+          code: 'error-output',
+          file,
           rationale: `${cellLabel(nb, i)} of ${file} shows an error: ${quoteLine(`${err.ename ?? 'Error'}: ${err.evalue ?? ''}`, 160)}`,
           hint: `Fix the cell (the traceback says where the error is). ${RERUN}`,
           actual: tb ? tb.split('\n').slice(-12).join('\n') : undefined,

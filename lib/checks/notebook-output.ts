@@ -31,8 +31,15 @@ export default defineKind<NotebookOutputParams>({
     required: ['file', 'cell'],
     properties: {
       file: notebookFile,
-      cell: { type: 'string', minLength: 1, description: 'The cell: a tag on it (View → Cell Toolbar → Tags), its nbformat `name`, its id, or its nbgrader grade_id.' },
-      schema: { ...schemaParam, description: `The cell's output, parsed as YAML (JSON and a printed Python dict parse too), must fit this JSON Schema. ${schemaParam.description}` },
+      cell: {
+        type: 'string',
+        minLength: 1,
+        description: 'The cell: a tag on it (View → Cell Toolbar → Tags), its nbformat `name`, its id, or its nbgrader grade_id.',
+      },
+      schema: {
+        ...schemaParam,
+        description: `The cell's output, parsed as YAML (JSON and a printed Python dict parse too), must fit this JSON Schema. ${schemaParam.description}`,
+      },
       maxBytes: maxBytesParam,
       ...lineRules,
     },
@@ -42,21 +49,28 @@ export default defineKind<NotebookOutputParams>({
   validate: (p) => [...validateParams({ ...p, file: p.file }), ...(p.schema ? validateSchema(p.schema) : [])],
   async run(ctx, p) {
     const problems = validateParams({ ...p, file: p.file });
-    if (problems.length) throw new UserError(`check ${ctx.check.id} (notebook.output) has bad parameters: ${problems[0]}`, 'Fix the check in assignment.yaml; `harness lint` lists every problem.', problems);
+    if (problems.length)
+      throw new UserError(
+        `check ${ctx.check.id} (notebook.output) has bad parameters: ${problems[0]}`,
+        'Fix the check in assignment.yaml; `harness lint` lists every problem.',
+        problems,
+      );
     await skipIfOptionalAbsent(ctx, p.file);
     const nb = await readNotebook(ctx, p.file, p.maxBytes);
     const at = nb.cells.map((c, i) => ({ c, i })).filter(({ c }) => cellNames(c).includes(p.cell));
     const file = p.file;
     if (at.length === 0) {
       throw new Failure({
-        code: 'no-cell', file,
+        code: 'no-cell',
+        file,
         rationale: `${file} has no cell named "${p.cell}".`,
         hint: `Tag the cell that prints this answer "${p.cell}" (in Jupyter: View → Cell Toolbar → Tags; in JupyterLab: the property inspector), then save and commit.`,
       });
     }
     if (at.length > 1) {
       throw new Failure({
-        code: 'two-cells', file,
+        code: 'two-cells',
+        file,
         rationale: `${at.length} cells of ${file} are named "${p.cell}" (${at.map(({ i }) => cellLabel(nb, i)).join(', ')}); only one may be.`,
         hint: `Keep the tag "${p.cell}" on the one cell that prints the answer.`,
       });
@@ -66,7 +80,8 @@ export default defineKind<NotebookOutputParams>({
     const text = outputText(c);
     if (text.trim() === '') {
       throw new Failure({
-        code: 'no-output', file,
+        code: 'no-output',
+        file,
         rationale: `${cellLabel(nb, i)} of ${file} ("${p.cell}") shows no output${typeof c.execution_count === 'number' ? '' : ': it has not been run'}.`,
         hint: 'Run the notebook (Kernel → Restart & Run All) so the cell prints its answer, then save and commit it.',
       });
@@ -77,7 +92,12 @@ export default defineKind<NotebookOutputParams>({
       try {
         data = JSON.parse(JSON.stringify(yaml().parse(text) ?? null));
       } catch (e) {
-        throw new Failure({ code: 'not-parsed', file, rationale: `${label} in ${file} cannot be read as values: ${(e as Error).message.split('\n')[0]}`, hint: 'Print the answer as "key: value" lines, JSON, or a Python dict.' });
+        throw new Failure({
+          code: 'not-parsed',
+          file,
+          rationale: `${label} in ${file} cannot be read as values: ${(e as Error).message.split('\n')[0]}`,
+          hint: 'Print the answer as "key: value" lines, JSON, or a Python dict.',
+        });
       }
       const errors = await (await answerValidator(p.schema))(data);
       if (errors.length === 0) return;
@@ -87,7 +107,19 @@ export default defineKind<NotebookOutputParams>({
     const findings = lineFindings(text, { ...p, file: label });
     if (findings.length === 0) return;
     const [first, ...rest] = findings;
-    const also = rest.length ? ` Also: ${rest.slice(0, 3).map((f) => f.rationale).join(' ')}${rest.length > 3 ? ' …' : ''}` : '';
-    throw new Failure({ ...first, code: 'lines', hint: `${first.hint ?? ''}${also} Fix the code, run the notebook again and save it.`.trim(), file, line: undefined, partial: Math.min(...findings.map((f) => f.partial ?? 0)) });
+    const also = rest.length
+      ? ` Also: ${rest
+          .slice(0, 3)
+          .map((f) => f.rationale)
+          .join(' ')}${rest.length > 3 ? ' …' : ''}`
+      : '';
+    throw new Failure({
+      ...first,
+      code: 'lines',
+      hint: `${first.hint ?? ''}${also} Fix the code, run the notebook again and save it.`.trim(),
+      file,
+      line: undefined,
+      partial: Math.min(...findings.map((f) => f.partial ?? 0)),
+    });
   },
 });

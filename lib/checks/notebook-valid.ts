@@ -29,6 +29,8 @@ export default defineKind<NotebookValidParams>({
     const nb = await readNotebook(ctx, p.file, p.maxBytes);
     const code = nb.cells.filter(isCode).length;
     const kernel = nb.metadata.kernelspec?.name ?? nb.metadata.language_info?.name;
-    return { note: `nbformat ${nb.nbformat}.${nb.nbformat_minor}, ${plural(nb.cells.length, 'cell')} (${code} code)${kernel ? `, kernel ${kernel}` : ''}` };
+    return {
+      note: `nbformat ${nb.nbformat}.${nb.nbformat_minor}, ${plural(nb.cells.length, 'cell')} (${code} code)${kernel ? `, kernel ${kernel}` : ''}`,
+    };
   },
 });

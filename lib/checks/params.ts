@@ -11,4 +11,8 @@ export function filesParam(description: string): Record<string, unknown> {
 }
 
 /** The size cap on a file a check reads. */
-export const maxBytesParam: Record<string, unknown> = { type: 'integer', minimum: 1, description: 'Largest size accepted, in bytes (default 16 MB).' };
+export const maxBytesParam: Record<string, unknown> = {
+  type: 'integer',
+  minimum: 1,
+  description: 'Largest size accepted, in bytes (default 16 MB).',
+};

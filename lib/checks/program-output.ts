@@ -23,16 +23,32 @@ export default defineKind<ProgramOutputParams>({
   kind: 'program.output',
   spawns: true,
   runsStudentCode: true,
-  title: (p) => `${p.command.join(' ')} ${p.expected !== undefined || p.expectedText !== undefined ? 'gives the expected' : 'writes its'} ${p.output ?? 'output'}`,
+  title: (p) =>
+    `${p.command.join(' ')} ${p.expected !== undefined || p.expectedText !== undefined ? 'gives the expected' : 'writes its'} ${p.output ?? 'output'}`,
   params: {
     type: 'object',
     additionalProperties: false,
     required: ['command'],
     properties: {
-      command: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'The command as a list of words, run in the temporary copy; `python3` first means the student\'s python3. Words that name files in the assignment folder are copied.' },
-      files: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Other files the program needs (modules, sample data), copied alongside.' },
+      command: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'string' },
+        description:
+          "The command as a list of words, run in the temporary copy; `python3` first means the student's python3. Words that name files in the assignment folder are copied.",
+      },
+      files: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        description: 'Other files the program needs (modules, sample data), copied alongside.',
+      },
       stdin: { type: 'string', minLength: 1, description: 'A file fed to the program on stdin; default none (stdin closed).' },
-      output: { type: 'string', minLength: 1, description: 'The file (or folder of part files) the program writes, relative to the copy; default its stdout. Never copied from the student\'s folder: it is regenerated.' },
+      output: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "The file (or folder of part files) the program writes, relative to the copy; default its stdout. Never copied from the student's folder: it is regenerated.",
+      },
       maxOutputBytes: { type: 'integer', minimum: 1, description: 'Most output the program may write; default 64 MB.' },
       ...expectSchema,
     },
@@ -49,7 +65,12 @@ export default defineKind<ProgramOutputParams>({
       const maxOutputBytes = p.maxOutputBytes ?? DEFAULT_MAX_OUT;
       const timeoutMs = Math.max(1, ctx.check.timeout * 1000 - 250);
       const res = await runSandboxed(argv[0], argv.slice(1), {
-        cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: pythonEnv(ctx), python: ctx.python,
+        cwd: dir,
+        timeoutMs,
+        maxOutputBytes,
+        signal: ctx.signal,
+        env: pythonEnv(ctx),
+        python: ctx.python,
         stdin: p.stdin ? { file: copied.get(p.stdin)!.abs } : undefined,
       });
       const label = `The program (${shownArgv(argv, ctx)})`;
@@ -58,7 +79,10 @@ export default defineKind<ProgramOutputParams>({
       if (p.output) {
         const written = await readOutput(dir, p.output, res.limits.maxOutputBytes);
         if (!written) {
-          throw new Failure({ rationale: `${label} ran, but did not write ${p.output}.`, hint: `Make the program write its results to ${p.output} (relative to the folder it runs in); try it yourself: ${rerun}` });
+          throw new Failure({
+            rationale: `${label} ran, but did not write ${p.output}.`,
+            hint: `Make the program write its results to ${p.output} (relative to the folder it runs in); try it yourself: ${rerun}`,
+          });
         }
         out = written;
       }

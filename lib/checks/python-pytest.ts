@@ -88,8 +88,18 @@ emit({"event": "done", "exit": int(rc), "version": pytest.__version__})
 `;
 
 interface Ev {
-  event: string; id?: string; outcome?: 'pass' | 'fail' | 'error' | 'skip'; when?: string; message?: string; trace?: string;
-  file?: string; line?: number; missing?: string; count?: number; exit?: number; version?: string;
+  event: string;
+  id?: string;
+  outcome?: 'pass' | 'fail' | 'error' | 'skip';
+  when?: string;
+  message?: string;
+  trace?: string;
+  file?: string;
+  line?: number;
+  missing?: string;
+  count?: number;
+  exit?: number;
+  version?: string;
 }
 
 const testsOf = (p: PytestParams) => (Array.isArray(p.tests) ? p.tests : [p.tests]);
@@ -110,10 +120,21 @@ export default defineKind<PytestParams>({
     properties: {
       tests: {
         description: 'The test file(s), relative to the assignment folder, such as quazyilx_test.py.',
-        anyOf: [{ type: 'string', pattern: '\\.py$' }, { type: 'array', minItems: 1, items: { type: 'string', pattern: '\\.py$' } }],
+        anyOf: [
+          { type: 'string', pattern: '\\.py$' },
+          { type: 'array', minItems: 1, items: { type: 'string', pattern: '\\.py$' } },
+        ],
       },
-      files: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Other files the tests need (the module under test, sample data), copied alongside.' },
-      maxOutputBytes: { type: 'integer', minimum: 1, description: 'Most output the tests may print before they are stopped; default 16 MB.' },
+      files: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        description: 'Other files the tests need (the module under test, sample data), copied alongside.',
+      },
+      maxOutputBytes: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Most output the tests may print before they are stopped; default 16 MB.',
+      },
     },
   },
   files: (p) => [...testsOf(p), ...(p.files ?? [])],
@@ -125,10 +146,24 @@ export default defineKind<PytestParams>({
       const timeoutMs = Math.max(1, ctx.check.timeout * 1000 - 250);
       const maxOutputBytes = p.maxOutputBytes ?? 16 * 1024 * 1024;
       const env = { ...pythonEnv(ctx), HARNESS_PYTEST_TAG: tag, PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' };
-      const res = await runSandboxed(ctx.python, ['-B', '-c', RUNNER, ...tests], { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env, python: ctx.python });
-      const events: Ev[] = res.stdout.toString('utf8').split('\n').filter((l) => l.startsWith(tag)).map((l) => JSON.parse(l.slice(tag.length)) as Ev);
+      const res = await runSandboxed(ctx.python, ['-B', '-c', RUNNER, ...tests], {
+        cwd: dir,
+        timeoutMs,
+        maxOutputBytes,
+        signal: ctx.signal,
+        env,
+        python: ctx.python,
+      });
+      const events: Ev[] = res.stdout
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.startsWith(tag))
+        .map((l) => JSON.parse(l.slice(tag.length)) as Ev);
       const noPytest = events.find((e) => e.event === 'nopytest');
-      if (noPytest) throw new CannotJudge(`pytest is not installed for ${ctx.python === 'python3' ? 'python3' : `python3 (${ctx.python})`} here (${noPytest.message}); install it (Debian: apt-get install python3-pytest; or pip install pytest) to run this check locally (the grader runs it)`);
+      if (noPytest)
+        throw new CannotJudge(
+          `pytest is not installed for ${ctx.python === 'python3' ? 'python3' : `python3 (${ctx.python})`} here (${noPytest.message}); install it (Debian: apt-get install python3-pytest; or pip install pytest) to run this check locally (the grader runs it)`,
+        );
       const collect = events.filter((e) => e.event === 'collect');
       const results = new Map<string, Ev>();
       let running: string | undefined;
@@ -148,26 +183,48 @@ export default defineKind<PytestParams>({
           hint: c.missing
             ? `The tests import ${c.missing}; make sure ${c.missing.replace(/\./g, '/')}.py is handed in next to the tests and spelled the same way.`
             : `Fix the error shown (the lines before it say where it is); ${rerun} reproduces it.`,
-          actual: stderrTail(c.trace ?? ''), file: c.file, line: c.line,
+          actual: stderrTail(c.trace ?? ''),
+          file: c.file,
+          line: c.line,
         });
       }
       const done = events.find((e) => e.event === 'done');
       if (res.timedOut && running) {
-        throw new Failure({ code: 'timeout', rationale: `The test ${shortId(running)} did not finish within ${fmtSeconds(timeoutMs)}, so the tests were stopped.`, hint: `Look for an endless loop or a read from input in that test or the code it calls; try: ${rerun}`, partial: partialOf([...results.values()], events) });
+        throw new Failure({
+          code: 'timeout',
+          rationale: `The test ${shortId(running)} did not finish within ${fmtSeconds(timeoutMs)}, so the tests were stopped.`,
+          hint: `Look for an endless loop or a read from input in that test or the code it calls; try: ${rerun}`,
+          partial: partialOf([...results.values()], events),
+        });
       }
       if (!done) judgeRun(ctx, 'The tests', res, rerun);
       if (!done) {
-        throw new Failure({ code: 'stopped', rationale: `The tests stopped before they finished (exit code ${res.code ?? res.signal}).`, hint: `Something in the tests or the code under test ended Python early (sys.exit or os._exit?); try: ${rerun}`, actual: stderrTail(res.stderr) });
+        throw new Failure({
+          code: 'stopped',
+          rationale: `The tests stopped before they finished (exit code ${res.code ?? res.signal}).`,
+          hint: `Something in the tests or the code under test ended Python early (sys.exit or os._exit?); try: ${rerun}`,
+          actual: stderrTail(res.stderr),
+        });
       }
       const all = [...results.values()];
       if (all.length === 0) {
-        throw new Failure({ code: 'no-tests', rationale: `No tests were found in ${tests.join(', ')}.`, hint: 'Tests are functions whose names start with test_ (or test_ methods of a class whose name starts with Test), at the top level of the file.', file: tests[0] });
+        throw new Failure({
+          code: 'no-tests',
+          rationale: `No tests were found in ${tests.join(', ')}.`,
+          hint: 'Tests are functions whose names start with test_ (or test_ methods of a class whose name starts with Test), at the top level of the file.',
+          file: tests[0],
+        });
       }
       const bad = all.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
       const passed = all.filter((r) => r.outcome === 'pass').length;
       const skipped = all.length - passed - bad.length;
       if (bad.length === 0) {
-        if (passed === 0) throw new Failure({ code: 'all-skipped', rationale: `Every test in ${tests.join(', ')} was skipped.`, hint: 'Remove the skip marks (or pytest.skip calls) so the tests run.' });
+        if (passed === 0)
+          throw new Failure({
+            code: 'all-skipped',
+            rationale: `Every test in ${tests.join(', ')} was skipped.`,
+            hint: 'Remove the skip marks (or pytest.skip calls) so the tests run.',
+          });
         return { note: `${plural(passed, 'test')} passed${skipped ? `, ${skipped} skipped` : ''} (pytest ${done.version})` };
       }
       const first = bad[0];
@@ -175,8 +232,16 @@ export default defineKind<PytestParams>({
         code: 'tests-failed',
         rationale: `${bad.length} of ${plural(all.length - skipped, 'test')} did not pass${skipped ? ` (${skipped} skipped)` : ''}; the first is ${shortId(first.id!)}: ${quoteLine(firstLine(first.message) || first.outcome!, 160)}`,
         hint: `${first.outcome === 'error' ? `The test's ${first.when} crashed (an error, not a failed assertion); ` : ''}run ${rerun} to see every test, fix the first failure, and run them again.`,
-        actual: all.slice(0, 30).map((r) => `${r.outcome === 'pass' ? 'ok  ' : r.outcome === 'skip' ? 'skip' : 'FAIL'} ${shortId(r.id!)}${r.message && r.outcome !== 'pass' ? `: ${firstLine(r.message).slice(0, 160)}` : ''}`).join('\n') + (all.length > 30 ? '\n…' : ''),
-        file: first.file, line: first.line,
+        actual:
+          all
+            .slice(0, 30)
+            .map(
+              (r) =>
+                `${r.outcome === 'pass' ? 'ok  ' : r.outcome === 'skip' ? 'skip' : 'FAIL'} ${shortId(r.id!)}${r.message && r.outcome !== 'pass' ? `: ${firstLine(r.message).slice(0, 160)}` : ''}`,
+            )
+            .join('\n') + (all.length > 30 ? '\n…' : ''),
+        file: first.file,
+        line: first.line,
         partial: partialOf(all, events),
       });
     });
@@ -195,7 +260,10 @@ async function cannotImport(ctx: CheckContext, evs: Ev[], tests: string[]): Prom
   const own = new Set<string>();
   for (const d of dirs) for (const n of await ctx.files.names(ctx.files.abs(d))) own.add(n.replace(/\.py$/, ''));
   const library = missing.find((m) => ![...own].some((n) => n === m || editDistance(n, m) <= 2));
-  if (library) throw new CannotJudge(`the tests import ${library}, which is not installed for python3 here; install it to run this check locally (the grader runs it)`);
+  if (library)
+    throw new CannotJudge(
+      `the tests import ${library}, which is not installed for python3 here; install it to run this check locally (the grader runs it)`,
+    );
 }
 
 /** Passed tests / tests that ran (counting the ones a time limit stopped as not passed). */

@@ -86,8 +86,18 @@ sys.stdout.write(json.dumps(compile_all(sys.stdin.buffer.read())))
 /** More than this on stdout means something is badly wrong; stop reading and kill. */
 const MAX_OUTPUT = 1024 * 1024;
 
-interface PyError { type: string; msg: string; line: number | null; col: number | null; text: string | null }
-interface PyNotes { ok: true; empty: boolean; stubs: [string, number][] }
+interface PyError {
+  type: string;
+  msg: string;
+  line: number | null;
+  col: number | null;
+  text: string | null;
+}
+interface PyNotes {
+  ok: true;
+  empty: boolean;
+  stubs: [string, number][];
+}
 type PyResult = PyError | PyNotes;
 const isError = (r: PyResult | null): r is PyError => r !== null && !('ok' in r);
 
@@ -102,8 +112,18 @@ export default defineKind<PythonSyntaxParams>({
     additionalProperties: false,
     properties: {
       file: fileParam('The Python file'),
-      files: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 }, description: 'Several Python files, compiled in one run; give `file` or `files`, not both.' },
-      stubs: { enum: ['fail', 'allow'], description: '`fail`: a function whose body is only `raise NotImplementedError`, `pass` or `...` (a starter\'s stub) fails the check, so a starter earns nothing. Default `allow`.' },
+      files: {
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: 'string', minLength: 1 },
+        description: 'Several Python files, compiled in one run; give `file` or `files`, not both.',
+      },
+      stubs: {
+        enum: ['fail', 'allow'],
+        description:
+          "`fail`: a function whose body is only `raise NotImplementedError`, `pass` or `...` (a starter's stub) fails the check, so a starter earns nothing. Default `allow`.",
+      },
     },
   },
   files: filesOf,
@@ -122,9 +142,20 @@ export default defineKind<PythonSyntaxParams>({
     if (sources.length === 0) throw new Skip('optional file not handed in');
     const results = await compileAll(ctx, sources);
     const bad = results.map((r, i) => ({ r, name: sources[i].name })).filter((x): x is { r: PyError; name: string } => isError(x.r));
-    if (bad.length === 0) return notCode(results, sources.map((s) => s.name), p);
+    if (bad.length === 0)
+      return notCode(
+        results,
+        sources.map((s) => s.name),
+        p,
+      );
     const { r, name } = bad[0];
-    const also = bad.length > 1 ? ` ${bad.slice(1).map((b) => b.name).join(', ')} ${bad.length > 2 ? 'have' : 'has'} errors too.` : '';
+    const also =
+      bad.length > 1
+        ? ` ${bad
+            .slice(1)
+            .map((b) => b.name)
+            .join(', ')} ${bad.length > 2 ? 'have' : 'has'} errors too.`
+        : '';
     throw new Failure({
       code: 'syntax-error',
       rationale: r.line
@@ -161,7 +192,13 @@ function notCode(results: (PyResult | null)[], names: string[], p: PythonSyntaxP
   if (!stubbed.length) return;
   const { r, name } = stubbed[0];
   const [fn, line] = r!.stubs[0];
-  const more = r!.stubs.length > 1 ? ` (and ${plural(r!.stubs.length - 1, 'more function')}: ${r!.stubs.slice(1, 4).map((s) => `${s[0]}()`).join(', ')})` : '';
+  const more =
+    r!.stubs.length > 1
+      ? ` (and ${plural(r!.stubs.length - 1, 'more function')}: ${r!.stubs
+          .slice(1, 4)
+          .map((s) => `${s[0]}()`)
+          .join(', ')})`
+      : '';
   throw new Failure({
     code: 'starter-stubs',
     rationale: `${name} still has the starter's stub for ${fn}() on line ${line}${more}: the program is not written yet.`,
@@ -180,7 +217,8 @@ function hintFor(r: PyError, name: string): string {
     return `Indent with spaces only (4 per level) and line each block up with the lines around it; python3 -m tabnanny ${q} shows where tabs and spaces mix.`;
   }
   if (/Missing parentheses in call to 'print'/.test(r.msg)) return 'This is Python 2 code; in Python 3 print is a function: print(...).';
-  if (/unicode error|codec can't decode|encoding/i.test(r.msg)) return `Save ${name} as UTF-8 (or declare its encoding in a "# -*- coding: ... -*-" first line).`;
+  if (/unicode error|codec can't decode|encoding/i.test(r.msg))
+    return `Save ${name} as UTF-8 (or declare its encoding in a "# -*- coding: ... -*-" first line).`;
   if (/null bytes/.test(r.msg)) return `${name} contains NUL bytes, so it is not a plain source file; write it again with a code editor.`;
   const before = (r.line ?? 0) > 1 ? ', or at the end of the line before' : '';
   return `Run python3 ${q} to see the error, then fix line ${r.line ?? '?'}; look for a missing ), ] or : there${before}.`;
@@ -189,11 +227,20 @@ function hintFor(r: PyError, name: string): string {
 async function compileAll(ctx: CheckContext, sources: { name: string; body: Buffer }[]): Promise<(PyResult | null)[]> {
   const head = JSON.stringify(sources.map((s) => ({ name: s.name, size: s.body.length })));
   const input = Buffer.concat([Buffer.from(head + '\n'), ...sources.map((s) => s.body)]);
-  const out = ctx.compilePython ? await ctx.compilePython(input, ctx.signal) : await runPython(ctx, input, sources.map((s) => s.name));
+  const out = ctx.compilePython
+    ? await ctx.compilePython(input, ctx.signal)
+    : await runPython(
+        ctx,
+        input,
+        sources.map((s) => s.name),
+      );
   if (!Array.isArray(out) && out && typeof out === 'object' && 'python2' in out) {
-    throw new CannotJudge(`${ctx.python} is Python ${(out as { python2: string }).python2}; install Python 3 (or set HARNESS_PYTHON to a python3) to check ${sources.map((s) => s.name).join(', ')}`);
+    throw new CannotJudge(
+      `${ctx.python} is Python ${(out as { python2: string }).python2}; install Python 3 (or set HARNESS_PYTHON to a python3) to check ${sources.map((s) => s.name).join(', ')}`,
+    );
   }
-  if (!Array.isArray(out) || out.length !== sources.length) throw new Error(`unexpected output from ${ctx.python}: ${JSON.stringify(out).slice(0, 200)}`);
+  if (!Array.isArray(out) || out.length !== sources.length)
+    throw new Error(`unexpected output from ${ctx.python}: ${JSON.stringify(out).slice(0, 200)}`);
   return out as (PyResult | null)[];
 }
 
@@ -207,7 +254,11 @@ function runPython(ctx: CheckContext, input: Buffer, names: string[]): Promise<u
   // -S skips site (about 20 ms of a 35 ms start); compile() and json need nothing from it.
   return new Promise((resolve, reject) => {
     const child = spawn(ctx.python, ['-I', '-B', '-S', '-c', SCRIPT], {
-      cwd: ctx.files.volume === diskVolume ? ctx.spec.dir : tmpdir(), env, stdio: ['pipe', 'pipe', 'pipe'], signal: ctx.signal, windowsHide: true,
+      cwd: ctx.files.volume === diskVolume ? ctx.spec.dir : tmpdir(),
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      signal: ctx.signal,
+      windowsHide: true,
     });
     child.stdin.on('error', () => {}); // a python that exits early closes the pipe; 'close' reports it
     child.stdin.end(input);
@@ -227,7 +278,8 @@ function runPython(ctx: CheckContext, input: Buffer, names: string[]): Promise<u
         const where = ctx.python.includes('/') || ctx.python.includes('\\') ? '' : ' on PATH';
         return reject(new CannotJudge(`${ctx.python} was not found${where}; install Python 3 (or set HARNESS_PYTHON) to check ${what}`));
       }
-      if (e.code === 'EACCES') return reject(new CannotJudge(`${ctx.python} cannot be run (permission denied); fix it or set HARNESS_PYTHON to check ${what}`));
+      if (e.code === 'EACCES')
+        return reject(new CannotJudge(`${ctx.python} cannot be run (permission denied); fix it or set HARNESS_PYTHON to check ${what}`));
       reject(e);
     });
     child.on('close', (code, signal) => {

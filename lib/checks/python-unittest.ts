@@ -64,7 +64,19 @@ suite.run(Result())
 emit({"event": "done"})
 `;
 
-interface Ev { plain?: string[]; event: string; id?: string; outcome?: string; message?: string; trace?: string; file?: string; line?: number; module?: string; count?: number; sub?: string }
+interface Ev {
+  plain?: string[];
+  event: string;
+  id?: string;
+  outcome?: string;
+  message?: string;
+  trace?: string;
+  file?: string;
+  line?: number;
+  module?: string;
+  count?: number;
+  sub?: string;
+}
 
 const testsOf = (p: UnittestParams) => (Array.isArray(p.tests) ? p.tests : [p.tests]);
 const shortId = (id: string) => id.split('.').slice(-2).join('.');
@@ -81,10 +93,21 @@ export default defineKind<UnittestParams>({
     properties: {
       tests: {
         description: 'The test file(s), relative to the assignment folder, such as mtr_fix_test.py.',
-        anyOf: [{ type: 'string', pattern: '\\.py$' }, { type: 'array', minItems: 1, items: { type: 'string', pattern: '\\.py$' } }],
+        anyOf: [
+          { type: 'string', pattern: '\\.py$' },
+          { type: 'array', minItems: 1, items: { type: 'string', pattern: '\\.py$' } },
+        ],
       },
-      files: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Other files the tests need (the module under test, sample data), copied alongside.' },
-      maxOutputBytes: { type: 'integer', minimum: 1, description: 'Most output the tests may print before they are stopped; default 16 MB.' },
+      files: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        description: 'Other files the tests need (the module under test, sample data), copied alongside.',
+      },
+      maxOutputBytes: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Most output the tests may print before they are stopped; default 16 MB.',
+      },
     },
   },
   files: (p) => [...testsOf(p), ...(p.files ?? [])],
@@ -96,8 +119,19 @@ export default defineKind<UnittestParams>({
       const tag = `@@harness-${randomBytes(8).toString('hex')}@@`;
       const timeoutMs = Math.max(1, ctx.check.timeout * 1000 - 250);
       const maxOutputBytes = p.maxOutputBytes ?? 16 * 1024 * 1024;
-      const res = await runSandboxed(ctx.python, ['-B', '-c', RUNNER, ...modules], { cwd: dir, timeoutMs, maxOutputBytes, signal: ctx.signal, env: { ...pythonEnv(ctx), HARNESS_UNITTEST_TAG: tag }, python: ctx.python });
-      const events: Ev[] = res.stdout.toString('utf8').split('\n').filter((l) => l.startsWith(tag)).map((l) => JSON.parse(l.slice(tag.length)) as Ev);
+      const res = await runSandboxed(ctx.python, ['-B', '-c', RUNNER, ...modules], {
+        cwd: dir,
+        timeoutMs,
+        maxOutputBytes,
+        signal: ctx.signal,
+        env: { ...pythonEnv(ctx), HARNESS_UNITTEST_TAG: tag },
+        python: ctx.python,
+      });
+      const events: Ev[] = res.stdout
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.startsWith(tag))
+        .map((l) => JSON.parse(l.slice(tag.length)) as Ev);
       const imp = events.find((e) => e.event === 'import');
       if (imp) {
         const name = `${imp.module}.py`;
@@ -107,7 +141,8 @@ export default defineKind<UnittestParams>({
           hint: missing
             ? `The tests import ${missing[1]}; make sure ${missing[1].replace(/\./g, '/')}.py is handed in, next to ${name}, and spelled the same way (or the module is installed for python3).`
             : `Fix the error shown (the last lines say where it is); python3 -c "import ${path.basename(imp.module ?? '')}" reproduces it.`,
-          actual: stderrTail(imp.trace ?? ''), file: name,
+          actual: stderrTail(imp.trace ?? ''),
+          file: name,
         });
       }
       const results = new Map<string, Ev>();
@@ -120,11 +155,19 @@ export default defineKind<UnittestParams>({
         if (!prev || prev.outcome === 'pass' || (prev.outcome === 'skip' && e.outcome !== 'pass')) results.set(e.id, e); // a failing subtest decides
       }
       if (res.timedOut && running) {
-        throw new Failure({ rationale: `The test ${shortId(running)} did not finish within ${fmtSeconds(res.limits.timeoutMs)}, so the tests were stopped.`, hint: `Look for an endless loop or a read from input in that test or the code it calls; try: ${rerun}`, partial: partialOf([...results.values()], events) });
+        throw new Failure({
+          rationale: `The test ${shortId(running)} did not finish within ${fmtSeconds(res.limits.timeoutMs)}, so the tests were stopped.`,
+          hint: `Look for an endless loop or a read from input in that test or the code it calls; try: ${rerun}`,
+          partial: partialOf([...results.values()], events),
+        });
       }
       if (!events.some((e) => e.event === 'done')) judgeRun(ctx, 'The tests', res, rerun);
       if (!events.some((e) => e.event === 'done')) {
-        throw new Failure({ rationale: `The tests stopped before they finished (exit code ${res.code ?? res.signal}).`, hint: `Something in the tests or the code under test ended Python early (sys.exit or os._exit?); try: ${rerun}`, actual: stderrTail(res.stderr) });
+        throw new Failure({
+          rationale: `The tests stopped before they finished (exit code ${res.code ?? res.signal}).`,
+          hint: `Something in the tests or the code under test ended Python early (sys.exit or os._exit?); try: ${rerun}`,
+          actual: stderrTail(res.stderr),
+        });
       }
       const all = [...results.values()];
       if (all.length === 0) {
@@ -145,15 +188,27 @@ export default defineKind<UnittestParams>({
       const passed = all.filter((r) => r.outcome === 'pass').length;
       const skipped = all.length - passed - bad.length;
       if (bad.length === 0) {
-        if (passed === 0) throw new Failure({ rationale: `Every test in ${tests.join(', ')} was skipped.`, hint: 'Remove the @skip decorators (or skipTest calls) so the tests run.' });
+        if (passed === 0)
+          throw new Failure({
+            rationale: `Every test in ${tests.join(', ')} was skipped.`,
+            hint: 'Remove the @skip decorators (or skipTest calls) so the tests run.',
+          });
         return { note: `${plural(passed, 'test')} passed${skipped ? `, ${skipped} skipped` : ''}` };
       }
       const first = bad[0];
       throw new Failure({
         rationale: `${bad.length} of ${plural(all.length - skipped, 'test')} did not pass${skipped ? ` (${skipped} skipped)` : ''}; the first is ${shortId(first.id!)}${first.sub ? ` ${first.sub}` : ''}: ${quoteLine(first.message ?? first.outcome!, 160)}`,
         hint: `${first.outcome === 'error' ? 'The test crashed (an error, not a failed assertion); ' : ''}run ${rerun} to see every test, fix the first failure, and run them again.`,
-        actual: all.slice(0, 30).map((r) => `${r.outcome === 'pass' ? 'ok  ' : r.outcome === 'skip' ? 'skip' : 'FAIL'} ${shortId(r.id!)}${r.message && r.outcome !== 'pass' ? `: ${r.message.slice(0, 160)}` : ''}`).join('\n') + (all.length > 30 ? '\n…' : ''),
-        file: first.file, line: first.line,
+        actual:
+          all
+            .slice(0, 30)
+            .map(
+              (r) =>
+                `${r.outcome === 'pass' ? 'ok  ' : r.outcome === 'skip' ? 'skip' : 'FAIL'} ${shortId(r.id!)}${r.message && r.outcome !== 'pass' ? `: ${r.message.slice(0, 160)}` : ''}`,
+            )
+            .join('\n') + (all.length > 30 ? '\n…' : ''),
+        file: first.file,
+        line: first.line,
         partial: partialOf(all, events),
       });
     });

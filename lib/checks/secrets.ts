@@ -131,7 +131,7 @@ async function scanFile(files: AssignmentFiles, abs: string, name: string, known
   if (byName) hits.push(byName);
   const id = files.contentId(abs) ?? knownId;
   cleanBefore ??= new PersistentSet('clean-contents');
-  let found = id === undefined ? undefined : byContent.get(id) ?? (cleanBefore.has(id) ? [] : undefined);
+  let found = id === undefined ? undefined : (byContent.get(id) ?? (cleanBefore.has(id) ? [] : undefined));
   if (!found) {
     const got = await contents(files, abs);
     found = got ? got.map(({ file: _, ...h }) => h) : [];
@@ -153,7 +153,11 @@ async function scanFile(files: AssignmentFiles, abs: string, name: string, known
 async function contents(files: AssignmentFiles, abs: string): Promise<SecretHit[] | undefined> {
   const l = files.volume.lstat(abs);
   if (!l || l.type !== 'file') return undefined;
-  if (files.volume === diskVolume) return scanDiskFile(abs, '').then((r) => r.hits, () => undefined);
+  if (files.volume === diskVolume)
+    return scanDiskFile(abs, '').then(
+      (r) => r.hits,
+      () => undefined,
+    );
   const buf = await files.peek(abs, l.size);
   return buf && scanBuffer(buf, '');
 }
@@ -176,12 +180,21 @@ function found(hits: Hit[]): Failure {
   const pushed = hits.some((h) => h.history);
   return new Failure({
     // The reason code says what kind of secret, so an instructor can count AWS keys apart.
-    code: hits.some((h) => h.type.startsWith('aws-')) ? 'aws-key' : hits.some((h) => h.type === 'private-key') ? 'private-key' : hits.every((h) => h.type === 'credentials-file') ? 'credentials-file' : 'secret-found',
-    rationale: pushed && hits.every((h) => h.history)
-      ? `${rationale.replace(/, which must never be handed in or committed/, '')} It is no longer in your files, but it is in the history you pushed, where anyone who can read your fork finds it.`
-      : rationale,
+    code: hits.some((h) => h.type.startsWith('aws-'))
+      ? 'aws-key'
+      : hits.some((h) => h.type === 'private-key')
+        ? 'private-key'
+        : hits.every((h) => h.type === 'credentials-file')
+          ? 'credentials-file'
+          : 'secret-found',
+    rationale:
+      pushed && hits.every((h) => h.history)
+        ? `${rationale.replace(/, which must never be handed in or committed/, '')} It is no longer in your files, but it is in the history you pushed, where anyone who can read your fork finds it.`
+        : rationale,
     hint:
-      (pushed ? 'Deactivate this key now (IAM console → your user → Security credentials), then make a new one: deleting the file does not undo a push. ' : '') +
+      (pushed
+        ? 'Deactivate this key now (IAM console → your user → Security credentials), then make a new one: deleting the file does not undo a push. '
+        : '') +
       'Delete the secret (or the file). If it is an AWS key, deactivate it and make a new one in the IAM console NOW: ' +
       'a key that was ever pushed is compromised. Then remove it from git history (git filter-repo or BFG), ' +
       'and keep keys in ~/.aws/credentials, never in the repository.',

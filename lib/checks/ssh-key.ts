@@ -26,7 +26,8 @@ export default defineKind<SshKeyParams>({
         type: 'array',
         minItems: 1,
         items: { type: 'string', minLength: 1 },
-        description: 'Private key files to look for, the first that exists is checked; `~` is the home folder, `{netid}` the NetID. Default: ~/.ssh/id_ed25519, ~/.ssh/id_ecdsa, ~/.ssh/id_rsa.',
+        description:
+          'Private key files to look for, the first that exists is checked; `~` is the home folder, `{netid}` the NetID. Default: ~/.ssh/id_ed25519, ~/.ssh/id_ecdsa, ~/.ssh/id_rsa.',
       },
     },
   },
@@ -54,7 +55,11 @@ export default defineKind<SshKeyParams>({
       await readLocalKey(await readFile(abs), shown, pub);
     } catch (e) {
       if (!(e instanceof KeyProblem)) throw e;
-      if (e.code === 'public-key') throw new Failure({ rationale: `${shown} holds a public key where the private key should be.`, hint: `Keep the private key as ${shown} and the public key as ${shown}.pub; if they were swapped, make a new pair with ssh-keygen.` });
+      if (e.code === 'public-key')
+        throw new Failure({
+          rationale: `${shown} holds a public key where the private key should be.`,
+          hint: `Keep the private key as ${shown} and the public key as ${shown}.pub; if they were swapped, make a new pair with ssh-keygen.`,
+        });
       if (e.code === 'not-a-key') throw notAKey(shown);
       // encrypted with no .pub: reported below, after the mode
     }

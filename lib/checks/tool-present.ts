@@ -36,7 +36,11 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-interface Ran { code: number | null; out: string; missing: boolean }
+interface Ran {
+  code: number | null;
+  out: string;
+  missing: boolean;
+}
 
 function run(command: string, args: string[], signal: AbortSignal): Promise<Ran> {
   return new Promise((resolve, reject) => {
@@ -66,11 +70,24 @@ export default defineKind<ToolPresentParams>({
     additionalProperties: false,
     required: ['command'],
     properties: {
-      command: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_.+-]+$', description: 'The program, looked up on PATH (`python3` uses the harness\'s python, HARNESS_PYTHON).' },
+      command: {
+        type: 'string',
+        minLength: 1,
+        pattern: '^[A-Za-z0-9_.+-]+$',
+        description: "The program, looked up on PATH (`python3` uses the harness's python, HARNESS_PYTHON).",
+      },
       args: { type: 'array', items: { type: 'string' }, description: 'Arguments that make it print its version; default `["--version"]`.' },
-      versionPattern: { type: 'string', minLength: 1, description: 'Regular expression whose first group is the version in the output; default: the first dotted number.' },
+      versionPattern: {
+        type: 'string',
+        minLength: 1,
+        description: 'Regular expression whose first group is the version in the output; default: the first dotted number.',
+      },
       minVersion: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)*$', description: 'Lowest acceptable version, such as `3.8`.' },
-      install: { type: 'string', minLength: 1, description: 'How to install it, for the hint; the course\'s usual tools (git, python3, aws, ssh) have one built in.' },
+      install: {
+        type: 'string',
+        minLength: 1,
+        description: "How to install it, for the hint; the course's usual tools (git, python3, aws, ssh) have one built in.",
+      },
     },
   },
   validate(p) {
@@ -103,7 +120,11 @@ export default defineKind<ToolPresentParams>({
     const version = m?.[1];
     if (p.minVersion) {
       if (!version) {
-        throw new Failure({ rationale: `Could not find a version number in the output of \`${shown}\`.`, hint: `Run it yourself; if it is not ${p.command}, fix your PATH. ${install}`, actual: first || '(no output)' });
+        throw new Failure({
+          rationale: `Could not find a version number in the output of \`${shown}\`.`,
+          hint: `Run it yourself; if it is not ${p.command}, fix your PATH. ${install}`,
+          actual: first || '(no output)',
+        });
       }
       if (compareVersions(version, p.minVersion) < 0) {
         throw new Failure({

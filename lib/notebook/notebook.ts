@@ -34,7 +34,11 @@ export interface Cell {
 export interface Notebook {
   nbformat: number;
   nbformat_minor: number;
-  metadata: { kernelspec?: { name?: string; language?: string }; language_info?: { name?: string; version?: string }; [k: string]: unknown };
+  metadata: {
+    kernelspec?: { name?: string; language?: string };
+    language_info?: { name?: string; version?: string };
+    [k: string]: unknown;
+  };
   cells: Cell[];
 }
 
@@ -46,7 +50,10 @@ export function nbformatSchema(minor: number): Record<string, unknown> {
 let withoutIds: Record<string, unknown> | undefined;
 
 function dropIds(s: Record<string, unknown>): Record<string, unknown> {
-  const copy = JSON.parse(JSON.stringify(s)) as { definitions: Record<string, { required?: string[] }>; properties: { nbformat_minor: { minimum?: number } } };
+  const copy = JSON.parse(JSON.stringify(s)) as {
+    definitions: Record<string, { required?: string[] }>;
+    properties: { nbformat_minor: { minimum?: number } };
+  };
   for (const d of Object.values(copy.definitions)) if (Array.isArray(d.required)) d.required = d.required.filter((k) => k !== 'id');
   copy.properties.nbformat_minor.minimum = 0;
   return copy as unknown as Record<string, unknown>;
@@ -55,7 +62,7 @@ function dropIds(s: Record<string, unknown>): Record<string, unknown> {
 /** Both schemas, for the build to precompile (scripts/build.mjs). */
 export const notebookSchemas = (): Record<string, unknown>[] => [nbformatSchema(5), nbformatSchema(4)];
 
-export const sourceText = (s: Source | undefined): string => (Array.isArray(s) ? s.join('') : s ?? '');
+export const sourceText = (s: Source | undefined): string => (Array.isArray(s) ? s.join('') : (s ?? ''));
 
 /** "cell 4 (code)": cells counted from 1, as Jupyter shows them top to bottom. */
 export const cellLabel = (nb: Notebook, i: number): string => `cell ${i + 1} (${nb.cells[i]?.cell_type ?? '?'})`;
@@ -79,7 +86,9 @@ export function outputText(cell: Cell): string {
 /** The names a cell answers to: its tags, its nbformat `name`, its id, its nbgrader grade_id. */
 export function cellNames(c: Cell): string[] {
   const m = c.metadata ?? {};
-  return [...(Array.isArray(m.tags) ? m.tags : []), m.name, c.id, m.nbgrader?.grade_id].filter((x): x is string => typeof x === 'string' && x !== '');
+  return [...(Array.isArray(m.tags) ? m.tags : []), m.name, c.id, m.nbgrader?.grade_id].filter(
+    (x): x is string => typeof x === 'string' && x !== '',
+  );
 }
 
 /** ANSI colour codes, which Jupyter keeps in tracebacks. */
@@ -108,20 +117,35 @@ async function load(ctx: CheckContext, file: string, maxBytes?: number): Promise
     const at = /position (\d+)/.exec(msg);
     const line = at ? buf.subarray(0, Number(at[1])).toString('utf8').split('\n').length : undefined;
     throw new Failure({
-      code: 'not-json', file, line,
+      code: 'not-json',
+      file,
+      line,
       rationale: `${file} is not a notebook: it is not valid JSON (${msg.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '')}${line ? `, line ${line}` : ''}).`,
-      hint: buf.length === 0 ? `${file} is empty: save the notebook from Jupyter (File → Save) and commit it.` : 'Hand in the .ipynb file Jupyter saves (File → Save, or Download as .ipynb), not an export or a copy edited by hand.',
+      hint:
+        buf.length === 0
+          ? `${file} is empty: save the notebook from Jupyter (File → Save) and commit it.`
+          : 'Hand in the .ipynb file Jupyter saves (File → Save, or Download as .ipynb), not an export or a copy edited by hand.',
     });
   }
   const nb = data as Partial<Notebook> | null;
   if (!nb || typeof nb !== 'object' || Array.isArray(nb) || typeof nb.nbformat !== 'number') {
-    throw new Failure({ code: 'not-notebook', file, rationale: `${file} is JSON, but not a Jupyter notebook (it has no nbformat version).`, hint: 'Hand in the .ipynb file Jupyter saves for your notebook.' });
+    throw new Failure({
+      code: 'not-notebook',
+      file,
+      rationale: `${file} is JSON, but not a Jupyter notebook (it has no nbformat version).`,
+      hint: 'Hand in the .ipynb file Jupyter saves for your notebook.',
+    });
   }
   if (nb.nbformat !== 4) {
     throw new Failure({
-      code: 'old-format', file,
+      code: 'old-format',
+      file,
       rationale: `${file} is a version ${nb.nbformat} notebook; version 4 is expected.`,
-      hint: nb.nbformat < 4 ? 'Open it in a current Jupyter and save it again (it converts the notebook to version 4), or run: jupyter nbconvert --to notebook --inplace ' + file : 'Save it with a Jupyter that writes version 4 notebooks.',
+      hint:
+        nb.nbformat < 4
+          ? 'Open it in a current Jupyter and save it again (it converts the notebook to version 4), or run: jupyter nbconvert --to notebook --inplace ' +
+            file
+          : 'Save it with a Jupyter that writes version 4 notebooks.',
     });
   }
   const minor = typeof nb.nbformat_minor === 'number' ? nb.nbformat_minor : 0;
@@ -129,9 +153,12 @@ async function load(ctx: CheckContext, file: string, maxBytes?: number): Promise
   if (errors.length) {
     const e = relevant(nb, nbformatSchema(minor), errors);
     const cell = /^\/cells\/(\d+)/.exec(e.path);
-    const where = cell ? `${cellLabel(nb as Notebook, Number(cell[1]))}, at ${e.path.slice(cell[0].length) || 'the cell itself'}` : e.path || 'the top level';
+    const where = cell
+      ? `${cellLabel(nb as Notebook, Number(cell[1]))}, at ${e.path.slice(cell[0].length) || 'the cell itself'}`
+      : e.path || 'the top level';
     throw new Failure({
-      code: 'invalid', file,
+      code: 'invalid',
+      file,
       rationale: `${file} is not a valid notebook (nbformat 4.${minor}): in ${where}, ${e.message.replace(/^must be (\w+),(\w+)$/, 'must be $1 or $2')}.`,
       hint: `Open it in Jupyter and save it again, which repairs most damage; edit .ipynb files only in Jupyter.${errors.length > 1 ? ` (${plural(errors.length, 'problem')} in all.)` : ''}`,
       actual: e.path ? quoteLine(JSON.stringify(pointer(nb, e.path)) ?? 'undefined', 160) : undefined,
@@ -161,7 +188,7 @@ function relevant(nb: unknown, schema: Record<string, unknown>, errors: SchemaEr
     if (!def) return true;
     if (/\/(cell_type|output_type)$/.test(e.path)) return false; // another kind's value: its branch, not this one
     if (e.message.startsWith('missing key')) return (def.required ?? []).includes(e.key ?? '');
-    const last = keyed ? e.key ?? '' : e.path.split('/').pop()!;
+    const last = keyed ? (e.key ?? '') : e.path.split('/').pop()!;
     return e.message.startsWith('unexpected key') ? !(last in (def.properties ?? {})) : last in (def.properties ?? {});
   };
   const kept = errors.filter(mine);
@@ -169,6 +196,7 @@ function relevant(nb: unknown, schema: Record<string, unknown>, errors: SchemaEr
 }
 
 function pointer(v: unknown, p: string): unknown {
-  for (const seg of p.split('/').slice(1)) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+  for (const seg of p.split('/').slice(1))
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
   return v;
 }

@@ -9,7 +9,13 @@ export function isJunk(rel: string): boolean {
   if (parts.some((p) => p === '__MACOSX' || p === '__pycache__' || p === '.git')) return true;
   const base = path.basename(rel);
   return (
-    base === '.DS_Store' || base === 'Thumbs.db' || base === 'desktop.ini' || base.startsWith('._') ||
-    base.endsWith('~') || base.endsWith('.bak') || base.endsWith('.pyc') || base.endsWith('.swp')
+    base === '.DS_Store' ||
+    base === 'Thumbs.db' ||
+    base === 'desktop.ini' ||
+    base.startsWith('._') ||
+    base.endsWith('~') ||
+    base.endsWith('.bak') ||
+    base.endsWith('.pyc') ||
+    base.endsWith('.swp')
   );
 }

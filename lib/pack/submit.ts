@@ -55,13 +55,22 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
       continue;
     }
     if (info.outside) {
-      throw new UserError(`${rel} is a link to a file outside the assignment folder; no zip was written`, `replace the link with a copy of the file: cp --remove-destination "$(readlink -f ${rel})" ${rel}`);
+      throw new UserError(
+        `${rel} is a link to a file outside the assignment folder; no zip was written`,
+        `replace the link with a copy of the file: cp --remove-destination "$(readlink -f ${rel})" ${rel}`,
+      );
     }
     if (info.type !== 'file') {
-      throw new UserError(`${rel} is ${info.type === 'directory' ? 'a folder' : 'not a regular file'}, but a file is expected; no zip was written`, `put your answer in a file called ${rel}`);
+      throw new UserError(
+        `${rel} is ${info.type === 'directory' ? 'a folder' : 'not a regular file'}, but a file is expected; no zip was written`,
+        `put your answer in a file called ${rel}`,
+      );
     }
     if (info.size > MAX_SUBMIT_FILE) {
-      throw new UserError(`${rel} is larger than ${MAX_SUBMIT_FILE / 1024 / 1024} MB; no zip was written`, 'hand in the answer, not raw data; large outputs belong on S3');
+      throw new UserError(
+        `${rel} is larger than ${MAX_SUBMIT_FILE / 1024 / 1024} MB; no zip was written`,
+        'hand in the answer, not raw data; large outputs belong on S3',
+      );
     }
     present.push({ rel, abs: info.abs });
   }
@@ -69,7 +78,10 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
   // Hash and scan every file before anything is written.
   // What git would store: a text file whose Windows line endings git turns into LF on commit is
   // packed with LF, so the zip holds what the fork would (the grader judges both the same way).
-  const git = new CloneGit(spec.dir, present.map((f) => f.rel));
+  const git = new CloneGit(
+    spec.dir,
+    present.map((f) => f.rel),
+  );
   const files: SubmissionFile[] = [];
   const hits: SecretHit[] = [];
   for (const f of present) {
@@ -95,7 +107,10 @@ export async function buildSubmission(input: SubmitInput): Promise<SubmissionRes
     assignment: spec.id,
     specHash: spec.hash,
     student: { netid: identity.netid, name: identity.name ?? null, email: identity.email },
-    git: await gitState(spec.dir, present.map((f) => f.rel)),
+    git: await gitState(
+      spec.dir,
+      present.map((f) => f.rel),
+    ),
     files,
     missing,
     results: input.results.map((r) => ({ id: r.id, status: r.status, points: r.points, maxPoints: r.maxPoints })),
@@ -126,7 +141,9 @@ async function asCommitted(git: CloneGit, f: { rel: string; abs: string }): Prom
 function gitState(dir: string, files: string[]): Promise<{ commit: string; dirty: boolean } | null> {
   const run = (args: string[]) =>
     new Promise<string | null>((resolve) => {
-      execFile('git', args, { cwd: dir, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' } }, (err, out) => resolve(err ? null : out.trim()));
+      execFile('git', args, { cwd: dir, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' } }, (err, out) =>
+        resolve(err ? null : out.trim()),
+      );
     });
   return Promise.all([run(['rev-parse', 'HEAD']), run(['status', '--porcelain', '--', ...files])]).then(([commit, status]) =>
     commit ? { commit, dirty: Boolean(status) } : null,

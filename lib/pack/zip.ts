@@ -113,11 +113,7 @@ interface Packed {
  * Writes `entries` (in the given order) to `outPath` atomically: a temp file in the same folder,
  * fsync, rename. On any error the temp file is removed and `outPath` is left as it was.
  */
-export async function writeZip(
-  outPath: string,
-  entries: ZipEntry[],
-  opts: ZipOptions = {},
-): Promise<ZipResult> {
+export async function writeZip(outPath: string, entries: ZipEntry[], opts: ZipOptions = {}): Promise<ZipResult> {
   const level = opts.level ?? 6;
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new RangeError(`zip level must be an integer 0-9, got ${level}`);
@@ -198,7 +194,11 @@ function checkName(name: string): void {
     name.startsWith('/') ||
     name.split('/').some((part) => part === '' || part === '.' || part === '..') ||
     Buffer.byteLength(name) > 0xffff;
-  if (bad) throw new UserError(`"${name}" cannot be a file name inside the zip.`, 'Use a relative path with / between folders and no . or .. parts.');
+  if (bad)
+    throw new UserError(
+      `"${name}" cannot be a file name inside the zip.`,
+      'Use a relative path with / between folders and no . or .. parts.',
+    );
 }
 
 /**
@@ -266,7 +266,11 @@ class ReadAhead {
 
 async function pack(p: Plan, level: number): Promise<Packed> {
   const data =
-    typeof p.source === 'string' ? await readFile(p.source).catch((err: unknown) => { throw readError(p.display, err); }) : p.source;
+    typeof p.source === 'string'
+      ? await readFile(p.source).catch((err: unknown) => {
+          throw readError(p.display, err);
+        })
+      : p.source;
   if (p.method === 'store' || data.length === 0) return { method: 0, crc: crc32(data), size: data.length, data };
   // gzip = 10-byte header + raw deflate + CRC-32 + size: the CRC is computed in C, off the main thread.
   const gz = await gzipAsync(data, { level, chunkSize: 256 * 1024 });

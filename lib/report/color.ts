@@ -12,8 +12,7 @@ export interface Palette {
 
 // Each style closes with its own reset code (not the global `0`), so styles nest without
 // cancelling each other: dim(red(x)) stays dim after the red ends.
-const wrap = (open: number, close: number) => (s: string) =>
-  s === '' ? s : `\u001b[${open}m${s}\u001b[${close}m`;
+const wrap = (open: number, close: number) => (s: string) => (s === '' ? s : `\u001b[${open}m${s}\u001b[${close}m`);
 
 const on: Palette = {
   bold: wrap(1, 22),
@@ -45,10 +44,7 @@ export function stripAnsi(s: string): string {
  * - FORCE_COLOR set: on, unless it is `0` or `false`;
  * - otherwise on only for a terminal that is not `TERM=dumb`.
  */
-export function shouldColor(
-  stream: { isTTY?: boolean },
-  env: Record<string, string | undefined>,
-): boolean {
+export function shouldColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return stream.isTTY === true && env.TERM !== 'dumb';

@@ -51,7 +51,10 @@ export async function loadReporter(name: string, cwd: string = process.cwd()): P
   }
   const file = path.resolve(cwd, name);
   if (!existsSync(file)) {
-    throw new UserError(`The reporter module ${name} was not found (looked for ${file}).`, 'Check the path; it is relative to the folder you ran the command in.');
+    throw new UserError(
+      `The reporter module ${name} was not found (looked for ${file}).`,
+      'Check the path; it is relative to the folder you ran the command in.',
+    );
   }
   let mod: { default?: unknown };
   try {

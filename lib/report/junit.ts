@@ -43,8 +43,7 @@ export function escAttr(s: string): string {
   return escText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;');
 }
 
-const attrs = (pairs: [string, string | number][]) =>
-  pairs.map(([k, v]) => ` ${k}="${escAttr(field(String(v)))}"`).join('');
+const attrs = (pairs: [string, string | number][]) => pairs.map(([k, v]) => ` ${k}="${escAttr(field(String(v)))}"`).join('');
 
 /** xs:decimal seconds; never negative, never exponent notation. */
 const seconds = (ms: number) => (Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0).toFixed(3);
@@ -85,9 +84,15 @@ function testcase(r: CheckResult, classPrefix: string): string {
   const message = r.rationale || r.reason || '';
   switch (r.status) {
     case 'fail':
-      return `${open}>\n      <failure${attrs([['message', message], ['type', 'fail']])}>${escText(field(findingText(r)))}</failure>\n    </testcase>`;
+      return `${open}>\n      <failure${attrs([
+        ['message', message],
+        ['type', 'fail'],
+      ])}>${escText(field(findingText(r)))}</failure>\n    </testcase>`;
     case 'error':
-      return `${open}>\n      <error${attrs([['message', message], ['type', 'error']])}>${escText(field(r.stack || message))}</error>\n    </testcase>`;
+      return `${open}>\n      <error${attrs([
+        ['message', message],
+        ['type', 'error'],
+      ])}>${escText(field(r.stack || message))}</error>\n    </testcase>`;
     case 'skip':
       return `${open}>\n      <skipped${attrs([['message', r.reason ?? '']])}/>\n    </testcase>`;
     default:
@@ -103,7 +108,12 @@ function systemOut(report: RunReport): string {
 }
 
 function property(name: string, value: string | number | undefined): string {
-  return value === undefined || value === '' ? '' : `      <property${attrs([['name', name], ['value', value]])}/>\n`;
+  return value === undefined || value === ''
+    ? ''
+    : `      <property${attrs([
+        ['name', name],
+        ['value', value],
+      ])}/>\n`;
 }
 
 function testsuite(report: RunReport, id: number, opts: Partial<ReporterOptions>): string {

@@ -32,18 +32,47 @@ let probe: Promise<BwrapProbe> | undefined;
 /** Whether bwrap can build the sandbox here: tried once with a real sandbox (about 10 ms), then cached. */
 export function probeBwrap(find: (cmd: string) => string | undefined): Promise<BwrapProbe> {
   return (probe ??= (async (): Promise<BwrapProbe> => {
-    if (process.platform !== 'linux') return { ok: false, reason: `the sandbox needs Linux, and this is ${process.platform}`, fix: 'grade on Linux (a Linux VM or a self-hosted runner will do); see docs/sandbox.md' };
+    if (process.platform !== 'linux')
+      return {
+        ok: false,
+        reason: `the sandbox needs Linux, and this is ${process.platform}`,
+        fix: 'grade on Linux (a Linux VM or a self-hosted runner will do); see docs/sandbox.md',
+      };
     const exe = find('bwrap');
-    if (!exe) return { ok: false, reason: 'bubblewrap (bwrap) is not installed', fix: 'install it: sudo apt-get install bubblewrap (Fedora: sudo dnf install bubblewrap); see docs/sandbox.md' };
+    if (!exe)
+      return {
+        ok: false,
+        reason: 'bubblewrap (bwrap) is not installed',
+        fix: 'install it: sudo apt-get install bubblewrap (Fedora: sudo dnf install bubblewrap); see docs/sandbox.md',
+      };
     const version = (await run(exe, ['--version'])).out.trim().replace(/^bubblewrap\s*/, '') || '?';
-    const tryWith = async (modern: boolean) => run(exe, [...baseArgs(modern, 'none'), ...systemArgs(), ...(modern ? ['--size', '1048576'] : []), '--tmpfs', '/tmp', '--remount-ro', '/', '--', '/bin/true'], 5000);
+    const tryWith = async (modern: boolean) =>
+      run(
+        exe,
+        [
+          ...baseArgs(modern, 'none'),
+          ...systemArgs(),
+          ...(modern ? ['--size', '1048576'] : []),
+          '--tmpfs',
+          '/tmp',
+          '--remount-ro',
+          '/',
+          '--',
+          '/bin/true',
+        ],
+        5000,
+      );
     let r = await tryWith(true);
     if (r.ok) return { ok: true, bwrap: { path: exe, version, modern: true } };
     if (/unrecognized option|Unknown option/i.test(r.err)) {
       r = await tryWith(false);
       if (r.ok) return { ok: true, bwrap: { path: exe, version, modern: false } };
     }
-    return { ok: false, reason: `bwrap ${version} cannot create its sandbox here: ${r.err.trim().split('\n').pop() || 'it failed'}`, fix: fixFor(r.err) };
+    return {
+      ok: false,
+      reason: `bwrap ${version} cannot create its sandbox here: ${r.err.trim().split('\n').pop() || 'it failed'}`,
+      fix: fixFor(r.err),
+    };
   })());
 }
 
@@ -56,7 +85,7 @@ function fixFor(err: string): string {
     return 'user namespaces are turned off on this machine (sysctl user.max_user_namespaces is 0, or this is already a sandbox); grade where they are allowed (docs/sandbox.md)';
   }
   if (existsSync('/.dockerenv') || /container|docker/i.test(readSafe('/proc/1/cgroup'))) {
-    return 'this is a container whose seccomp profile forbids namespaces (Docker\'s default does): grade on the host, on a self-hosted runner, or in a container started with --security-opt seccomp=unconfined --security-opt apparmor=unconfined (docs/sandbox.md)';
+    return "this is a container whose seccomp profile forbids namespaces (Docker's default does): grade on the host, on a self-hosted runner, or in a container started with --security-opt seccomp=unconfined --security-opt apparmor=unconfined (docs/sandbox.md)";
   }
   return 'unprivileged user namespaces are not allowed here (Debian before 11: sysctl kernel.unprivileged_userns_clone=1); see docs/sandbox.md';
 }
@@ -70,20 +99,36 @@ function readSafe(file: string): string {
 }
 
 function run(cmd: string, args: string[], timeout = 5000): Promise<{ ok: boolean; out: string; err: string }> {
-  return new Promise((res) => execFile(cmd, args, { timeout, env: { PATH: '/usr/bin:/bin' } }, (e, out, err) => res({ ok: !e, out: String(out), err: String(err || (e ? e.message : '')) })));
+  return new Promise((res) =>
+    execFile(cmd, args, { timeout, env: { PATH: '/usr/bin:/bin' } }, (e, out, err) =>
+      res({ ok: !e, out: String(out), err: String(err || (e ? e.message : '')) }),
+    ),
+  );
 }
 
 /** Namespaces and process rules every run gets. */
 function baseArgs(modern: boolean, network: 'none' | 'loopback' | 'host'): string[] {
   return [
-    '--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+    '--unshare-user',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
     // bwrap brings the new network namespace's loopback up: the run reaches only itself.
     ...(network === 'host' ? [] : ['--unshare-net']),
     // Nested user namespaces are kernel attack surface a student program has no use for.
     ...(modern ? ['--disable-userns'] : []),
     // Its own session (no TIOCSTI into the grader's terminal); killed with bwrap, or with us.
-    '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
-    '--uid', String(UID), '--gid', String(GID), '--hostname', 'sandbox',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--uid',
+    String(UID),
+    '--gid',
+    String(GID),
+    '--hostname',
+    'sandbox',
   ];
 }
 
@@ -103,15 +148,19 @@ function systemArgs(): string[] {
 // What programs read from /etc: the dynamic linker's cache, time zone, name service switch (for
 // "localhost"), MIME types, alternatives (java, python3 links), the JVM's and Python's own
 // configuration. Not passwd (a made-up one is given), never shadow, ssh, ssl keys or anything else.
-const ETC_NAMES = /^(ld\.so\.cache|ld\.so\.conf|ld\.so\.conf\.d|alternatives|localtime|timezone|nsswitch\.conf|host\.conf|hosts|mime\.types|os-release|java-[\w.-]+|python3[\w.]*)$/;
+const ETC_NAMES =
+  /^(ld\.so\.cache|ld\.so\.conf|ld\.so\.conf\.d|alternatives|localtime|timezone|nsswitch\.conf|host\.conf|hosts|mime\.types|os-release|java-[\w.-]+|python3[\w.]*)$/;
 let etc: string[] | undefined;
-const ETC = (): string[] => (etc ??= (() => {
-  try {
-    return readdirSync('/etc').filter((n) => ETC_NAMES.test(n)).map((n) => `/etc/${n}`);
-  } catch {
-    return [];
-  }
-})());
+const ETC = (): string[] =>
+  (etc ??= (() => {
+    try {
+      return readdirSync('/etc')
+        .filter((n) => ETC_NAMES.test(n))
+        .map((n) => `/etc/${n}`);
+    } catch {
+      return [];
+    }
+  })());
 
 const SYSTEM = ['/usr/', '/bin/', '/sbin/', '/lib/', '/lib32/', '/lib64/', '/libx32/'];
 const isSystem = (p: string) => SYSTEM.some((s) => p.startsWith(s));
@@ -175,7 +224,10 @@ export function userBase(): string | undefined {
 /** Its per-version package folders (lib/python3.X): shown read-only, nothing else of ~/.local. */
 function userSites(base: string): string[] {
   try {
-    return readdirSync(path.join(base, 'lib')).filter((n) => /^python\d/.test(n)).map((n) => path.join(base, 'lib', n)).filter((d) => statSync(d).isDirectory());
+    return readdirSync(path.join(base, 'lib'))
+      .filter((n) => /^python\d/.test(n))
+      .map((n) => path.join(base, 'lib', n))
+      .filter((d) => statSync(d).isDirectory());
   } catch {
     return [];
   }
@@ -217,7 +269,12 @@ export function folderOf(env: NodeJS.ProcessEnv): string[] {
  * shows no path of this machine but the program's own), the command, and the bytes of the made-up
  * /etc/passwd and /etc/group, read from the next two descriptors. `fd` is the first of the three.
  */
-export function bwrapArgs(b: Bwrap, plan: RunPlan, prlimit: string | undefined, fd = 3): { args: string[]; command: string[]; passwd: string; group: string } {
+export function bwrapArgs(
+  b: Bwrap,
+  plan: RunPlan,
+  prlimit: string | undefined,
+  fd = 3,
+): { args: string[]; command: string[]; passwd: string; group: string } {
   const a = [...baseArgs(b.modern, plan.network), ...systemArgs()];
   // /dev stays minimal and read-only; its shm (semaphores for multiprocessing) is small.
   a.push(...(b.modern ? ['--size', String(16 * 1024 * 1024)] : []), '--tmpfs', '/dev/shm', '--remount-ro', '/dev');
@@ -241,7 +298,13 @@ export function bwrapArgs(b: Bwrap, plan: RunPlan, prlimit: string | undefined, 
   // process of the user). The kernel does not enforce it for root; watch.ts counts for root too.
   const command = prlimit
     ? [prlimit, ...(r.as ? [`--as=${r.as}`] : []), `--nproc=${r.nproc}`, `--fsize=${r.fsize}`, '--core=0', '--', exe, ...plan.args]
-    : ['/bin/sh', '-c', `${r.as ? `ulimit -v ${Math.floor(r.as / 1024)}; ` : ''}ulimit -u ${r.nproc}; ulimit -f ${Math.floor(r.fsize / 512)}; ulimit -c 0; exec "$0" "$@"`, exe, ...plan.args];
+    : [
+        '/bin/sh',
+        '-c',
+        `${r.as ? `ulimit -v ${Math.floor(r.as / 1024)}; ` : ''}ulimit -u ${r.nproc}; ulimit -f ${Math.floor(r.fsize / 512)}; ulimit -c 0; exec "$0" "$@"`,
+        exe,
+        ...plan.args,
+      ];
   return {
     args: a,
     command,

@@ -16,7 +16,12 @@ export interface Stage {
 }
 
 /** Runs the stages; `judge` throws for a stage that went wrong. Returns the last stage's stdout. */
-export async function runChain(stages: Stage[], stdin: Buffer | { file: string }, base: StartOptions, judge: (s: Stage, r: SandboxResult) => void): Promise<Buffer> {
+export async function runChain(
+  stages: Stage[],
+  stdin: Buffer | { file: string },
+  base: StartOptions,
+  judge: (s: Stage, r: SandboxResult) => void,
+): Promise<Buffer> {
   // Started in order, the mapper first: it is the critical path. Each stage's output goes through a
   // PassThrough that is joined to the next stage's stdin once that stage has started.
   const handles: SandboxHandle[] = [];
@@ -25,7 +30,9 @@ export async function runChain(stages: Stage[], stdin: Buffer | { file: string }
     const s = stages[i];
     const next = i < stages.length - 1 ? new PassThrough({ highWaterMark: 1 << 20 }) : undefined;
     const h = await startSandboxed(s.argv[0], s.argv.slice(1), {
-      ...base, ...s.opts, env: { ...base.env, ...s.opts?.env },
+      ...base,
+      ...s.opts,
+      env: { ...base.env, ...s.opts?.env },
       stdin: i === 0 ? stdin : 'pipe',
       pipeTo: next,
     });

@@ -37,11 +37,22 @@ export function probeIsolation(): Promise<Isolation> {
 }
 
 /** `argv` behind the prefixes this machine allows: no network, and each process's memory and file size capped. */
-export async function fallbackArgv(argv: string[], limits: { memoryBytes: number; diskBytes: number }, network: 'none' | 'loopback' | 'host', addressSpace: boolean): Promise<string[]> {
+export async function fallbackArgv(
+  argv: string[],
+  limits: { memoryBytes: number; diskBytes: number },
+  network: 'none' | 'loopback' | 'host',
+  addressSpace: boolean,
+): Promise<string[]> {
   const iso = await probeIsolation();
   const mem = addressSpace ? limits.memoryBytes : 0;
   if (iso.mem === 'prlimit') argv = [which('prlimit')!, ...(mem > 0 ? [`--as=${mem}`] : []), `--fsize=${limits.diskBytes}`, '--', ...argv];
-  else if (iso.mem === 'ulimit') argv = ['sh', '-c', `${mem > 0 ? `ulimit -v ${Math.floor(mem / 1024)} && ` : ''}ulimit -f ${Math.floor(limits.diskBytes / 512)} && exec "$0" "$@"`, ...argv];
+  else if (iso.mem === 'ulimit')
+    argv = [
+      'sh',
+      '-c',
+      `${mem > 0 ? `ulimit -v ${Math.floor(mem / 1024)} && ` : ''}ulimit -f ${Math.floor(limits.diskBytes / 512)} && exec "$0" "$@"`,
+      ...argv,
+    ];
   if (network !== 'host' && iso.net) {
     if (network === 'loopback' && iso.ip) argv = [...iso.net, 'sh', '-c', `${iso.ip} link set lo up 2>/dev/null; exec "$0" "$@"`, ...argv];
     else argv = [...iso.net, ...argv];

@@ -13,7 +13,10 @@ import { pythonEnv } from './workdir.js';
  * PYTHONPATH is passed on to these jobs deliberately (a library installed there, or a stand-in in
  * the tests); the other kinds drop it, like every PYTHON* variable.
  */
-export const frameworkEnv = (ctx: CheckContext): Record<string, string | undefined> => ({ ...pythonEnv(ctx), PYTHONPATH: process.env.PYTHONPATH });
+export const frameworkEnv = (ctx: CheckContext): Record<string, string | undefined> => ({
+  ...pythonEnv(ctx),
+  PYTHONPATH: process.env.PYTHONPATH,
+});
 
 const probes = new Map<string, Promise<{ version?: string; error?: string; noPython?: boolean }>>();
 
@@ -27,7 +30,13 @@ export async function requireModule(ctx: CheckContext, module: string, pipName: 
       const dir = await mkdtemp(path.join(os.tmpdir(), 'harness-probe-'));
       try {
         const code = `import ${module}; print(getattr(${module}, "__version__", "?"))`;
-        const r = await runSandboxed(ctx.python, ['-B', '-c', code], { cwd: dir, timeoutMs: 20_000, env, addressSpace: false, python: ctx.python });
+        const r = await runSandboxed(ctx.python, ['-B', '-c', code], {
+          cwd: dir,
+          timeoutMs: 20_000,
+          env,
+          addressSpace: false,
+          python: ctx.python,
+        });
         if (r.startError) return { noPython: true };
         return r.code === 0 ? { version: r.stdout.toString().trim() } : { error: r.stderr.trim().split('\n').pop() };
       } finally {

@@ -82,7 +82,14 @@ export interface SandboxResult {
   ms: number;
 }
 
-const DEFAULTS = { timeoutMs: 30_000, maxOutputBytes: 64 * 1024 * 1024, memoryBytes: 2 * 1024 ** 3, maxProcesses: 128, diskBytes: 256 * 1024 * 1024, maxFiles: 10_000 };
+const DEFAULTS = {
+  timeoutMs: 30_000,
+  maxOutputBytes: 64 * 1024 * 1024,
+  memoryBytes: 2 * 1024 ** 3,
+  maxProcesses: 128,
+  diskBytes: 256 * 1024 * 1024,
+  maxFiles: 10_000,
+};
 /** The private /tmp inside the sandbox is memory (tmpfs): kept well under the memory limit. */
 const TMP_BYTES = 64 * 1024 * 1024;
 
@@ -90,7 +97,8 @@ const TMP_BYTES = 64 * 1024 * 1024;
 // to C below (byte-order sort, predictable messages), HOME and TMPDIR to throwaway folders.
 const KEEP = /^(PATH|PATHEXT|SYSTEMROOT|COMSPEC|TERM|TZ|PYENV_ROOT|PYENV_VERSION|JAVA_HOME|SPARK_HOME|HADOOP_HOME)$/;
 /** Names that look like credentials: dropped even when a caller passes them in `env`. */
-export const SECRET_NAME = /^(AWS_|SSH_AUTH_SOCK$|SSH_AGENT_PID$|GIT_ASKPASS$|BITBUCKET_|CANVAS_)|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|ACCESS_KEY/i;
+export const SECRET_NAME =
+  /^(AWS_|SSH_AUTH_SOCK$|SSH_AGENT_PID$|GIT_ASKPASS$|BITBUCKET_|CANVAS_)|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|ACCESS_KEY/i;
 
 export type SandboxMode = { mode: 'bwrap'; bwrap: Bwrap } | { mode: 'fallback'; reason: string; fix: string };
 
@@ -113,8 +121,16 @@ export function sandboxEnv(root: string, extra: Record<string, string | undefine
   for (const [k, v] of Object.entries(process.env)) if (KEEP.test(k) && v !== undefined) env[k] = v;
   const home = path.join(root, '.home');
   Object.assign(env, {
-    HOME: home, USERPROFILE: home, XDG_CONFIG_HOME: path.join(home, '.config'), TMPDIR: tmp, TEMP: tmp, TMP: tmp,
-    LC_ALL: 'C', LANG: 'C', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8',
+    HOME: home,
+    USERPROFILE: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    TMPDIR: tmp,
+    TEMP: tmp,
+    TMP: tmp,
+    LC_ALL: 'C',
+    LANG: 'C',
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONIOENCODING: 'utf-8',
     // `pip install --user` packages: the user's real ones (the grader's $HOME is a throwaway folder
     // in its output folder, never this), read-only in the sandbox.
     PYTHONUSERBASE: userBase(),
@@ -178,7 +194,10 @@ export function protectFiles(cwd: string, rels: string[] | undefined): void {
 let unsandboxed: string | undefined;
 /** One line for a student's own `check` when student code ran without the sandbox here; undefined otherwise. */
 export function unsandboxedNote(): string | undefined {
-  return unsandboxed && `note: your code ran without a sandbox here (${unsandboxed}); the grader runs it in one, with no network and stricter limits (docs/sandbox.md)`;
+  return (
+    unsandboxed &&
+    `note: your code ran without a sandbox here (${unsandboxed}); the grader runs it in one, with no network and stricter limits (docs/sandbox.md)`
+  );
 }
 
 const lower = (a: number, b: number | undefined) => (b === undefined ? a : Math.min(a, b));
@@ -211,7 +230,8 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
   const how = opts.trusted ? undefined : await probeSandbox();
   const isolation: SandboxResult['isolation'] = opts.trusted ? 'trusted' : how!.mode;
   if (how?.mode === 'fallback') {
-    if (ceilings.unsandboxed === 'refuse') throw new CannotJudge(`student code is not run without a sandbox, and there is none here: ${how.reason}`);
+    if (ceilings.unsandboxed === 'refuse')
+      throw new CannotJudge(`student code is not run without a sandbox, and there is none here: ${how.reason}`);
     unsandboxed = how.reason;
   }
   if (!made.has(opts.cwd)) {
@@ -224,13 +244,27 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
   const extra = { ...opts.env, PATH: [pyBin, opts.env?.PATH ?? process.env.PATH].filter(Boolean).join(path.delimiter) };
   // pyenv's shim looks for .python-version from PYENV_DIR, a folder the sandbox does not show. Our
   // own tool's TMPDIR is never in the run's folder, where student code could make it a link.
-  const env = isolation === 'bwrap'
-    ? sandboxEnv(INSIDE, { ...extra, PYENV_DIR: undefined }, '/tmp')
-    : sandboxEnv(opts.cwd, extra, isolation === 'trusted' ? os.tmpdir() : undefined);
+  const env =
+    isolation === 'bwrap'
+      ? sandboxEnv(INSIDE, { ...extra, PYENV_DIR: undefined }, '/tmp')
+      : sandboxEnv(opts.cwd, extra, isolation === 'trusted' ? os.tmpdir() : undefined);
   const exe = which(cmd.includes('/') ? path.resolve(opts.cwd, cmd) : cmd, env.PATH ?? '');
   const empty = (startError: string): SandboxHandle => {
     opts.pipeTo?.end();
-    return { done: Promise.resolve({ code: null, signal: null, stdout: Buffer.alloc(0), stderr: '', timedOut: false, capped: false, limits, isolation, startError, ms: 0 }) };
+    return {
+      done: Promise.resolve({
+        code: null,
+        signal: null,
+        stdout: Buffer.alloc(0),
+        stderr: '',
+        timedOut: false,
+        capped: false,
+        limits,
+        isolation,
+        startError,
+        ms: 0,
+      }),
+    };
   };
   if (!exe) return empty(cmd.includes('/') && exists(path.resolve(opts.cwd, cmd)) ? 'EACCES' : 'ENOENT');
   if (opts.signal?.aborted) throw opts.signal.reason;
@@ -242,11 +276,29 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
     const prlimit = which('prlimit', '/usr/bin:/bin');
     // What the program needs shown: its interpreter's installation (not for a program in the run's own folder).
     const inRun = (p: string) => !path.relative(opts.cwd, p).startsWith('..');
-    const shown = [...(inRun(exe) ? [] : prefixesOf(exe)), ...(opts.python ? prefixesOf(which(opts.python, env.PATH ?? '') ?? opts.python) : []), ...folderOf(env)];
-    const b = bwrapArgs(how.bwrap, {
-      cwd: opts.cwd, exe, args, network, extra: shown, readOnly: readOnly.get(opts.cwd) ?? [], tmpBytes: TMP_BYTES,
-      rlimits: { as: opts.addressSpace === false ? undefined : limits.memoryBytes, nproc: limits.maxProcesses * 8, fsize: limits.diskBytes },
-    }, prlimit);
+    const shown = [
+      ...(inRun(exe) ? [] : prefixesOf(exe)),
+      ...(opts.python ? prefixesOf(which(opts.python, env.PATH ?? '') ?? opts.python) : []),
+      ...folderOf(env),
+    ];
+    const b = bwrapArgs(
+      how.bwrap,
+      {
+        cwd: opts.cwd,
+        exe,
+        args,
+        network,
+        extra: shown,
+        readOnly: readOnly.get(opts.cwd) ?? [],
+        tmpBytes: TMP_BYTES,
+        rlimits: {
+          as: opts.addressSpace === false ? undefined : limits.memoryBytes,
+          nproc: limits.maxProcesses * 8,
+          fsize: limits.diskBytes,
+        },
+      },
+      prlimit,
+    );
     argv = [how.bwrap.path, '--args', '3', '--', ...b.command];
     fds = [b.args.join('\0') + '\0', b.passwd, b.group];
   } else if (isolation === 'fallback') {
@@ -281,10 +333,11 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
     }
   };
   // After a kill, a grandchild that left the group (setsid, without the sandbox) could hold the pipes open: stop waiting.
-  const forceClose = () => setTimeout(() => {
-    stdout.destroy();
-    stderr.destroy();
-  }, 1000).unref();
+  const forceClose = () =>
+    setTimeout(() => {
+      stdout.destroy();
+      stderr.destroy();
+    }, 1000).unref();
   const stopAll = () => {
     killGroup();
     forceClose();
@@ -293,12 +346,13 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
     timedOut = !exited;
     stopAll();
   }, limits.timeoutMs);
-  const unwatch = isolation === 'trusted' || !child.pid
-    ? () => {}
-    : watchTree(child.pid, isolation === 'bwrap' ? 2 : 0, opts.cwd, limits, (what) => {
-      exceeded = what;
-      stopAll();
-    });
+  const unwatch =
+    isolation === 'trusted' || !child.pid
+      ? () => {}
+      : watchTree(child.pid, isolation === 'bwrap' ? 2 : 0, opts.cwd, limits, (what) => {
+          exceeded = what;
+          stopAll();
+        });
   const onAbort = () => {
     aborted = true;
     stopAll();
@@ -308,7 +362,10 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
   if (child.stdin) {
     child.stdin.on('error', () => {}); // a program that never reads its input closes the pipe early
     if (Buffer.isBuffer(opts.stdin)) child.stdin.end(opts.stdin);
-    else if (typeof opts.stdin === 'object') createReadStream(opts.stdin.file).on('error', () => child.stdin!.end()).pipe(child.stdin);
+    else if (typeof opts.stdin === 'object')
+      createReadStream(opts.stdin.file)
+        .on('error', () => child.stdin!.end())
+        .pipe(child.stdin);
   }
   const sink = opts.pipeTo;
   let sinkOk = true;
@@ -351,7 +408,17 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
     // bwrap exits with 128 + the signal that killed the program, as a shell does.
     const sig = isolation === 'bwrap' && res.code !== null && res.code > 128 ? signalName(res.code - 128) : null;
     if (sig) res = { code: null, signal: sig };
-    return { ...res, stdout: Buffer.concat(out, sink ? 0 : outLen), stderr: err.slice(-tailMax), timedOut, capped, exceeded, limits, isolation, ms: Math.round(performance.now() - t0) };
+    return {
+      ...res,
+      stdout: Buffer.concat(out, sink ? 0 : outLen),
+      stderr: err.slice(-tailMax),
+      timedOut,
+      capped,
+      exceeded,
+      limits,
+      isolation,
+      ms: Math.round(performance.now() - t0),
+    };
   });
   return { stdin: opts.stdin === 'pipe' ? child.stdin! : undefined, done };
 }
@@ -366,7 +433,9 @@ function inheritedFds(): number[] {
   if (leaky) return leaky;
   leaky = [];
   try {
-    for (const n of readdirSync('/proc/self/fd').map(Number).filter((n) => n > 2)) {
+    for (const n of readdirSync('/proc/self/fd')
+      .map(Number)
+      .filter((n) => n > 2)) {
       const flags = /flags:\s*([0-7]+)/.exec(readFileSyncSafe(`/proc/self/fdinfo/${n}`))?.[1];
       if (flags !== undefined && !(parseInt(flags, 8) & 0o2000000)) leaky.push(n);
     }

@@ -8,7 +8,14 @@ const whichCache = new Map<string, string | undefined>();
 export function which(cmd: string, PATH = process.env.PATH ?? ''): string | undefined {
   if (cmd.includes('/')) return isExec(cmd) ? cmd : undefined;
   const key = `${cmd}\0${PATH}`;
-  if (!whichCache.has(key)) whichCache.set(key, PATH.split(path.delimiter).filter(Boolean).map((d) => path.join(d, cmd)).find(isExec));
+  if (!whichCache.has(key))
+    whichCache.set(
+      key,
+      PATH.split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(d, cmd))
+        .find(isExec),
+    );
   return whichCache.get(key);
 }
 

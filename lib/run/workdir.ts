@@ -27,14 +27,19 @@ export interface Copied {
 let swept: Promise<unknown> | undefined;
 
 /** Makes a work folder, copies `files` into it (same relative paths), runs `fn`, removes the folder. */
-export async function withWorkdir<T>(ctx: CheckContext, files: string[], fn: (dir: string, copied: Map<string, Copied>) => Promise<T>): Promise<T> {
+export async function withWorkdir<T>(
+  ctx: CheckContext,
+  files: string[],
+  fn: (dir: string, copied: Map<string, Copied>) => Promise<T>,
+): Promise<T> {
   // harness-run-<pid>-…: a folder left by a killed run is swept by the next one (tmpfiles.ts).
   await (swept ??= sweepStale(os.tmpdir(), RUN_PREFIX));
   const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), `${RUN_PREFIX}${process.pid}-`)));
   const material = ctx.check.material;
   try {
     const copied = new Map<string, Copied>();
-    for (const rel of [...new Set(files)]) copied.set(rel, material?.has(rel) ? await writeMaterial(dir, rel, material.get(rel)!) : await copyOne(ctx, rel, dir));
+    for (const rel of [...new Set(files)])
+      copied.set(rel, material?.has(rel) ? await writeMaterial(dir, rel, material.get(rel)!) : await copyOne(ctx, rel, dir));
     if (material) {
       for (const [rel, bytes] of material) if (!copied.has(rel)) copied.set(rel, await writeMaterial(dir, rel, bytes));
       protectFiles(dir, [...material.keys()]);
@@ -62,7 +67,11 @@ async function copyOne(ctx: CheckContext, rel: string, dir: string): Promise<Cop
   const info = await ctx.files.info(rel);
   assertReadable(info);
   if (info.size > MAX_COPY_BYTES) {
-    throw new Failure({ rationale: `${rel} is ${Math.round(info.size / 1024 / 1024)} MB, too large to run on here.`, hint: 'Keep sample data small; the full data set belongs on S3.', file: rel });
+    throw new Failure({
+      rationale: `${rel} is ${Math.round(info.size / 1024 / 1024)} MB, too large to run on here.`,
+      hint: 'Keep sample data small; the full data set belongs on S3.',
+      file: rel,
+    });
   }
   const abs = path.join(dir, norm);
   await mkdir(path.dirname(abs), { recursive: true });
@@ -98,7 +107,12 @@ export async function programArgv(ctx: CheckContext, c: Copied): Promise<string[
     await fh.close();
   }
   if (head.subarray(0, 2).toString('latin1') !== '#!' && head.toString('latin1') !== '\x7fELF') {
-    throw new Failure({ rationale: `${c.rel} does not start with a #! line, so it cannot be run as a program.`, hint: `Make its first line say which interpreter runs it, for example: #!/usr/bin/env python3`, file: c.rel, line: 1 });
+    throw new Failure({
+      rationale: `${c.rel} does not start with a #! line, so it cannot be run as a program.`,
+      hint: `Make its first line say which interpreter runs it, for example: #!/usr/bin/env python3`,
+      file: c.rel,
+      line: 1,
+    });
   }
   return [`./${c.rel}`];
 }
@@ -108,7 +122,10 @@ export const pythonEnv = (ctx: CheckContext): Record<string, string> => ({ PYENV
 
 /** `python3 x.py` as a student would type it (for hints), whatever interpreter path is used. */
 export const shownArgv = (argv: string[], ctx: CheckContext): string =>
-  argv.filter((a, i) => !(i === 1 && a === '-B' && argv[0] === ctx.python)).map((a, i) => (i === 0 && a === ctx.python ? 'python3' : /^[\w./=:,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  argv
+    .filter((a, i) => !(i === 1 && a === '-B' && argv[0] === ctx.python))
+    .map((a, i) => (i === 0 && a === ctx.python ? 'python3' : /^[\w./=:,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
 
 /**
  * What a program wrote to `rel` in the work folder: a file, or a folder of part files (Hadoop and
@@ -127,15 +144,24 @@ export async function readOutput(dir: string, rel: string, maxBytes: number): Pr
     return undefined;
   }
   const files = s.isDirectory()
-    ? (await readdir(abs, { withFileTypes: true })).filter((e) => e.isFile() && !/^[._]/.test(e.name)).map((e) => path.join(abs, e.name)).sort()
-    : s.isFile() ? [abs] : [];
+    ? (await readdir(abs, { withFileTypes: true }))
+        .filter((e) => e.isFile() && !/^[._]/.test(e.name))
+        .map((e) => path.join(abs, e.name))
+        .sort()
+    : s.isFile()
+      ? [abs]
+      : [];
   const parts: Buffer[] = [];
   let total = 0;
   for (const f of files) {
     const size = (await stat(f)).size;
     total += size;
     if (total > maxBytes) {
-      throw new Failure({ rationale: `${rel} is larger than ${Math.round(maxBytes / 1024 / 1024)} MB on the sample data.`, hint: 'Write only the results the question asks for.', file: rel });
+      throw new Failure({
+        rationale: `${rel} is larger than ${Math.round(maxBytes / 1024 / 1024)} MB on the sample data.`,
+        hint: 'Write only the results the question asks for.',
+        file: rel,
+      });
     }
     parts.push(await readFile(f));
   }

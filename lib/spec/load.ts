@@ -34,7 +34,11 @@ export interface SpecProblem extends SourcePos {
 }
 
 export class SpecError extends UserError {
-  constructor(readonly file: string, readonly problems: SpecProblem[], cwd = process.cwd()) {
+  constructor(
+    readonly file: string,
+    readonly problems: SpecProblem[],
+    cwd = process.cwd(),
+  ) {
     const rel = path.relative(cwd, file) || file;
     super(
       `${rel}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the assignment spec`,
@@ -46,7 +50,11 @@ export class SpecError extends UserError {
 
 /** Positions of YAML nodes for a path of keys and indexes. */
 export class Locator {
-  constructor(readonly file: string, private doc: Document, private lc: LineCounter) {}
+  constructor(
+    readonly file: string,
+    private doc: Document,
+    private lc: LineCounter,
+  ) {}
 
   at(pathParts: (string | number)[], key = false): SourcePos {
     let node: unknown = this.doc.contents;
@@ -90,7 +98,10 @@ export async function loadSpec(file: string, course: Course): Promise<Spec> {
     bytes = await readFile(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read ${path.relative(process.cwd(), abs) || abs}: ${code ?? String(e)}`, 'check that the assignment folder holds assignment.yaml');
+    throw new UserError(
+      `cannot read ${path.relative(process.cwd(), abs) || abs}: ${code ?? String(e)}`,
+      'check that the assignment folder holds assignment.yaml',
+    );
   }
   // Parsing and validating cost more than the rest of a `check`; a warm cache skips both.
   const cached = await memoJson(['spec', abs, course.timezone, bytes], async () => {
@@ -119,7 +130,10 @@ export function parseSpec(bytes: Buffer, file: string, course: Course): Spec {
 
   if (!validateSpec(data)) {
     for (const e of validateSpec.errors ?? []) {
-      const parts = e.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const parts = e.instancePath
+        .split('/')
+        .slice(1)
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
       let message = `${e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'spec'} ${e.message ?? e.keyword}`;
       let atKey = false;
       if (e.keyword === 'additionalProperties') {

@@ -22,7 +22,19 @@ export interface SpecPattern {
 }
 
 /** Keywords of JSON Schema whose value is a subschema, a list of them, or a map of them. */
-const ONE = ['additionalProperties', 'items', 'contains', 'not', 'if', 'then', 'else', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'additionalItems'];
+const ONE = [
+  'additionalProperties',
+  'items',
+  'contains',
+  'not',
+  'if',
+  'then',
+  'else',
+  'propertyNames',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'additionalItems',
+];
 const LIST = ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'];
 const MAP = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
 
@@ -38,7 +50,8 @@ export function specPatterns(spec: Spec): SpecPattern[] {
     };
     const rule = (path: (string | number)[], r: unknown, extra = '') => {
       if (typeof r === 'string') add(path, r, extra);
-      else if (isObject(r)) add([...path, 'pattern'], r.pattern, [...new Set(`${typeof r.flags === 'string' ? r.flags : ''}${extra}`)].join(''));
+      else if (isObject(r))
+        add([...path, 'pattern'], r.pattern, [...new Set(`${typeof r.flags === 'string' ? r.flags : ''}${extra}`)].join(''));
     };
     const p = c.params;
     rule(at('each'), p.each);
@@ -56,7 +69,11 @@ export function specPatterns(spec: Spec): SpecPattern[] {
   return out;
 }
 
-function schemaPatterns(s: Record<string, unknown>, path: (string | number)[], add: (path: (string | number)[], source: string, atKey: boolean) => void): void {
+function schemaPatterns(
+  s: Record<string, unknown>,
+  path: (string | number)[],
+  add: (path: (string | number)[], source: string, atKey: boolean) => void,
+): void {
   if (typeof s.pattern === 'string') add([...path, 'pattern'], s.pattern, false);
   if (isObject(s.patternProperties)) for (const k of Object.keys(s.patternProperties)) add([...path, 'patternProperties', k], k, true);
   for (const k of ONE) if (isObject(s[k])) schemaPatterns(s[k] as Record<string, unknown>, [...path, k], add);
@@ -97,9 +114,10 @@ export async function patternHazards(spec: Spec, loc: Locator): Promise<SpecProb
     const fixText = fixed
       ? `use /${new RegExp(fixed.source, fixed.flags).source}/, which matches the same text`
       : 'make the repeated parts unable to match the same text in more than one way (for example (a+)+ → a+, (\\w+\\s?)* → [\\w\\s]*)';
-    const where = p.engine === 'linear'
-      ? 'harness matches it in linear time, but a backtracking engine (Python re, grep -P, JavaScript) given the same pattern hangs'
-      : 'this check matches it with a backtracking engine, so a student line can hang `check`';
+    const where =
+      p.engine === 'linear'
+        ? 'harness matches it in linear time, but a backtracking engine (Python re, grep -P, JavaScript) given the same pattern hangs'
+        : 'this check matches it with a backtracking engine, so a student line can hang `check`';
     problems.push({
       ...loc.at(p.path, p.atKey),
       message: `/${p.source}/ takes ${exponential ? 'exponential' : 'polynomial'} time on a line of repeated ${JSON.stringify(attack)} that does not match (${quant} can match the same text in many ways); ${where}. Fix: ${fixText}`,

@@ -8,7 +8,23 @@ import type { Spec } from '../types.js';
 import type { Locator, SpecProblem } from './load.js';
 
 /** Extensions of files that are never text, so text-format checks do not apply to them. */
-export const BINARY_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.webp', '.pdf', '.zip', '.gz', '.tgz', '.bz2', '.xz', '.parquet', '.xlsx', '.docx', '.pptx']);
+export const BINARY_EXTENSIONS = new Set([
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.gif',
+  '.webp',
+  '.pdf',
+  '.zip',
+  '.gz',
+  '.tgz',
+  '.bz2',
+  '.xz',
+  '.parquet',
+  '.xlsx',
+  '.docx',
+  '.pptx',
+]);
 const TEXT_KINDS = new Set(['file.text', 'file.lines', 'file.yaml', 'file.json', 'python.syntax']);
 /** Checks about money left running: they run whatever keys the student uses. */
 const MONEY_KINDS = new Set(['aws.cost-guard', 'aws.billing-alarm']);
@@ -36,7 +52,10 @@ export function semanticProblems(spec: Spec, loc: Locator, raw: Record<string, u
     const kind = registry.get(c.kind);
     if (!kind) {
       const near = nearest(c.kind, kindNames());
-      add(['checks', i, 'kind'], `unknown check kind "${c.kind}"${near ? ` (did you mean "${near}"?)` : ''}; known kinds: ${kindNames().join(', ')}`);
+      add(
+        ['checks', i, 'kind'],
+        `unknown check kind "${c.kind}"${near ? ` (did you mean "${near}"?)` : ''}; known kinds: ${kindNames().join(', ')}`,
+      );
     } else {
       for (const msg of kind.validate?.(c.params) ?? []) add(['checks', i], `${c.id}: ${msg}`);
     }
@@ -44,17 +63,22 @@ export function semanticProblems(spec: Spec, loc: Locator, raw: Record<string, u
       if (!ids.has(d)) add(['checks', i, 'dependsOn', j], `${c.id} depends on "${d}", which is not a check in this spec`);
       if (d === c.id) add(['checks', i, 'dependsOn', j], `${c.id} depends on itself`);
     });
-    if (c.severity === 'warn' && c.points > 0) add(['checks', i, 'points'], `${c.id} has severity warn, so it cannot carry points (a failing warn check costs nothing)`);
+    if (c.severity === 'warn' && c.points > 0)
+      add(['checks', i, 'points'], `${c.id} has severity warn, so it cannot carry points (a failing warn check costs nothing)`);
     const need = kind ? needOf(kind, c.params) : 'files';
     if ((need === 'machine' || need === 'account') && c.points > 0) {
       // The grader never sees a student's computer or AWS account: such points would be the same
       // work graded differently by `check` and by `grade`.
       const what = need === 'machine' ? "the student's own computer or clone" : "the student's AWS account";
-      add(['checks', i, 'points'], `${c.id} (${c.kind}) looks at ${what}, which the grader cannot judge, so it cannot carry points; set points: 0 and give the points to evidence the student commits (a file, as A1 does with instance-identity.json)`);
+      add(
+        ['checks', i, 'points'],
+        `${c.id} (${c.kind}) looks at ${what}, which the grader cannot judge, so it cannot carry points; set points: 0 and give the points to evidence the student commits (a file, as A1 does with instance-identity.json)`,
+      );
     }
     for (const f of new Set([...filesOf(c.params), ...(kind?.files?.(c.params) ?? [])])) {
       // data/ holds the sample data the course bundles for checks that run code: never handed in.
-      if (!listed.has(f) && !f.startsWith('data/')) add(['checks', i], `${c.id} reads ${f}, which is not listed under files.required or files.optional`);
+      if (!listed.has(f) && !f.startsWith('data/'))
+        add(['checks', i], `${c.id} reads ${f}, which is not listed under files.required or files.optional`);
       if (TEXT_KINDS.has(c.kind) && BINARY_EXTENSIONS.has(path.extname(f).toLowerCase())) {
         add(['checks', i], `${c.id} puts ${f} through a text check, but ${path.extname(f)} files are binary`);
       }
@@ -85,7 +109,11 @@ export function semanticProblems(spec: Spec, loc: Locator, raw: Record<string, u
       return undefined;
     };
     const identity = c.dependsOn.map(walk).find(Boolean);
-    if (identity) add(['checks', i, 'dependsOn'], `${c.id} (${c.kind}) must not depend on ${identity} (aws.identity): that check fails for root keys, which would skip ${c.id} when it matters most`);
+    if (identity)
+      add(
+        ['checks', i, 'dependsOn'],
+        `${c.id} (${c.kind}) must not depend on ${identity} (aws.identity): that check fails for root keys, which would skip ${c.id} when it matters most`,
+      );
   });
 
   const total = spec.checks.filter((c) => !c.extraCredit).reduce((s, c) => s + c.points, 0);
@@ -128,4 +156,3 @@ export function findCycles(spec: Spec): string[][] {
 function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
-

@@ -30,12 +30,21 @@ const duration = {
 
 export function buildSpecSchema(): Record<string, unknown> {
   const checkCommon = {
-    id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Stable id, unique in the spec; used in results, dependsOn and exports.' },
+    id: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+      description: 'Stable id, unique in the spec; used in results, dependsOn and exports.',
+    },
     kind: { type: 'string', description: 'The check kind; see docs/checks/.' },
-    title: { type: 'string', minLength: 1, description: 'What the student reads; defaults to the kind\'s own title.' },
+    title: { type: 'string', minLength: 1, description: "What the student reads; defaults to the kind's own title." },
     description: { type: 'string', description: 'A note for spec authors; not shown to students.' },
     points: { type: 'number', minimum: 0, description: 'Points at stake (0 for an ungraded check).' },
-    dependsOn: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: 'Ids of checks that must pass first; if one does not, this check is skipped.' },
+    dependsOn: {
+      type: 'array',
+      items: { type: 'string' },
+      uniqueItems: true,
+      description: 'Ids of checks that must pass first; if one does not, this check is skipped.',
+    },
     severity: { enum: ['error', 'warn'], description: '`warn`: a failure is advice and costs no points (the check must have 0 points).' },
     timeout: duration,
     extraCredit: { type: 'boolean', description: 'Points beyond the assignment total.' },
@@ -60,8 +69,12 @@ export function buildSpecSchema(): Record<string, unknown> {
       title: { type: 'string', minLength: 1, description: 'Title students and Canvas see.' },
       release: dateString,
       due: dateString,
-      timezone: { type: 'string', description: 'IANA time zone for `release` and `due`; defaults to the course\'s.' },
-      points: { type: 'number', minimum: 0, description: 'Total points, not counting extra credit; must equal the sum of the checks\' points.' },
+      timezone: { type: 'string', description: "IANA time zone for `release` and `due`; defaults to the course's." },
+      points: {
+        type: 'number',
+        minimum: 0,
+        description: "Total points, not counting extra credit; must equal the sum of the checks' points.",
+      },
       files: {
         type: 'object',
         additionalProperties: false,

@@ -20,7 +20,8 @@ export interface FlatYaml {
 // A key at column 0 (a name, not something YAML reads as another type), a colon, one space or more,
 // then a plain value of conservative characters: words separated by single spaces, none starting
 // with '#' or ending with ':' (either would change what the line means), no quotes, no indicators.
-const PAIR = /^([A-Za-z_][A-Za-z0-9_-]*):(?: +([A-Za-z0-9_./+~]|-(?=[^ ]))([A-Za-z0-9_./:+~-]*(?: [A-Za-z0-9_./+~-][A-Za-z0-9_./:+~-]*)*))?( +#.*)? *$/;
+const PAIR =
+  /^([A-Za-z_][A-Za-z0-9_-]*):(?: +([A-Za-z0-9_./+~]|-(?=[^ ]))([A-Za-z0-9_./:+~-]*(?: [A-Za-z0-9_./+~-][A-Za-z0-9_./:+~-]*)*))?( +#.*)? *$/;
 const COMMENT = /^ *#/;
 const BLANK = /^ *$/;
 
@@ -37,7 +38,11 @@ function resolve(text: string, atKey: boolean): { value: unknown } | undefined {
   const tag = schema.tags.find((t) => (t.default === true || (atKey && t.default === 'key')) && 'test' in t && t.test?.test(text));
   if (!tag) return { value: text };
   let failed = false;
-  const res = (tag as { resolve: (s: string, onError: (m: string) => void, o: unknown) => unknown }).resolve(text, () => (failed = true), schema.options);
+  const res = (tag as { resolve: (s: string, onError: (m: string) => void, o: unknown) => unknown }).resolve(
+    text,
+    () => (failed = true),
+    schema.options,
+  );
   if (failed) return undefined;
   return { value: yaml().isScalar(res) ? res.value : res };
 }

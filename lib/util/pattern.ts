@@ -113,14 +113,19 @@ class Compiled implements Pattern {
   /** Set once this pattern overran a budget: matched with RE2 from then on. */
   linearOnly = false;
   private re2?: Re2;
-  constructor(readonly source: string, readonly flags: string) {
+  constructor(
+    readonly source: string,
+    readonly flags: string,
+  ) {
     for (const f of flags) if (!FLAGS.has(f)) throw new PatternError(`flag "${f}" is not supported; use any of i, m, s, u`);
     // JavaScript's syntax first (V8 parses without matching): authors write JS, and get its
     // messages for its mistakes (with u, \- outside a class is one).
     try {
       this.native = new RegExp(source, flags);
     } catch (e) {
-      throw new PatternError(`invalid regular expression /${source}/: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`);
+      throw new PatternError(
+        `invalid regular expression /${source}/: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`,
+      );
     }
     // What the linear engine cannot do is refused here, not discovered when a match overruns.
     if (LOOKAROUND.test(source.replace(/\\./g, ''))) throw new PatternError(explain(source, 'unsupported Perl syntax: `(?='));
@@ -145,7 +150,12 @@ class Compiled implements Pattern {
   // test and exec are the hot path (a check matches every line): no closures on the V8 path.
   test(s: string): boolean {
     if (this.linearOnly || allLinear) return this.linear().test(s);
-    if (!guarding) return guardAlone(this, () => this.native.test(s), () => this.linear().test(s));
+    if (!guarding)
+      return guardAlone(
+        this,
+        () => this.native.test(s),
+        () => this.linear().test(s),
+      );
     running = this; // eslint-disable-line @typescript-eslint/no-this-alias -- if the budget runs out now, this pattern is the one that overran
     const r = this.native.test(s);
     running = undefined;
@@ -154,7 +164,12 @@ class Compiled implements Pattern {
 
   exec(s: string): RegExpExecArray | null {
     if (this.linearOnly || allLinear) return this.linear().exec(s) as RegExpExecArray | null;
-    if (!guarding) return guardAlone(this, () => this.native.exec(s), () => this.linear().exec(s) as RegExpExecArray | null);
+    if (!guarding)
+      return guardAlone(
+        this,
+        () => this.native.exec(s),
+        () => this.linear().exec(s) as RegExpExecArray | null,
+      );
     running = this; // eslint-disable-line @typescript-eslint/no-this-alias -- as in test()
     const r = this.native.exec(s);
     running = undefined;

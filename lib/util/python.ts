@@ -61,6 +61,11 @@ function readVersions(file: string): string[] | undefined {
   } catch {
     return undefined;
   }
-  const words = text.split('\n').filter((l) => !l.trimStart().startsWith('#')).join(' ').split(/\s+/).filter(Boolean);
+  const words = text
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('#'))
+    .join(' ')
+    .split(/\s+/)
+    .filter(Boolean);
   return words.length ? words : undefined;
 }

@@ -5,8 +5,27 @@ import { isUtf8 } from 'node:buffer';
 import { Failure } from '../errors.js';
 
 export type SniffType =
-  | 'empty' | 'text' | 'zip' | 'docx' | 'xlsx' | 'pptx' | 'odf' | 'pdf' | 'rtf' | 'gzip' | 'bzip2'
-  | 'xz' | '7z' | 'png' | 'jpeg' | 'gif' | 'elf' | 'ole' | 'utf16' | 'utf32' | 'binary';
+  | 'empty'
+  | 'text'
+  | 'zip'
+  | 'docx'
+  | 'xlsx'
+  | 'pptx'
+  | 'odf'
+  | 'pdf'
+  | 'rtf'
+  | 'gzip'
+  | 'bzip2'
+  | 'xz'
+  | '7z'
+  | 'png'
+  | 'jpeg'
+  | 'gif'
+  | 'elf'
+  | 'ole'
+  | 'utf16'
+  | 'utf32'
+  | 'binary';
 
 export interface Sniffed {
   type: SniffType;
@@ -115,11 +134,19 @@ export function firstInvalidUtf8(buf: Uint8Array): number {
     const b = buf[i];
     let need: number;
     let min: number;
-    if (b < 0x80) { i++; continue; }
-    else if (b >= 0xc2 && b <= 0xdf) { need = 1; min = 0x80; }
-    else if (b >= 0xe0 && b <= 0xef) { need = 2; min = 0x800; }
-    else if (b >= 0xf0 && b <= 0xf4) { need = 3; min = 0x10000; }
-    else return i;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
     if (i + need >= buf.length) return i; // a sequence cut off by the end of the file
     let cp = b & (0x3f >> need);
     for (let k = 1; k <= need; k++) {
@@ -238,11 +265,21 @@ export function notTextHint(type: SniffType, rel: string): string {
   switch (type) {
     case 'rtf':
       return `Save it as plain text: in TextEdit choose Format → Make Plain Text, then save as ${rel}; or write it with a code editor such as nano or VS Code.`;
-    case 'docx': case 'xlsx': case 'pptx': case 'odf': case 'ole': case 'pdf':
+    case 'docx':
+    case 'xlsx':
+    case 'pptx':
+    case 'odf':
+    case 'ole':
+    case 'pdf':
       return `Write the answer as plain text with a code editor (nano, vim, VS Code) and save it as ${rel}; do not rename a document.`;
-    case 'utf16': case 'utf32':
+    case 'utf16':
+    case 'utf32':
       return `Re-save ${rel} with the encoding "UTF-8" (in PowerShell use "Out-File -Encoding utf8", or redirect the output on Linux instead).`;
-    case 'zip': case 'gzip': case 'bzip2': case 'xz': case '7z':
+    case 'zip':
+    case 'gzip':
+    case 'bzip2':
+    case 'xz':
+    case '7z':
       return `Unpack the archive and hand in the text file itself as ${rel}.`;
     default:
       return `${rel} must hold plain text; write the answer with a code editor and save it under that name.`;

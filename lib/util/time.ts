@@ -25,8 +25,15 @@ function formatter(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, ex
   if (!f) {
     try {
       f = new Intl.DateTimeFormat('en-US', {
-        timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-        hour: '2-digit', minute: '2-digit', second: '2-digit', ...extra,
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        ...extra,
       });
     } catch {
       throw new UserError(`Unknown time zone ${JSON.stringify(timeZone)}.`, ZONE_FIX);
@@ -36,7 +43,15 @@ function formatter(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, ex
   return f;
 }
 
-interface Wall { year: number; month: number; day: number; hour: number; minute: number; second: number; zone: string }
+interface Wall {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  zone: string;
+}
 
 function wallParts(f: Intl.DateTimeFormat, t: number): Wall {
   const w: Wall = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, zone: '' };
@@ -62,8 +77,7 @@ function offsetAt(timeZone: string, t: number): number {
   return utcMs(w.year, w.month, w.day, w.hour, w.minute, w.second) - whole;
 }
 
-const LOCAL_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:\s*(Z|[+-]\d{2}(?::?\d{2})?))?)?$/i;
+const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:\s*(Z|[+-]\d{2}(?::?\d{2})?))?)?$/i;
 
 /**
  * The UTC instant of a wall-clock time in `timeZone`. Accepts `2017-01-20` (midnight at the start
@@ -93,7 +107,8 @@ export function zonedToUtc(local: string, timeZone: string): Date {
     if (m[8].toUpperCase() === 'Z') return new Date(wall);
     const sign = m[8][0] === '-' ? -1 : 1;
     const digits = m[8].slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2)), om = Number(digits.slice(2) || 0);
+    const oh = Number(digits.slice(0, 2)),
+      om = Number(digits.slice(2) || 0);
     if (oh > 23 || om > 59) throw bad();
     return new Date(wall - sign * (oh * 60 + om) * MINUTE);
   }
@@ -125,10 +140,24 @@ export function formatInZone(date: Date, timeZone: string): string {
 
 const UNIT_SECONDS: Record<string, number> = {
   ms: 0.001,
-  s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
-  m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
-  h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600,
-  d: 86400, day: 86400, days: 86400,
+  s: 1,
+  sec: 1,
+  secs: 1,
+  second: 1,
+  seconds: 1,
+  m: 60,
+  min: 60,
+  mins: 60,
+  minute: 60,
+  minutes: 60,
+  h: 3600,
+  hr: 3600,
+  hrs: 3600,
+  hour: 3600,
+  hours: 3600,
+  d: 86400,
+  day: 86400,
+  days: 86400,
 };
 const DURATION_RE = /^(?:\d+(?:\.\d+)?\s*[a-z]+\s*)+$/i;
 const DURATION_PART = /(\d+(?:\.\d+)?)\s*([a-z]+)/gi;

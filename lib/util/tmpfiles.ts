@@ -49,7 +49,14 @@ export async function sweepStale(dir: string, prefix: string, maxAgeMs = DAY): P
       const s = await stat(abs).catch(() => undefined);
       stale = s !== undefined && Date.now() - s.mtimeMs > maxAgeMs;
     }
-    if (stale && (await rm(abs, { recursive: true, force: true }).then(() => true, () => false))) removed.push(name);
+    if (
+      stale &&
+      (await rm(abs, { recursive: true, force: true }).then(
+        () => true,
+        () => false,
+      ))
+    )
+      removed.push(name);
   }
   return removed;
 }

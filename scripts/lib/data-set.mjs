@@ -35,7 +35,7 @@ function tripsCsv(bytes) {
 function adler32(buf) {
   let a = 1;
   let b = 0;
-  for (let i = 0; i < buf.length; ) {
+  for (let i = 0; i < buf.length;) {
     const stop = Math.min(buf.length, i + 3800); // sums stay exact in 32-bit integers
     for (; i < stop; i++) {
       a += buf[i];
@@ -116,7 +116,10 @@ export function makeDataSet({ mb = 100, kind = 'text', file = 'assignments/A1/da
     idx.writeUInt32BE(zlib.crc32(rest, crc), 8 + 1024 + 20);
     idx.writeUInt32BE(12, 8 + 1024 + 24);
     sum.copy(idx, 8 + 1024 + 28);
-    createHash('sha1').update(idx.subarray(0, idx.length - 20)).digest().copy(idx, idx.length - 20);
+    createHash('sha1')
+      .update(idx.subarray(0, idx.length - 20))
+      .digest()
+      .copy(idx, idx.length - 20);
     const ifd = openSync(path.join(dir, `${packName}.idx`), 'w');
     writeSync(ifd, idx);
     closeSync(ifd);
@@ -125,7 +128,11 @@ export function makeDataSet({ mb = 100, kind = 'text', file = 'assignments/A1/da
     const msg = 'Add the data set\n';
     const stream = `commit refs/heads/main\nauthor ${who}\ncommitter ${who}\ndata ${msg.length}\n${msg}from refs/heads/main^0\nM 100644 ${oid.toString('hex')} ${file}\n\n`;
     await new Promise((resolve, reject) => {
-      const p = spawn('git', ['fast-import', '--quiet'], { cwd: forkDir, env: { ...ENV, GIT_DIR: forkDir }, stdio: ['pipe', 'ignore', 'pipe'] });
+      const p = spawn('git', ['fast-import', '--quiet'], {
+        cwd: forkDir,
+        env: { ...ENV, GIT_DIR: forkDir },
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
       let err = '';
       p.stderr.on('data', (d) => (err += d));
       p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`fast-import ${forkDir}: ${err}`))));

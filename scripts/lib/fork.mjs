@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export async function makeExampleFork(dir, { id = 'A1', netid = 'ex123', name = 'Example Student', email = `${netid}@georgetown.edu`, beforeCommit } = {}) {
+export async function makeExampleFork(
+  dir,
+  { id = 'A1', netid = 'ex123', name = 'Example Student', email = `${netid}@georgetown.edu`, beforeCommit } = {},
+) {
   const fork = path.join(dir, 'fork');
   const origin = path.join(dir, 'origin.git');
   await cp(path.join(REPO, 'course.yaml'), path.join(fork, 'course.yaml'));
@@ -19,10 +22,16 @@ export async function makeExampleFork(dir, { id = 'A1', netid = 'ex123', name = 
   });
   await writeFile(path.join(fork, 'user.cfg'), `# EXAMPLE (synthetic student)\n[USER]\nname: ${name}\nemail: ${email}\n`);
   const env = {
-    ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email,
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: name,
+    GIT_AUTHOR_EMAIL: email,
+    GIT_COMMITTER_NAME: name,
+    GIT_COMMITTER_EMAIL: email,
   };
-  const git = (cwd, ...args) => execFileSync('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd, env, stdio: 'pipe' });
+  const git = (cwd, ...args) =>
+    execFileSync('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd, env, stdio: 'pipe' });
   git(dir, 'init', '-q', '--bare', origin);
   if (beforeCommit) await beforeCommit(path.join(fork, 'assignments', id));
   git(fork, 'init', '-q');

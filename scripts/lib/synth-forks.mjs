@@ -56,12 +56,14 @@ export async function writeForks(root, n, { par = 4, netid = (i) => `s${String(i
   const rows = ['NetID,name,email,repo'];
   const ids = Array.from({ length: n }, (_, i) => netid(i));
   let next = 0;
-  await Promise.all(Array.from({ length: par }, async () => {
-    while (next < ids.length) {
-      const i = next++;
-      await writeFork(path.join(root, `${ids[i]}.git`), { netid: ids[i], mutate: mutate && ((a) => mutate(i, a)) });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: par }, async () => {
+      while (next < ids.length) {
+        const i = next++;
+        await writeFork(path.join(root, `${ids[i]}.git`), { netid: ids[i], mutate: mutate && ((a) => mutate(i, a)) });
+      }
+    }),
+  );
   for (const id of ids) rows.push(`${id},Student ${id},${id}@georgetown.edu,${path.join(root, `${id}.git`)}`);
   return rows.join('\n') + '\n';
 }

@@ -63,12 +63,26 @@ export const testIdentity = (over: Partial<Identity> = {}): Identity => ({
 export function makeCtx(dir: string, params: Record<string, unknown> = {}, over: Partial<CheckContext> = {}): CheckContext {
   const check: CheckSpec = { id: 't', kind: 'test', points: 1, dependsOn: [], severity: 'error', timeout: 30, extraCredit: false, params };
   const spec: Spec = {
-    id: 'T1', title: 'Test', timezone: 'America/New_York', points: 1,
-    files: { required: [], optional: [] }, checks: [check], dir, file: path.join(dir, 'assignment.yaml'), hash: '0',
+    id: 'T1',
+    title: 'Test',
+    timezone: 'America/New_York',
+    points: 1,
+    files: { required: [], optional: [] },
+    checks: [check],
+    dir,
+    file: path.join(dir, 'assignment.yaml'),
+    hash: '0',
   };
   return {
-    spec, check, course: testCourse(), identity: testIdentity(), files: new AssignmentFiles(dir), git: new CloneGit(dir),
-    python: process.env.HARNESS_PYTHON ?? 'python3', signal: new AbortController().signal, now: () => new Date(),
+    spec,
+    check,
+    course: testCourse(),
+    identity: testIdentity(),
+    files: new AssignmentFiles(dir),
+    git: new CloneGit(dir),
+    python: process.env.HARNESS_PYTHON ?? 'python3',
+    signal: new AbortController().signal,
+    now: () => new Date(),
     ...over,
   };
 }

@@ -49,12 +49,35 @@ export interface LiveRun {
 export async function runLive(o: LiveRun): Promise<CheckResult> {
   const dir = await tempDir(o.files ?? {});
   const spec: Spec = {
-    id: 'T1', title: 'T', timezone: 'UTC', points: 1, files: { required: [], optional: [] }, dir, file: path.join(dir, 'assignment.yaml'), hash: 'h',
-    checks: [{ id: 'c', kind: o.kind, points: 1, dependsOn: [], severity: 'error', timeout: o.timeout ?? 10, extraCredit: false, params: o.params ?? {} }],
+    id: 'T1',
+    title: 'T',
+    timezone: 'UTC',
+    points: 1,
+    files: { required: [], optional: [] },
+    dir,
+    file: path.join(dir, 'assignment.yaml'),
+    hash: 'h',
+    checks: [
+      {
+        id: 'c',
+        kind: o.kind,
+        points: 1,
+        dependsOn: [],
+        severity: 'error',
+        timeout: o.timeout ?? 10,
+        extraCredit: false,
+        params: o.params ?? {},
+      },
+    ],
   };
   const aws = o.aws ?? new AwsAccess({ connectTimeout: 1, requestTimeout: 2 });
   try {
-    const [r] = await runChecks(spec, { course: testCourse(), identity: testIdentity(o.netid ? { netid: o.netid } : {}), aws, kinds: registry });
+    const [r] = await runChecks(spec, {
+      course: testCourse(),
+      identity: testIdentity(o.netid ? { netid: o.netid } : {}),
+      aws,
+      kinds: registry,
+    });
     return r;
   } finally {
     if (!o.aws) aws.destroy();
