@@ -198,12 +198,17 @@ async function runOne(spec: Spec, check: CheckSpec, opts: RunOptions & { files: 
   const t0 = performance.now();
   trace(`${check.id} starts`);
   let timer: NodeJS.Timeout | undefined;
+  // The watchdog for a kind that hangs. Kinds that run student code or call services stop at the
+  // check's time limit themselves and say whose fault it was (the student's slow code fails); the
+  // watchdog waits a little longer, so on a loaded machine the kind's own verdict arrives first and
+  // only a kind that truly hangs becomes a fault (the student is incomplete, never lowered).
+  const watchdogMs = check.timeout * 1000 + Math.min(10_000, Math.max(2_000, check.timeout * 100));
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       timedOut = true;
       ac?.abort();
       reject(new TimeoutError(check.timeout));
-    }, check.timeout * 1000);
+    }, watchdogMs);
   });
   let out: CheckResult;
   try {

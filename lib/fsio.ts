@@ -183,6 +183,7 @@ export class AssignmentFiles {
     assertReadable(info);
     if (info.size > maxBytes) {
       throw new Failure({
+        code: 'too-large',
         rationale: `${rel} is ${formatBytes(info.size)}, over the ${formatBytes(maxBytes)} limit for this file.`,
         hint: 'Hand in the answer the question asks for, not raw data; large outputs belong on S3.',
         file: rel,
@@ -231,10 +232,16 @@ export class AssignmentFiles {
 export function assertReadable(info: FileInfo): void {
   const rel = info.rel;
   if (info.type === 'missing') {
-    throw new Failure({ rationale: `${rel} is missing.`, hint: `Create ${rel} in the assignment folder and commit it.`, file: rel });
+    throw new Failure({
+      code: 'missing',
+      rationale: `${rel} is missing.`,
+      hint: `Create ${rel} in the assignment folder and commit it.`,
+      file: rel,
+    });
   }
   if (info.outside) {
     throw new Failure({
+      code: 'link-outside',
       rationale: `${rel} is a symbolic link to a file outside the assignment folder.`,
       hint: `Replace the link with a copy of the file: cp --remove-destination "$(readlink -f ${rel})" ${rel}`,
       file: rel,
@@ -242,13 +249,19 @@ export function assertReadable(info: FileInfo): void {
   }
   if (info.type === 'directory') {
     throw new Failure({
+      code: 'folder',
       rationale: `${rel} is a folder, but a file is expected here.`,
       hint: `Rename the folder and put your answer in a file called ${rel}.`,
       file: rel,
     });
   }
   if (info.type !== 'file') {
-    throw new Failure({ rationale: `${rel} is not a regular file.`, hint: `Replace ${rel} with an ordinary file.`, file: rel });
+    throw new Failure({
+      code: 'not-regular',
+      rationale: `${rel} is not a regular file.`,
+      hint: `Replace ${rel} with an ordinary file.`,
+      file: rel,
+    });
   }
 }
 
@@ -259,7 +272,12 @@ export function readCapped(abs: string, rel: string, cap: number, partialOk = fa
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new Failure({ rationale: `${rel} cannot be read: permission denied.`, hint: `Make it readable: chmod u+r ${rel}`, file: rel });
+      throw new Failure({
+        code: 'unreadable',
+        rationale: `${rel} cannot be read: permission denied.`,
+        hint: `Make it readable: chmod u+r ${rel}`,
+        file: rel,
+      });
     }
     throw e;
   }
@@ -275,13 +293,13 @@ export function readCapped(abs: string, rel: string, cap: number, partialOk = fa
     }
     if (!partialOk && n === buf.length && n >= cap) {
       if (readSync(fd, Buffer.alloc(1), 0, 1, n) > 0) {
-        throw new Failure({ rationale: `${rel} grew past the ${formatBytes(cap)} limit while being read.`, file: rel });
+        throw new Failure({ code: 'too-large', rationale: `${rel} grew past the ${formatBytes(cap)} limit while being read.`, file: rel });
       }
     }
     return buf.subarray(0, n);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new Failure({ rationale: `${rel} is a folder, but a file is expected here.`, file: rel });
+    if (code === 'EISDIR') throw new Failure({ code: 'folder', rationale: `${rel} is a folder, but a file is expected here.`, file: rel });
     throw e;
   } finally {
     closeSync(fd);

@@ -50,6 +50,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
 
   if ((p.blankLines ?? 'forbid') === 'forbid' && blank.length > 0) {
     out.push({
+      code: 'blank-lines',
       rationale: `Line ${blank[0].n} of ${file} is blank${blank.length > 1 ? ` (${plural(blank.length, 'blank line')} in all)` : ''}; blank lines are not allowed here.`,
       hint: 'Delete the blank lines, including empty lines at the end of the file.',
       line: blank[0].n,
@@ -68,6 +69,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
     const want = min === max ? plural(min, 'line') : max === Infinity ? `at least ${plural(min, 'line')}` : `${min} to ${max} lines`;
     const extra = answers.length > max ? answers[max] : undefined;
     out.push({
+      code: 'count',
       rationale:
         answers.length === 0
           ? `${file} has no answer lines.`
@@ -93,6 +95,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
         const tabHint = sep === '\t' && / {2,}|\S \S/.test(l.text) ? ' Separate fields with one tab character, not spaces.' : '';
         return {
           ...at(l),
+          code: 'field-count',
           rationale: `Line ${l.n} of ${file} has ${plural(parts.length, 'field')}, but ${want} ${sep === '\t' ? 'tab-separated ' : ''}fields are expected${format ? ` (${format})` : ''}.`,
           hint: `Each line must hold exactly ${want} fields.${tabHint}`,
           expected: format ?? plural(want, 'field'),
@@ -104,6 +107,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
           const name = p.fields.names?.[i];
           return {
             ...at(l),
+            code: 'field-form',
             rationale: `Field ${i + 1}${name ? ` (${name})` : ''} on line ${l.n} of ${file} is ${quoteLine(parts[i], 60)}, which is not in the expected form.`,
             hint: format ? `Each line must look like ${format}.` : `Field ${i + 1} must match /${p.fields.patterns![i]}/.`,
             expected: `/${p.fields.patterns![i]}/`,
@@ -114,6 +118,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
     if (each && !each.re.test(l.text)) {
       return {
         ...at(l),
+        code: 'line-form',
         rationale: `Line ${l.n} of ${file} does not look like ${each.describe ?? 'the expected form'}.`,
         hint: `Every line must look like ${each.describe ?? `/${each.re.source}/`}; check spacing, punctuation and tabs.`,
         expected: each.describe ? `${each.describe} (/${each.re.source}/)` : `/${each.re.source}/`,
@@ -132,6 +137,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
   if (missing.length > 0) {
     const m = missing[0];
     out.push({
+      code: 'missing-line',
       rationale: `${file} has no line like ${m.describe ?? `/${m.re.source}/`}${missing.length > 1 ? ` (${missing.length} expected lines are missing)` : ''}.`,
       hint: `Add a line of the form ${m.describe ?? `/${m.re.source}/`}; the line must start exactly as shown, with no extra spaces.`,
       expected: missing.map((e) => e.describe ?? `/${e.re.source}/`).join('; '),
@@ -149,6 +155,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
       if (first !== undefined) {
         out.push({
           ...at(l),
+          code: 'duplicate',
           rationale: `Line ${l.n} of ${file} repeats ${key ? `field ${key} of ` : ''}line ${first}; every ${key ? 'key' : 'line'} must appear only once.`,
           hint: 'Remove or merge the duplicate lines (sort | uniq helps).',
         });
@@ -167,6 +174,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
       if (s.numeric && (k === '' || !Number.isFinite(Number(k)))) {
         out.push({
           ...at(answers[i]),
+          code: 'not-a-number',
           rationale: `${s.key ? `Field ${s.key}` : 'The text'} on line ${answers[i].n} of ${file} is ${quoteLine(k, 40)}, but a number is expected there.`,
           hint: 'Write a plain number there (digits, optionally a decimal point), with nothing else.',
         });
@@ -178,6 +186,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
       if (cmp * sign < 0) {
         out.push({
           ...at(answers[i]),
+          code: 'order',
           rationale: `Line ${answers[i].n} of ${file} is out of order: ${quoteLine(k, 40)} comes after ${quoteLine(prev, 40)}, but lines must be sorted ${order}${s.numeric ? ' by number' : ''}.`,
           hint: `Sort the lines ${order}${s.key ? ` by field ${s.key}` : ''}${s.numeric ? ' numerically' : ''} (for example in your reducer, or with sort${s.key ? ` -t$'\\t' -k${s.key},${s.key}` : ''}${s.numeric ? ' -n' : ''}${sign < 0 ? ' -r' : ''}).`,
         });
@@ -191,6 +200,7 @@ export function lineFindings(text: string, p: FileLinesParams): Finding2[] {
     // Lines end at \n for the pattern, as for the other rules: a CRLF file matches the same.
     if (!w.re.test(text.replace(/\r\n?/g, '\n'))) {
       out.push({
+        code: 'whole-form',
         rationale: `${file} does not have the expected overall form${w.describe ? `: ${w.describe}` : ''}.`,
         hint: w.describe ? `Make the file look like: ${w.describe}` : `The whole file must match /${w.re.source}/.`,
         expected: w.describe ?? `/${w.re.source}/`,

@@ -243,7 +243,8 @@ describe('A2: Hadoop Streaming', () => {
           'm5.xlarge',
           't2.micro',
         ),
-        'q5_run.py': `# key = "${key}"\n`,
+        // Code, not only a comment: a .py file with no statements fails python.syntax as empty.
+        'q5_run.py': `KEY = "${key}"\n`,
       },
     });
     const r = check(f, 'A2');

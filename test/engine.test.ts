@@ -151,7 +151,8 @@ describe('engine', () => {
       ['a', 'pass'],
     ]);
     expect(rs[0].reason).toMatch(/0.2s time limit/);
-    expect(Date.now() - t0).toBeLessThan(3000);
+    // The watchdog waits 2 s past the limit, for kinds that stop themselves to say why first.
+    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   it('skips identity checks when user.cfg is unusable', async () => {

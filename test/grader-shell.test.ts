@@ -53,8 +53,9 @@ describe('ShellPool', () => {
     mkdirSync(running);
     const pool = new ShellPool(3, env);
     try {
-      // Each command counts the others running, then stays a moment.
-      const script = `n=$(ls '${running}' | wc -l); touch '${running}'/$$; sleep 0.2; rm '${running}'/$$; echo $n`;
+      // Each command marks itself running, stays a moment, counts the others running, and leaves:
+      // commands that run side by side see each other whatever order they started in.
+      const script = `touch '${running}'/$$; sleep 0.3; n=$(ls '${running}' | wc -l); sleep 0.1; rm '${running}'/$$; echo $((n - 1))`;
       const seen = await Promise.all(Array.from({ length: 9 }, () => pool.run(['sh', '-c', script])));
       const most = Math.max(...seen.map((r) => Number(r.stdout.trim())));
       expect(most).toBeLessThanOrEqual(2);

@@ -6,7 +6,8 @@
 //   keeps a share), Advice (a warning, no points lost) or Skip (cannot judge here: a tool or
 //   credentials are missing). Anything else thrown is reported as a crash of the check.
 // - Every Failure is one sentence saying what is wrong (`rationale`) plus a `hint` saying how to
-//   fix it, with `file`/`line` and `expected`/`actual` where they help the student.
+//   fix it, with `file`/`line` and `expected`/`actual` where they help the student, and a
+//   `code`: a short kebab-case reason that exports count whatever the prose says.
 // - Read student files only through ctx.files (size caps, symlink rules); never print or exit.
 // - Honour ctx.signal in anything slow (pass it to spawn/fetch); use ctx.now() for the time.
 // - A spec mistake found at run time (a bad regex) is a UserError, not a Failure; put such tests
@@ -48,6 +49,7 @@ export default defineKind<ExampleParams>({
     const text = (await ctx.files.read(file)).toString('utf8');
     if (!text.includes(word)) {
       throw new Failure({
+        code: 'no-mention', // a stable kebab-case reason; results carry it as `<kind>/no-mention`
         rationale: `${file} does not mention "${word}".`,
         hint: `Add a line with "${word}" to ${file}.`,
         expected: word,

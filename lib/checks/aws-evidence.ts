@@ -42,16 +42,22 @@ export async function readEvidence(ctx: CheckContext, file: string): Promise<Ide
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new Failure({ rationale: `${file} is not valid JSON (${(e as Error).message}).`, hint: REMAKE, file });
+    throw new Failure({ code: 'not-json', rationale: `${file} is not valid JSON (${(e as Error).message}).`, hint: REMAKE, file });
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new Failure({ rationale: `${file} is not an instance identity document (a JSON object).`, hint: REMAKE, file });
+    throw new Failure({
+      code: 'not-identity',
+      rationale: `${file} is not an instance identity document (a JSON object).`,
+      hint: REMAKE,
+      file,
+    });
   }
   const d = doc as Record<string, unknown>;
   for (const [key, re, what] of SHAPE) {
     const v = d[key];
     if (v === undefined)
       throw new Failure({
+        code: 'missing-field',
         rationale: `${file} has no "${key}"; an instance identity document always has one.`,
         hint: REMAKE,
         file,
@@ -59,6 +65,7 @@ export async function readEvidence(ctx: CheckContext, file: string): Promise<Ide
       });
     if (typeof v !== 'string' || !re.test(v)) {
       throw new Failure({
+        code: 'bad-field',
         rationale: `In ${file}, "${key}" is not ${what}.`,
         hint: REMAKE,
         file,
@@ -68,10 +75,21 @@ export async function readEvidence(ctx: CheckContext, file: string): Promise<Ide
     }
   }
   if (!(d.availabilityZone as string).startsWith(d.region as string)) {
-    throw new Failure({ rationale: `In ${file}, the zone ${d.availabilityZone} is not in the region ${d.region}.`, hint: REMAKE, file });
+    throw new Failure({
+      code: 'zone-region',
+      rationale: `In ${file}, the zone ${d.availabilityZone} is not in the region ${d.region}.`,
+      hint: REMAKE,
+      file,
+    });
   }
   if (Number.isNaN(Date.parse(d.pendingTime as string))) {
-    throw new Failure({ rationale: `In ${file}, "pendingTime" is not a real time.`, hint: REMAKE, file, actual: String(d.pendingTime) });
+    throw new Failure({
+      code: 'bad-time',
+      rationale: `In ${file}, "pendingTime" is not a real time.`,
+      hint: REMAKE,
+      file,
+      actual: String(d.pendingTime),
+    });
   }
   return d as IdentityDocument;
 }
@@ -99,6 +117,7 @@ export default defineKind<EvidenceParams>({
     const doc = await readEvidence(ctx, p.file);
     if (p.types && !p.types.includes(doc.instanceType)) {
       throw new Failure({
+        code: 'instance-type',
         rationale: `${p.file} comes from a ${doc.instanceType} instance; this assignment uses a ${orList(p.types)}.`,
         hint: `Run the assignment on a ${orList(p.types)} (change the type while the instance is stopped, or launch a new one), then make the file again there: \`npm run harness -- evidence ${ctx.spec.id}\`.`,
         expected: orList(p.types),
@@ -108,6 +127,7 @@ export default defineKind<EvidenceParams>({
     }
     if (p.region && doc.region !== p.region) {
       throw new Failure({
+        code: 'region',
         rationale: `${p.file} comes from an instance in ${doc.region}; this assignment uses ${p.region}.`,
         hint: `Launch the instance in ${p.region} (the region menu at the top right of the EC2 console), then make the file again there: \`npm run harness -- evidence ${ctx.spec.id}\`.`,
         expected: p.region,

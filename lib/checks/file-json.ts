@@ -35,7 +35,8 @@ export default defineKind<FileJsonParams>({
     await loadYaml(); // loaded on demand (lib/util/yaml.ts)
     const { file } = p;
     const text = await readAnswerText(ctx, file, p.maxBytes);
-    if (text.trim() === '') throw new Failure({ rationale: `${file} is empty.`, hint: `Save the JSON document into ${file}.`, file });
+    if (text.trim() === '')
+      throw new Failure({ code: 'empty', rationale: `${file} is empty.`, hint: `Save the JSON document into ${file}.`, file });
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -45,6 +46,7 @@ export default defineKind<FileJsonParams>({
       const line = before.split('\n').length;
       const col = err.offset - before.lastIndexOf('\n');
       throw new Failure({
+        code: 'syntax',
         rationale: `${file} is not valid JSON: ${err.message} (line ${line}, column ${col}).`,
         hint: 'Save the output of the command itself (for example with > file), unedited; JSON needs double quotes and no trailing commas or comments.',
         actual: quoteLine(text.split(/\r?\n/)[line - 1] ?? ''),

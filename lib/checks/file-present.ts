@@ -28,6 +28,7 @@ export default defineKind<FilePresentParams>({
     if (info.type === 'missing') {
       if (info.symlink) {
         throw new Failure({
+          code: 'broken-link',
           rationale: `${file} is a symbolic link to a file that does not exist.`,
           hint: `Replace the link with the file itself: rm ${shellQuote(file)}, then copy or write your answer there.`,
           file,
@@ -37,6 +38,7 @@ export default defineKind<FilePresentParams>({
       if (near.length > 0) {
         // Whether or not the file is optional, a near miss is almost surely a misnamed answer.
         throw new Failure({
+          code: 'misnamed',
           rationale: `${file} is missing, but there is ${near.map((n) => `"${n}"`).join(' and ')} in the same folder.`,
           hint: `Rename it: git mv ${shellQuote(path.join(path.dirname(file), near[0]))} ${shellQuote(file)}`,
           expected: file,

@@ -48,7 +48,12 @@ export default defineKind<FileYamlParams>({
     const { file } = p;
     const text = await readAnswerText(ctx, file, p.maxBytes);
     if (text.trim() === '')
-      throw new Failure({ rationale: `${file} is empty.`, hint: `Write your answer into ${file} as "key: value" lines.`, file });
+      throw new Failure({
+        code: 'empty',
+        rationale: `${file} is empty.`,
+        hint: `Write your answer into ${file} as "key: value" lines.`,
+        file,
+      });
     // Most answers are flat "key: value" lines: read those without building a document (same values
     // and lines as yaml gives); anything else, errors included, goes through yaml itself.
     const flat = parseFlatYaml(text);
@@ -81,6 +86,7 @@ function parseWithYaml(text: string, file: string, comments: boolean | undefined
   const doc = yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length === 0 && doc.contents === null) {
     throw new Failure({
+      code: 'no-answer',
       rationale: `${file} holds no answer, only comments or blank lines.`,
       hint: `Write your answer into ${file} as "key: value" lines.`,
       file,
@@ -90,6 +96,7 @@ function parseWithYaml(text: string, file: string, comments: boolean | undefined
     const e = doc.errors[0];
     const { line, col } = lc.linePos(e.pos[0]);
     throw new Failure({
+      code: 'syntax',
       rationale: `${file} is not valid YAML: ${yamlMessage(e.code, e.message)} (line ${line}, column ${col}).`,
       hint: yamlHint(e.code),
       actual: quoteLine(text.split(/\r?\n/)[line - 1] ?? ''),
@@ -102,6 +109,7 @@ function parseWithYaml(text: string, file: string, comments: boolean | undefined
     if (at !== undefined) {
       const { line } = lc.linePos(at);
       throw new Failure({
+        code: 'comment',
         rationale: `${file} has a comment on line ${line}, but comments are not allowed in this answer.`,
         hint: 'Delete the text from # to the end of that line.',
         file,
@@ -223,12 +231,15 @@ function describeError(e: SchemaError, c: SchemaContext): { finding: Finding; sh
   const where = line ? ` on line ${line}` : '';
   let message = friendly(e.message, sub);
   let rationale: string;
+  let code = 'wrong-value';
   let hint = typeof sub?.description === 'string' ? `\`${name}\`: ${sub.description}` : undefined;
   if (e.message.startsWith('missing key')) {
+    code = 'missing-key';
     rationale = `${c.file} has no \`${e.key}\` key${segs.length ? ` under \`${displayPath(segs)}\`` : ''}.`;
     hint ??= `Add a line "${e.key}: ..." with your answer.`;
     message = `\`${name}\` is missing`;
   } else if (e.message.startsWith('unexpected key')) {
+    code = 'unexpected-key';
     const known = Object.keys((subSchema(c.schema, segs)?.properties as object | undefined) ?? {});
     const near = known.find((k) => close(k, e.key ?? ''));
     rationale = `${c.file} has an unexpected key \`${e.key}\`${where}.`;
@@ -245,7 +256,7 @@ function describeError(e: SchemaError, c: SchemaContext): { finding: Finding; sh
       hint = `Write only the number, without units or quotes.${hint ? ` ${hint}` : ''}`;
     }
   }
-  const finding: Finding = { rationale, hint, line };
+  const finding: Finding = { code, rationale, hint, line };
   if (value !== undefined) finding.actual = quoteLine(JSON.stringify(value));
   return { finding, short: `${message}${where}` };
 }

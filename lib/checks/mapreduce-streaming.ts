@@ -101,6 +101,7 @@ export default defineKind<StreamingParams>({
         const timeoutMs = Math.max(1, Math.min(p.stageTimeout ? p.stageTimeout * 1000 : Infinity, left));
         if (left <= 0)
           throw new Failure({
+            code: 'timeout',
             rationale: `The job did not finish within the check's ${fmtSeconds(ctx.check.timeout * 1000)}.`,
             hint: `Make the mapper and reducer faster; try it yourself: ${rerun(input)}`,
           });

@@ -80,6 +80,7 @@ export default defineKind<ProgramOutputParams>({
         const written = await readOutput(dir, p.output, res.limits.maxOutputBytes);
         if (!written) {
           throw new Failure({
+            code: 'no-output',
             rationale: `${label} ran, but did not write ${p.output}.`,
             hint: `Make the program write its results to ${p.output} (relative to the folder it runs in); try it yourself: ${rerun}`,
           });

@@ -86,6 +86,7 @@ export default defineKind<PysparkParams>({
           const written = await readOutput(dir, p.output, res.limits.maxOutputBytes);
           if (!written)
             throw new Failure({
+              code: 'no-output',
               rationale: `The script ${p.script} ran, but did not write ${p.output}.`,
               hint: `Write the results to ${p.output}; try it yourself: ${rerun}`,
               file: p.script,

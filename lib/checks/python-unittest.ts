@@ -137,6 +137,7 @@ export default defineKind<UnittestParams>({
         const name = `${imp.module}.py`;
         const missing = /No module named '([^']+)'/.exec(imp.message ?? '');
         throw new Failure({
+          code: 'import-error',
           rationale: `${name} could not be imported, so none of its tests ran: ${quoteLine(imp.message ?? '', 160)}`,
           hint: missing
             ? `The tests import ${missing[1]}; make sure ${missing[1].replace(/\./g, '/')}.py is handed in, next to ${name}, and spelled the same way (or the module is installed for python3).`
@@ -156,6 +157,7 @@ export default defineKind<UnittestParams>({
       }
       if (res.timedOut && running) {
         throw new Failure({
+          code: 'timeout',
           rationale: `The test ${shortId(running)} did not finish within ${fmtSeconds(res.limits.timeoutMs)}, so the tests were stopped.`,
           hint: `Look for an endless loop or a read from input in that test or the code it calls; try: ${rerun}`,
           partial: partialOf([...results.values()], events),
@@ -164,6 +166,7 @@ export default defineKind<UnittestParams>({
       if (!events.some((e) => e.event === 'done')) judgeRun(ctx, 'The tests', res, rerun);
       if (!events.some((e) => e.event === 'done')) {
         throw new Failure({
+          code: 'stopped',
           rationale: `The tests stopped before they finished (exit code ${res.code ?? res.signal}).`,
           hint: `Something in the tests or the code under test ended Python early (sys.exit or os._exit?); try: ${rerun}`,
           actual: stderrTail(res.stderr),
@@ -190,6 +193,7 @@ export default defineKind<UnittestParams>({
       if (bad.length === 0) {
         if (passed === 0)
           throw new Failure({
+            code: 'all-skipped',
             rationale: `Every test in ${tests.join(', ')} was skipped.`,
             hint: 'Remove the @skip decorators (or skipTest calls) so the tests run.',
           });
@@ -197,6 +201,7 @@ export default defineKind<UnittestParams>({
       }
       const first = bad[0];
       throw new Failure({
+        code: 'tests-failed',
         rationale: `${bad.length} of ${plural(all.length - skipped, 'test')} did not pass${skipped ? ` (${skipped} skipped)` : ''}; the first is ${shortId(first.id!)}${first.sub ? ` ${first.sub}` : ''}: ${quoteLine(first.message ?? first.outcome!, 160)}`,
         hint: `${first.outcome === 'error' ? 'The test crashed (an error, not a failed assertion); ' : ''}run ${rerun} to see every test, fix the first failure, and run them again.`,
         actual:

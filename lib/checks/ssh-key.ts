@@ -44,6 +44,7 @@ export default defineKind<SshKeyParams>({
     }
     if (!found) {
       throw new Failure({
+        code: 'missing',
         rationale: `No SSH private key found (looked for ${orList(shownAll)}).`,
         hint: `Make one with: ssh-keygen -t ed25519 -f ${shownAll[0]}   (press Enter for the default, and choose a passphrase)`,
       });
@@ -57,6 +58,7 @@ export default defineKind<SshKeyParams>({
       if (!(e instanceof KeyProblem)) throw e;
       if (e.code === 'public-key')
         throw new Failure({
+          code: 'public-not-private',
           rationale: `${shown} holds a public key where the private key should be.`,
           hint: `Keep the private key as ${shown} and the public key as ${shown}.pub; if they were swapped, make a new pair with ssh-keygen.`,
         });
@@ -66,6 +68,7 @@ export default defineKind<SshKeyParams>({
     // Windows keeps ACLs rather than Unix modes; ssh there checks those itself.
     if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
       throw new Failure({
+        code: 'mode',
         rationale: `${shown} can be read by other users of this computer (mode ${mode.toString(8)}), so ssh refuses to use it.`,
         hint: `Run: chmod 600 ${shown}`,
         expected: 'mode 600 (or 400)',
@@ -74,6 +77,7 @@ export default defineKind<SshKeyParams>({
     }
     if (!pub) {
       throw new Failure({
+        code: 'no-public',
         rationale: `${shown} has no public half beside it (${shown}.pub), which is what you give Bitbucket and EC2.`,
         hint: `Write it with: ssh-keygen -y -f ${shown} > ${shown}.pub`,
       });
@@ -84,6 +88,7 @@ export default defineKind<SshKeyParams>({
 
 const notAKey = (shown: string) =>
   new Failure({
+    code: 'not-a-key',
     rationale: `${shown} is not an SSH private key.`,
     hint: `Move it aside and make a new key: ssh-keygen -t ed25519 -f ${shown}`,
   });

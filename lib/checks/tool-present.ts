@@ -105,11 +105,16 @@ export default defineKind<ToolPresentParams>({
     const install = p.install ?? INSTALL[p.command] ?? `Install ${p.command} and make sure it is on your PATH.`;
     const r = await run(exe, args, ctx.signal);
     if (r.missing) {
-      throw new Failure({ rationale: `${p.command} is not installed, or not on your PATH.`, hint: `${install} Then check with: ${shown}` });
+      throw new Failure({
+        code: 'not-installed',
+        rationale: `${p.command} is not installed, or not on your PATH.`,
+        hint: `${install} Then check with: ${shown}`,
+      });
     }
     const first = r.out.trim().split('\n')[0] ?? '';
     if (r.code !== 0) {
       throw new Failure({
+        code: 'failed',
         rationale: `${p.command} is installed but \`${shown}\` failed (exit ${r.code ?? 'by signal'}).`,
         hint: `Run \`${shown}\` yourself and fix what it reports; reinstalling often helps. ${install}`,
         actual: first || undefined,
@@ -121,6 +126,7 @@ export default defineKind<ToolPresentParams>({
     if (p.minVersion) {
       if (!version) {
         throw new Failure({
+          code: 'no-version',
           rationale: `Could not find a version number in the output of \`${shown}\`.`,
           hint: `Run it yourself; if it is not ${p.command}, fix your PATH. ${install}`,
           actual: first || '(no output)',
@@ -128,6 +134,7 @@ export default defineKind<ToolPresentParams>({
       }
       if (compareVersions(version, p.minVersion) < 0) {
         throw new Failure({
+          code: 'too-old',
           rationale: `${p.command} ${version} is too old; the course needs ${p.minVersion} or later.`,
           hint: `Upgrade it. ${install}`,
           expected: `${p.minVersion} or later`,

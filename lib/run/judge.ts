@@ -234,6 +234,7 @@ export async function judgeOutput(
     const i = firstDiff(exp, act);
     if (i < 0) return { note: `all ${plural(exp.length, 'line')} match the expected output` };
     throw new Failure({
+      code: 'output-differs',
       rationale:
         i >= act.length
           ? `${cap(what)} stops after line ${act.length}, but more lines are expected.`
@@ -260,6 +261,7 @@ export async function judgeOutput(
   ].filter(Boolean);
   const at = extra.length ? act.indexOf(extra[0]) + 1 : undefined;
   throw new Failure({
+    code: 'output-differs',
     rationale: `${cap(what)} ${parts.join(' and ')}${mode === 'sorted' ? ' (order ignored)' : ' (order and spacing ignored)'}.`,
     hint: `${counts}${at ? ` The first unexpected line is line ${at} of the output.` : ''} Try it yourself: ${rerun}`,
     expected: missing.length ? `${quoteLine(missing[0])}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}` : undefined,

@@ -68,6 +68,7 @@ async function copyOne(ctx: CheckContext, rel: string, dir: string): Promise<Cop
   assertReadable(info);
   if (info.size > MAX_COPY_BYTES) {
     throw new Failure({
+      code: 'too-large',
       rationale: `${rel} is ${Math.round(info.size / 1024 / 1024)} MB, too large to run on here.`,
       hint: 'Keep sample data small; the full data set belongs on S3.',
       file: rel,
@@ -94,6 +95,7 @@ export async function programArgv(ctx: CheckContext, c: Copied): Promise<string[
   const q = c.rel.includes(' ') ? `"${c.rel}"` : c.rel;
   if (!c.executable) {
     throw new Failure({
+      code: 'not-executable',
       rationale: `${c.rel} is not executable, and is not a .py file that could be run with python3.`,
       hint: `Run chmod +x ${q}, then git update-index --chmod=+x ${q} and commit, so the executable bit is in the repository.`,
       file: c.rel,
@@ -108,6 +110,7 @@ export async function programArgv(ctx: CheckContext, c: Copied): Promise<string[
   }
   if (head.subarray(0, 2).toString('latin1') !== '#!' && head.toString('latin1') !== '\x7fELF') {
     throw new Failure({
+      code: 'no-shebang',
       rationale: `${c.rel} does not start with a #! line, so it cannot be run as a program.`,
       hint: `Make its first line say which interpreter runs it, for example: #!/usr/bin/env python3`,
       file: c.rel,
@@ -158,6 +161,7 @@ export async function readOutput(dir: string, rel: string, maxBytes: number): Pr
     total += size;
     if (total > maxBytes) {
       throw new Failure({
+        code: 'output-too-large',
         rationale: `${rel} is larger than ${Math.round(maxBytes / 1024 / 1024)} MB on the sample data.`,
         hint: 'Write only the results the question asks for.',
         file: rel,
