@@ -238,16 +238,20 @@ class Grading {
         .update('\0');
     const commit = h.digest('hex');
     await o.courseFiles?.layUnder(up.dir);
-    // Canvas marks an upload LATE without saying how late: counted as late by one day.
+    // Canvas marks an upload LATE without saying how late: counted as one day late (one day's
+    // penalty, the least a late upload can cost), and the feedback says that is how it was counted.
     const due = o.spec.due ? new Date(o.spec.due) : undefined;
     const late: LatePenalty =
       up.late && due
-        ? latePenalty(
-            new Date(due.getTime() + (entry.extensionMinutes + o.course.late.graceMinutes + 1) * 60_000),
-            due,
-            entry.extensionMinutes,
-            o.course.late,
-          )
+        ? {
+            ...latePenalty(
+              new Date(due.getTime() + (entry.extensionMinutes + o.course.late.graceMinutes + 1440) * 60_000),
+              due,
+              entry.extensionMinutes,
+              o.course.late,
+            ),
+            flagOnly: true,
+          }
         : { late: up.late, minutesLate: 0, penaltyPercent: 0 };
     const r = await this.evaluate({ kind: 'zip', entry, dir: up.dir, commit }, o.courseFiles?.hash ?? '');
     if ('error' in r) return { result: { ...base, status: 'error', reason: r.error, choice: 'zip' }, cached: false };

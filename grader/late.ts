@@ -42,7 +42,10 @@ export function lateSentence(late: LatePenalty, score: number, total: number, po
     late.base === 'points'
       ? `of the assignment's ${fmt(possible)} points (${fmt((possible * late.penaltyPercent) / 100)} points)`
       : 'of your score';
-  return `Late by ${duration(late.minutesLate)}, past the deadline and any grace: ${pct} ${of} was taken off, ${fmt(score)} → ${fmt(total)} of ${fmt(possible)} points.`;
+  const when = late.flagOnly
+    ? 'Canvas marks your upload late without saying by how much, so it counts as one day late'
+    : `Late by ${duration(late.minutesLate)}, past the deadline and any grace`;
+  return `${when}: ${pct} ${of} was taken off, ${fmt(score)} → ${fmt(total)} of ${fmt(possible)} points.`;
 }
 
 /** "1 day 2 hours", "5 hours 12 minutes", "12 minutes": the two largest units. */

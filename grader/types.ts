@@ -75,6 +75,8 @@ export interface LatePenalty {
   penaltyPercent: number;
   /** What the percent is of (course.yaml `late.base`); absent in records written before it existed. */
   base?: 'score' | 'points';
+  /** Canvas marked the upload LATE without its time: counted as one day late, and said so. */
+  flagOnly?: boolean;
 }
 
 export interface StudentResult {

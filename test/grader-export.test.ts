@@ -504,11 +504,13 @@ describe('feedback as a student reads it', () => {
   });
 
   it('lateness under an hour is in minutes, else days and hours', () => {
-    expect(lateText(12)).toBe('12 minutes');
-    expect(lateText(60)).toBe('1 hour');
-    expect(lateText(1441)).toBe('1 day');
-    expect(lateText(1500)).toBe('1 day 1 hour');
-    expect(lateText(2 * 1440)).toBe('2 days');
-    expect(lateText(5201195)).toBe('3611 days 22 hours');
+    expect(lateText({ minutesLate: 12 })).toBe('12 minutes');
+    expect(lateText({ minutesLate: 60 })).toBe('1 hour');
+    expect(lateText({ minutesLate: 1441 })).toBe('1 day');
+    expect(lateText({ minutesLate: 1500 })).toBe('1 day 1 hour');
+    expect(lateText({ minutesLate: 2 * 1440 })).toBe('2 days');
+    expect(lateText({ minutesLate: 5201195 })).toBe('3611 days 22 hours');
+    // Canvas's LATE mark carries no time: the cell says so rather than a made-up duration.
+    expect(lateText({ minutesLate: 1440, flagOnly: true })).toBe('marked late by Canvas');
   });
 });

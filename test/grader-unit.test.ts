@@ -131,6 +131,10 @@ describe('late policy', () => {
     expect(lateSentence({ late: true, minutesLate: 12, penaltyPercent: 50, base: 'points' }, 4.5, 0, 20)).toBe(
       "Late by 12 minutes, past the deadline and any grace: 50% of the assignment's 20 points (10 points) was taken off, 4.5 → 0 of 20 points.",
     );
+    // A Canvas upload marked LATE carries no time: no made-up duration, and how it was counted.
+    expect(lateSentence({ late: true, minutesLate: 1440, penaltyPercent: 10, base: 'score', flagOnly: true }, 21, 18.9, 20)).toBe(
+      'Canvas marks your upload late without saying by how much, so it counts as one day late: 10% of your score was taken off, 21 → 18.9 of 20 points.',
+    );
     expect([duration(1440), duration(1501), duration(61), duration(0)]).toEqual(['1 day', '1 day 1 hour', '1 hour 1 minute', '0 minutes']);
   });
 });

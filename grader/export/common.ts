@@ -31,7 +31,10 @@ export function canvasScore(s: StudentResult, missing: MissingPolicy = 'blank'):
 }
 
 /** Lateness as people say it ("1 day 2 hours", "12 minutes"): the grader's own wording (grader/late.ts). */
-export { duration as lateText } from '../late.js';
+import { duration } from '../late.js';
+/** How late, for a table cell: the duration, or what Canvas said when it gave no time. */
+export const lateText = (late: { minutesLate: number; flagOnly?: boolean }): string =>
+  late.flagOnly ? 'marked late by Canvas' : duration(late.minutesLate);
 
 /** An ISO instant in the course's time zone ("2017-01-20 23:59 EST"); as given when it cannot be read. */
 export function localTime(iso: string, timeZone: string | undefined): string {

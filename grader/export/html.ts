@@ -128,7 +128,7 @@ function studentRow(s: StudentResult, checks: ExportCheck[]): Row {
     `<span class="st st-${s.status.replace(/\s/g, '-')}">${esc(statusText(s))}</span>`,
     s.status === 'graded' ? { html: fmtNum(round2(s.total)), v: s.total } : { html: '', v: -1 },
     s.late?.late
-      ? { html: `${esc(lateText(s.late.minutesLate))} <span class="none">(−${fmtNum(round2(s.late.penaltyPercent))}%)</span>`, v: days }
+      ? { html: `${esc(lateText(s.late))} <span class="none">(−${fmtNum(round2(s.late.penaltyPercent))}%)</span>`, v: days }
       : { html: '', v: 0 },
     { html: s.status === 'graded' ? esc(failedIds.join(', ')) : esc(s.reason ?? ''), wrap: true },
     s.commit && s.choice !== 'zip' ? `<code>${esc(s.commit.slice(0, 10))}</code>` : s.choice === 'zip' ? 'zip' : '',
@@ -218,7 +218,7 @@ export function reportHtml(batch: BatchResult): string {
     .map((s) => [
       esc(s.netid),
       esc(s.name),
-      { html: esc(lateText(s.late!.minutesLate)), v: s.late!.minutesLate / 1440 },
+      { html: esc(lateText(s.late!)), v: s.late!.minutesLate / 1440 },
       { html: `${fmtNum(round2(s.late!.penaltyPercent))}%`, v: s.late!.penaltyPercent },
       { html: fmtNum(round2(s.total)), v: s.total },
     ]);
