@@ -6,7 +6,8 @@
 // data that does not compress). Measured, as bench/grade.mjs does:
 //   floor   plain `git clone` of every fork, best of 4 and 8 at once, for each batch (a clone of a
 //           data fork writes its 100 MB checkout: that is what the data costs anyone who fetches it);
-//   grade   `harness grade A1 --offline` over each batch, with peak memory (/usr/bin/time).
+//   grade   `harness grade A1` over each batch, with peak memory (/usr/bin/time), on A1 without its
+//           internet checks (scripts/lib/offline-course.mjs), as bench/grade.mjs grades it.
 // Bars: the data batch's peak RSS ≤ 300 MB; its time ≤ 1.5 × the batch without data + the extra
 // clone time (its floor − the other's floor).
 // Disk: forks hold BENCH_FORKS × the compressed data (200 × ~25 MB text, 200 × 100 MB random); the
@@ -24,6 +25,7 @@ import path from 'node:path';
 import { writeForks } from '../scripts/lib/synth-forks.mjs';
 import { makeDataSet } from '../scripts/lib/data-set.mjs';
 import { REPO } from '../scripts/lib/fork.mjs';
+import { offlineCourse } from '../scripts/lib/offline-course.mjs';
 
 const N = Number(process.env.BENCH_FORKS ?? 200);
 const MB = Number(process.env.BENCH_DATA_MB ?? 100);
@@ -33,6 +35,8 @@ const CLI = path.resolve(process.env.BENCH_HARNESS ?? path.join(REPO, 'bin', 'ha
 const PARS = [4, 8];
 const FLOOR = process.env.BENCH_FLOOR !== '0';
 const env = { ...process.env, CI: '1', INIT_CWD: '', GIT_CONFIG_GLOBAL: '/dev/null' };
+// `grade --offline` would leave every student incomplete (their internet checks not judged).
+const COURSE = offlineCourse(await mkdtemp(path.join(tmpdir(), 'harness-bench-course-')));
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const work = await mkdtemp(path.join(tmpdir(), 'harness-bench-bigdata-'));
 
@@ -106,11 +110,11 @@ async function floorOf(b) {
 
 function grade(roster, out) {
   const memFile = path.join(work, 'mem.txt');
-  const args = [CLI, 'grade', 'A1', '--roster', roster, '--out', out, '--offline', '--quiet'];
+  const args = [CLI, 'grade', 'A1', '--roster', roster, '--out', out, '--quiet'];
   const t = performance.now();
   const r = TIME
-    ? spawnSync(TIME, ['-f', '%M', '-o', memFile, process.execPath, ...args], { cwd: REPO, env, encoding: 'utf8' })
-    : spawnSync(process.execPath, args, { cwd: REPO, env, encoding: 'utf8' });
+    ? spawnSync(TIME, ['-f', '%M', '-o', memFile, process.execPath, ...args], { cwd: COURSE, env, encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { cwd: COURSE, env, encoding: 'utf8' });
   const s = (performance.now() - t) / 1000;
   if (r.status !== 0) throw new Error(`grade failed (${r.status}): ${r.stderr}`);
   return { s, summary: r.stderr.trim().split('\n').pop(), memFile };
@@ -144,7 +148,7 @@ for (let r = 0; r < ROUNDS; r++) {
   });
 }
 await rm(work, { recursive: true, force: true });
-
+await rm(COURSE, { recursive: true, force: true });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const peak = Math.max(...rounds.map((x) => x.dataMb));
 const ratio = median(rounds.map((x) => x.ratio));
