@@ -4,7 +4,7 @@
 // (author emails, every pushed file content) is walked only as far as a check asks.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { GitView, HistoryBlob, ObjectState, RepoInfo, RepoStatus } from '../lib/git.js';
+import { gitBlobChunks, type GitView, type HistoryBlob, type ObjectState, type RepoInfo, type RepoStatus } from '../lib/git.js';
 import { commitReader, emailsOf, LogWalk } from './gitops.js';
 import { ObjectError, type CommitInfo, type ObjectStore } from './objects.js';
 import { treeEntries, type CommitVolume } from './tree.js';
@@ -112,11 +112,15 @@ export class CommitGit implements GitView {
             this.seenIn.set(e.oid, c.oid);
             if (skip?.(e.oid)) continue;
             const store = this.o.store;
-            yield { id: e.oid, path: rel, read: async () => store.read(e.oid).data };
+            yield { id: e.oid, path: rel, read: async () => store.read(e.oid).data, size: () => store.size(e.oid) };
           }
         }
       }
     }
+  }
+
+  blobChunks(id: string, signal?: AbortSignal): AsyncIterable<Buffer> {
+    return gitBlobChunks(this.o.mirror, id, signal);
   }
 
   async unchangedIds(): Promise<Map<string, string>> {

@@ -138,6 +138,8 @@ export interface HistoryBlob {
   path: string;
   /** Its bytes. */
   read(): Promise<Buffer>;
+  /** Its size, where it is known without reading it (then a large blob can be streamed: GitView.blobChunks). */
+  size?(): number;
 }
 
 /**
@@ -166,6 +168,12 @@ export interface GitView {
    * over unread. Empty outside a repository.
    */
   history(signal?: AbortSignal, skip?: (id: string) => boolean): AsyncIterable<HistoryBlob>;
+  /**
+   * Blob `id`'s bytes in chunks, read by git in another process: a large file (a committed data
+   * set) is scanned in bounded memory, without inflating it whole on node's thread. Absent where the
+   * view has no repository to read from.
+   */
+  blobChunks?(id: string, signal?: AbortSignal): AsyncIterable<Buffer>;
   /** A commit (short name) whose files held content `id`, for messages about a hit in the history. */
   commitOf(id: string, signal?: AbortSignal): Promise<string | undefined>;
   /**
@@ -518,4 +526,35 @@ export function listNames(names: string[], max = 10): string {
   const more = names.length - shown.length;
   if (more > 0) return `${shown.join(', ')} and ${more} more`;
   return shown.length <= 1 ? shown.join('') : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
+}
+
+/**
+ * The bytes of blob `id` of the repository at `cwd`, as `git cat-file blob` writes them, chunk by
+ * chunk. Throws when git fails (a missing or damaged object): the caller could not read it.
+ */
+export async function* gitBlobChunks(cwd: string, id: string, signal?: AbortSignal): AsyncIterable<Buffer> {
+  signal?.throwIfAborted();
+  const child = spawn('git', [...GIT_CONFIG.flatMap((c) => ['-c', c]), '--no-pager', 'cat-file', 'blob', id], {
+    cwd,
+    env: childEnv(),
+    signal,
+    windowsHide: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    if (stderr.length < 2000) stderr += d.toString('utf8');
+  });
+  const done = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code));
+  });
+  done.catch(() => undefined); // awaited below; an early failure must not be an unhandled rejection
+  try {
+    for await (const chunk of child.stdout!) yield chunk as Buffer;
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+  const code = await done;
+  if (code !== 0) throw new Error(`git cat-file blob ${id} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`);
 }

@@ -158,6 +158,33 @@ describe('a key in the pushed history', () => {
     for (const f of ['grades.csv', 'canvas.csv', 'batch.json', 'report.html', 'feedback/hk123.md'])
       expect(readFileSync(path.join(out, f), 'utf8')).not.toContain(key);
   }, 120_000);
+
+  it('is found at the end of large files, in the commit and in the history, as git streams them to the grader', async () => {
+    const dir = await tempDir({}, 'trust-big-');
+    const course = offlineCourse(mkdtempSync(path.join(tmpdir(), 'trust-course-')));
+    const now = ['AKIA', 'Q7LEAKED', 'BIGFILE1'].join('');
+    const past = ['AKIA', 'Q7LEAKED', 'BIGPAST1'].join('');
+    const filler = 'timestamp,reading\n' + '2017-01-01 00:00:00,1.0\n'.repeat(400_000); // ~10 MB: streamed, not read whole
+    const origin = fork(dir, 'bg123', [
+      { files: { ...complete(), 'old.csv': `${filler}aws_access_key_id = ${past}\n` }, at: DUE - 10 * H },
+      { files: { 'old.csv': null, 'now.csv': `${filler}aws_access_key_id = ${now}\n` }, at: DUE - 9 * H },
+    ]);
+    const roster = path.join(dir, 'roster.csv');
+    writeFileSync(roster, `NetID,name,email,repo\nbg123,Big Files,bg123@georgetown.edu,${origin}\n`);
+    const out = path.join(dir, 'out');
+    const g = await harnessAsync(course, ['grade', 'A1', '--roster', roster, '--out', out, '--quiet']);
+    expect(g.status, g.stderr).toBe(0);
+    expect(rows(out)[0]['Leaked secret']).toMatch(/now\.csv:400002: an AWS access key id/);
+    // The feedback names every hit: the file now, and the one a later commit removed.
+    const feedback = readFileSync(path.join(out, 'feedback', 'bg123.md'), 'utf8');
+    expect(feedback).toMatch(/now\.csv:400002/);
+    expect(feedback).toMatch(/old\.csv \(commit [0-9a-f]{7}\):400002/);
+    for (const f of ['grades.csv', 'batch.json', 'feedback/bg123.md']) {
+      const text = readFileSync(path.join(out, f), 'utf8');
+      expect(text).not.toContain(now);
+      expect(text).not.toContain(past);
+    }
+  }, 120_000);
 });
 
 describe("faults on the grader's side never lower a grade", () => {
