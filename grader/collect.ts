@@ -7,6 +7,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
+import { processAlive } from '../lib/util/tmpfiles.js';
 import { Semaphore } from '../lib/util/semaphore.js';
 import { appendLedger, LEDGER_FILE } from './ledger.js';
 import { defaultBranch, lastBefore, openLog, syncMirror, type FetchProblem } from './gitops.js';
@@ -42,17 +43,8 @@ export function sweepDeadClones(out: string): void {
   }
   for (const name of names) {
     const m = /\.git\.tmp-(\d+)$/.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || processAlive(Number(m[1]))) continue;
     rmSync(path.join(dir, name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

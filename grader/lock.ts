@@ -6,6 +6,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
+import { processAlive } from '../lib/util/tmpfiles.js';
 
 interface Holder {
   pid: number;
@@ -40,7 +41,7 @@ export function lockOutput(out: string, command: string, note: (line: string) =>
           'give an --out folder you can write to (and with room on its disk)',
         );
       const held = readHolder(file);
-      if (held && held.host === me.host && !alive(held.pid)) {
+      if (held && held.host === me.host && !processAlive(held.pid)) {
         note(`note: taking over ${file}, left by ${held.command} (pid ${held.pid}, started ${held.started}), which is no longer running`);
         rmSync(file, { force: true });
         continue;
@@ -82,14 +83,5 @@ function readHolder(file: string): Holder | undefined {
     return typeof h.pid === 'number' && typeof h.host === 'string' ? h : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -28,6 +28,21 @@ interface Line {
 type Finding2 = Finding & { partial?: number };
 
 /**
+ * One failure for a list of findings (not empty): the first broken rule is the message, the next
+ * three are named in the hint so one round of fixes suffices, and the credit is the smallest.
+ */
+export function firstOf(findings: Finding2[]): Finding & { partial: number } {
+  const [first, ...rest] = findings;
+  const also = rest.length
+    ? ` Also: ${rest
+        .slice(0, 3)
+        .map((f) => f.rationale)
+        .join(' ')}${rest.length > 3 ? ' …' : ''}`
+    : '';
+  return { ...first, hint: `${first.hint ?? ''}${also}`.trim(), partial: Math.min(...findings.map((f) => f.partial ?? 0)) };
+}
+
+/**
  * lineFindings with its pattern matching guarded (util/pattern.ts): a pattern that backtracks
  * catastrophically on a line is redone in linear time instead of hanging the run.
  */

@@ -5,7 +5,7 @@ import { defineKind } from './kind.js';
 import { fileParam, maxBytesParam } from './params.js';
 import { readAnswerText } from './file-present.js';
 import { Failure, UserError } from '../errors.js';
-import { checkLines, validateParams, type FileLinesParams, type Rule } from '../lines.js';
+import { checkLines, firstOf, validateParams, type FileLinesParams, type Rule } from '../lines.js';
 
 export type { FileLinesParams, Rule };
 
@@ -119,19 +119,6 @@ export default defineKind<FileLinesParams>({
     const text = await readAnswerText(ctx, p.file, p.maxBytes);
     const findings = await checkLines(text, p);
     if (findings.length === 0) return;
-    // The first broken rule is the message; the others are named too, so one round of fixes suffices.
-    const [first, ...rest] = findings;
-    const also = rest.length
-      ? ` Also: ${rest
-          .slice(0, 3)
-          .map((f) => f.rationale)
-          .join(' ')}${rest.length > 3 ? ' …' : ''}`
-      : '';
-    throw new Failure({
-      ...first,
-      hint: `${first.hint ?? ''}${also}`.trim(),
-      file: p.file,
-      partial: Math.min(...findings.map((f) => f.partial ?? 0)),
-    });
+    throw new Failure({ ...firstOf(findings), file: p.file });
   },
 });

@@ -8,7 +8,7 @@ import { skipIfOptionalAbsent } from './file-present.js';
 import fileLines from './file-lines.js';
 import { schemaFinding, schemaParam, validateSchema } from './file-yaml.js';
 import { Failure, UserError } from '../errors.js';
-import { lineFindings, validateParams, type FileLinesParams } from '../lines.js';
+import { firstOf, lineFindings, validateParams, type FileLinesParams } from '../lines.js';
 import { answerValidator } from '../answer-schema.js';
 import { cellLabel, cellNames, outputText, readNotebook } from '../notebook/notebook.js';
 import { loadYaml, yaml } from '../util/yaml.js';
@@ -106,20 +106,13 @@ export default defineKind<NotebookOutputParams>({
     }
     const findings = lineFindings(text, { ...p, file: label });
     if (findings.length === 0) return;
-    const [first, ...rest] = findings;
-    const also = rest.length
-      ? ` Also: ${rest
-          .slice(0, 3)
-          .map((f) => f.rationale)
-          .join(' ')}${rest.length > 3 ? ' …' : ''}`
-      : '';
+    const f = firstOf(findings);
     throw new Failure({
-      ...first,
+      ...f,
       code: 'lines',
-      hint: `${first.hint ?? ''}${also} Fix the code, run the notebook again and save it.`.trim(),
+      hint: `${f.hint ?? ''} Fix the code, run the notebook again and save it.`.trim(),
       file,
       line: undefined,
-      partial: Math.min(...findings.map((f) => f.partial ?? 0)),
     });
   },
 });

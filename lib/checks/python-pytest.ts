@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { defineKind } from './kind.js';
+import { testRunParams, testsOf, type TestRunParams } from './params.js';
 import { CannotJudge, Failure } from '../errors.js';
 import { runSandboxed } from '../run/sandbox.js';
 import { pythonEnv, withWorkdir } from '../run/workdir.js';
@@ -15,11 +16,7 @@ import { fmtSeconds, judgeRun, stderrTail } from '../run/judge.js';
 import { editDistance, plural, quoteLine } from '../util/text.js';
 import type { CheckContext } from '../context.js';
 
-export interface PytestParams {
-  tests: string | string[];
-  files?: string[];
-  maxOutputBytes?: number;
-}
+export type PytestParams = TestRunParams;
 
 // -c os.devnull, --rootdir and --confcutdir keep pytest to the copy: no pytest.ini, setup.cfg or
 // conftest.py from a folder above it is read. PYTEST_DISABLE_PLUGIN_AUTOLOAD (set by the kind)
@@ -102,7 +99,6 @@ interface Ev {
   version?: string;
 }
 
-const testsOf = (p: PytestParams) => (Array.isArray(p.tests) ? p.tests : [p.tests]);
 /** `quazyilx_test.py::test_fields` as the student reads it: `test_fields`, or `Class.test` for a class. */
 const shortId = (id: string) => id.split('::').slice(1).join('.') || id;
 const firstLine = (s: string | undefined) => (s ?? '').split('\n')[0].trim();
@@ -113,30 +109,7 @@ export default defineKind<PytestParams>({
   runsStudentCode: true,
   spawns: true,
   title: (p) => `the tests in ${testsOf(p).join(', ')} pass`,
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['tests'],
-    properties: {
-      tests: {
-        description: 'The test file(s), relative to the assignment folder, such as quazyilx_test.py.',
-        anyOf: [
-          { type: 'string', pattern: '\\.py$' },
-          { type: 'array', minItems: 1, items: { type: 'string', pattern: '\\.py$' } },
-        ],
-      },
-      files: {
-        type: 'array',
-        items: { type: 'string', minLength: 1 },
-        description: 'Other files the tests need (the module under test, sample data), copied alongside.',
-      },
-      maxOutputBytes: {
-        type: 'integer',
-        minimum: 1,
-        description: 'Most output the tests may print before they are stopped; default 16 MB.',
-      },
-    },
-  },
+  params: testRunParams('quazyilx_test.py'),
   files: (p) => [...testsOf(p), ...(p.files ?? [])],
   async run(ctx, p) {
     const tests = testsOf(p).map((t) => t.replace(/\\/g, '/'));

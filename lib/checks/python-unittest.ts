@@ -6,17 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { defineKind } from './kind.js';
+import { testRunParams, testsOf, type TestRunParams } from './params.js';
 import { Failure } from '../errors.js';
 import { runSandboxed } from '../run/sandbox.js';
 import { pythonEnv, withWorkdir } from '../run/workdir.js';
 import { fmtSeconds, judgeRun, stderrTail } from '../run/judge.js';
 import { plural, quoteLine } from '../util/text.js';
 
-export interface UnittestParams {
-  tests: string | string[];
-  files?: string[];
-  maxOutputBytes?: number;
-}
+export type UnittestParams = TestRunParams;
 
 const RUNNER = String.raw`
 import sys, os, json, importlib, traceback, unittest
@@ -78,7 +75,6 @@ interface Ev {
   sub?: string;
 }
 
-const testsOf = (p: UnittestParams) => (Array.isArray(p.tests) ? p.tests : [p.tests]);
 const shortId = (id: string) => id.split('.').slice(-2).join('.');
 
 export default defineKind<UnittestParams>({
@@ -86,30 +82,7 @@ export default defineKind<UnittestParams>({
   spawns: true,
   runsStudentCode: true,
   title: (p) => `the unit tests in ${testsOf(p).join(', ')} pass`,
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['tests'],
-    properties: {
-      tests: {
-        description: 'The test file(s), relative to the assignment folder, such as mtr_fix_test.py.',
-        anyOf: [
-          { type: 'string', pattern: '\\.py$' },
-          { type: 'array', minItems: 1, items: { type: 'string', pattern: '\\.py$' } },
-        ],
-      },
-      files: {
-        type: 'array',
-        items: { type: 'string', minLength: 1 },
-        description: 'Other files the tests need (the module under test, sample data), copied alongside.',
-      },
-      maxOutputBytes: {
-        type: 'integer',
-        minimum: 1,
-        description: 'Most output the tests may print before they are stopped; default 16 MB.',
-      },
-    },
-  },
+  params: testRunParams('mtr_fix_test.py'),
   files: (p) => [...testsOf(p), ...(p.files ?? [])],
   async run(ctx, p) {
     const tests = testsOf(p);
