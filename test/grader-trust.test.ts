@@ -403,6 +403,28 @@ describe('hostile metadata and a damaged mirror', () => {
     expect(batch(out).students[0].status).toBe('graded');
     expect(Number(canvas(out)[2][5])).toBeGreaterThan(15);
   }, 60_000);
+
+  it('a large file that cannot be read from the copy makes the student incomplete, never a clean secret scan', async () => {
+    const dir = await tempDir({}, 'trust-bigdamaged-');
+    const course = offlineCourse(mkdtempSync(path.join(tmpdir(), 'trust-course-')));
+    const big = 'timestamp,reading\n' + '2017-01-01 00:00:00,1.0\n'.repeat(400_000); // over 8 MB: streamed from git
+    const origin = fork(dir, 'bd123', [{ files: { ...complete(), 'big.csv': big }, at: DUE - 10 * H }]);
+    const roster = path.join(dir, 'roster.csv');
+    writeFileSync(roster, `NetID,name,email,repo\nbd123,Big Damaged,bd123@georgetown.edu,${origin}\n`);
+    const out = path.join(dir, 'out');
+    expect((await harnessAsync(course, ['collect', 'A1', '--roster', roster, '--out', out, '--quiet'])).status).toBe(0);
+    // Only the big file's object is garbage (a new file: the copy shares objects with the fork by hard links).
+    const oid = execFileSync('git', ['hash-object', '--stdin'], { input: big }).toString().trim();
+    const obj = path.join(out, '.mirrors', 'bd123.git', 'objects', oid.slice(0, 2), oid.slice(2));
+    expect(existsSync(obj)).toBe(true);
+    rmSync(obj);
+    writeFileSync(obj, 'not zlib');
+    const g = await harnessAsync(course, ['grade', 'A1', '--roster', roster, '--out', out, '--quiet']);
+    expect(g.stderr).not.toMatch(/internal error/);
+    const [s] = batch(out).students;
+    expect(['error', 'incomplete']).toContain(s.status);
+    expect(canvas(out)[2][5]).toBe('');
+  }, 60_000);
 });
 
 describe('one grader per output folder', () => {
