@@ -73,6 +73,14 @@ checks:
     );
   });
 
+  it("bounds a check's timeout in every form: a limit no timer can hold would fault every student at once", () => {
+    const at = (t: string) => problems(good.replace('points: 1 }', `points: 1, timeout: ${t} }`));
+    expect(at('90s')).toEqual([]);
+    expect(at('2m')).toEqual([]);
+    expect(at('500ms')).toEqual([]);
+    for (const t of ['99999999m', '9999999999s', '7200']) expect(at(t).join('\n'), t).toMatch(/timeout/);
+  });
+
   it('reports the semantic problems all together', () => {
     const ps = problems(`id: A2
 title: Test

@@ -20,11 +20,13 @@ const fileName = {
   description: 'A path relative to the assignment folder, with forward slashes.',
 };
 
+// Bounded in every form (a number to an hour, strings by their digits to under three hours): a
+// limit past what a timer can hold (24.8 days) would fire at once and fault every student.
 const duration = {
-  description: 'Seconds, or a string such as `90s`, `2m`.',
+  description: 'Seconds (at most 3600), or a string such as `90s`, `2m`.',
   anyOf: [
     { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
-    { type: 'string', pattern: '^\\d+(\\.\\d+)?(ms|s|m)$' },
+    { type: 'string', pattern: '^(\\d{1,7}(\\.\\d+)?ms|\\d{1,4}(\\.\\d+)?s|\\d{1,3}(\\.\\d+)?m)$' },
   ],
 };
 
