@@ -7,6 +7,7 @@ import path from 'node:path';
 import { gitBlobChunks, type GitView, type HistoryBlob, type ObjectState, type RepoInfo, type RepoStatus } from '../lib/git.js';
 import { commitReader, emailsOf, LogWalk } from './gitops.js';
 import { ObjectError, type CommitInfo, type ObjectStore } from './objects.js';
+import { inflateFile } from './packio.js';
 import { treeEntries, type CommitVolume } from './tree.js';
 
 const TREE = 0o040000;
@@ -119,8 +120,14 @@ export class CommitGit implements GitView {
     }
   }
 
+  /**
+   * A large blob's bytes as a stream: inflated from its pack or loose file in this process (on
+   * zlib's thread pool), or, for one stored as a delta, as `git cat-file` builds it.
+   */
   blobChunks(id: string, signal?: AbortSignal): AsyncIterable<Buffer> {
-    return gitBlobChunks(this.o.mirror, id, signal);
+    const at = this.o.store.whole(id);
+    if (!at) return gitBlobChunks(this.o.mirror, id, signal);
+    return inflateFile(at.file, at.from, at.end, at.skip, at.size, `object ${id.slice(0, 12)}`, signal);
   }
 
   async unchangedIds(): Promise<Map<string, string>> {

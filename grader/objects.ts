@@ -199,6 +199,29 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Where `oid`'s content lies as one zlib stream, for reading it as a stream (see
+   * packio.inflateFile): a whole object in a pack, or a loose object (whose stream starts with its
+   * "<type> <size>\0" header, `skip` bytes). Undefined for an object stored as a delta, which only
+   * a delta chain can build.
+   */
+  whole(oid: string): { file: string; from: number; end: number; skip: number; size: number } | undefined {
+    this.enter();
+    try {
+      const at = this.locate(oid);
+      if (!at) {
+        const { size, at: skip } = this.looseHeader(oid);
+        const file = this.looseFile(oid);
+        return { file: file.file, from: 0, end: file.size(), skip, size };
+      }
+      const e = entryAt(at.pack, at.offset);
+      if (e.type === OFS_DELTA || e.type === REF_DELTA) return undefined;
+      return { file: at.pack.data.file, from: e.dataAt, end: packEnd(at.pack), skip: 0, size: e.size };
+    } finally {
+      this.leave();
+    }
+  }
+
   has(oid: string): boolean {
     if (this.memo.has(oid)) return true;
     this.enter();

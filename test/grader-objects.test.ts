@@ -18,11 +18,13 @@ import {
   closeSync,
   rmSync,
   statSync,
+  existsSync,
 } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { tempDir } from './helpers/fixture.js';
 import { ObjectError, ObjectStore, parseCommit } from '../grader/objects.js';
+import { inflateFile } from '../grader/packio.js';
 import { CommitVolume } from '../grader/tree.js';
 import { history, lastBefore } from '../grader/gitops.js';
 import { BatchCache } from '../grader/cache.js';
@@ -283,6 +285,76 @@ describe('large blobs are read only as far as a check asks', () => {
       }).toThrow(ObjectError);
     }
   }, 120_000);
+});
+
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+const streamed = (s: ObjectStore, oid: string, signal?: AbortSignal) => {
+  const at = s.whole(oid);
+  if (!at) throw new Error(`${oid} is a delta`);
+  return collect(inflateFile(at.file, at.from, at.end, at.skip, at.size, oid, signal));
+};
+
+describe('large blobs streamed whole (the secret scan of committed data sets)', () => {
+  it('gives what git cat-file gives, loose and packed among other objects; deltas are left to git; damage and aborts throw', async () => {
+    const dir = await tempDir({}, 'harness-streamblob-');
+    git(dir, ['init', '-q', '-b', 'main']);
+    const v1 = `id,value,station,date,count\n${csv(300_000, 7)}`;
+    writeFileSync(path.join(dir, 'data.csv'), v1);
+    writeFileSync(path.join(dir, 'answer.txt'), 'answer\n');
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'data']);
+    const gd = path.join(dir, '.git');
+    const blob = gitText(dir, ['rev-parse', 'HEAD:data.csv']);
+    const full = git(gd, ['cat-file', 'blob', blob]);
+    // Loose: the stream starts with the object's header, which is skipped.
+    expect(existsSync(path.join(gd, 'objects', blob.slice(0, 2), blob.slice(2)))).toBe(true);
+    expect((await streamed(new ObjectStore(gd), blob)).equals(full)).toBe(true);
+    // Packed whole, with an edited version stored as a delta and other objects after it.
+    writeFileSync(path.join(dir, 'data.csv'), `${v1}${csv(1000, 8, 900_000)}`);
+    git(dir, ['commit', '-q', '-am', 'more data']);
+    git(dir, ['repack', '-a', '-d', '-f']);
+    const blob2 = gitText(dir, ['rev-parse', 'HEAD:data.csv']);
+    const bases = new Map(
+      gitText(gd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(deltabase)'])
+        .split('\n')
+        .map((l) => l.split(' ') as [string, string]),
+    );
+    const [whole, delta] = bases.get(blob) === '0'.repeat(40) ? [blob, blob2] : [blob2, blob];
+    expect(bases.get(delta)).not.toBe('0'.repeat(40));
+    const store = new ObjectStore(gd);
+    expect((await streamed(store, whole)).equals(git(gd, ['cat-file', 'blob', whole]))).toBe(true);
+    expect(store.whole(delta)).toBeUndefined();
+    // An aborted read stops with the signal's reason.
+    const ac = new AbortController();
+    const aborted = (async () => {
+      const at = store.whole(whole)!;
+      for await (const _ of inflateFile(at.file, at.from, at.end, at.skip, at.size, 'x', ac.signal)) ac.abort(new Error('stopped'));
+    })();
+    await expect(aborted).rejects.toThrow('stopped');
+    // A changed byte in the middle of its compressed data (zlib's checks catch it), or a pack cut
+    // short inside it: an ObjectError, never a short clean read.
+    const at = store.whole(whole)!;
+    const pack = readFileSync(at.file);
+    for (const hurt of [
+      (b: Buffer) => ((b[at.from + Math.floor((at.end - at.from) / 3)] ^= 0x10), b),
+      (b: Buffer) => b.subarray(0, at.from + 5000),
+    ]) {
+      chmodSync(at.file, 0o644);
+      writeFileSync(at.file, hurt(Buffer.from(pack)));
+      const s = new ObjectStore(gd);
+      await expect(
+        (async () => {
+          const w = s.whole(whole)!;
+          return collect(inflateFile(w.file, w.from, w.end, w.skip, w.size, 'data.csv'));
+        })(),
+      ).rejects.toThrow(ObjectError);
+    }
+  }, 60_000);
 });
 
 /**
