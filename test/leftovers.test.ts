@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CLI, harness, REPO } from './helpers/student.js';
 import { tempDir } from './helpers/fixture.js';
 import { processAlive, sweepStale, TMP_PREFIX } from '../lib/util/tmpfiles.js';
+import { probeSandbox } from '../lib/run/sandbox.js';
 
 const ENV = { NO_COLOR: '1', INIT_CWD: '', npm_lifecycle_event: '', GIT_CONFIG_GLOBAL: '/dev/null' };
 
@@ -77,7 +78,7 @@ describe('a killed submit', () => {
 });
 
 describe('a killed check that was running student code', () => {
-  it('leaves a work folder that the next check sweeps', async () => {
+  it("leaves a work folder (and its sandboxes' /etc) that the next check sweeps", async () => {
     const tmp = await tempDir({}, 'harness-tmpdir-');
     // The program says where it runs, then outlives the harness by a few seconds.
     const slow = 'import os, time\nopen("started", "w").write(str(os.getpid()))\ntime.sleep(3)\nprint("done")\n';
@@ -91,9 +92,12 @@ describe('a killed check that was running student code', () => {
       return false;
     });
     expect(processAlive(pid)).toBe(false);
-    const left = await runs();
-    expect(left).toHaveLength(1);
-    expect(left[0].startsWith(`harness-run-${pid}-`)).toBe(true);
+    // Its work folder, and (where bwrap is) the copy of /etc its sandboxes showed: named by the dead pid.
+    const boxed = (await probeSandbox()).mode === 'bwrap';
+    const left = (await runs()).sort();
+    expect(left).toHaveLength(boxed ? 2 : 1);
+    for (const d of left) expect(d.startsWith(`harness-run-${pid}-`)).toBe(true);
+    expect(left.filter((d) => d.startsWith(`harness-run-${pid}-etc-`))).toHaveLength(boxed ? 1 : 0);
 
     // The next run, of any check that runs code, sweeps it (and removes its own folder).
     await writeFile(path.join(root, 'assignments/T1/slow.py'), 'print("done")\n');

@@ -8,9 +8,22 @@
 // course repository, no grader output, no other student's files, no sockets.
 // This module probes bwrap once and turns one run into bwrap's arguments; sandbox.ts spawns it.
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RUN_PREFIX } from '../util/tmpfiles.js';
 
 /** Where the run's folder appears inside the sandbox. */
 export const INSIDE = '/assignment';
@@ -140,9 +153,34 @@ function systemArgs(): string[] {
     if (s?.isSymbolicLink()) out.push('--symlink', readlinkSync(top), top);
     else if (s?.isDirectory()) out.push('--ro-bind', top, top);
   }
-  for (const f of ETC()) out.push('--ro-bind', f, f);
+  const etc = sandboxEtc();
+  if (etc) out.push('--ro-bind', etc, '/etc');
+  else for (const f of ETC()) out.push('--ro-bind', f, f);
   out.push('--proc', '/proc', '--dev', '/dev');
   return out;
+}
+
+let etcDir: string | null | undefined;
+/**
+ * The sandbox's /etc, made once per process: a private folder (in the temp folder, mode 0700,
+ * removed at exit, swept by the next run if this one is killed) holding copies of the /etc entries
+ * programs read, and the made-up passwd and group. One bind instead of one per file: each bind is
+ * a mount and a read-only remount in every sandbox (about 2 ms of bwrap's 15 here, measured).
+ * Null when it cannot be made; the files are then bound one by one.
+ */
+function sandboxEtc(): string | null {
+  if (etcDir !== undefined) return etcDir;
+  try {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `${RUN_PREFIX}${process.pid}-etc-`));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    for (const f of ETC()) cpSync(f, path.join(dir, path.basename(f)), { recursive: true, verbatimSymlinks: true });
+    writeFileSync(path.join(dir, 'passwd'), PASSWD);
+    writeFileSync(path.join(dir, 'group'), GROUP);
+    etcDir = dir;
+  } catch {
+    etcDir = null;
+  }
+  return etcDir;
 }
 
 // What programs read from /etc: the dynamic linker's cache, time zone, name service switch (for
@@ -266,20 +304,43 @@ export function folderOf(env: NodeJS.ProcessEnv): string[] {
 
 /**
  * bwrap's options (passed through a file descriptor with --args, so /proc/1/cmdline inside
- * shows no path of this machine but the program's own), the command, and the bytes of the made-up
- * /etc/passwd and /etc/group, read from the next two descriptors. `fd` is the first of the three.
+ * shows no path of this machine but the program's own), the command, and `data`: the bytes bwrap
+ * reads from the descriptors after `fd` (the made-up /etc/passwd and /etc/group, when the sandbox's
+ * /etc could not be made as one folder).
  */
 export function bwrapArgs(
   b: Bwrap,
   plan: RunPlan,
   prlimit: string | undefined,
   fd = 3,
-): { args: string[]; command: string[]; passwd: string; group: string } {
+): { args: string[]; command: string[]; data: string[] } {
+  const { args: a, data } = sandboxArgs(b, plan, fd);
+  const r = plan.rlimits;
+  const exe = insidePath(plan, plan.exe);
+  // The command (bwrap takes it from its own command line, not from --args): set inside the new
+  // user namespace, the process count is this run's alone (set outside, it would count every
+  // process of the user). The kernel does not enforce it for root; watch.ts counts for root too.
+  // Without prlimit, the shell's ulimit: dash calls the process count -p, bash and busybox -u.
+  const command = prlimit
+    ? [prlimit, ...(r.as ? [`--as=${r.as}`] : []), `--nproc=${r.nproc}`, `--fsize=${r.fsize}`, '--core=0', '--', exe, ...plan.args]
+    : [
+        '/bin/sh',
+        '-c',
+        `${r.as ? `ulimit -v ${Math.floor(r.as / 1024)} && ` : ''}{ ulimit -u ${r.nproc} 2>/dev/null || ulimit -p ${r.nproc}; } && ulimit -f ${Math.floor(r.fsize / 512)} && ulimit -c 0 && exec "$0" "$@"`,
+        exe,
+        ...plan.args,
+      ];
+  return { args: a, command, data };
+}
+
+/** The sandbox itself (namespaces and what it shows), without the command: see bwrapArgs. */
+export function sandboxArgs(b: Bwrap, plan: Omit<RunPlan, 'exe' | 'args' | 'rlimits'>, fd = 3): { args: string[]; data: string[] } {
   const a = [...baseArgs(b.modern, plan.network), ...systemArgs()];
   // /dev stays minimal and read-only; its shm (semaphores for multiprocessing) is small.
   a.push(...(b.modern ? ['--size', String(16 * 1024 * 1024)] : []), '--tmpfs', '/dev/shm', '--remount-ro', '/dev');
   a.push(...(b.modern ? ['--size', String(plan.tmpBytes)] : []), '--tmpfs', '/tmp');
-  a.push('--ro-bind-data', String(fd + 1), '/etc/passwd', '--ro-bind-data', String(fd + 2), '/etc/group');
+  const data = sandboxEtc() ? [] : [PASSWD, GROUP];
+  if (data.length) a.push('--ro-bind-data', String(fd + 1), '/etc/passwd', '--ro-bind-data', String(fd + 2), '/etc/group');
   const shown = new Set<string>();
   const base = userBase();
   for (const d of [...plan.extra, ...(base ? userSites(base) : [])]) {
@@ -291,24 +352,8 @@ export function bwrapArgs(
   for (const rel of plan.readOnly) a.push('--ro-bind', path.join(plan.cwd, rel), path.posix.join(INSIDE, rel));
   // The root itself (bwrap's own tmpfs, holding the mount points) is read-only too.
   a.push('--remount-ro', '/', '--chdir', INSIDE);
-  const r = plan.rlimits;
-  const exe = insidePath(plan, plan.exe);
-  // The command (bwrap takes it from its own command line, not from --args): set inside the new
-  // user namespace, the process count is this run's alone (set outside, it would count every
-  // process of the user). The kernel does not enforce it for root; watch.ts counts for root too.
-  const command = prlimit
-    ? [prlimit, ...(r.as ? [`--as=${r.as}`] : []), `--nproc=${r.nproc}`, `--fsize=${r.fsize}`, '--core=0', '--', exe, ...plan.args]
-    : [
-        '/bin/sh',
-        '-c',
-        `${r.as ? `ulimit -v ${Math.floor(r.as / 1024)}; ` : ''}ulimit -u ${r.nproc}; ulimit -f ${Math.floor(r.fsize / 512)}; ulimit -c 0; exec "$0" "$@"`,
-        exe,
-        ...plan.args,
-      ];
-  return {
-    args: a,
-    command,
-    passwd: `root:x:0:0:root:/nonexistent:/usr/sbin/nologin\nstudent:x:${UID}:${GID}:student:${INSIDE}/.home:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
-    group: `root:x:0:\nstudent:x:${GID}:\nnogroup:x:65534:\n`,
-  };
+  return { args: a, data };
 }
+
+const PASSWD = `root:x:0:0:root:/nonexistent:/usr/sbin/nologin\nstudent:x:${UID}:${GID}:student:${INSIDE}/.home:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`;
+const GROUP = `root:x:0:\nstudent:x:${GID}:\nnogroup:x:65534:\n`;

@@ -64,6 +64,8 @@ export interface Limits {
 }
 
 export interface SandboxResult {
+  /** Stopped only because another stage of its sandbox went over a limit (group.ts): not its fault. */
+  collateral?: boolean;
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: Buffer;
@@ -91,7 +93,7 @@ const DEFAULTS = {
   maxFiles: 10_000,
 };
 /** The private /tmp inside the sandbox is memory (tmpfs): kept well under the memory limit. */
-const TMP_BYTES = 64 * 1024 * 1024;
+export const TMP_BYTES = 64 * 1024 * 1024;
 
 // Passed through from the harness's own environment; everything else is left out. Locale is set
 // to C below (byte-order sort, predictable messages), HOME and TMPDIR to throwaway folders.
@@ -190,6 +192,8 @@ export function protectFiles(cwd: string, rels: string[] | undefined): void {
   if (rels?.length) readOnly.set(cwd, rels);
   else readOnly.delete(cwd);
 }
+/** The read-only files of a run's folder (see protectFiles). */
+export const protectedFiles = (cwd: string): string[] => readOnly.get(cwd) ?? [];
 
 let unsandboxed: string | undefined;
 /** One line for a student's own `check` when student code ran without the sandbox here; undefined otherwise. */
@@ -202,7 +206,8 @@ export function unsandboxedNote(): string | undefined {
 
 const lower = (a: number, b: number | undefined) => (b === undefined ? a : Math.min(a, b));
 
-function limitsOf(o: StartOptions): Limits {
+/** The limits a run is held to: the caller's, lowered by the ceilings. */
+export function limitsOf(o: StartOptions): Limits {
   return {
     timeoutMs: lower(o.timeoutMs ?? DEFAULTS.timeoutMs, ceilings.timeoutMs),
     maxOutputBytes: lower(o.maxOutputBytes ?? DEFAULTS.maxOutputBytes, ceilings.maxOutputBytes),
@@ -213,7 +218,7 @@ function limitsOf(o: StartOptions): Limits {
   };
 }
 
-function networkOf(o: StartOptions): 'none' | 'loopback' | 'host' {
+export function networkOf(o: StartOptions): 'none' | 'loopback' | 'host' {
   const net = o.network ?? 'none';
   const rank = { none: 0, loopback: 1, host: 2 } as const;
   return ceilings.network && rank[ceilings.network] < rank[net] ? ceilings.network : net;
@@ -221,6 +226,36 @@ function networkOf(o: StartOptions): 'none' | 'loopback' | 'host' {
 
 /** Run folders whose .home and .tmp exist already (a pipeline's stages share one). */
 const made = new Set<string>();
+
+/** Makes the run folder's throwaway HOME and TMPDIR, once per folder. */
+export async function prepareRunDir(cwd: string): Promise<void> {
+  if (made.has(cwd)) return;
+  await mkdir(path.join(cwd, '.home'), { recursive: true });
+  await mkdir(path.join(cwd, '.tmp'), { recursive: true }); // TMPDIR without the sandbox
+  made.add(cwd);
+  if (made.size > 1000) made.clear();
+}
+
+/** The environment of a run (see sandboxEnv), with the chosen python's folder leading PATH. */
+export function runEnv(opts: StartOptions, isolation: SandboxResult['isolation']): NodeJS.ProcessEnv {
+  const pyBin = opts.python?.includes('/') ? path.dirname(opts.python) : undefined;
+  const extra = { ...opts.env, PATH: [pyBin, opts.env?.PATH ?? process.env.PATH].filter(Boolean).join(path.delimiter) };
+  // pyenv's shim looks for .python-version from PYENV_DIR, a folder the sandbox does not show. Our
+  // own tool's TMPDIR is never in the run's folder, where student code could make it a link.
+  return isolation === 'bwrap'
+    ? sandboxEnv(INSIDE, { ...extra, PYENV_DIR: undefined }, '/tmp')
+    : sandboxEnv(opts.cwd, extra, isolation === 'trusted' ? os.tmpdir() : undefined);
+}
+
+/** What the sandbox must show for a program and the run's python: their installations, and folders the environment names. */
+export function shownFor(opts: StartOptions, exe: string, env: NodeJS.ProcessEnv): string[] {
+  const inRun = (p: string) => !path.relative(opts.cwd, p).startsWith('..');
+  return [
+    ...(inRun(exe) ? [] : prefixesOf(exe)),
+    ...(opts.python ? prefixesOf(which(opts.python, env.PATH ?? '') ?? opts.python) : []),
+    ...folderOf(env),
+  ];
+}
 
 /** Starts `cmd args` (see runSandboxed); for pipelines, whose stages run at the same time. */
 export async function startSandboxed(cmd: string, args: string[], opts: StartOptions): Promise<SandboxHandle> {
@@ -234,20 +269,8 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
       throw new CannotJudge(`student code is not run without a sandbox, and there is none here: ${how.reason}`);
     unsandboxed = how.reason;
   }
-  if (!made.has(opts.cwd)) {
-    await mkdir(path.join(opts.cwd, '.home'), { recursive: true });
-    await mkdir(path.join(opts.cwd, '.tmp'), { recursive: true }); // TMPDIR without the sandbox
-    made.add(opts.cwd);
-    if (made.size > 1000) made.clear();
-  }
-  const pyBin = opts.python?.includes('/') ? path.dirname(opts.python) : undefined;
-  const extra = { ...opts.env, PATH: [pyBin, opts.env?.PATH ?? process.env.PATH].filter(Boolean).join(path.delimiter) };
-  // pyenv's shim looks for .python-version from PYENV_DIR, a folder the sandbox does not show. Our
-  // own tool's TMPDIR is never in the run's folder, where student code could make it a link.
-  const env =
-    isolation === 'bwrap'
-      ? sandboxEnv(INSIDE, { ...extra, PYENV_DIR: undefined }, '/tmp')
-      : sandboxEnv(opts.cwd, extra, isolation === 'trusted' ? os.tmpdir() : undefined);
+  await prepareRunDir(opts.cwd);
+  const env = runEnv(opts, isolation);
   const exe = which(cmd.includes('/') ? path.resolve(opts.cwd, cmd) : cmd, env.PATH ?? '');
   const empty = (startError: string): SandboxHandle => {
     opts.pipeTo?.end();
@@ -275,12 +298,7 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
   if (how?.mode === 'bwrap') {
     const prlimit = which('prlimit', '/usr/bin:/bin');
     // What the program needs shown: its interpreter's installation (not for a program in the run's own folder).
-    const inRun = (p: string) => !path.relative(opts.cwd, p).startsWith('..');
-    const shown = [
-      ...(inRun(exe) ? [] : prefixesOf(exe)),
-      ...(opts.python ? prefixesOf(which(opts.python, env.PATH ?? '') ?? opts.python) : []),
-      ...folderOf(env),
-    ];
+    const shown = shownFor(opts, exe, env);
     const b = bwrapArgs(
       how.bwrap,
       {
@@ -289,7 +307,7 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
         args,
         network,
         extra: shown,
-        readOnly: readOnly.get(opts.cwd) ?? [],
+        readOnly: protectedFiles(opts.cwd),
         tmpBytes: TMP_BYTES,
         rlimits: {
           as: opts.addressSpace === false ? undefined : limits.memoryBytes,
@@ -300,7 +318,7 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
       prlimit,
     );
     argv = [how.bwrap.path, '--args', '3', '--', ...b.command];
-    fds = [b.args.join('\0') + '\0', b.passwd, b.group];
+    fds = [b.args.join('\0') + '\0', ...b.data];
   } else if (isolation === 'fallback') {
     argv = await fallbackArgv(argv, limits, network, opts.addressSpace !== false);
   }
@@ -429,7 +447,7 @@ let leaky: number[] | undefined;
  * redirection): every child would get them too, and bwrap passes what it gets on. Node's own are
  * close-on-exec, so the list is taken once; in each run they are pointed at /dev/null instead.
  */
-function inheritedFds(): number[] {
+export function inheritedFds(): number[] {
   if (leaky) return leaky;
   leaky = [];
   try {
@@ -446,7 +464,7 @@ function inheritedFds(): number[] {
 }
 
 let nullFd: number | undefined;
-const devNull = () => (nullFd ??= openSync('/dev/null', 'r'));
+export const devNull = () => (nullFd ??= openSync('/dev/null', 'r'));
 
 function readFileSyncSafe(file: string): string {
   try {
@@ -456,7 +474,7 @@ function readFileSyncSafe(file: string): string {
   }
 }
 
-function signalName(n: number): NodeJS.Signals | null {
+export function signalName(n: number): NodeJS.Signals | null {
   return (Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
 }
 
