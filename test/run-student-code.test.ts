@@ -12,7 +12,7 @@ import unittestKind from '../lib/checks/python-unittest.js';
 import programOutput from '../lib/checks/program-output.js';
 import mrjobLocal from '../lib/checks/mrjob-local.js';
 import pysparkLocal from '../lib/checks/pyspark-local.js';
-import { probeIsolation, runSandboxed, SECRET_NAME } from '../lib/run/sandbox.js';
+import { probeIsolation, runSandboxed, SECRET_NAME, setSandboxCeilings } from '../lib/run/sandbox.js';
 
 const PY = process.env.HARNESS_PYTHON ?? 'python3';
 
@@ -75,6 +75,13 @@ function running(marker: string): number[] {
   }
   return out;
 }
+
+/**
+ * A mapper's word count that then closes its output (stdout becomes /dev/null), so sort and the
+ * stages after it go on while it keeps running: what follows it in the program runs beside them.
+ */
+const WORDS_THEN_WAIT =
+  'for line in sys.stdin:\n    for w in line.split():\n        print(w + "\\t1")\nsys.stdout.flush()\nos.dup2(os.open("/dev/null", os.O_WRONLY), 1)\n';
 
 describe('mapreduce.streaming', () => {
   it('passes a correct mapper and reducer, and leaves the student folder untouched', async () => {
@@ -256,6 +263,66 @@ while True:
     const f = (await outcome(streaming, dir, { mapper: 'mapper.py', input: 'in.txt', maxOutputBytes: 100_000 })) as Failure;
     expect(f.rationale).toBe('The mapper mapper.py wrote more than 98 KB of output, so it was stopped.');
   });
+
+  it("runs the student's stages in one sandbox: each sees its own descriptors and environment, and the one over a limit is blamed", async () => {
+    // Each stage names the descriptors it holds past stderr, and whether it got the map task's variable.
+    const look = (role: string) => `import os, sys
+held = []
+for f in sorted(os.listdir("/proc/self/fd"), key=int):
+    try:
+        held.append(f + "=" + os.readlink("/proc/self/fd/" + f))
+    except OSError:
+        pass
+for line in sys.stdin:
+    pass
+print("${role}\t" + ",".join(h for h in held if int(h.split("=")[0]) > 2) + "|" + str(os.environ.get("mapreduce_map_input_file")) + "|" + os.environ.get("LC_ALL", ""))
+`;
+    const dir = await tempDir({ 'mapper.py': look('map'), 'reducer.py': look('reduce'), 'in.txt': TEXT });
+    const seen = await outcome(streaming, dir, { mapper: 'mapper.py', reducer: 'reducer.py', input: 'in.txt', expectedText: 'x\n' });
+    expect(seen).toBeInstanceOf(Failure);
+    // The reducer read the mapper's one line and printed its own: no descriptor but its stdio (the
+    // listing's own, closed by the time it is read, does not count; nor those the harness inherited),
+    // and the map task's variable for the mapper only.
+    expect((seen as Failure).actual ?? (seen as Failure).rationale).toContain('reduce\\t|None|C');
+    const f = await outcome(streaming, dir, { mapper: 'mapper.py', input: 'in.txt', expectedText: 'x\n' });
+    expect((f as Failure).actual ?? (f as Failure).rationale).toMatch(/map\\t[^|]*\|in\.txt\|C/);
+
+    // A reducer that floods its output is named, not the mapper that was stopped with it.
+    const flood = 'import sys\nsys.stdin.readline()\nwhile True:\n    sys.stdout.write("x" * 999 + "\\n")\n';
+    const slow = `import os, sys, time\n${WORDS_THEN_WAIT}time.sleep(5)\n`;
+    const dir2 = await tempDir({ 'mapper.py': slow, 'reducer.py': flood, 'in.txt': TEXT });
+    const capped = (await outcome(streaming, dir2, {
+      mapper: 'mapper.py',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      maxOutputBytes: 100_000,
+      format: { fields: 2 },
+    })) as Failure;
+    expect(capped.rationale).toMatch(/^The reducer reducer\.py wrote more than 98 KB of output, so it was stopped\.$/);
+  }, 60_000);
+
+  it('names the stage that used the memory when the sandbox they share goes over it', async () => {
+    // Each under the limit alone (and under the per-process cap), over it together: the mapper
+    // holds 60 MB while it prints and waits, the reducer reads a line and then takes 250 MB. The
+    // stage using the most when the whole goes over is named; the mapper is not blamed.
+    const take = (mb: number) => `held = bytearray(${mb} * 1000000)\nfor i in range(0, len(held), 4096):\n    held[i] = 1\n`;
+    const slow = `import os, sys, time\n${take(60)}${WORDS_THEN_WAIT}time.sleep(3)\n`;
+    const hog = `import sys, time\nsys.stdin.readline()\n${take(250)}time.sleep(5)\n`;
+    const dir = await tempDir({ 'mapper.py': slow, 'reducer.py': hog, 'in.txt': TEXT });
+    setSandboxCeilings({ memoryBytes: 300 * 1024 * 1024 });
+    try {
+      const f = (await outcome(streaming, dir, {
+        mapper: 'mapper.py',
+        reducer: 'reducer.py',
+        input: 'in.txt',
+        format: { fields: 2 },
+      })) as Failure;
+      expect(f.code, `${f.rationale} ${f.actual}`).toBe('memory-limit');
+      expect(f.rationale).toBe('The reducer reducer.py used more than 300 MB of memory (all its processes together), so it was stopped.');
+    } finally {
+      setSandboxCeilings({});
+    }
+  }, 60_000);
 
   it('gives student code no AWS credentials, tokens or real HOME', async () => {
     const key = 'AKIA' + 'Q'.repeat(16);

@@ -4,6 +4,7 @@
 // are done they are judged in order; the first stage with a problem is the one blamed (a mapper
 // that hangs makes sort and the reducer wait too, but the mapper is named).
 import { PassThrough } from 'node:stream';
+import { startSandboxedGroup } from './group.js';
 import { startSandboxed, type SandboxHandle, type SandboxResult, type StartOptions } from './sandbox.js';
 
 export interface Stage {
@@ -22,22 +23,39 @@ export async function runChain(
   base: StartOptions,
   judge: (s: Stage, r: SandboxResult) => void,
 ): Promise<Buffer> {
-  // Started in order, the mapper first: it is the critical path. Each stage's output goes through a
-  // PassThrough that is joined to the next stage's stdin once that stage has started.
+  // The student's stages share one sandbox (group.ts); our own (sort) run outside it. Each stage's
+  // output goes through a PassThrough that is joined to the next stage's stdin.
+  const nexts = stages.map((_, i) => (i < stages.length - 1 ? new PassThrough({ highWaterMark: 1 << 20 }) : undefined));
+  const theirs = stages.map((s, i) => ({ s, i })).filter(({ s }) => !s.opts?.trusted);
+  const grouped =
+    theirs.length > 1
+      ? await startSandboxedGroup(
+          theirs.map(({ s, i }) => ({
+            cmd: s.argv[0],
+            args: s.argv.slice(1),
+            env: s.opts?.env,
+            stdin: i === 0 ? stdin : 'pipe',
+            pipeTo: nexts[i],
+          })),
+          base,
+        )
+      : undefined;
+  // Otherwise each stage is started on its own, in order, the mapper first: it is the critical path.
   const handles: SandboxHandle[] = [];
-  let prev: PassThrough | undefined;
   for (let i = 0; i < stages.length; i++) {
     const s = stages[i];
-    const next = i < stages.length - 1 ? new PassThrough({ highWaterMark: 1 << 20 }) : undefined;
-    const h = await startSandboxed(s.argv[0], s.argv.slice(1), {
-      ...base,
-      ...s.opts,
-      env: { ...base.env, ...s.opts?.env },
-      stdin: i === 0 ? stdin : 'pipe',
-      pipeTo: next,
-    });
-    if (prev) {
-      const from = prev;
+    const g = grouped?.[theirs.findIndex((t) => t.i === i)];
+    const h =
+      g ??
+      (await startSandboxed(s.argv[0], s.argv.slice(1), {
+        ...base,
+        ...s.opts,
+        env: { ...base.env, ...s.opts?.env },
+        stdin: i === 0 ? stdin : 'pipe',
+        pipeTo: nexts[i],
+      }));
+    const from = nexts[i - 1];
+    if (from) {
       if (h.stdin) {
         // A stage that stops reading (crashed, or never reads) must not stall the one before it.
         h.stdin.on('error', () => {
@@ -48,9 +66,10 @@ export async function runChain(
       } else from.resume();
     }
     handles.push(h);
-    prev = next;
   }
   const results = await Promise.all(handles.map((h) => h.done));
+  // A stage stopped only because another went over a limit is not blamed for it.
+  stages.forEach((s, i) => results[i].collateral || judge(s, results[i]));
   stages.forEach((s, i) => judge(s, results[i]));
   return results[results.length - 1].stdout;
 }
