@@ -123,19 +123,24 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
     w?.end(text);
   });
 
-  // Reports from the script: each stage's PID (in the sandbox's namespace) and exit status.
+  // Reports from the script: each stage's PID (in the sandbox's namespace) and exit status. The
+  // stages share the script's user, so a hostile one can write here too (through /proc/PID/fd):
+  // it can only misreport its own job's statuses, and what is not a short report line is dropped.
   const nsPid = new Map<number, number>();
   const exit = new Map<number, number>();
   let report = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+  child.stdout!.setEncoding('latin1').on('data', (d: string) => {
     report += d;
     let nl: number;
     while ((nl = report.indexOf('\n')) >= 0) {
-      const [what, i, n] = report.slice(0, nl).split(' ');
+      const m = /^([px]) (\d{1,2}) (\d{1,10})$/.exec(report.slice(0, nl));
       report = report.slice(nl + 1);
-      if (what === 'p') nsPid.set(Number(n), Number(i));
-      else if (what === 'x') exit.set(Number(i), Number(n));
+      const i = Number(m?.[2]);
+      if (!m || i >= stages.length) continue;
+      if (m[1] === 'p') nsPid.set(Number(m[3]), i);
+      else exit.set(i, Number(m[3]));
     }
+    if (report.length > 256) report = '';
   });
   let scriptErr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
