@@ -84,7 +84,8 @@ export default defineKind<StreamingParams>({
           .join(' | ');
       const maxOutputBytes = p.maxOutputBytes ?? DEFAULT_MAX_OUT;
       const deadline = Date.now() + ctx.check.timeout * 1000 - 250; // end before the engine's timeout
-      // sort is ours, not the student's: it runs outside the sandbox.
+      // sort is ours, not the student's: it runs in the job's sandbox with the student's stages (one
+      // sandbox for the pipeline, lib/run/group.ts), or outside it where stages start one by one.
       const sort: Stage = { label: 'sort', argv: ['sort'], opts: { trusted: true } };
       const student = (role: string, file: string, a: string[], env?: Record<string, string>): Stage => ({
         label: `The ${role} ${file}`,

@@ -23,14 +23,13 @@ export async function runChain(
   base: StartOptions,
   judge: (s: Stage, r: SandboxResult) => void,
 ): Promise<Buffer> {
-  // The student's stages share one sandbox (group.ts); our own (sort) run outside it. Each stage's
-  // output goes through a PassThrough that is joined to the next stage's stdin.
+  // The stages share one sandbox (group.ts), sort included. Each stage's output goes through a
+  // PassThrough that is joined to the next stage's stdin.
   const nexts = stages.map((_, i) => (i < stages.length - 1 ? new PassThrough({ highWaterMark: 1 << 20 }) : undefined));
-  const theirs = stages.map((s, i) => ({ s, i })).filter(({ s }) => !s.opts?.trusted);
   const grouped =
-    theirs.length > 1
+    stages.length > 1
       ? await startSandboxedGroup(
-          theirs.map(({ s, i }) => ({
+          stages.map((s, i) => ({
             cmd: s.argv[0],
             args: s.argv.slice(1),
             env: s.opts?.env,
@@ -40,13 +39,13 @@ export async function runChain(
           base,
         )
       : undefined;
-  // Otherwise each stage is started on its own, in order, the mapper first: it is the critical path.
+  // Otherwise each stage is started on its own, in order, the mapper first (it is the critical
+  // path): the student's each in a sandbox, ours (sort) outside.
   const handles: SandboxHandle[] = [];
   for (let i = 0; i < stages.length; i++) {
     const s = stages[i];
-    const g = grouped?.[theirs.findIndex((t) => t.i === i)];
     const h =
-      g ??
+      grouped?.[i] ??
       (await startSandboxed(s.argv[0], s.argv.slice(1), {
         ...base,
         ...s.opts,

@@ -1,4 +1,4 @@
-// Several student programs in one sandbox: the mapper, combiner and reducer of a streaming job.
+// The programs of a pipeline in one sandbox: the mapper, sort, combiner and reducer of a streaming job.
 // Each bubblewrap sandbox costs about 10 ms of start-up here (docs/decisions/0007-sandbox.md),
 // which a pipeline of short stages paid once per stage. Here one bwrap runs a small bash script
 // that starts every stage with its own stdin, stdout and stderr (pipes to this process, passed in
