@@ -100,7 +100,7 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
     const argv = [insidePath(base, p.exe!), ...p.s.args].map(q).join(' ');
     const stdin = p.s.stdin === undefined ? '0</dev/null' : `0<&${f.in}`;
     script.push(
-      `( exec ${stdin} 1>&${f.out} 2>&${f.err} ${closeAll}; ${ulimits} && export ${vars.join(' ')} && exec ${argv} ) &`,
+      `( exec ${stdin} 1>&${f.out} 2>&${f.err} ${closeAll}; ${ulimits} && ${vars.length ? `export ${vars.join(' ')}` : 'true'} && exec ${argv} ) &`,
       `p${i}=$!; echo "p ${i} $p${i}"`,
     );
   });
