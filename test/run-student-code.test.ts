@@ -301,6 +301,22 @@ print("${role}\t" + ",".join(h for h in held if int(h.split("=")[0]) > 2) + "|" 
     expect(capped.rationale).toMatch(/^The reducer reducer\.py wrote more than 98 KB of output, so it was stopped\.$/);
   }, 60_000);
 
+  it("sorts a large map output on disk, not in the sandbox's small /tmp", async () => {
+    // 61 MB of map output (under the 64 MB cap) from a pipe: GNU sort spills it to temporary files
+    // (28 of them for 64 MB here), more than the sandbox's 64 MB /tmp holds with its merge files.
+    const big =
+      'import random, sys\nr = random.Random(7)\nw = sys.stdout.write\nfor i in range(1_750_000):\n    w("%032x\\t1\\n" % r.getrandbits(128))\n';
+    const count = 'import sys\nn = 0\nfor line in sys.stdin:\n    n += 1\nprint("lines\\t%d" % n)\n';
+    const dir = await tempDir({ 'mapper.py': big, 'reducer.py': count, 'in.txt': 'x\n' });
+    const r = await outcome(streaming, dir, {
+      mapper: 'mapper.py',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      expectedText: 'lines\t1750000\n',
+    });
+    expect(r).not.toBeInstanceOf(Error);
+  }, 120_000);
+
   it('names the stage that used the memory when the sandbox they share goes over it', async () => {
     // Each under the limit alone (and under the per-process cap), over it together: the mapper
     // holds 60 MB while it prints and waits, the reducer reads a line and then takes 250 MB. The

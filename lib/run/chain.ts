@@ -4,6 +4,7 @@
 // are done they are judged in order; the first stage with a problem is the one blamed (a mapper
 // that hangs makes sort and the reducer wait too, but the mapper is named).
 import { PassThrough } from 'node:stream';
+import { INSIDE } from './bwrap.js';
 import { startSandboxedGroup } from './group.js';
 import { startSandboxed, type SandboxHandle, type SandboxResult, type StartOptions } from './sandbox.js';
 
@@ -32,7 +33,9 @@ export async function runChain(
           stages.map((s, i) => ({
             cmd: s.argv[0],
             args: s.argv.slice(1),
-            env: s.opts?.env,
+            // Our sort spills a large input to temporary files: in the run's folder on disk (under
+            // the disk limit), not the sandbox's small /tmp.
+            env: s.opts?.trusted ? { ...s.opts.env, TMPDIR: `${INSIDE}/.tmp` } : s.opts?.env,
             stdin: i === 0 ? stdin : 'pipe',
             pipeTo: nexts[i],
           })),
