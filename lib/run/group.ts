@@ -56,7 +56,8 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
   const t0 = performance.now();
   const how = await probeSandbox();
   const bash = which('bash', '/usr/bin:/bin');
-  if (how.mode !== 'bwrap' || !bash || !bash.startsWith('/usr/')) return undefined;
+  // bash must be in the system the sandbox shows (/usr, or /bin where /usr is not merged).
+  if (how.mode !== 'bwrap' || !bash || !/^\/(usr\/)?bin\//.test(bash)) return undefined;
   await prepareRunDir(base.cwd);
   const limits = limitsOf(base);
   const plans = stages.map((s) => {
