@@ -301,6 +301,35 @@ print("${role}\t" + ",".join(h for h in held if int(h.split("=")[0]) > 2) + "|" 
     expect(capped.rationale).toMatch(/^The reducer reducer\.py wrote more than 98 KB of output, so it was stopped\.$/);
   }, 60_000);
 
+  it('ends a stage with its program: a helper it left behind does not hold the pipeline open', async () => {
+    // The mapper starts a helper that inherits its stdout and outlives it (as a forgotten Popen
+    // does). The stage ends when the mapper does, as when each stage had a sandbox of its own.
+    const leaves = `import subprocess, sys\nsubprocess.Popen(["sleep", "30"])\n${MAPPER.replace('import sys\n', '')}`;
+    const dir = await tempDir({ 'mapper.py': leaves, 'reducer.py': REDUCER, 'in.txt': TEXT });
+    const t0 = Date.now();
+    const r = await outcome(streaming, dir, {
+      mapper: 'mapper.py',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      expectedText: EXPECTED,
+      stageTimeout: 10,
+    });
+    expect(r).not.toBeInstanceOf(Error);
+    expect(Date.now() - t0).toBeLessThan(8000);
+    // One that puts itself in a session of its own, out of reach of the stage's group, holds the
+    // output open until the time limit: the mapper is named, not sort waiting on it.
+    const hides = `import subprocess, sys\nsubprocess.Popen(["setsid", "sleep", "30"])\n${MAPPER.replace('import sys\n', '')}`;
+    const dir2 = await tempDir({ 'mapper.py': hides, 'reducer.py': REDUCER, 'in.txt': TEXT });
+    const f = (await outcome(streaming, dir2, {
+      mapper: 'mapper.py',
+      reducer: 'reducer.py',
+      input: 'in.txt',
+      expectedText: EXPECTED,
+      stageTimeout: 2,
+    })) as Failure;
+    expect(f.rationale).toBe('The mapper mapper.py did not finish within 2 s, so it was stopped.');
+  }, 60_000);
+
   it("sorts a large map output on disk, not in the sandbox's small /tmp", async () => {
     // 61 MB of map output (under the 64 MB cap) from a pipe: GNU sort spills it to temporary files
     // (28 of them for 64 MB here), more than the sandbox's 64 MB /tmp holds with its merge files.

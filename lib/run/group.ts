@@ -92,7 +92,11 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
     `ulimit -f ${Math.floor(r.fsize / 1024)}`, // bash counts -f and -v in KiB
     ...(r.as ? [`ulimit -v ${Math.floor(r.as / 1024)}`] : []),
   ].join(' && ');
-  const script = ['unset PWD OLDPWD SHLVL'];
+  // Job control puts each stage in a process group of its own; when a stage's program exits, what
+  // it left in its group goes too (a forgotten helper holding its stdout would otherwise hold the
+  // pipeline open), as when each stage had a sandbox of its own. (The job notices bash prints go to
+  // the report pipe, where they are not report lines.)
+  const script = ['set -m', 'unset PWD OLDPWD SHLVL'];
   plans.forEach((p, i) => {
     const f = fdsOf(i);
     const vars = Object.entries(p.env)
@@ -105,7 +109,7 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
       `p${i}=$!; echo "p ${i} $p${i}"`,
     );
   });
-  script.push(`exec ${closeAll}`, ...plans.map((_, i) => `wait $p${i}; echo "x ${i} $?"`));
+  script.push(`exec ${closeAll}`, ...plans.map((_, i) => `wait $p${i}; echo "x ${i} $?"; kill -KILL -- -$p${i} 2>/dev/null`));
 
   const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', 'pipe', ...box.data.map(() => 'pipe' as const)];
   stages.forEach((s) => stdio.push(s.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'));
@@ -168,9 +172,12 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
     culprit = c;
     stop();
   };
+  // Stages whose output was still open when the time ran out (see timedOut below).
+  let openAtTimeout: boolean[] = [];
   const timer = setTimeout(() => {
     if (closed || culprit) return;
     timedOut = true;
+    openAtTimeout = outs.map((x) => !x.o.closed);
     stop();
   }, limits.timeoutMs);
   const unwatch = child.pid
@@ -191,7 +198,7 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
     const stderr = child.stdio[f.err] as Readable;
     const sink = s.pipeTo;
     const kept: Buffer[] = [];
-    const o = { kept, len: 0, err: '', capped: false };
+    const o = { kept, len: 0, err: '', capped: false, closed: false };
     let sinkOk = true;
     sink?.on('error', () => {
       sinkOk = false; // the next stage is gone; keep draining so this one can finish
@@ -211,7 +218,10 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
         sink.once('drain', () => stdout.resume());
       }
     });
-    stdout.on('close', () => sink?.end());
+    stdout.on('close', () => {
+      o.closed = true;
+      sink?.end();
+    });
     stderr.setEncoding('utf8').on('data', (d: string) => {
       o.err += d;
       if (o.err.length > 2 * tailMax) o.err = o.err.slice(-tailMax);
@@ -254,7 +264,9 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
         signal: x === undefined ? 'SIGKILL' : sig,
         stdout: Buffer.concat(o.kept, stages[i].pipeTo ? 0 : o.len),
         stderr: o.err.slice(-tailMax),
-        timedOut: timedOut && x === undefined,
+        // A stage whose program exited while something it started (in a session of its own, out of
+        // reach of its group) held its output open is the one that did not finish.
+        timedOut: timedOut && (x === undefined || openAtTimeout[i]),
         capped: o.capped,
         exceeded: mine ? culprit!.exceeded : undefined,
         collateral: culprit !== undefined && !mine && x === undefined,
