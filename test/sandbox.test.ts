@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeCtx, tempDir } from './helpers/fixture.js';
 import { REPO } from './helpers/student.js';
-import { Failure, UserError } from '../lib/errors.js';
+import { CannotJudge, Failure, UserError } from '../lib/errors.js';
 import { probeSandbox, protectFiles, runSandboxed, startSandboxed, type SandboxOptions } from '../lib/run/sandbox.js';
 import { homeOfUser } from '../lib/run/bwrap.js';
+import { startSandboxedGroup } from '../lib/run/group.js';
 import { judgeRun } from '../lib/run/judge.js';
 import { resolvePython } from '../lib/util/python.js';
 import { loadCourse } from '../lib/course.js';
@@ -377,6 +378,29 @@ describe('where there is no sandbox', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/bwrap [\d.]+ cannot create its sandbox here/);
     expect(r.stderr).toMatch(/fix: user namespaces are turned off on this machine/);
+  });
+});
+
+describe("a pipeline's sandbox that cannot be built", () => {
+  it("is the machine's fault: the check cannot be judged (incomplete), never a failed stage", async () => {
+    const dir = await tempDir({ 'm.py': 'print("x")\n' });
+    // bwrap then fails at run time, as it does when namespaces run out under load.
+    protectFiles(dir, ['gone.txt']);
+    try {
+      const run = startSandboxedGroup(
+        [
+          { cmd: PY, args: ['m.py'], stdin: Buffer.from('') },
+          { cmd: 'sort', args: [], stdin: 'pipe' },
+        ],
+        { cwd: dir, python: PY },
+      );
+      const handles = (await run)!;
+      expect(handles).toHaveLength(2);
+      await expect(handles[0].done).rejects.toThrow(CannotJudge);
+      await expect(handles[1].done).rejects.toThrow(/sandbox for student code could not be started here: .*gone\.txt/);
+    } finally {
+      protectFiles(dir, undefined);
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { CannotJudge } from '../errors.js';
 import { insidePath, sandboxArgs } from './bwrap.js';
 import {
   devNull,
@@ -247,16 +248,17 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
     unwatch();
     base.signal?.removeEventListener('abort', onAbort);
     if (aborted) throw base.signal!.reason ?? new Error('aborted');
+    // The script never started a stage: bwrap could not be run, or could not build the sandbox (a
+    // namespace limit reached under load, say). That is the machine's fault, never the student's:
+    // the check cannot be judged now (incomplete, and retried), rather than failed.
+    if (g.startError || (nsPid.size === 0 && !timedOut && !culprit)) {
+      const why = g.startError ?? (scriptErr.trim().split('\n').pop() || `bwrap exited with ${g.code}`);
+      throw new CannotJudge(`the sandbox for student code could not be started here: ${why.slice(0, 300)}`);
+    }
     const ms = Math.round(performance.now() - t0);
     return stages.map((_, i): SandboxResult => {
       const o = outs[i].o;
       const x = exit.get(i);
-      // The script never ran (bwrap could not start it): the stage could not be started.
-      const startError =
-        g.startError ??
-        (nsPid.size === 0 && !timedOut && !culprit
-          ? `the sandbox did not start: ${scriptErr.trim().split('\n').pop() ?? g.code}`
-          : undefined);
       const mine = culprit?.stage === i;
       const sig = x !== undefined && x > 128 ? signalName(x - 128) : null;
       return {
@@ -272,7 +274,6 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
         collateral: culprit !== undefined && !mine && x === undefined,
         limits,
         isolation: 'bwrap',
-        startError,
         ms,
       };
     });
