@@ -402,6 +402,19 @@ describe("a pipeline's sandbox that cannot be built", () => {
       protectFiles(dir, undefined);
     }
   });
+
+  it('one run alone: the same; a program that fails as bwrap would is still its own failure', async () => {
+    const dir = await tempDir({ 'm.py': 'import sys\nsys.exit("bwrap: Can\'t find source path /x: No such file or directory")\n' });
+    protectFiles(dir, ['gone.txt']);
+    try {
+      await expect(py('print(1)', { cwd: dir })).rejects.toThrow(/sandbox for student code could not be started here: .*gone\.txt/);
+    } finally {
+      protectFiles(dir, undefined);
+    }
+    const mimic = await runSandboxed(PY, ['m.py'], { cwd: dir, python: PY });
+    expect(mimic.code).toBe(1);
+    expect(mimic.stderr).toMatch(/^bwrap: Can't find source path/);
+  });
 });
 
 describe('descriptors the harness inherited', () => {

@@ -12,7 +12,7 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { createReadStream, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os, { constants as osConstants } from 'node:os';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import path from 'node:path';
 import { CannotJudge } from '../errors.js';
 import { bwrapArgs, folderOf, INSIDE, prefixesOf, probeBwrap, userBase, type Bwrap } from './bwrap.js';
@@ -317,16 +317,31 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
       },
       prlimit,
     );
-    argv = [how.bwrap.path, '--args', '3', '--', ...b.command];
     fds = [b.args.join('\0') + '\0', ...b.data];
+    // bwrap's monitor (outside the sandbox, out of the program's reach) writes the program's exit
+    // code here: without it, the sandbox was never built (see `done` below).
+    // (Asked of a bwrap recent enough for --disable-userns, 0.8: the option is older than that.)
+    argv = [how.bwrap.path, '--args', '3', ...(how.bwrap.modern ? ['--json-status-fd', String(3 + fds.length)] : []), '--', ...b.command];
   } else if (isolation === 'fallback') {
     argv = await fallbackArgv(argv, limits, network, opts.addressSpace !== false);
   }
 
-  const stdio: StdioOptions = [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...fds.map(() => 'pipe' as const)];
+  const statusFd = how?.mode === 'bwrap' && how.bwrap.modern ? 3 + fds.length : -1;
+  const stdio: StdioOptions = [
+    opts.stdin === undefined ? 'ignore' : 'pipe',
+    'pipe',
+    'pipe',
+    ...fds.map(() => 'pipe' as const),
+    ...(statusFd > 0 ? ['pipe' as const] : []),
+  ];
   if (isolation !== 'trusted') for (const n of inheritedFds()) if (n >= stdio.length || stdio[n] === undefined) stdio[n] = devNull();
   for (let i = 0; i < stdio.length; i++) stdio[i] ??= 'ignore';
   const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env, detached: true, stdio, windowsHide: true });
+  let status = '';
+  if (statusFd > 0)
+    (child.stdio[statusFd] as Readable | null)?.setEncoding('latin1').on('data', (d: string) => {
+      if (status.length < 4096) status += d;
+    });
   fds.forEach((text, i) => {
     const w = child.stdio[3 + i] as Writable | null;
     w?.on('error', () => {});
@@ -423,6 +438,12 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
     unwatch();
     opts.signal?.removeEventListener('abort', onAbort);
     if (aborted) throw opts.signal!.reason ?? new Error('aborted');
+    // The sandbox was not built (bwrap ran, but failed before the program: namespaces run out under
+    // load, say): the machine's fault, not the student's; the check cannot be judged now.
+    if (statusFd > 0 && !timedOut && !capped && !exceeded && !res.startError && !/"exit-code"/.test(status))
+      throw new CannotJudge(
+        `the sandbox for student code could not be started here: ${(err.trim().split('\n').pop() ?? '').slice(0, 300) || `bwrap exited with ${res.code}`}`,
+      );
     // bwrap exits with 128 + the signal that killed the program, as a shell does.
     const sig = isolation === 'bwrap' && res.code !== null && res.code > 128 ? signalName(res.code - 128) : null;
     if (sig) res = { code: null, signal: sig };
