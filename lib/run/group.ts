@@ -10,13 +10,15 @@
 // that goes over a limit is named, and the others, stopped with it, are marked `collateral`.
 // Callers fall back to one sandbox per stage (startSandboxed) where this returns undefined.
 import { spawn, type StdioOptions } from 'node:child_process';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { CannotJudge } from '../errors.js';
 import { insidePath, sandboxArgs } from './bwrap.js';
 import {
+  collectOutput,
   devNull,
+  feedStdin,
   inheritedFds,
   limitsOf,
   networkOf,
@@ -195,47 +197,14 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
   const tailMax = base.stderrTailBytes ?? 16 * 1024;
   const outs = stages.map((s, i) => {
     const f = fdsOf(i);
-    const stdout = child.stdio[f.out] as Readable;
-    const stderr = child.stdio[f.err] as Readable;
-    const sink = s.pipeTo;
-    const kept: Buffer[] = [];
-    const o = { kept, len: 0, err: '', capped: false, closed: false };
-    let sinkOk = true;
-    sink?.on('error', () => {
-      sinkOk = false; // the next stage is gone; keep draining so this one can finish
-      stdout.resume();
-    });
-    stdout.on('data', (d: Buffer) => {
-      if (o.capped) return;
-      if (o.len + d.length > limits.maxOutputBytes) {
-        d = d.subarray(0, limits.maxOutputBytes - o.len);
-        o.capped = true;
-        blame({ stage: i, capped: true });
-      }
-      o.len += d.length;
-      if (!sink) kept.push(d);
-      else if (sinkOk && !sink.write(d)) {
-        stdout.pause();
-        sink.once('drain', () => stdout.resume());
-      }
-    });
-    stdout.on('close', () => {
-      o.closed = true;
-      sink?.end();
-    });
-    stderr.setEncoding('utf8').on('data', (d: string) => {
-      o.err += d;
-      if (o.err.length > 2 * tailMax) o.err = o.err.slice(-tailMax);
+    const o = collectOutput(child.stdio[f.out] as Readable, child.stdio[f.err] as Readable, {
+      maxBytes: limits.maxOutputBytes,
+      tailMax,
+      sink: s.pipeTo,
+      onCap: () => blame({ stage: i, capped: true }),
     });
     const w = child.stdio[f.in] as Writable | null;
-    if (w) {
-      w.on('error', () => {}); // a program that never reads its input closes the pipe early
-      if (Buffer.isBuffer(s.stdin)) w.end(s.stdin);
-      else if (s.stdin && typeof s.stdin === 'object')
-        createReadStream(s.stdin.file)
-          .on('error', () => w.end())
-          .pipe(w);
-    }
+    if (w) feedStdin(w, s.stdin);
     return { o, stdin: s.stdin === 'pipe' ? (w ?? undefined) : undefined };
   });
 
@@ -264,7 +233,7 @@ export async function startSandboxedGroup(stages: GroupStage[], base: StartOptio
       return {
         code: x === undefined ? null : sig ? null : x,
         signal: x === undefined ? 'SIGKILL' : sig,
-        stdout: Buffer.concat(o.kept, stages[i].pipeTo ? 0 : o.len),
+        stdout: o.stdout(),
         stderr: o.err.slice(-tailMax),
         // A stage whose program exited while something it started (in a session of its own, out of
         // reach of its group) held its output open is the one that did not finish.

@@ -350,11 +350,7 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
   const stdout = child.stdout!;
   const stderr = child.stderr!;
   const tailMax = opts.stderrTailBytes ?? 16 * 1024;
-  const out: Buffer[] = [];
-  let outLen = 0;
-  let err = '';
   let timedOut = false;
-  let capped = false;
   let exceeded: Exceeded | undefined;
   let aborted = false;
   let exited = false;
@@ -392,39 +388,8 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  if (child.stdin) {
-    child.stdin.on('error', () => {}); // a program that never reads its input closes the pipe early
-    if (Buffer.isBuffer(opts.stdin)) child.stdin.end(opts.stdin);
-    else if (typeof opts.stdin === 'object')
-      createReadStream(opts.stdin.file)
-        .on('error', () => child.stdin!.end())
-        .pipe(child.stdin);
-  }
-  const sink = opts.pipeTo;
-  let sinkOk = true;
-  sink?.on('error', () => {
-    sinkOk = false; // the next stage is gone; keep draining so this one can finish
-    stdout.resume();
-  });
-  stdout.on('data', (d: Buffer) => {
-    if (capped) return;
-    if (outLen + d.length > limits.maxOutputBytes) {
-      d = d.subarray(0, limits.maxOutputBytes - outLen);
-      capped = true;
-      stopAll();
-    }
-    outLen += d.length;
-    if (!sink) out.push(d);
-    else if (sinkOk && !sink.write(d)) {
-      stdout.pause();
-      sink.once('drain', () => stdout.resume());
-    }
-  });
-  stdout.on('close', () => sink?.end());
-  stderr.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-    if (err.length > 2 * tailMax) err = err.slice(-tailMax);
-  });
+  if (child.stdin) feedStdin(child.stdin, opts.stdin);
+  const got = collectOutput(stdout, stderr, { maxBytes: limits.maxOutputBytes, tailMax, sink: opts.pipeTo, onCap: stopAll });
 
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; startError?: string }>((resolve) => {
     child.on('error', (e: NodeJS.ErrnoException) => resolve({ code: null, signal: null, startError: e.code ?? e.message }));
@@ -440,19 +405,19 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
     if (aborted) throw opts.signal!.reason ?? new Error('aborted');
     // The sandbox was not built (bwrap ran, but failed before the program: namespaces run out under
     // load, say): the machine's fault, not the student's; the check cannot be judged now.
-    if (statusFd > 0 && !timedOut && !capped && !exceeded && !res.startError && !/"exit-code"/.test(status))
+    if (statusFd > 0 && !timedOut && !got.capped && !exceeded && !res.startError && !/"exit-code"/.test(status))
       throw new CannotJudge(
-        `the sandbox for student code could not be started here: ${(err.trim().split('\n').pop() ?? '').slice(0, 300) || `bwrap exited with ${res.code}`}`,
+        `the sandbox for student code could not be started here: ${(got.err.trim().split('\n').pop() ?? '').slice(0, 300) || `bwrap exited with ${res.code}`}`,
       );
     // bwrap exits with 128 + the signal that killed the program, as a shell does.
     const sig = isolation === 'bwrap' && res.code !== null && res.code > 128 ? signalName(res.code - 128) : null;
     if (sig) res = { code: null, signal: sig };
     return {
       ...res,
-      stdout: Buffer.concat(out, sink ? 0 : outLen),
-      stderr: err.slice(-tailMax),
+      stdout: got.stdout(),
+      stderr: got.err.slice(-tailMax),
       timedOut,
-      capped,
+      capped: got.capped,
       exceeded,
       limits,
       isolation,
@@ -460,6 +425,72 @@ export async function startSandboxed(cmd: string, args: string[], opts: StartOpt
     };
   });
   return { stdin: opts.stdin === 'pipe' ? child.stdin! : undefined, done };
+}
+
+/** A run's output as it comes: see collectOutput. */
+export interface Collected {
+  /** Bytes of stdout seen, up to the cap. */
+  len: number;
+  /** stderr, at most twice the tail kept (callers keep its last tailMax characters). */
+  err: string;
+  capped: boolean;
+  /** stdout has closed. */
+  closed: boolean;
+  /** What was kept of stdout (nothing when it was forwarded). */
+  stdout(): Buffer;
+}
+
+/**
+ * Collects a run's stdout, or forwards it to `sink` with backpressure (ending it when stdout
+ * closes), counting it against the cap: past `maxBytes` the rest is dropped and `onCap` is called
+ * once. Keeps the tail of stderr.
+ */
+export function collectOutput(
+  stdout: Readable,
+  stderr: Readable,
+  o: { maxBytes: number; tailMax: number; sink?: Writable; onCap: () => void },
+): Collected {
+  const kept: Buffer[] = [];
+  const c: Collected = { len: 0, err: '', capped: false, closed: false, stdout: () => Buffer.concat(kept, o.sink ? 0 : c.len) };
+  const sink = o.sink;
+  let sinkOk = true;
+  sink?.on('error', () => {
+    sinkOk = false; // the next stage is gone; keep draining so this one can finish
+    stdout.resume();
+  });
+  stdout.on('data', (d: Buffer) => {
+    if (c.capped) return;
+    if (c.len + d.length > o.maxBytes) {
+      d = d.subarray(0, o.maxBytes - c.len);
+      c.capped = true;
+      o.onCap();
+    }
+    c.len += d.length;
+    if (!sink) kept.push(d);
+    else if (sinkOk && !sink.write(d)) {
+      stdout.pause();
+      sink.once('drain', () => stdout.resume());
+    }
+  });
+  stdout.on('close', () => {
+    c.closed = true;
+    sink?.end();
+  });
+  stderr.setEncoding('utf8').on('data', (d: string) => {
+    c.err += d;
+    if (c.err.length > 2 * o.tailMax) c.err = c.err.slice(-o.tailMax);
+  });
+  return c;
+}
+
+/** Feeds a run's stdin: bytes, a file, or (for 'pipe') nothing: the caller writes to it. */
+export function feedStdin(w: Writable, stdin: StartOptions['stdin']): void {
+  w.on('error', () => {}); // a program that never reads its input closes the pipe early
+  if (Buffer.isBuffer(stdin)) w.end(stdin);
+  else if (stdin && typeof stdin === 'object')
+    createReadStream(stdin.file)
+      .on('error', () => w.end())
+      .pipe(w);
 }
 
 let leaky: number[] | undefined;
